@@ -1,0 +1,63 @@
+"""Classify a scanned or typed code: card, product, or a refusal with a reason."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+MAX_CODE_LEN = 512
+CARD_PREFIX = "29"  # GS1 in-store range: loyalty cards are EAN-13 numbers starting 29.
+
+
+class CodeKind(enum.Enum):
+    CARD = "card"
+    PRODUCT = "product"
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    kind: CodeKind
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A code kassa will not act on, and why, in words for the cashier."""
+
+    reason: str
+
+
+def ean13_check_digit(first12: str) -> int:
+    """Return the EAN-13 check digit of 12 digits."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    return (10 - total % 10) % 10
+
+
+def is_valid_ean13(code: str) -> bool:
+    return len(code) == 13 and code.isdigit() and ean13_check_digit(code[:12]) == int(code[12])
+
+
+def make_card_number(serial: int) -> str:
+    """Return the card number (EAN-13 in the 29 range) for a serial number."""
+    body = f"{CARD_PREFIX}{serial:010d}"
+    return body + str(ean13_check_digit(body))
+
+
+def classify(text: str) -> Classified | Refusal:
+    """Decide what a code is. Garbage gets a Refusal, never an exception."""
+    code = text.strip()
+    if not code:
+        return Refusal("Empty scan: scan again")
+    if len(code) > MAX_CODE_LEN:
+        return Refusal("Scan too long to be a card or product code")
+    if not code.isprintable() or not code.isascii():
+        return Refusal("Unreadable scan (noise on the scanner line): scan again")
+    if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
+        if not is_valid_ean13(code):
+            return Refusal(f"Card number {code} has a wrong check digit: scan again")
+        return Classified(CodeKind.CARD, code)
+    if code.isdigit() and len(code) in (8, 12, 13):
+        return Classified(CodeKind.PRODUCT, code)
+    if all(c.isalnum() or c in "-_." for c in code) and len(code) <= 32:
+        return Classified(CodeKind.PRODUCT, code.upper())
+    return Refusal(f"Not a card or product code: {code[:40]!r}")

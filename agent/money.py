@@ -1,0 +1,107 @@
+"""Money in integer minor units, points as their own integer type.
+
+Decimal or Fraction appear only inside rate arithmetic, and every rounding
+goes through :func:`floor_minor` or :func:`floor_points`, the one named place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import NewType
+
+Points = NewType("Points", int)
+
+# ISO 4217 currencies kassa knows, with their minor-unit exponent.
+CURRENCY_EXPONENT: dict[str, int] = {"PLN": 2, "RUB": 2, "RON": 2, "EUR": 2, "USD": 2}
+
+
+class CurrencyMismatch(ValueError):
+    """Two amounts in different currencies were combined."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Money:
+    """An amount in integer minor units (grosze, kopecks, bani) of one currency."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError(f"Money.minor must be int, got {type(self.minor).__name__}")
+        if self.currency not in CURRENCY_EXPONENT:
+            raise ValueError(f"unknown currency {self.currency!r}")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str) -> Money:
+        """Parse "39.90" into Money(3990, currency); raises ValueError on bad text."""
+        exp = CURRENCY_EXPONENT[currency]
+        whole, _, frac = text.strip().partition(".")
+        if not whole.lstrip("-").isdigit() or (frac and not frac.isdigit()) or len(frac) > exp:
+            raise ValueError(f"not an amount: {text!r}")
+        sign = -1 if whole.startswith("-") else 1
+        minor = abs(int(whole)) * 10**exp + int(frac.ljust(exp, "0") or 0)
+        return cls(sign * minor, currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"{self.currency} vs {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def times(self, qty: int) -> Money:
+        return Money(self.minor * qty, self.currency)
+
+    def format(self) -> str:
+        """Plain decimal text, e.g. '39.90' (locale formatting lives in the UI)."""
+        exp = CURRENCY_EXPONENT[self.currency]
+        sign = "-" if self.minor < 0 else ""
+        whole, frac = divmod(abs(self.minor), 10**exp)
+        return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
+
+    def __str__(self) -> str:
+        return f"{self.format()} {self.currency}"
+
+
+def floor_minor(value: Fraction) -> int:
+    """The one place a fractional money amount becomes minor units: floor."""
+    return math.floor(value)
+
+
+def floor_points(value: Fraction) -> Points:
+    """The one place fractional points become whole points: floor."""
+    return Points(math.floor(value))
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` minor units in proportion to ``weights``.
+
+    Leftover units go by largest remainder (ties to the earlier weight), so the
+    parts always add up to ``total`` exactly. Returns one part per weight.
+    """
+    if total < 0:
+        return [-p for p in allocate(-total, weights)]
+    wsum = sum(weights)
+    if wsum <= 0:
+        return [0 for _ in weights]
+    parts = [total * w // wsum for w in weights]
+    remainders = [(total * w % wsum, -i) for i, w in enumerate(weights)]
+    left = total - sum(parts)
+    for _, neg_i in sorted(remainders, reverse=True)[:left]:
+        parts[-neg_i] += 1
+    return parts

@@ -1,0 +1,36 @@
+"""Printing a committed sale's receipt: a fault never undoes or blocks the sale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.clock import Clock
+from agent.errors import PrinterUnavailable
+from agent.ports import ReceiptPrinter
+from agent.receipt import Receipt
+from agent.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class PrintOutcome:
+    seq: int
+    data: bytes | None  # the bytes sent, None when the printer failed
+    error: str | None
+
+
+def print_sale(store: Store, printer: ReceiptPrinter, seq: int, clock: Clock) -> PrintOutcome:
+    """Print (or reprint) the receipt of sale ``seq``; record the outcome on its print job.
+
+    Returns the outcome; a printer fault is recorded and returned, never raised, so
+    the job stays pending for a reprint.
+    """
+    job = store.print_job(seq)
+    if job is None:
+        return PrintOutcome(seq, None, f"no receipt {seq} on this terminal")
+    try:
+        data = printer.print_receipt(Receipt.from_json(job[0]))
+    except PrinterUnavailable as exc:
+        store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
+        return PrintOutcome(seq, None, exc.for_cashier())
+    store.set_print_status(seq, "printed", None, clock.now())
+    return PrintOutcome(seq, data, None)

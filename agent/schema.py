@@ -1,0 +1,55 @@
+"""The terminal's SQLite schema, as sqlite-utils migrations (applied in order, once)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("kassa-terminal")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE products (
+            sku TEXT PRIMARY KEY, name TEXT NOT NULL, price_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL, category TEXT NOT NULL, barcode TEXT
+        );
+        CREATE INDEX products_barcode ON products(barcode);
+        CREATE TABLE customers (
+            customer_id TEXT PRIMARY KEY, card TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+            hq_balance INTEGER NOT NULL, applied_seq INTEGER NOT NULL
+        );
+        CREATE TABLE rulesets (
+            version INTEGER PRIMARY KEY, document TEXT NOT NULL, received_at TEXT NOT NULL
+        );
+        -- The terminal's journal: gap-free seq, each row chained to the previous by hash.
+        CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, event_id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+        );
+        CREATE TABLE sales (
+            seq INTEGER PRIMARY KEY REFERENCES journal(seq), sale_id TEXT NOT NULL UNIQUE,
+            customer_id TEXT, currency TEXT NOT NULL, total_minor INTEGER NOT NULL,
+            paid_money_minor INTEGER NOT NULL, points_earned INTEGER NOT NULL,
+            points_redeemed INTEGER NOT NULL
+        );
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY, seq INTEGER NOT NULL REFERENCES journal(seq),
+            customer_id TEXT NOT NULL, kind TEXT NOT NULL, points INTEGER NOT NULL,
+            expires_at TEXT
+        );
+        CREATE INDEX ledger_customer ON ledger(customer_id, seq);
+        CREATE TABLE usage (key TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY REFERENCES journal(seq), created_at TEXT NOT NULL,
+            acked_at TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox(seq) WHERE acked_at IS NULL;
+        CREATE TABLE print_jobs (
+            seq INTEGER PRIMARY KEY REFERENCES journal(seq), receipt TEXT NOT NULL,
+            status TEXT NOT NULL, error TEXT, updated_at TEXT NOT NULL
+        );
+        """
+    )

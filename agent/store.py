@@ -1,0 +1,396 @@
+"""The terminal's local store: one SQLite file (WAL, synchronous=FULL) via sqlite-utils.
+
+A sale, its ledger entries, its usage counters, its print job and its outbox row
+are written in one transaction: once :meth:`Store.commit_sale` returns, the sale
+survives a power cut. One connection per thread; open a Store in each thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from agent.clock import parse_utc
+from agent.errors import StoreCorrupted
+from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
+from agent.model import Customer, PointLot, Product
+from agent.money import Money, Points
+from agent.ruleset import Ruleset, parse_ruleset
+from agent.schema import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerMove:
+    customer_id: str
+    kind: str  # "earn" | "redeem"
+    points: int  # signed: earn > 0, redeem < 0
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSale:
+    """Everything :meth:`Store.commit_sale` writes, computed before the transaction."""
+
+    sale_id: str
+    at: datetime
+    body: dict[str, Any]
+    customer_id: str | None
+    currency: str
+    total_minor: int
+    paid_money_minor: int
+    points_earned: int
+    points_redeemed: int
+    moves: tuple[LedgerMove, ...]
+    usage: tuple[tuple[str, int], ...]
+    # Renders the receipt from the final journal body (which carries seq and terminal id).
+    receipt_for: Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    seq: int
+    hash: str
+    receipt: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    seq: int
+    kind: str
+    event_id: str
+    at: str
+    body: str
+    prev_hash: str
+    hash: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "event_id": self.event_id,
+            "at": self.at,
+            "body": self.body,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    pending: int
+    oldest_at: datetime | None
+    last_acked_seq: int
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open an SQLite connection with kassa's durability settings."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(path) != ":memory:" and mode != "wal":
+        raise StoreCorrupted(f"could not switch {path} to WAL (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.db = Database(conn)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating and migrating if needed) the store at ``path``."""
+        store = cls(connect(path))
+        migrations.apply(store.db)
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- meta -----------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    # -- catalogue, customers, ruleset ---------------------------------------
+    def product(self, code: str) -> Product | None:
+        """Return the product whose SKU or barcode is ``code``, or None."""
+        row = self.conn.execute(
+            "SELECT sku, name, price_minor, currency, category, barcode FROM products "
+            "WHERE sku=? OR barcode=? LIMIT 1",
+            (code, code),
+        ).fetchone()
+        if row is None:
+            return None
+        return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5])
+
+    def customer_by_card(self, card: str) -> Customer | None:
+        row = self.conn.execute(
+            "SELECT customer_id, card, doc, hq_balance, applied_seq FROM customers WHERE card=?",
+            (card,),
+        ).fetchone()
+        return None if row is None else _customer(row)
+
+    def customer(self, customer_id: str) -> Customer | None:
+        row = self.conn.execute(
+            "SELECT customer_id, card, doc, hq_balance, applied_seq FROM customers "
+            "WHERE customer_id=?",
+            (customer_id,),
+        ).fetchone()
+        return None if row is None else _customer(row)
+
+    def balance(self, customer: Customer) -> Points:
+        """HQ's balance at the last snapshot plus this terminal's moves HQ had not applied."""
+        (moves,) = self.conn.execute(
+            "SELECT COALESCE(SUM(points), 0) FROM ledger WHERE customer_id=? AND seq>?",
+            (customer.customer_id, customer.applied_seq),
+        ).fetchone()
+        return Points(customer.hq_balance + int(moves))
+
+    def ruleset(self) -> Ruleset | None:
+        """Return the newest ruleset held, or None before the first download."""
+        row = self.conn.execute(
+            "SELECT document FROM rulesets ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else parse_ruleset(json.loads(row[0]))
+
+    def apply_snapshot(
+        self,
+        *,
+        products: list[Product],
+        customers: list[Customer],
+        ruleset: Ruleset | None,
+        cursor: str,
+        received_at: datetime,
+    ) -> None:
+        """Apply one validated snapshot atomically: all of it or none of it."""
+        with self.atomic() as c:
+            c.executemany(
+                "INSERT INTO products(sku, name, price_minor, currency, category, barcode) "
+                "VALUES(?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
+                "price_minor=excluded.price_minor, currency=excluded.currency, "
+                "category=excluded.category, barcode=excluded.barcode",
+                [
+                    (p.sku, p.name, p.price.minor, p.price.currency, p.category, p.barcode)
+                    for p in products
+                ],
+            )
+            c.executemany(
+                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq) "
+                "VALUES(?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, "
+                "doc=excluded.doc, hq_balance=excluded.hq_balance, "
+                "applied_seq=excluded.applied_seq",
+                [
+                    (
+                        k.customer_id,
+                        k.card,
+                        json.dumps(_customer_doc(k)),
+                        k.hq_balance,
+                        k.applied_seq,
+                    )
+                    for k in customers
+                ],
+            )
+            if ruleset is not None:
+                c.execute(
+                    "INSERT OR IGNORE INTO rulesets(version, document, received_at) VALUES(?,?,?)",
+                    (ruleset.version, canonical(ruleset.document), received_at.isoformat()),
+                )
+            self.set_meta("snapshot_cursor", cursor)
+            self.set_meta("last_download_at", received_at.isoformat())
+
+    # -- the sale ---------------------------------------------------------------
+    def last_link(self) -> tuple[int, str]:
+        row = self.conn.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def commit_sale(self, sale: NewSale, terminal_id: str) -> Committed:
+        """Write the sale and everything that goes with it in one durable transaction."""
+        with self.atomic() as c:
+            last_seq, prev = self.last_link()
+            seq = last_seq + 1
+            body = dict(sale.body, seq=seq, terminal_id=terminal_id)
+            text = canonical(body)
+            digest = row_hash(prev, text)
+            receipt = sale.receipt_for(body)
+            at = sale.at.isoformat()
+            c.execute(
+                "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
+                "VALUES(?,?,?,?,?,?,?)",
+                (seq, "sale", sale.sale_id, at, text, prev, digest),
+            )
+            c.execute(
+                "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
+                "paid_money_minor, points_earned, points_redeemed) VALUES(?,?,?,?,?,?,?,?)",
+                (
+                    seq,
+                    sale.sale_id,
+                    sale.customer_id,
+                    sale.currency,
+                    sale.total_minor,
+                    sale.paid_money_minor,
+                    sale.points_earned,
+                    sale.points_redeemed,
+                ),
+            )
+            if sale.moves:
+                c.executemany(
+                    "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
+                    "VALUES(?,?,?,?,?)",
+                    [
+                        (
+                            seq,
+                            m.customer_id,
+                            m.kind,
+                            m.points,
+                            m.expires_at.isoformat() if m.expires_at else None,
+                        )
+                        for m in sale.moves
+                    ],
+                )
+            for key, n in sale.usage:
+                c.execute(
+                    "INSERT INTO usage(key, count) VALUES(?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET count=count+excluded.count",
+                    (key, n),
+                )
+            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at))
+            c.execute(
+                "INSERT INTO print_jobs(seq, receipt, status, updated_at) VALUES(?,?,?,?)",
+                (seq, receipt, "pending", at),
+            )
+        return Committed(seq, digest, receipt)
+
+    def sale_body(self, seq: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT body FROM journal WHERE seq=? AND kind='sale'", (seq,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def usage(self) -> dict[str, int]:
+        return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
+
+    def sales_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0])
+
+    # -- receipts ------------------------------------------------------------------
+    def print_job(self, seq: int) -> tuple[str, str, str | None] | None:
+        """Return (receipt, status, error) for the sale ``seq``, or None."""
+        row = self.conn.execute(
+            "SELECT receipt, status, error FROM print_jobs WHERE seq=?", (seq,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), row[2])
+
+    def set_print_status(self, seq: int, status: str, error: str | None, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE print_jobs SET status=?, error=?, updated_at=? WHERE seq=?",
+            (status, error, at.isoformat(), seq),
+        )
+
+    # -- outbox ----------------------------------------------------------------------
+    def pending_events(self, limit: int) -> list[PendingEvent]:
+        """Return up to ``limit`` unacknowledged journal rows, in seq order."""
+        rows = self.conn.execute(
+            "SELECT j.seq, j.kind, j.event_id, j.at, j.body, j.prev_hash, j.hash "
+            "FROM outbox o JOIN journal j ON j.seq=o.seq WHERE o.acked_at IS NULL "
+            "ORDER BY o.seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [PendingEvent(*r) for r in rows]
+
+    def mark_acked(self, through_seq: int, at: datetime) -> int:
+        """Mark every outbox row up to ``through_seq`` acknowledged; return how many changed."""
+        cur = self.conn.execute(
+            "UPDATE outbox SET acked_at=? WHERE seq<=? AND acked_at IS NULL",
+            (at.isoformat(), through_seq),
+        )
+        return cur.rowcount
+
+    def outbox_stats(self) -> OutboxStats:
+        pending, oldest = self.conn.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL"
+        ).fetchone()
+        (acked,) = self.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL"
+        ).fetchone()
+        return OutboxStats(int(pending), parse_utc(oldest) if oldest else None, int(acked))
+
+    # -- integrity ---------------------------------------------------------------------
+    def verify(self) -> ChainBreak | None:
+        """Check the journal's seq continuity and hash chain; return the first break."""
+        rows = (
+            ChainRow(int(s), str(b), str(p), str(h))
+            for s, b, p, h in self.conn.execute(
+                "SELECT seq, body, prev_hash, hash FROM journal ORDER BY seq"
+            )
+        )
+        return verify_chain(rows)
+
+
+def _customer_doc(c: Customer) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "tier": c.tier,
+        "country": c.country,
+        "birthday": c.birthday.isoformat() if c.birthday else None,
+        "lots": [
+            {
+                "points": lot.points,
+                "earned_at": lot.earned_at.isoformat(),
+                "expires_at": lot.expires_at.isoformat(),
+            }
+            for lot in c.lots
+        ],
+    }
+
+
+def _customer(row: tuple[Any, ...]) -> Customer:
+    doc = json.loads(row[2])
+    return Customer(
+        customer_id=row[0],
+        card=row[1],
+        name=doc["name"],
+        tier=doc["tier"],
+        hq_balance=Points(row[3]),
+        country=doc.get("country") or "",
+        birthday=date.fromisoformat(doc["birthday"]) if doc.get("birthday") else None,
+        lots=tuple(
+            PointLot(
+                Points(lot["points"]), parse_utc(lot["earned_at"]), parse_utc(lot["expires_at"])
+            )
+            for lot in doc.get("lots", [])
+        ),
+        applied_seq=int(row[4]),
+    )

@@ -1,0 +1,66 @@
+"""The terminal's HQ client over httpx. Library errors become kassa's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from agent.errors import HqProtocolError, HqUnreachable
+from sync.wire import Ack, Snapshot, parse_ack, parse_snapshot
+
+
+class HqClient:
+    def __init__(
+        self,
+        base_url: str,
+        terminal_id: str,
+        secret: str,
+        *,
+        timeout_s: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.terminal_id = terminal_id
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            transport=transport,
+            headers={"Authorization": f"Bearer {terminal_id}:{secret}"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> object:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise HqUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise HqUnreachable(f"HQ answered {response.status_code}")
+        try:
+            doc = response.json()
+        except ValueError:
+            raise HqProtocolError(
+                f"HQ answered {response.status_code} with a body that is not JSON"
+            ) from None
+        if response.status_code != 200:
+            message = doc.get("error") if isinstance(doc, dict) else None
+            raise HqProtocolError(f"HQ refused ({response.status_code}): {message or doc!r}")
+        return doc
+
+    def upload(self, events: list[dict[str, Any]]) -> Ack:
+        """Send events in seq order; return HQ's acknowledgement."""
+        doc = self._call(
+            "POST", f"/v1/terminals/{self.terminal_id}/events", json={"events": events}
+        )
+        return parse_ack(doc)
+
+    def snapshot(self, cursor: int, ruleset_version: int) -> Snapshot:
+        """Fetch what changed at HQ since ``cursor``."""
+        doc = self._call(
+            "GET",
+            f"/v1/terminals/{self.terminal_id}/snapshot",
+            params={"cursor": cursor, "ruleset_version": ruleset_version},
+        )
+        return parse_snapshot(doc)

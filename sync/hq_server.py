@@ -1,0 +1,118 @@
+"""The reference HQ: an ASGI app (Starlette) over :class:`HqStore`, served by uvicorn.
+
+Fault hook for tests: with KASSA_HQ_FAULT=crash-after-commit the process exits
+right after committing the first non-empty batch, before replying: the terminal
+then sees a lost reply for a batch HQ already holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sync.hq_store import BadBatch, HqStore
+from sync.wire import EVENT_FIELDS, MAX_BATCH
+
+FAULT_ENV = "KASSA_HQ_FAULT"
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _auth(store: HqStore, request: Request, terminal_id: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    tid, _, secret = token.partition(":")
+    return scheme.lower() == "bearer" and tid == terminal_id and store.authenticate(tid, secret)
+
+
+def _valid_events(doc: object) -> list[dict[str, Any]] | str:
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        return "body must be an object with an 'events' list"
+    events = doc["events"]
+    if len(events) > MAX_BATCH:
+        return f"at most {MAX_BATCH} events per batch"
+    for ev in events:
+        if not isinstance(ev, dict):
+            return "each event must be an object"
+        for name, kind in EVENT_FIELDS.items():
+            if not isinstance(ev.get(name), kind) or isinstance(ev.get(name), bool):
+                return f"event field {name!r} must be {kind.__name__}"
+    seqs = [ev["seq"] for ev in events]
+    if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+        return "events must be in increasing seq order"
+    return list(events)
+
+
+def create_app(store: HqStore, now: Callable[[], datetime] | None = None) -> Starlette:
+    clock = now or (lambda: datetime.now(UTC))
+    fault = os.environ.get(FAULT_ENV, "")
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "hq_time": clock().isoformat()})
+
+    async def events(request: Request) -> JSONResponse:
+        tid = request.path_params["terminal_id"]
+        if not await run_in_threadpool(_auth, store, request, tid):
+            return _error(401, "unknown terminal or wrong credential")
+        try:
+            doc = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "body is not JSON")
+        checked = _valid_events(doc)
+        if isinstance(checked, str):
+            return _error(400, checked)
+        try:
+            result = await run_in_threadpool(store.ingest, tid, checked, clock().isoformat())
+        except BadBatch as exc:
+            return _error(409, str(exc))
+        if fault == "crash-after-commit" and any(r.status == "stored" for r in result.results):
+            os._exit(3)
+        return JSONResponse(
+            {
+                "acked_through": result.acked_through,
+                "expected_seq": result.acked_through + 1,
+                "results": [{"seq": r.seq, "status": r.status} for r in result.results],
+                "hq_time": clock().isoformat(),
+            }
+        )
+
+    async def snapshot(request: Request) -> JSONResponse:
+        tid = request.path_params["terminal_id"]
+        if not await run_in_threadpool(_auth, store, request, tid):
+            return _error(401, "unknown terminal or wrong credential")
+        try:
+            cursor = int(request.query_params.get("cursor", "0"))
+            version = int(request.query_params.get("ruleset_version", "0"))
+        except ValueError:
+            return _error(400, "cursor and ruleset_version must be whole numbers")
+        snap = await run_in_threadpool(store.snapshot, tid, cursor, version)
+        return JSONResponse(dict(snap, hq_time=clock().isoformat()))
+
+    return Starlette(
+        routes=[
+            Route("/v1/health", health),
+            Route("/v1/terminals/{terminal_id}/events", events, methods=["POST"]),
+            Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
+        ]
+    )
+
+
+def serve(db_path: str, host: str, port: int, demo: bool) -> None:
+    """Run the reference HQ until interrupted."""
+    import uvicorn
+
+    store = HqStore(db_path)
+    if demo:
+        store.seed_demo()
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)

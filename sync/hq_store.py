@@ -1,0 +1,312 @@
+"""The reference HQ's storage: its own SQLite file (WAL, FULL).
+
+All de-duplication stands in unique constraints ((terminal_id, seq) is the
+primary key of hq_events), so more HQ workers can share the file later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from agent.journal import GENESIS, row_hash
+from agent.ruleset import parse_ruleset
+from agent.store import connect
+from sync import demo
+
+migrations = Migrations("kassa-hq")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE terminals (
+            terminal_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,
+            acked_seq INTEGER NOT NULL DEFAULT 0, last_hash TEXT NOT NULL
+        );
+        CREATE TABLE hq_events (
+            terminal_id TEXT NOT NULL REFERENCES terminals(terminal_id), seq INTEGER NOT NULL,
+            kind TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL,
+            received_at TEXT NOT NULL, customer_id TEXT, points_earned INTEGER NOT NULL,
+            points_redeemed INTEGER NOT NULL, total_minor INTEGER NOT NULL,
+            PRIMARY KEY (terminal_id, seq)
+        );
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL,
+            reason TEXT NOT NULL, received_at TEXT NOT NULL
+        );
+        CREATE TABLE hq_customers (
+            customer_id TEXT PRIMARY KEY, card TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+            balance INTEGER NOT NULL, rev INTEGER NOT NULL
+        );
+        CREATE TABLE hq_products (sku TEXT PRIMARY KEY, doc TEXT NOT NULL, rev INTEGER NOT NULL);
+        CREATE TABLE hq_rulesets (version INTEGER PRIMARY KEY, document TEXT NOT NULL);
+        """
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    seq: int
+    status: str  # "stored" | "duplicate" | "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    acked_through: int
+    results: list[EventResult]
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class BadBatch(ValueError):
+    """A batch HQ refuses as a whole (malformed event, broken chain)."""
+
+
+class HqStore:
+    """Thread-safe: each thread gets its own connection to the same file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        migrations.apply(Database(self.conn))
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def _next_rev(self) -> int:
+        self.conn.execute(
+            "INSERT INTO hq_meta(key, value) VALUES('rev', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1"
+        )
+        return int(self.conn.execute("SELECT value FROM hq_meta WHERE key='rev'").fetchone()[0])
+
+    # -- administration -------------------------------------------------------------
+    def add_terminal(self, terminal_id: str, secret: str) -> None:
+        self.conn.execute(
+            "INSERT INTO terminals(terminal_id, secret_sha256, last_hash) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id) DO UPDATE SET secret_sha256=excluded.secret_sha256",
+            (terminal_id, secret_hash(secret), GENESIS),
+        )
+
+    def authenticate(self, terminal_id: str, secret: str) -> bool:
+        row = self.conn.execute(
+            "SELECT secret_sha256 FROM terminals WHERE terminal_id=?", (terminal_id,)
+        ).fetchone()
+        return row is not None and hmac.compare_digest(row[0], secret_hash(secret))
+
+    def publish_ruleset(self, document: dict[str, Any]) -> int:
+        ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
+        self.conn.execute(
+            "INSERT INTO hq_rulesets(version, document) VALUES(?, ?)",
+            (ruleset.version, json.dumps(document, ensure_ascii=False)),
+        )
+        return ruleset.version
+
+    def upsert_product(self, doc: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO hq_products(sku, doc, rev) VALUES(?,?,?) ON CONFLICT(sku) "
+            "DO UPDATE SET doc=excluded.doc, rev=excluded.rev",
+            (doc["sku"], json.dumps(doc, ensure_ascii=False), self._next_rev()),
+        )
+
+    def upsert_customer(self, doc: dict[str, Any]) -> None:
+        profile = {k: v for k, v in doc.items() if k not in ("customer_id", "card", "balance")}
+        self.conn.execute(
+            "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?) "
+            "ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, doc=excluded.doc, "
+            "balance=excluded.balance, rev=excluded.rev",
+            (
+                doc["customer_id"],
+                doc["card"],
+                json.dumps(profile, ensure_ascii=False),
+                int(doc.get("balance", 0)),
+                self._next_rev(),
+            ),
+        )
+
+    def seed_demo(self) -> None:
+        """Fill an empty HQ with the demo programme (a no-op if it holds a ruleset)."""
+        if self.conn.execute("SELECT 1 FROM hq_rulesets").fetchone():
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        for p in demo.PRODUCTS:
+            self.upsert_product(dict(p, currency="PLN"))
+        for c in demo.CUSTOMERS:
+            self.upsert_customer(c)
+        for t in demo.DEMO_TERMINALS:
+            self.add_terminal(t, demo.DEMO_SECRET)
+        self.publish_ruleset(demo.RULESET)
+        self.conn.execute("COMMIT")
+
+    # -- sync ------------------------------------------------------------------------
+    def ingest(self, terminal_id: str, events: list[dict[str, Any]], at: str) -> IngestResult:
+        """Store each event exactly once, in seq order; return per-event results.
+
+        Raises BadBatch for an event that is malformed or breaks the terminal's chain.
+        """
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            acked, last_hash = c.execute(
+                "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
+            ).fetchone()
+            results: list[EventResult] = []
+            for ev in events:
+                seq = ev["seq"]
+                if seq <= acked:
+                    row = c.execute(
+                        "SELECT hash FROM hq_events WHERE terminal_id=? AND seq=?",
+                        (terminal_id, seq),
+                    ).fetchone()
+                    if row is not None and row[0] == ev["hash"]:
+                        results.append(EventResult(seq, "duplicate"))
+                    else:
+                        c.execute(
+                            "INSERT INTO conflicts(terminal_id, seq, reason, received_at) "
+                            "VALUES(?,?,?,?)",
+                            (terminal_id, seq, "same seq, other body", at),
+                        )
+                        results.append(EventResult(seq, "conflict"))
+                    continue
+                if seq != acked + 1:
+                    break  # a gap: answer with the seq HQ expects
+                chained = ev["prev_hash"] == last_hash
+                if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
+                    raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
+                self._apply(terminal_id, ev, at)
+                acked, last_hash = seq, ev["hash"]
+                results.append(EventResult(seq, "stored"))
+            c.execute(
+                "UPDATE terminals SET acked_seq=?, last_hash=? WHERE terminal_id=?",
+                (acked, last_hash, terminal_id),
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        return IngestResult(acked, results)
+
+    def _apply(self, terminal_id: str, ev: dict[str, Any], at: str) -> None:
+        try:
+            body = json.loads(ev["body"])
+            customer = body.get("customer") or None
+            earned, redeemed = int(body["points_earned"]), int(body["points_redeemed"])
+            total = int(body["total_minor"])
+            if body.get("seq") != ev["seq"] or body.get("terminal_id") != terminal_id:
+                raise BadBatch(f"event {ev['seq']}: body names another seq or terminal")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadBatch(f"event {ev.get('seq')}: malformed body ({exc})") from None
+        cid = customer["customer_id"] if isinstance(customer, dict) else None
+        self.conn.execute(
+            "INSERT INTO hq_events(terminal_id, seq, kind, event_id, body, hash, received_at, "
+            "customer_id, points_earned, points_redeemed, total_minor) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                terminal_id,
+                ev["seq"],
+                ev["kind"],
+                ev["event_id"],
+                ev["body"],
+                ev["hash"],
+                at,
+                cid,
+                earned,
+                redeemed,
+                total,
+            ),
+        )
+        if cid is not None and (earned or redeemed):
+            self.conn.execute(
+                "UPDATE hq_customers SET balance=balance+?, rev=? WHERE customer_id=?",
+                (earned - redeemed, self._next_rev(), cid),
+            )
+
+    def snapshot(self, terminal_id: str, cursor: int, ruleset_version: int) -> dict[str, Any]:
+        """Return what changed since ``cursor``, read in one transaction."""
+        c = self.conn
+        c.execute("BEGIN")
+        try:
+            (applied,) = c.execute(
+                "SELECT acked_seq FROM terminals WHERE terminal_id=?", (terminal_id,)
+            ).fetchone()
+            row = c.execute("SELECT value FROM hq_meta WHERE key='rev'").fetchone()
+            rev = int(row[0]) if row else 0
+            products = [
+                json.loads(d)
+                for (d,) in c.execute(
+                    "SELECT doc FROM hq_products WHERE rev>? ORDER BY sku", (cursor,)
+                )
+            ]
+            customers = [
+                dict(json.loads(d), customer_id=cid, card=card, balance=bal, applied_seq=applied)
+                for cid, card, d, bal in c.execute(
+                    "SELECT customer_id, card, doc, balance FROM hq_customers WHERE rev>? "
+                    "ORDER BY customer_id",
+                    (cursor,),
+                )
+            ]
+            rs = c.execute(
+                "SELECT document FROM hq_rulesets WHERE version>? ORDER BY version DESC LIMIT 1",
+                (ruleset_version,),
+            ).fetchone()
+        finally:
+            c.execute("COMMIT")
+        return {
+            "cursor": rev,
+            "products": products,
+            "customers": customers,
+            "ruleset": json.loads(rs[0]) if rs else None,
+        }
+
+    def report(self) -> dict[str, Any]:
+        """Return what HQ holds: sales and points per terminal and in total."""
+        terms: dict[str, Any] = {}
+        for tid, acked, n, issued, redeemed, money in self.conn.execute(
+            "SELECT t.terminal_id, t.acked_seq, COUNT(e.seq), COALESCE(SUM(e.points_earned),0), "
+            "COALESCE(SUM(e.points_redeemed),0), COALESCE(SUM(e.total_minor),0) "
+            "FROM terminals t LEFT JOIN hq_events e ON e.terminal_id=t.terminal_id "
+            "GROUP BY t.terminal_id ORDER BY t.terminal_id"
+        ):
+            if n or acked:
+                terms[tid] = {
+                    "sales": n,
+                    "acked_seq": acked,
+                    "points_issued": issued,
+                    "points_redeemed": redeemed,
+                    "total_minor": money,
+                }
+        total = {
+            k: sum(t[k] for t in terms.values())
+            for k in ("sales", "points_issued", "points_redeemed", "total_minor")
+        }
+        flagged = [
+            {"customer_id": cid, "balance": bal}
+            for cid, bal in self.conn.execute(
+                "SELECT customer_id, balance FROM hq_customers WHERE balance<0 ORDER BY customer_id"
+            )
+        ]
+        (conflicts,) = self.conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()
+        return {
+            "terminals": terms,
+            "total": total,
+            "negative_balances": flagged,
+            "conflicts": conflicts,
+        }

@@ -1,0 +1,127 @@
+"""The HQ protocol's shapes, and strict parsing of what HQ sends into core types.
+
+Anything that does not parse is an HqProtocolError: it never reaches the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from agent.clock import parse_utc
+from agent.errors import HqProtocolError, InvalidRuleset
+from agent.model import Customer, PointLot, Product
+from agent.money import Money, Points
+from agent.ruleset import Ruleset, parse_ruleset
+
+MAX_BATCH = 1000
+EVENT_FIELDS: dict[str, type] = {
+    "seq": int,
+    "kind": str,
+    "event_id": str,
+    "at": str,
+    "body": str,
+    "prev_hash": str,
+    "hash": str,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    acked_through: int
+    expected_seq: int
+    statuses: dict[int, str]
+    hq_time: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    cursor: int
+    products: list[Product]
+    customers: list[Customer]
+    ruleset: Ruleset | None
+    hq_time: str
+
+
+def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
+    value = doc.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise HqProtocolError(f"field {key!r} missing or not {kind.__name__}")
+    return value
+
+
+def parse_ack(doc: object) -> Ack:
+    if not isinstance(doc, dict):
+        raise HqProtocolError("reply is not a JSON object")
+    results = _get(doc, "results", list)
+    statuses: dict[int, str] = {}
+    for r in results:
+        if not isinstance(r, dict):
+            raise HqProtocolError("result entry is not an object")
+        statuses[_get(r, "seq", int)] = _get(r, "status", str)
+    return Ack(
+        _get(doc, "acked_through", int),
+        _get(doc, "expected_seq", int),
+        statuses,
+        _get(doc, "hq_time", str),
+    )
+
+
+def _product(d: object) -> Product:
+    if not isinstance(d, dict):
+        raise HqProtocolError("product is not an object")
+    barcode = d.get("barcode")
+    if barcode is not None and not isinstance(barcode, str):
+        raise HqProtocolError("product barcode must be text")
+    try:
+        price = Money(_get(d, "price_minor", int), _get(d, "currency", str))
+    except ValueError as exc:
+        raise HqProtocolError(f"product {d.get('sku')}: {exc}") from None
+    return Product(
+        _get(d, "sku", str), _get(d, "name", str), price, _get(d, "category", str), barcode
+    )
+
+
+def _customer(d: object) -> Customer:
+    if not isinstance(d, dict):
+        raise HqProtocolError("customer is not an object")
+    try:
+        birthday = d.get("birthday")
+        lots = tuple(
+            PointLot(
+                Points(_get(lot, "points", int)),
+                parse_utc(_get(lot, "earned_at", str)),
+                parse_utc(_get(lot, "expires_at", str)),
+            )
+            for lot in d.get("lots", [])
+        )
+        return Customer(
+            customer_id=_get(d, "customer_id", str),
+            card=_get(d, "card", str),
+            name=_get(d, "name", str),
+            tier=_get(d, "tier", str),
+            hq_balance=Points(_get(d, "balance", int)),
+            country=str(d.get("country") or ""),
+            birthday=date.fromisoformat(birthday) if isinstance(birthday, str) else None,
+            lots=lots,
+            applied_seq=_get(d, "applied_seq", int),
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None
+
+
+def parse_snapshot(doc: object) -> Snapshot:
+    """Parse a snapshot reply; raises HqProtocolError (or InvalidRuleset) naming the fault."""
+    if not isinstance(doc, dict):
+        raise HqProtocolError("snapshot is not a JSON object")
+    products = [_product(p) for p in _get(doc, "products", list)]
+    customers = [_customer(c) for c in _get(doc, "customers", list)]
+    rs_doc = doc.get("ruleset")
+    try:
+        ruleset = None if rs_doc is None else parse_ruleset(rs_doc)
+    except InvalidRuleset as exc:
+        raise InvalidRuleset(f"HQ's ruleset refused, the old one kept: {exc.detail}") from None
+    return Snapshot(
+        _get(doc, "cursor", int), products, customers, ruleset, _get(doc, "hq_time", str)
+    )

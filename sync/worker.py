@@ -1,0 +1,177 @@
+"""The terminal's sync loop: upload the outbox, download snapshots, never block a sale.
+
+It runs in a thread of its own with its own SQLite connection. The checkout only
+ever reads :meth:`SyncWorker.status` and calls :meth:`SyncWorker.wake`.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from agent.clock import Clock
+from agent.errors import HqProtocolError, HqUnreachable, InvalidRuleset, KassaError
+from agent.store import Store
+from sync.client import HqClient
+
+
+class SyncState(enum.Enum):
+    STARTING = "starting"
+    ONLINE = "online"
+    OFFLINE = "offline"
+    REFUSED = "refused"  # HQ answered, but with something kassa will not take
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    state: SyncState
+    pending: int
+    oldest_pending_at: datetime | None
+    last_sync_at: datetime | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPolicy:
+    batch_size: int = 200
+    interval_s: float = 2.0
+    download_every_s: float = 10.0
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        db_path: str | Path,
+        client: HqClient,
+        clock: Clock,
+        policy: SyncPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db_path = db_path
+        self._client = client
+        self._clock = clock
+        self.policy = policy or SyncPolicy()
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+        self._last_download: datetime | None = None
+        self._status = SyncStatus(SyncState.STARTING, 0, None, None, "")
+
+    # -- what the checkout sees -------------------------------------------------------
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def wake(self) -> None:
+        """Ask for an upload now (after a sale), without waiting for it."""
+        self._wake.set()
+
+    # -- one cycle ------------------------------------------------------------------------
+    def run_once(self, store: Store) -> SyncStatus:
+        """Download if due, then upload everything pending; return the new status."""
+        try:
+            now = self._clock.now()
+            due = self._last_download is None or (
+                (now - self._last_download).total_seconds() >= self.policy.download_every_s
+            )
+            if due:
+                self.download(store)
+                self._last_download = now
+            self.upload_all(store)
+            self._failures = 0
+            self._set(store, SyncState.ONLINE, "", synced=True)
+        except HqUnreachable as exc:
+            self._failures += 1
+            self._set(store, SyncState.OFFLINE, exc.for_cashier())
+        except (HqProtocolError, InvalidRuleset) as exc:
+            self._failures += 1
+            self._set(store, SyncState.REFUSED, exc.for_cashier())
+        return self.status()
+
+    def download(self, store: Store) -> None:
+        cursor = int(store.get_meta("snapshot_cursor", "0") or 0)
+        held = store.ruleset()
+        snap = self._client.snapshot(cursor, held.version if held else 0)
+        if snap.ruleset is not None and held is not None and snap.ruleset.version <= held.version:
+            raise InvalidRuleset(
+                f"HQ sent ruleset {snap.ruleset.version}, "
+                f"older than the held {held.version}; kept the held one"
+            )
+        store.apply_snapshot(
+            products=snap.products,
+            customers=snap.customers,
+            ruleset=snap.ruleset,
+            cursor=str(snap.cursor),
+            received_at=self._clock.now(),
+        )
+
+    def upload_all(self, store: Store) -> None:
+        while True:
+            batch = store.pending_events(self.policy.batch_size)
+            if not batch:
+                return
+            ack = self._client.upload([e.to_wire() for e in batch])
+            first, last = batch[0].seq, batch[-1].seq
+            with store.atomic():
+                if ack.expected_seq < first:
+                    # HQ holds less than we thought (restored from a backup): resend.
+                    store.conn.execute(
+                        "UPDATE outbox SET acked_at=NULL WHERE seq>=?", (ack.expected_seq,)
+                    )
+                else:
+                    # Never take an ack for more than was sent: a wrong reply loses nothing.
+                    store.mark_acked(min(ack.acked_through, last), self._clock.now())
+            if ack.acked_through < first <= ack.expected_seq:
+                raise HqProtocolError(f"HQ stored none of the batch from seq {first}")
+
+    def _set(self, store: Store, state: SyncState, message: str, synced: bool = False) -> None:
+        stats = store.outbox_stats()
+        with self._lock:
+            self._status = SyncStatus(
+                state,
+                stats.pending,
+                stats.oldest_at,
+                self._clock.now() if synced else self._status.last_sync_at,
+                message,
+            )
+
+    def backoff_s(self) -> float:
+        """Exponential backoff with full jitter after consecutive failures."""
+        if self._failures == 0:
+            return self.policy.interval_s
+        cap = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2**self._failures)
+        return self._rng.uniform(self.policy.backoff_base_s, cap)
+
+    # -- the thread -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="kassa-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        store = Store.open(self._db_path)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.run_once(store)
+                except KassaError as exc:  # e.g. a local store fault: show it, keep going
+                    with self._lock:
+                        self._status = replace(self._status, message=exc.for_cashier())
+                self._wake.wait(self.backoff_s())
+                self._wake.clear()
+        finally:
+            store.close()

@@ -1,0 +1,153 @@
+"""`kassa bench`: the figures the issues name, each beside a baseline measured in the same run.
+
+Timing lives here, not in tests: shared machines make timed assertions flaky.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent.clock import FixedClock, SequentialIds
+from agent.model import Basket, Customer, Line
+from agent.money import Money, Points
+from agent.pricing import Usage, quote
+from agent.ruleset import parse_ruleset
+from agent.session import CheckoutSession
+from agent.store import Store, connect
+from sync.demo import RULESET
+from sync.wire import parse_snapshot
+
+AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def _p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98]
+
+
+def demo_store(path: Path) -> Store:
+    """A store holding the demo programme, as if HQ had sent it."""
+    from sync.demo import CUSTOMERS, PRODUCTS
+
+    store = Store.open(path)
+    snap = parse_snapshot(
+        {
+            "cursor": 1,
+            "hq_time": AT.isoformat(),
+            "ruleset": RULESET,
+            "products": [dict(p, currency="PLN") for p in PRODUCTS],
+            "customers": [dict(c, applied_seq=0) for c in CUSTOMERS],
+        }
+    )
+    store.apply_snapshot(
+        products=snap.products,
+        customers=snap.customers,
+        ruleset=snap.ruleset,
+        cursor="1",
+        received_at=AT,
+    )
+    return store
+
+
+def bench_commit(rounds: int, workdir: Path) -> dict[str, float]:
+    """A durable sale commit against a bare one-row INSERT+COMMIT (WAL+FULL, same disk)."""
+    bare = connect(workdir / "bare.db")
+    bare.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    payload = "x" * 600  # about the size of a sale body
+    t0 = time.perf_counter()
+    for i in range(rounds):
+        bare.execute("BEGIN IMMEDIATE")
+        bare.execute("INSERT INTO t(id, v) VALUES(?, ?)", (i, payload))
+        bare.execute("COMMIT")
+    bare_s = (time.perf_counter() - t0) / rounds
+    bare.close()
+    store = demo_store(workdir / "terminal.db")
+    session = CheckoutSession(store, FixedClock(AT), SequentialIds("s"), "B1", "bench")
+    card = store.conn.execute("SELECT card FROM customers LIMIT 1").fetchone()[0]
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        session.enter(card)
+        session.add("COFFEE")
+        session.add("MILK", 2)
+        session.commit()
+    sale_s = (time.perf_counter() - t0) / rounds
+    store.close()
+    return {
+        "commit_ratio": sale_s / bare_s,
+        "commit_ms": sale_s * 1000,
+        "bare_commit_ms": bare_s * 1000,
+    }
+
+
+def bench_quote(rounds: int) -> dict[str, float]:
+    """p99 of quoting a 40-line basket, against a bare sum over the same lines."""
+    ruleset = parse_ruleset(RULESET)
+    lines = tuple(
+        Line(f"SKU{i}", f"Item {i}", 1 + i % 3, Money(199 + 37 * i, "PLN"), "cat")
+        for i in range(40)
+    )
+    basket = Basket("PLN", lines)
+    customer = Customer("C1", "2900000000018", "Bench", "Silver", Points(5000))
+    usage = Usage()
+    samples, base = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        quote(basket, customer, Points(5000), ruleset, usage, AT, Points(1000))
+        samples.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        sum(ln.amount.minor for ln in basket.lines)
+        base.append(time.perf_counter() - t0)
+    p99, base_p99 = _p99(samples) * 1000, _p99(base) * 1000
+    return {"quote_p99_ms": p99, "quote_p99_ratio": p99 / base_p99, "bare_sum_p99_ms": base_p99}
+
+
+def _first_screen(mode: str, workdir: Path) -> float:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.first_screen", mode, str(workdir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    if "first-screen" not in out.stdout:
+        raise RuntimeError(f"first screen not reached: {out.stdout}{out.stderr}")
+    return time.perf_counter() - t0
+
+
+def bench_first_screen(workdir: Path) -> dict[str, float]:
+    """Seconds from starting the process to the checkout screen, against an empty Textual app."""
+    kassa = min(_first_screen("kassa", workdir) for _ in range(3))
+    empty = min(_first_screen("empty", workdir) for _ in range(3))
+    return {
+        "tui_first_screen_s": kassa,
+        "tui_first_screen_ratio": kassa / empty,
+        "empty_textual_first_screen_s": empty,
+    }
+
+
+def run_bench(quick: bool = False) -> dict[str, Any]:
+    where = os.environ.get("KASSA_BENCH_DIR")  # bench on the disk the terminal uses
+    with tempfile.TemporaryDirectory(prefix="kassa-bench-", dir=where) as d:
+        workdir = Path(d)
+        result: dict[str, Any] = {}
+        result.update(bench_commit(50 if quick else 300, workdir))
+        result.update(bench_quote(300 if quick else 3000))
+        result.update(bench_first_screen(workdir))
+    return result
+
+
+def format_bench(result: dict[str, Any]) -> str:
+    return "\n".join(f"{k:32} {v:10.3f}" for k, v in result.items())
+
+
+def main_json(result: dict[str, Any]) -> str:
+    return json.dumps({k: round(v, 4) for k, v in result.items()})

@@ -1,0 +1,103 @@
+"""The terminal's TOML configuration (documented in the README)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.errors import ConfigError
+from drivers.printer import PrinterConfig, PrinterKind
+
+DEFAULT_HQ_URL = "http://127.0.0.1:8700"
+TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerConfig:
+    url: str = ""  # empty: keyboard wedge only (the scanner types into the input)
+    baudrate: int = 9600
+    terminator: bytes = b"\r"
+
+
+@dataclass(frozen=True, slots=True)
+class HqConfig:
+    url: str = DEFAULT_HQ_URL
+    secret: str = ""
+    timeout_s: float = 5.0
+    batch_size: int = 200
+    interval_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    terminal_id: str
+    data_dir: Path
+    store_name: str = "kassa"
+    hq: HqConfig = field(default_factory=HqConfig)
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "terminal.db"
+
+
+def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def parse_config(doc: dict[str, Any], base: Path) -> Config:
+    """Build a Config from parsed TOML; relative paths are taken from ``base``."""
+    try:
+        terminal_id = str(doc["terminal_id"])
+        data_dir = base / str(doc.get("data_dir", "data"))
+        hq, sc, pr = _section(doc, "hq"), _section(doc, "scanner"), _section(doc, "printer")
+        terminator = str(sc.get("terminator", "CR")).upper()
+        if terminator not in TERMINATORS:
+            raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
+        kind = PrinterKind(str(pr.get("kind", "file")))
+        target = str(pr.get("target", "receipts/last.bin"))
+        if kind is PrinterKind.FILE:
+            target = str(data_dir / target)
+        return Config(
+            terminal_id=terminal_id,
+            data_dir=data_dir,
+            store_name=str(doc.get("store_name", "kassa")),
+            hq=HqConfig(
+                url=str(hq.get("url", DEFAULT_HQ_URL)),
+                secret=str(hq.get("secret", "")),
+                timeout_s=float(hq.get("timeout_s", 5.0)),
+                batch_size=int(hq.get("batch_size", 200)),
+                interval_s=float(hq.get("interval_s", 2.0)),
+            ),
+            scanner=ScannerConfig(
+                url=str(sc.get("url", "")),
+                baudrate=int(sc.get("baudrate", 9600)),
+                terminator=TERMINATORS[terminator],
+            ),
+            printer=PrinterConfig(
+                kind=kind,
+                target=target,
+                width_chars=int(pr.get("width_chars", 42)),
+                profile=str(pr.get("profile", "default")),
+                baudrate=int(pr.get("baudrate", 9600)),
+            ),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"missing {exc.args[0]}") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the TOML config at ``path``; raises ConfigError."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_config(doc, path.parent)

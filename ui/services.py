@@ -1,0 +1,69 @@
+"""The composition root: build real or fake devices, store and HQ client for the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.clock import Clock, IdFactory, SystemClock, UuidFactory
+from agent.ports import CodeSource, ReceiptPrinter
+from agent.session import CheckoutSession
+from agent.store import Store
+from drivers.printer import EscposPrinter
+from drivers.serial_scanner import SerialScanner
+from sync.client import HqClient
+from sync.worker import SyncPolicy, SyncWorker
+from ui.config import Config
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Store
+    session: CheckoutSession
+    printer: ReceiptPrinter
+    scanner: CodeSource | None
+    sync: SyncWorker | None
+    clock: Clock
+
+    def close(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.sync is not None:
+            self.sync.stop()
+        self.store.close()
+
+
+def build_services(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    printer: ReceiptPrinter | None = None,
+    scanner: CodeSource | None = None,
+    with_sync: bool = True,
+) -> Services:
+    """Wire the terminal from ``config``; any part passed in replaces the real one."""
+    clock = clock or SystemClock()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(config.db_path)
+    session = CheckoutSession(
+        store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
+    )
+    if scanner is None and config.scanner.url:
+        scanner = SerialScanner(
+            config.scanner.url, clock.now, config.scanner.baudrate, config.scanner.terminator
+        )
+    worker = None
+    if with_sync:
+        client = HqClient(
+            config.hq.url, config.terminal_id, config.hq.secret, timeout_s=config.hq.timeout_s
+        )
+        worker = SyncWorker(
+            config.db_path,
+            client,
+            clock,
+            SyncPolicy(batch_size=config.hq.batch_size, interval_s=config.hq.interval_s),
+        )
+    return Services(
+        config, store, session, printer or EscposPrinter(config.printer), scanner, worker, clock
+    )

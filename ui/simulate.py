@@ -1,0 +1,120 @@
+"""`kassa simulate`: scripted sales, headless, through the app's own session, devices and sync.
+
+It is how load, fault and benchmark runs drive kassa: in-memory scanner and printer,
+the real store and the real sync worker against a real HQ.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.clock import SystemClock
+from agent.printing import print_sale
+from agent.store import Store
+from drivers.memory import MemoryPrinter, MemoryScanner
+from sync.worker import SyncState
+from ui.config import Config, HqConfig
+from ui.services import build_services
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    sold: int
+    pending: int
+    refusals: int
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.pending == 0
+
+
+def _wait(predicate: object, deadline: float, poll_s: float = 0.05) -> bool:
+    assert callable(predicate)
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll_s)
+    return bool(predicate())
+
+
+def simulate(
+    hq_url: str,
+    sales: int,
+    data_dir: Path,
+    *,
+    terminal_id: str = "T1",
+    secret: str = "demo",
+    timeout_s: float = 60.0,
+    batch_size: int = 200,
+    interval_s: float = 0.2,
+) -> SimulationResult:
+    """Sell ``sales`` scripted sales, then wait until HQ acknowledged all; never raises for HQ."""
+    deadline = time.monotonic() + timeout_s
+    clock = SystemClock()
+    config = Config(
+        terminal_id=terminal_id,
+        data_dir=data_dir,
+        hq=HqConfig(
+            url=hq_url,
+            secret=secret,
+            timeout_s=min(5.0, timeout_s),
+            batch_size=batch_size,
+            interval_s=interval_s,
+        ),
+    )
+    scanner = MemoryScanner(clock.now)
+    services = build_services(config, clock=clock, printer=MemoryPrinter(), scanner=scanner)
+    assert services.sync is not None
+    worker, store, session = services.sync, services.store, services.session
+    notices: list[str] = []
+    scanner.start(lambda scan: notices.append(session.enter(scan.text).text), lambda e: None)
+    worker.start()
+    try:
+        if not _wait(lambda: store.ruleset() is not None, deadline):
+            return SimulationResult(
+                0,
+                store.outbox_stats().pending,
+                0,
+                f"no ruleset from HQ yet: {worker.status().message}",
+            )
+        session.reset()
+        cards = [r[0] for r in store.conn.execute("SELECT card FROM customers ORDER BY card")]
+        skus = [r[0] for r in store.conn.execute("SELECT sku FROM products ORDER BY sku")]
+        refusals = 0
+        for i in range(sales):
+            if cards and i % 4 != 3:  # every 4th sale is anonymous
+                scanner.feed(cards[i % len(cards)])
+            for k in range(1 + i % 3):
+                refusals += session.add(skus[(i * 7 + k * 3) % len(skus)], 1 + k % 2).refused
+            if i % 5 == 0 and session.customer is not None:
+                session.pay_with_points(None)  # a refusal is normal: low balance
+            sale = session.commit()
+            print_sale(store, services.printer, sale.seq, clock)
+            worker.wake()
+        drained = _wait(
+            lambda: worker.status().state is SyncState.ONLINE and store.outbox_stats().pending == 0,
+            deadline,
+        )
+        st = worker.status()
+        pending = store.outbox_stats().pending
+        msg = (
+            "all sales acknowledged by HQ"
+            if drained and pending == 0
+            else (f"{pending} sales still pending (HQ {st.state.value}: {st.message})")
+        )
+        return SimulationResult(sales, pending, refusals, msg)
+    finally:
+        services.close()
+
+
+def verify_dir(data_dir: Path) -> str | None:
+    """Return None if the journal at ``data_dir`` is intact, else where it breaks."""
+    store = Store.open(data_dir / "terminal.db")
+    try:
+        broken = store.verify()
+    finally:
+        store.close()
+    return None if broken is None else f"seq {broken.seq}: {broken.reason}"
