@@ -244,7 +244,6 @@ class Store:
             body = dict(sale.body, seq=seq, terminal_id=terminal_id)
             text = canonical(body)
             digest = row_hash(prev, text)
-            receipt = sale.receipt_for(body)
             at = sale.at.isoformat()
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
@@ -287,6 +286,7 @@ class Store:
                     (key, n),
                 )
             c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at))
+            receipt = sale.receipt_for(body)
             c.execute(
                 "INSERT INTO print_jobs(seq, receipt, status, updated_at) VALUES(?,?,?,?)",
                 (seq, receipt, "pending", at),
