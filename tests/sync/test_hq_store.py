@@ -1,0 +1,74 @@
+"""HQ ingest: exactly once by (terminal, seq), gaps answered, altered history refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.session import CheckoutSession
+from agent.store import Store
+from sync.hq_store import BadBatch, HqStore
+
+AT = "2026-11-24T09:00:00+00:00"
+
+
+@pytest.fixture
+def hq_store(tmp_path: Path) -> HqStore:
+    s = HqStore(tmp_path / "hq.db")
+    s.seed_demo()
+    return s
+
+
+def events(session: CheckoutSession, store: Store, n: int) -> list[dict[str, object]]:
+    for i in range(n):
+        session.enter("2900000000018")
+        session.add("MILK", 1 + i)
+        session.commit()
+    return [e.to_wire() for e in store.pending_events(100)]
+
+
+def test_each_sale_is_stored_once_and_moves_the_balance(
+    hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    evs = events(session, store, 3)
+    first = hq_store.ingest("T1", evs, AT)
+    again = hq_store.ingest("T1", evs, AT)
+    assert first.acked_through == 3 and [r.status for r in first.results] == ["stored"] * 3
+    assert again.acked_through == 3 and [r.status for r in again.results] == ["duplicate"] * 3
+    report = hq_store.report()
+    assert report["total"]["sales"] == 3
+    snap = hq_store.snapshot("T1", 0, 0)
+    anna = next(c for c in snap["customers"] if c["customer_id"] == "C1")
+    assert anna["balance"] == 3000 + 4 + 9 + 13 and anna["applied_seq"] == 3
+
+
+def test_a_gap_is_answered_with_the_seq_hq_expects(
+    hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    evs = events(session, store, 3)
+    result = hq_store.ingest("T1", evs[1:], AT)
+    assert result.acked_through == 0 and result.results == []
+    assert hq_store.report()["total"]["sales"] == 0
+
+
+def test_same_seq_with_another_body_is_refused_and_flagged(
+    hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    evs = events(session, store, 1)
+    hq_store.ingest("T1", evs, AT)
+    forged = dict(evs[0], hash="f" * 64)
+    result = hq_store.ingest("T1", [forged], AT)
+    assert [r.status for r in result.results] == ["conflict"]
+    assert hq_store.report()["conflicts"] == 1
+    assert hq_store.report()["total"]["sales"] == 1
+
+
+def test_a_batch_that_breaks_the_chain_is_refused_whole(
+    hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    evs = events(session, store, 2)
+    altered = dict(evs[1], body=str(evs[1]["body"]).replace('"qty":2', '"qty":1'))
+    with pytest.raises(BadBatch, match="hash chain"):
+        hq_store.ingest("T1", [evs[0], altered], AT)
+    assert hq_store.report()["total"]["sales"] == 0  # the good first event rolled back too
