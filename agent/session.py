@@ -83,6 +83,11 @@ class CheckoutSession:
 
     @property
     def ruleset(self) -> Ruleset | None:
+        """The ruleset this sale is priced with; adopts the first one HQ sends."""
+        if self._ruleset is None:
+            self._ruleset = self.store.ruleset()
+            if self._ruleset is not None and not self.basket.lines:
+                self.basket = Basket(self._ruleset.currency)
         return self._ruleset
 
     def balance(self) -> Points | None:
@@ -113,10 +118,8 @@ class CheckoutSession:
         )
 
     def add(self, code: str, qty: int = 1) -> Notice:
-        if self._ruleset is None:
-            self.reset()
-            if self._ruleset is None:
-                return refused("No loyalty rules yet: waiting for the first download from HQ")
+        if self.ruleset is None:
+            return refused("No loyalty rules yet: waiting for the first download from HQ")
         if not 1 <= qty <= MAX_QTY:
             return refused(f"Quantity must be 1 to {MAX_QTY}")
         product = self.store.product(code)
@@ -141,7 +144,7 @@ class CheckoutSession:
 
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
-        if self._ruleset is None or self.customer is None:
+        if self.ruleset is None or self.customer is None:
             return refused("Identify the customer first")
         want = Points(self.quote().max_redeemable if points is None else points)
         if points is None and want == 0:
