@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from agent.clock import Clock
 from agent.errors import PrinterUnavailable
 from agent.ports import ReceiptPrinter
-from agent.receipt import Receipt
+from agent.receipt import build_receipt
 from agent.store import Store
 
 
@@ -18,17 +18,19 @@ class PrintOutcome:
     error: str | None
 
 
-def print_sale(store: Store, printer: ReceiptPrinter, seq: int, clock: Clock) -> PrintOutcome:
-    """Print (or reprint) the receipt of sale ``seq``; record the outcome on its print job.
+def print_sale(
+    store: Store, printer: ReceiptPrinter, seq: int, clock: Clock, store_name: str
+) -> PrintOutcome:
+    """Print (or reprint) the receipt of sale ``seq``, built from its journal row.
 
-    Returns the outcome; a printer fault is recorded and returned, never raised, so
-    the job stays pending for a reprint.
+    Returns the outcome and records it on the sale's print job; a printer fault is
+    recorded and returned, never raised, so the job stays pending for a reprint.
     """
-    job = store.print_job(seq)
-    if job is None:
-        return PrintOutcome(seq, None, f"no receipt {seq} on this terminal")
+    body = store.sale_body(seq)
+    if body is None:
+        return PrintOutcome(seq, None, f"no sale {seq} on this terminal")
     try:
-        data = printer.print_receipt(Receipt.from_json(job[0]))
+        data = printer.print_receipt(build_receipt(body, store_name))
     except PrinterUnavailable as exc:
         store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
         return PrintOutcome(seq, None, exc.for_cashier())

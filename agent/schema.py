@@ -48,8 +48,8 @@ def m001_initial(db: Database) -> None:
         );
         CREATE INDEX outbox_pending ON outbox(seq) WHERE acked_at IS NULL;
         CREATE TABLE print_jobs (
-            seq INTEGER PRIMARY KEY REFERENCES journal(seq), receipt TEXT NOT NULL,
-            status TEXT NOT NULL, error TEXT, updated_at TEXT NOT NULL
+            seq INTEGER PRIMARY KEY REFERENCES journal(seq), status TEXT NOT NULL,
+            error TEXT, updated_at TEXT NOT NULL
         );
         """
     )

@@ -18,7 +18,6 @@ from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
 from agent.pricing import Quote, Usage, quote
-from agent.receipt import Receipt, build_receipt
 from agent.ruleset import Ruleset
 from agent.store import LedgerMove, NewSale, Store
 
@@ -54,7 +53,6 @@ class CommittedSale:
     seq: int
     sale_id: str
     quote: Quote
-    receipt: Receipt
     balance_after: Points | None
 
 
@@ -156,14 +154,15 @@ class CheckoutSession:
         return done(f"{trial.points_redeemed} points pay {trial.points_value.format()}")
 
     # -- pricing and commit -----------------------------------------------------------
-    def _quote(self, redeem: Points) -> Quote:
-        if self._ruleset is None:
+    def _quote(self, redeem: Points, balance: Points | None = None) -> Quote:
+        ruleset = self.ruleset
+        if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet")
         return quote(
             self.basket,
             self.customer,
-            self.balance(),
-            self._ruleset,
+            self.balance() if balance is None else balance,
+            ruleset,
             Usage(self.store.usage()),
             self.clock.now(),
             redeem,
@@ -177,11 +176,11 @@ class CheckoutSession:
         """Write the sale durably and return it; raises SaleNotReady for an empty basket."""
         if not self.basket.lines:
             raise SaleNotReady("the basket is empty")
-        q = self.quote()
+        balance_before = self.balance()
+        q = self._quote(self.redeem_points, balance_before)
         assert self._ruleset is not None
         at = q.at
         sale_id = self.ids.new_id()
-        balance_before = self.balance()
         moves: list[LedgerMove] = []
         customer_doc: dict[str, object] | None = None
         if self.customer is not None:
@@ -237,12 +236,9 @@ class CheckoutSession:
                 points_redeemed=q.points_redeemed,
                 moves=tuple(moves),
                 usage=(),
-                receipt_for=lambda full: build_receipt(full, self.store_name).to_json(),
             ),
             self.terminal_id,
         )
-        result = CommittedSale(
-            committed.seq, sale_id, q, Receipt.from_json(committed.receipt), q.balance_after
-        )
+        result = CommittedSale(committed.seq, sale_id, q, q.balance_after)
         self.reset()
         return result

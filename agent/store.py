@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,15 +52,12 @@ class NewSale:
     points_redeemed: int
     moves: tuple[LedgerMove, ...]
     usage: tuple[tuple[str, int], ...]
-    # Renders the receipt from the final journal body (which carries seq and terminal id).
-    receipt_for: Callable[[dict[str, Any]], str]
 
 
 @dataclass(frozen=True, slots=True)
 class Committed:
     seq: int
     hash: str
-    receipt: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +105,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.db = Database(conn)
+        self._ruleset_cache: Ruleset | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -179,10 +177,16 @@ class Store:
 
     def ruleset(self) -> Ruleset | None:
         """Return the newest ruleset held, or None before the first download."""
-        row = self.conn.execute(
-            "SELECT document FROM rulesets ORDER BY version DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else parse_ruleset(json.loads(row[0]))
+        (version,) = self.conn.execute("SELECT MAX(version) FROM rulesets").fetchone()
+        if version is None:
+            return None
+        cached = self._ruleset_cache
+        if cached is None or cached.version != version:  # parse once per version
+            (doc,) = self.conn.execute(
+                "SELECT document FROM rulesets WHERE version=?", (version,)
+            ).fetchone()
+            cached = self._ruleset_cache = parse_ruleset(json.loads(doc))
+        return cached
 
     def apply_snapshot(
         self,
@@ -286,12 +290,11 @@ class Store:
                     (key, n),
                 )
             c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at))
-            receipt = sale.receipt_for(body)
             c.execute(
-                "INSERT INTO print_jobs(seq, receipt, status, updated_at) VALUES(?,?,?,?)",
-                (seq, receipt, "pending", at),
+                "INSERT INTO print_jobs(seq, status, updated_at) VALUES(?,?,?)",
+                (seq, "pending", at),
             )
-        return Committed(seq, digest, receipt)
+        return Committed(seq, digest)
 
     def sale_body(self, seq: int) -> dict[str, Any] | None:
         row = self.conn.execute(
@@ -306,12 +309,12 @@ class Store:
         return int(self.conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0])
 
     # -- receipts ------------------------------------------------------------------
-    def print_job(self, seq: int) -> tuple[str, str, str | None] | None:
-        """Return (receipt, status, error) for the sale ``seq``, or None."""
+    def print_job(self, seq: int) -> tuple[str, str | None] | None:
+        """Return (status, error) of the receipt of sale ``seq``, or None."""
         row = self.conn.execute(
-            "SELECT receipt, status, error FROM print_jobs WHERE seq=?", (seq,)
+            "SELECT status, error FROM print_jobs WHERE seq=?", (seq,)
         ).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]), row[2])
+        return None if row is None else (str(row[0]), row[1])
 
     def set_print_status(self, seq: int, status: str, error: str | None, at: datetime) -> None:
         self.conn.execute(

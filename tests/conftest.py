@@ -65,9 +65,19 @@ class HqProcess:
         if fault:
             env["KASSA_HQ_FAULT"] = fault
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "hq", "--db", str(self.db),
-             "--port", str(self.port), "--demo"],
-            env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "ui.cli",
+                "hq",
+                "--db",
+                str(self.db),
+                "--port",
+                str(self.port),
+                "--demo",
+            ],
+            env=env,
+            cwd=ROOT,
         )
         assert wait_for_hq(self.url, 30), "HQ did not come up"
 
@@ -80,7 +90,10 @@ class HqProcess:
     def report(self) -> dict[str, object]:
         out = subprocess.run(
             [sys.executable, "-m", "ui.cli", "hq", "report", "--db", str(self.db), "--json"],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         import json
 

@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EDGES = {"textual", "serial", "escpos", "cv2", "pyzbar", "zxingcpp", "httpx", "starlette",
-         "uvicorn", "evdev"}
+EDGES = {
+    "textual",
+    "serial",
+    "escpos",
+    "cv2",
+    "pyzbar",
+    "zxingcpp",
+    "httpx",
+    "starlette",
+    "uvicorn",
+    "evdev",
+}
 FORBIDDEN: dict[str, set[str]] = {
     "agent": EDGES | {"drivers", "sync", "ui"},
     "drivers": {"sync", "ui", "httpx", "starlette", "uvicorn", "textual"},

@@ -223,7 +223,13 @@ class CheckoutApp(App[None]):
         # The printer thread reads through a connection of its own.
         store = Store.open(self.services.config.db_path)
         try:
-            outcome = print_sale(store, self.services.printer, seq, self.services.clock)
+            outcome = print_sale(
+                store,
+                self.services.printer,
+                seq,
+                self.services.clock,
+                self.services.config.store_name,
+            )
         finally:
             store.close()
         self.post_message(ReceiptPrinted(outcome))

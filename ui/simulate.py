@@ -92,7 +92,7 @@ def simulate(
             if i % 5 == 0 and session.customer is not None:
                 session.pay_with_points(None)  # a refusal is normal: low balance
             sale = session.commit()
-            print_sale(store, services.printer, sale.seq, clock)
+            print_sale(store, services.printer, sale.seq, clock, config.store_name)
             worker.wake()
         drained = _wait(
             lambda: worker.status().state is SyncState.ONLINE and store.outbox_stats().pending == 0,

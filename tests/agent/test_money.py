@@ -38,7 +38,7 @@ def test_allocate_gives_leftover_units_by_largest_remainder() -> None:
     assert allocate(10, [1, 1, 1]) == [4, 3, 3]
 
 
-@given(st.integers(-10**9, 10**9), st.lists(st.integers(0, 10**7), min_size=1, max_size=40))
+@given(st.integers(-(10**9), 10**9), st.lists(st.integers(0, 10**7), min_size=1, max_size=40))
 def test_allocate_always_adds_up_exactly(total: int, weights: list[int]) -> None:
     parts = allocate(total, weights)
     assert len(parts) == len(weights)

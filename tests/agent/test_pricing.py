@@ -68,9 +68,15 @@ def test_anonymous_sale_earns_nothing_and_cannot_pay_with_points() -> None:
 
 
 lines_st = st.lists(
-    st.builds(lambda i, q, p: Line(f"S{i}", "x", q, Money(p, "PLN"), "c"),
-              st.integers(0, 9999), st.integers(1, 20), st.integers(1, 100_000)),
-    min_size=1, max_size=30, unique_by=lambda ln: ln.sku,
+    st.builds(
+        lambda i, q, p: Line(f"S{i}", "x", q, Money(p, "PLN"), "c"),
+        st.integers(0, 9999),
+        st.integers(1, 20),
+        st.integers(1, 100_000),
+    ),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda ln: ln.sku,
 )
 
 
@@ -86,4 +92,8 @@ def test_quote_invariants(lines: list[Line], balance: int, redeem: int, rnd: ran
     rnd.shuffle(shuffled)
     again = quote(Basket("PLN", tuple(shuffled)), c, Points(balance), RS, Usage(), AT, redeem)
     assert (again.total, again.to_pay, again.points_earned, again.points_redeemed) == (
-        q.total, q.to_pay, q.points_earned, q.points_redeemed)
+        q.total,
+        q.to_pay,
+        q.points_earned,
+        q.points_redeemed,
+    )

@@ -39,21 +39,23 @@ def test_decoding_gives_back_text_qr_and_cut() -> None:
     assert decoded.qr_codes == ["T1:1"] and decoded.cuts == 1
 
 
-def test_a_sale_receipt_shows_the_balance(session: CheckoutSession, store: Store,
-                                          clock: FixedClock, tmp_path: Path) -> None:
+def test_a_sale_receipt_shows_the_balance(
+    session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
+) -> None:
     session.enter("2900000000018")
     session.add("COFFEE")
     sale = session.commit()
     cfg = PrinterConfig(PrinterKind.FILE, str(tmp_path / "receipt.bin"))
-    outcome = print_sale(store, EscposPrinter(cfg), sale.seq, clock)
+    outcome = print_sale(store, EscposPrinter(cfg), sale.seq, clock, "Test store")
     assert outcome.error is None
     text = decode_escpos((tmp_path / "receipt.bin").read_bytes(), code_pages(cfg)).text
     assert "Receipt T1-1" in text
     assert "Points earned" in text and "39" in text
     assert [ln for ln in text.splitlines() if ln.startswith("Balance")] == [
-        "Balance" + " " * 27 + "3039 pts"]
+        "Balance" + " " * 27 + "3039 pts"
+    ]
     job = store.print_job(sale.seq)
-    assert job is not None and job[1] == "printed"
+    assert job is not None and job[0] == "printed"
 
 
 def test_a_printer_fault_keeps_the_sale_and_the_job_for_reprint(
@@ -64,13 +66,13 @@ def test_a_printer_fault_keeps_the_sale_and_the_job_for_reprint(
     sale = session.commit()
     printer = MemoryPrinter()
     printer.failing = "paper out"
-    outcome = print_sale(store, printer, sale.seq, clock)
+    outcome = print_sale(store, printer, sale.seq, clock, "Test store")
     assert outcome.data is None and outcome.error is not None and "paper out" in outcome.error
     job = store.print_job(sale.seq)
-    assert job is not None and job[1] == "failed"
+    assert job is not None and job[0] == "failed"
     assert store.sales_count() == 1 and store.outbox_stats().pending == 1
     printer.failing = None
-    assert print_sale(store, printer, sale.seq, clock).error is None
+    assert print_sale(store, printer, sale.seq, clock, "Test store").error is None
     assert len(printer.jobs) == 1
 
 

@@ -21,13 +21,23 @@ pytestmark = pytest.mark.e2e
 
 
 def kassa(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "ui.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def local_sales(data_dir: Path) -> int:
@@ -66,8 +76,19 @@ def test_hq_dying_after_commit_before_reply_counts_the_batch_once(
 ) -> None:
     hq.kill()
     hq.start(fault="crash-after-commit")
-    sim = spawn("simulate", "--hq", hq.url, "--sales", "12", "--data-dir",
-                str(tmp_path / "T1"), "--timeout", "90", "--batch-size", "5")
+    sim = spawn(
+        "simulate",
+        "--hq",
+        hq.url,
+        "--sales",
+        "12",
+        "--data-dir",
+        str(tmp_path / "T1"),
+        "--timeout",
+        "90",
+        "--batch-size",
+        "5",
+    )
     assert hq.proc is not None
     hq.proc.wait(60)  # it commits the first batch and dies without answering
     assert hq.proc.returncode == 3
@@ -81,8 +102,19 @@ def test_hq_dying_after_commit_before_reply_counts_the_batch_once(
 
 def test_hq_killed_and_restarted_while_sales_are_in_flight(hq: HqProcess, tmp_path: Path) -> None:
     data = tmp_path / "T1"
-    sim = spawn("simulate", "--hq", hq.url, "--sales", "150", "--data-dir", str(data),
-                "--timeout", "120", "--batch-size", "3")
+    sim = spawn(
+        "simulate",
+        "--hq",
+        hq.url,
+        "--sales",
+        "150",
+        "--data-dir",
+        str(data),
+        "--timeout",
+        "120",
+        "--batch-size",
+        "3",
+    )
     deadline = time.monotonic() + 60
     while local_sales(data) < 20 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -99,10 +131,13 @@ def test_terminal_killed_after_commit_uploads_everything_on_restart(
     hq: HqProcess, tmp_path: Path
 ) -> None:
     data = tmp_path / "T1"
-    assert kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+    assert (
+        kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+    )
     hq.kill()  # offline: sales commit locally and wait
-    sim = spawn("simulate", "--hq", hq.url, "--sales", "40", "--data-dir", str(data),
-                "--timeout", "60")
+    sim = spawn(
+        "simulate", "--hq", hq.url, "--sales", "40", "--data-dir", str(data), "--timeout", "60"
+    )
     deadline = time.monotonic() + 60
     while local_sales(data) < 10 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -117,13 +152,14 @@ def test_terminal_killed_after_commit_uploads_everything_on_restart(
     assert kassa("verify", "--data-dir", str(data)).returncode == 0
 
 
-def test_simulate_reports_what_is_pending_when_hq_stays_down(
-    hq: HqProcess, tmp_path: Path
-) -> None:
+def test_simulate_reports_what_is_pending_when_hq_stays_down(hq: HqProcess, tmp_path: Path) -> None:
     data = tmp_path / "T1"
-    assert kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+    assert (
+        kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+    )
     hq.kill()
-    out = kassa("simulate", "--hq", hq.url, "--sales", "3", "--data-dir", str(data),
-                "--timeout", "3")
+    out = kassa(
+        "simulate", "--hq", hq.url, "--sales", "3", "--data-dir", str(data), "--timeout", "3"
+    )
     assert out.returncode == 1
     assert "3 sales still pending" in out.stdout and "offline" in out.stdout

@@ -29,8 +29,16 @@ def worker(store: Store, clock: FixedClock, handler: Handler) -> SyncWorker:
 
 
 def empty_snapshot(**extra: Any) -> dict[str, Any]:
-    return dict({"cursor": 1, "products": [], "customers": [], "ruleset": None,
-                 "hq_time": "2026-11-24T09:00:00+00:00"}, **extra)
+    return dict(
+        {
+            "cursor": 1,
+            "products": [],
+            "customers": [],
+            "ruleset": None,
+            "hq_time": "2026-11-24T09:00:00+00:00",
+        },
+        **extra,
+    )
 
 
 def sell(session: CheckoutSession, n: int) -> None:
@@ -76,8 +84,15 @@ def test_offline_sales_wait_and_are_sent_in_order_when_hq_answers(
             return httpx.Response(200, json=empty_snapshot())
         seqs = [e["seq"] for e in json.loads(req.content)["events"]]
         seen.append(seqs)
-        return httpx.Response(200, json={"acked_through": seqs[-1], "expected_seq": seqs[-1] + 1,
-                                         "results": [], "hq_time": "2026-11-24T09:00:00Z"})
+        return httpx.Response(
+            200,
+            json={
+                "acked_through": seqs[-1],
+                "expected_seq": seqs[-1] + 1,
+                "results": [],
+                "hq_time": "2026-11-24T09:00:00Z",
+            },
+        )
 
     w = worker(store, clock, hq)
     w.policy = type(w.policy)(batch_size=2)
@@ -97,8 +112,15 @@ def test_an_ack_for_more_than_was_sent_acknowledges_only_what_was_sent(
 
     def liar(req: httpx.Request) -> httpx.Response:
         sent.extend(e["seq"] for e in json.loads(req.content)["events"])
-        return httpx.Response(200, json={"acked_through": 999, "expected_seq": 1000,
-                                         "results": [], "hq_time": "2026-11-24T09:00:00Z"})
+        return httpx.Response(
+            200,
+            json={
+                "acked_through": 999,
+                "expected_seq": 1000,
+                "results": [],
+                "hq_time": "2026-11-24T09:00:00Z",
+            },
+        )
 
     w = worker(store, clock, liar)
     w.policy = type(w.policy)(batch_size=2)

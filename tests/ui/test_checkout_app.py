@@ -29,8 +29,12 @@ def text_of(app: CheckoutApp, selector: str) -> str:
     return str(app.query_one(selector, Static).content)
 
 
-async def until(pilot_pause: Callable[[float], object], check: Callable[[], bool],
-                what: str, timeout_s: float = 20) -> None:
+async def until(
+    pilot_pause: Callable[[float], object],
+    check: Callable[[], bool],
+    what: str,
+    timeout_s: float = 20,
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while not check():
@@ -60,7 +64,9 @@ def test_a_sale_from_serial_card_scan_to_hq(
     master, slave_path = pty_pair
     receipt_file = tmp_path / "T1" / "receipts" / "last.bin"
     config = Config(
-        terminal_id="T1", data_dir=tmp_path / "T1", store_name="Test store",
+        terminal_id="T1",
+        data_dir=tmp_path / "T1",
+        store_name="Test store",
         hq=HqConfig(url=hq.url, secret="demo", interval_s=0.2),
         scanner=ScannerConfig(url=slave_path),
         printer=PrinterConfig(target=str(receipt_file)),
@@ -70,42 +76,65 @@ def test_a_sale_from_serial_card_scan_to_hq(
 
     async def flow() -> None:
         async with app.run_test(size=(110, 32)) as pilot:
-            await until(pilot.pause, lambda: services.store.ruleset() is not None,
-                        "the first snapshot from HQ")
+            await until(
+                pilot.pause,
+                lambda: services.store.ruleset() is not None,
+                "the first snapshot from HQ",
+            )
             # The card arrives over the pty exactly as a serial scanner sends it,
             # after a burst of line noise that must be refused without losing it.
             os.write(master, b"\x00\xff\x13\x10noise\r")
-            await until(pilot.pause, lambda: "Unreadable" in text_of(app, "#message"),
-                        "the garbage refusal")
+            await until(
+                pilot.pause, lambda: "Unreadable" in text_of(app, "#message"), "the garbage refusal"
+            )
             os.write(master, CARD.encode() + b"\r")
-            await until(pilot.pause, lambda: "Anna" in text_of(app, "#customer"),
-                        "the customer panel")
+            await until(
+                pilot.pause, lambda: "Anna" in text_of(app, "#customer"), "the customer panel"
+            )
             assert "Balance: 3000 points" in text_of(app, "#customer")
             await pilot.press(*"COFFEE", "enter")
-            await until(pilot.pause, lambda: "Points this sale: 39" in text_of(app, "#totals"),
-                        "the quote")
+            await until(
+                pilot.pause, lambda: "Points this sale: 39" in text_of(app, "#totals"), "the quote"
+            )
             await pilot.press("f2")  # pay the most possible with points
             await until(pilot.pause, lambda: "1995" in text_of(app, "#totals"), "points paid")
             await pilot.press("f10")
-            await until(pilot.pause, lambda: "Balance" in text_of(app, "#receipt"),
-                        "the receipt preview")
-            await until(pilot.pause, lambda: services.store.outbox_stats().pending == 0,
-                        "the upload")
-            await until(pilot.pause, lambda: "waiting to sync: 0" in text_of(app, "#status"),
-                        "the status bar")
+            await until(
+                pilot.pause, lambda: "Balance" in text_of(app, "#receipt"), "the receipt preview"
+            )
+            await until(
+                pilot.pause, lambda: services.store.outbox_stats().pending == 0, "the upload"
+            )
+            await until(
+                pilot.pause,
+                lambda: "waiting to sync: 0" in text_of(app, "#status"),
+                "the status bar",
+            )
 
             # HQ goes away: the checkout keeps selling, the queue grows, then drains.
             hq.kill()
             os.write(master, CARD.encode() + b"\r")
             await until(pilot.pause, lambda: "Anna" in text_of(app, "#customer"), "customer")
             await pilot.press(*"2*MILK", "enter", "f10")
-            await until(pilot.pause, lambda: "waiting to sync: 1" in text_of(app, "#status"),
-                        "the offline queue", timeout_s=30)
-            await until(pilot.pause, lambda: "offline" in text_of(app, "#status"),
-                        "the offline status", timeout_s=30)
+            await until(
+                pilot.pause,
+                lambda: "waiting to sync: 1" in text_of(app, "#status"),
+                "the offline queue",
+                timeout_s=30,
+            )
+            await until(
+                pilot.pause,
+                lambda: "offline" in text_of(app, "#status"),
+                "the offline status",
+                timeout_s=30,
+            )
             hq.start()
-            await until(pilot.pause, lambda: "waiting to sync: 0" in text_of(app, "#status"),
-                        "the drained queue", timeout_s=60)
+            await until(
+                pilot.pause,
+                lambda: "waiting to sync: 0" in text_of(app, "#status"),
+                "the drained queue",
+                timeout_s=60,
+            )
 
     asyncio.run(flow())
     text = decode_escpos(receipt_file.read_bytes(), code_pages(config.printer)).text
@@ -114,12 +143,19 @@ def test_a_sale_from_serial_card_scan_to_hq(
     # The file holds the last receipt: the offline sale after 3000 - 1995 + 19.
     assert balance_lines == [["Balance", str(3000 - 1995 + 19 + 9), "pts"]]
     report = hq.report()
-    assert report["total"] == {"sales": 2, "points_issued": 19 + 9, "points_redeemed": 1995,
-                               "total_minor": 3990 + 900}
+    assert report["total"] == {
+        "sales": 2,
+        "points_issued": 19 + 9,
+        "points_redeemed": 1995,
+        "total_minor": 3990 + 900,
+    }
 
 
-def fake_hq_services(tmp_path: Path, handler: Callable[[httpx.Request], httpx.Response],
-                     store_factory: Callable[[Path], object]) -> tuple[Services, MemoryPrinter]:
+def fake_hq_services(
+    tmp_path: Path,
+    handler: Callable[[httpx.Request], httpx.Response],
+    store_factory: Callable[[Path], object],
+) -> tuple[Services, MemoryPrinter]:
     store_factory(tmp_path / "terminal.db")
     config = Config("T1", tmp_path)
     clock = SystemClock()
@@ -141,8 +177,9 @@ def test_unknown_card_and_a_malformed_hq_reply_do_not_stop_the_sale(tmp_path: Pa
 
     async def flow() -> None:
         async with app.run_test(size=(110, 32)) as pilot:
-            await until(pilot.pause, lambda: "refused" in text_of(app, "#status"),
-                        "the refused snapshot")
+            await until(
+                pilot.pause, lambda: "refused" in text_of(app, "#status"), "the refused snapshot"
+            )
             await pilot.press(*"2900000000995", "enter")
             assert "Unknown card 2900000000995" in text_of(app, "#message")
             await pilot.press(*CARD, "enter", *"MILK", "enter", "f10")
@@ -167,8 +204,9 @@ def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
     async def flow() -> None:
         async with app.run_test(size=(110, 32)) as pilot:
             await pilot.press(*CARD, "enter", *"MILK", "enter", "f10")
-            await until(pilot.pause, lambda: "cover open" in text_of(app, "#message"),
-                        "the printer fault")
+            await until(
+                pilot.pause, lambda: "cover open" in text_of(app, "#message"), "the printer fault"
+            )
             assert "saved" in text_of(app, "#message")
             assert services.store.sales_count() == 1
             printer.failing = None

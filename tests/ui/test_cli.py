@@ -1,0 +1,106 @@
+"""The `kassa` command's documented surfaces: config, quote, verify."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.errors import ConfigError
+from agent.session import CheckoutSession
+from sync.demo import RULESET
+from tests.conftest import ROOT
+from ui.config import load_config
+
+
+def kassa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def test_the_documented_example_config_loads() -> None:
+    cfg = load_config(ROOT / "packaging" / "kassa.example.toml")
+    assert cfg.terminal_id == "T1" and cfg.scanner.terminator == b"\r"
+    assert cfg.db_path == ROOT / "packaging" / "data" / "terminal.db"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("store_name = 'x'", "missing terminal_id"),
+        ("terminal_id = 'T1'\n[scanner]\nterminator = 'TAB'", "scanner.terminator"),
+        ("terminal_id = 'T1'\n[printer]\nkind = 'pigeon'", "pigeon"),
+        ("terminal_id = = 'T1'", "kassa.toml"),
+    ],
+)
+def test_a_bad_config_is_refused_with_a_message(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "kassa.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert message in exc.value.detail
+
+
+def test_quote_prints_the_quote_as_json(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RULESET))
+    (tmp_path / "b.json").write_text(
+        json.dumps(
+            {
+                "lines": [
+                    {"sku": "COFFEE", "unit_minor": 3990, "category": "coffee"},
+                    {"sku": "MILK", "unit_minor": 450, "category": "dairy"},
+                ]
+            }
+        )
+    )
+    (tmp_path / "c.json").write_text(json.dumps({"customer_id": "C1", "tier": "Bronze"}))
+    out = kassa(
+        "quote",
+        "--ruleset",
+        str(tmp_path / "r.json"),
+        "--basket",
+        str(tmp_path / "b.json"),
+        "--customer",
+        str(tmp_path / "c.json"),
+        "--at",
+        "2026-11-24T10:00:00+01:00",
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["total_minor"] == 4440 and doc["points_earned"] == 44
+    assert doc["awards"][0]["rule"] == "BASE"
+
+
+def test_quote_refuses_a_malformed_ruleset_with_the_field(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(dict(RULESET, currency=12)))
+    (tmp_path / "b.json").write_text('{"lines": []}')
+    out = kassa(
+        "quote", "--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")
+    )
+    assert out.returncode == 2
+    assert "currency: must be str" in out.stderr
+
+
+def test_verify_names_the_row_where_history_was_edited(session: CheckoutSession) -> None:
+    for _ in range(3):
+        session.enter("2900000000018")
+        session.add("MILK")
+        session.commit()
+    db_path = Path(session.store.conn.execute("PRAGMA database_list").fetchone()[2])
+    ok = kassa("verify", "--data-dir", str(db_path.parent))
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    edit = sqlite3.connect(db_path)
+    edit.execute("UPDATE journal SET body=replace(body, 'Milk', 'Mlik') WHERE seq=2")
+    edit.commit()
+    edit.close()
+    bad = kassa("verify", "--data-dir", str(db_path.parent))
+    assert bad.returncode == 1 and "seq 2" in bad.stdout
