@@ -11,7 +11,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -61,11 +61,11 @@ class CheckoutApp(App[None]):
     #status.offline { background: $error; }
     #main { height: 1fr; }
     #left { width: 2fr; }
-    #customer { height: 3; border: round $secondary; padding: 0 1; }
+    #customer { height: 4; border: round $secondary; padding: 0 1; }
     #lines { height: 1fr; }
     #totals { height: 4; padding: 0 1; }
-    #receipt { width: 1fr; min-width: 30; border: round $secondary; padding: 0 1;
-               overflow-y: auto; }
+    #receipt-pane { width: 46; border: round $secondary; padding: 0 1; }
+    #receipt { width: auto; }
     #message { height: 1; padding: 0 1; }
     #message.refused { background: $error; color: $text; }
     """
@@ -85,14 +85,15 @@ class CheckoutApp(App[None]):
         self.last_receipt_text = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Static("No customer: scan a loyalty card", id="customer")
+                yield Static("No customer: scan a loyalty card", id="customer", markup=False)
                 yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="totals")
-            yield Static("Receipt preview", id="receipt")
-        yield Static("", id="message")
+                yield Static("", id="totals", markup=False)
+            with VerticalScroll(id="receipt-pane"):
+                yield Static("Receipt preview", id="receipt", markup=False)
+        yield Static("", id="message", markup=False)
         yield Input(placeholder="Scan or type a card or SKU (3*MILK for three), Enter", id="entry")
         yield Footer()
 
@@ -133,7 +134,7 @@ class CheckoutApp(App[None]):
                 text += f"  ({st.message[:60]})"
         status = self.query_one("#status", Static)
         status.update(
-            f"{services.config.terminal_id}  {text}  |  sales waiting to sync: {stats.pending}"
+            f"{services.config.terminal_id}  |  sales waiting to sync: {stats.pending}  |  {text}"
         )
         status.set_class(offline, "offline")
 
