@@ -6,11 +6,13 @@ import enum
 from dataclasses import dataclass
 
 MAX_CODE_LEN = 512
+GIFT_CARD_PREFIX = "GC"  # gift cards: GC and ten digits
 CARD_PREFIX = "29"  # GS1 in-store range: loyalty cards are EAN-13 numbers starting 29.
 
 
 class CodeKind(enum.Enum):
     CARD = "card"
+    GIFT_CARD = "gift card"
     PRODUCT = "product"
 
 
@@ -56,6 +58,8 @@ def classify(text: str) -> Classified | Refusal:
         if not is_valid_ean13(code):
             return Refusal(f"Card number {code} has a wrong check digit: scan again")
         return Classified(CodeKind.CARD, code)
+    if code.upper().startswith(GIFT_CARD_PREFIX) and code[2:].isdigit() and len(code) == 12:
+        return Classified(CodeKind.GIFT_CARD, code.upper())
     if code.isdigit() and len(code) in (8, 12, 13):
         return Classified(CodeKind.PRODUCT, code)
     if all(c.isalnum() or c in "-_." for c in code) and len(code) <= 32:

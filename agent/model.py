@@ -56,6 +56,12 @@ class Customer:
     country: str = ""
     birthday: date | None = None
     lots: tuple[PointLot, ...] = ()
+    segments: frozenset[str] = frozenset()
+    # Personal coupons HQ issued: code -> already used (as HQ knows it).
+    coupons: tuple[tuple[str, bool], ...] = ()
+    purchases_total: int = 0  # purchases HQ knows, all time
+    month_purchases: tuple[str, int] = ("", 0)  # ("2026-11", purchases HQ knows that month)
+    rule_uses: tuple[tuple[str, int], ...] = ()  # uses of limited rules HQ knows
     # The highest seq of *this* terminal that HQ had applied when it sent the
     # snapshot: moves after it are this terminal's unsynced moves.
     applied_seq: int = 0

@@ -83,6 +83,16 @@ def floor_minor(value: Fraction) -> int:
     return math.floor(value)
 
 
+def round_minor(value: Fraction) -> int:
+    """The one place a computed discount becomes minor units: half up (0.5 grosz -> 1)."""
+    return math.floor(value + Fraction(1, 2))
+
+
+def percent_of(amount_minor: int, percent: Fraction) -> int:
+    """Return ``percent`` % of ``amount_minor``, rounded half up."""
+    return round_minor(amount_minor * percent / 100)
+
+
 def floor_points(value: Fraction) -> Points:
     """The one place fractional points become whole points: floor."""
     return Points(math.floor(value))

@@ -1,21 +1,58 @@
-"""The quote: a pure function of basket, customer, ruleset, usage, time and the
-points the customer wants to pay with. Every point and every minor unit in it
-carries the rule that produced it.
+"""The quote: a pure function of (basket, customer, ruleset, usage, time, tender).
+
+Order of application (documented in RULESET.md):
+1. line discounts (SKU/category percent or fixed, buy X get Y, cheapest unit), by priority;
+2. sale discounts (tier, promo codes, every Nth purchase, sale percent or fixed) on what
+   remains, shared among lines in proportion to their amounts (largest remainder);
+   in an exclusive group the rule of best priority applies, ties go to the larger;
+3. the cap on a sale's total discount, cutting the last applied first;
+4. paying with points (minimum, maximum share), then a gift card (which is money);
+5. earning on money paid per line: tier rate x the largest multiplier that applies,
+   fractions kept exactly and floored once per rule per sale; then bonus points.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 
-from agent.model import Basket, Customer, Line
-from agent.money import CURRENCY_EXPONENT, Money, Points, allocate, floor_minor, floor_points
-from agent.ruleset import Ruleset
+from agent.model import Basket, Customer, Line, PointLot
+from agent.money import (
+    CURRENCY_EXPONENT,
+    Money,
+    Points,
+    allocate,
+    floor_points,
+    percent_of,
+)
+from agent.ruleset import Kind, Rule, Ruleset
 
 RULE_BASE = "BASE"
 RULE_PAY_POINTS = "PAY-WITH-POINTS"
+RULE_GIFT_CARD = "GIFT-CARD"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What this terminal knows beyond HQ's snapshot: its own unsynced counts and quotas."""
+
+    unsynced_purchases: int = 0  # this customer's purchases here HQ has not applied
+    unsynced_month_purchases: int = 0  # ... of them in the month of the sale
+    quota_left: dict[str, int] = field(default_factory=dict)  # rule id -> uses left here
+    used_codes: frozenset[str] = frozenset()  # coupons this customer used here, unsynced
+    rule_uses: dict[str, int] = field(default_factory=dict)  # unsynced uses of limited rules
+
+
+@dataclass(frozen=True, slots=True)
+class Tender:
+    """How the customer wants to pay and which codes the cashier entered."""
+
+    redeem_points: int = 0
+    codes: frozenset[str] = frozenset()
+    gift_card_balance_minor: int | None = None  # a presented gift card's balance
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +60,7 @@ class QuoteLine:
     line: Line
     discount_minor: int
     points_payment_minor: int
+    points_earned: int = 0
 
     @property
     def after_discount_minor(self) -> int:
@@ -30,8 +68,16 @@ class QuoteLine:
 
     @property
     def money_minor(self) -> int:
-        """What the customer pays for this line in money (gift cards are money)."""
+        """What the customer pays for this line in money (a gift card is money)."""
         return self.after_discount_minor - self.points_payment_minor
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    rule: str
+    amount_minor: int
+    per_line: tuple[int, ...]
+    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,27 +94,28 @@ class Refusal:
 
 
 @dataclass(frozen=True, slots=True)
-class Usage:
-    """Local usage counters the rules consult (empty in the foundation format)."""
-
-    counters: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class Quote:
     currency: str
     lines: tuple[QuoteLine, ...]
     subtotal: Money
-    discount: Money
+    discounts: tuple[Discount, ...]
     total: Money  # after discounts, before paying with points
     points_redeemed: Points
     points_value: Money
-    to_pay: Money  # money still due after points
+    gift_card: Money
+    to_pay: Money  # money still due at the till after points and gift card
     awards: tuple[Award, ...]
     refusals: tuple[Refusal, ...]
     max_redeemable: Points
     balance_before: Points | None
     at: datetime
+    lots_used: tuple[tuple[datetime, int], ...] = ()
+    expiring_soon: tuple[tuple[int, datetime], ...] = ()
+    usage_deltas: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def discount(self) -> Money:
+        return Money(sum(d.amount_minor for d in self.discounts), self.currency)
 
     @property
     def points_earned(self) -> Points:
@@ -79,6 +126,15 @@ class Quote:
         if self.balance_before is None:
             return None
         return Points(self.balance_before - self.points_redeemed + self.points_earned)
+
+    def discount_by(self, rule: str) -> int:
+        return sum(d.amount_minor for d in self.discounts if d.rule == rule)
+
+    def points_by(self, rule: str) -> int:
+        return sum(a.points for a in self.awards if a.rule == rule)
+
+    def refusal(self, rule: str) -> str | None:
+        return next((r.reason for r in self.refusals if r.rule == rule), None)
 
     def to_json(self) -> dict[str, object]:
         """Return the quote as plain JSON data (amounts in minor units)."""
@@ -94,14 +150,25 @@ class Quote:
                     "discount_minor": q.discount_minor,
                     "points_payment_minor": q.points_payment_minor,
                     "money_minor": q.money_minor,
+                    "points_earned": q.points_earned,
                 }
                 for q in self.lines
             ],
             "subtotal_minor": self.subtotal.minor,
+            "discounts": [
+                {
+                    "rule": d.rule,
+                    "amount_minor": d.amount_minor,
+                    "per_line_minor": list(d.per_line),
+                    "why": d.why,
+                }
+                for d in self.discounts
+            ],
             "discount_minor": self.discount.minor,
             "total_minor": self.total.minor,
             "points_redeemed": self.points_redeemed,
             "points_value_minor": self.points_value.minor,
+            "gift_card_minor": self.gift_card.minor,
             "to_pay_minor": self.to_pay.minor,
             "points_earned": self.points_earned,
             "awards": [{"rule": a.rule, "points": a.points, "why": a.why} for a in self.awards],
@@ -109,86 +176,455 @@ class Quote:
             "refusals": [{"rule": r.rule, "reason": r.reason} for r in self.refusals],
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
+            "lots_used": [{"earned_at": e.isoformat(), "points": p} for e, p in self.lots_used],
+            "expiring_soon": [
+                {"points": p, "expires_at": e.isoformat()} for p, e in self.expiring_soon
+            ],
         }
 
 
-def max_redeemable(total_minor: int, balance: Points, ruleset: Ruleset) -> Points:
+def max_redeemable(total_minor: int, balance: int, ruleset: Ruleset) -> Points:
     """Return the most points that may pay for a sale of ``total_minor`` after discounts."""
     pwp = ruleset.pay_with_points
     if pwp is None or balance <= 0:
         return Points(0)
-    cap_minor = total_minor * pwp.max_share_percent // 100
-    cap_points = cap_minor * pwp.points // pwp.value_minor
-    best = min(int(balance), cap_points)
-    step = pwp.points // math.gcd(pwp.points, pwp.value_minor)
-    best -= best % step  # only whole minor units can be paid
+    cap_points = total_minor * pwp.max_share_percent // 100 * pwp.points // pwp.value_minor
+    best = min(balance, cap_points)
+    best -= best % (pwp.points // math.gcd(pwp.points, pwp.value_minor))  # whole minor units
     return Points(best if best >= pwp.min_points else 0)
+
+
+def _is_birthday(customer: Customer, local: datetime) -> bool:
+    b = customer.birthday
+    if b is None:
+        return False
+    if (b.month, b.day) == (2, 29):  # in other years, celebrated on 28 February
+        leap = local.year % 4 == 0 and (local.year % 100 != 0 or local.year % 400 == 0)
+        return (local.month, local.day) == ((2, 29) if leap else (2, 28))
+    return (local.month, local.day) == (b.month, b.day)
+
+
+class _Pricer:
+    """One quote's working state; built and discarded inside :func:`quote`."""
+
+    def __init__(
+        self,
+        basket: Basket,
+        customer: Customer | None,
+        ruleset: Ruleset,
+        usage: Usage,
+        at: datetime,
+        tender: Tender,
+    ) -> None:
+        self.basket, self.customer, self.rs = basket, customer, ruleset
+        self.usage, self.at, self.tender = usage, at, tender
+        self.local = at.astimezone(ruleset.tz)
+        self.lines = basket.lines
+        self.rem = [ln.amount.minor for ln in self.lines]
+        self.refusals: list[Refusal] = []
+        self.discounts: list[Discount] = []
+        self.applied: list[Rule] = []
+        self.groups_taken: dict[str, str] = {}
+
+    def refuse(self, rule: str, reason: str) -> None:
+        if not any(r.rule == rule for r in self.refusals):
+            self.refusals.append(Refusal(rule, reason))
+
+    # -- who may use a rule ------------------------------------------------------------
+    def why_not(self, r: Rule) -> str | None:
+        """None if ``r`` may apply; a reason to show; or "" when it is simply not for this sale."""
+        if r.id in self.rs.revoked:
+            return "revoked by HQ"
+        code = r.entered_code
+        if code is not None and code not in self.tender.codes:
+            return ""
+        off = r.when.refusal(self.local)
+        if off:
+            return off
+        c, a = self.customer, r.audience
+        needs_customer = (
+            r.kind in (Kind.MULTIPLIER, Kind.BONUS_PER_UNIT, Kind.BONUS_PER_SALE, Kind.NTH_PURCHASE)
+            or r.coupon
+            or r.limit_per_customer
+        )
+        if c is None:
+            return "identify the customer first" if code else ("" if needs_customer else None)
+        if a.countries and c.country not in a.countries:
+            return ""
+        if (a.segments and not a.segments & c.segments) or (a.tiers and c.tier not in a.tiers):
+            return ""
+        if a.birthday and not _is_birthday(c, self.local):
+            return ""
+        if a.first_purchase and c.purchases_total + self.usage.unsynced_purchases > 0:
+            return ""
+        if r.coupon:
+            issued = dict(c.coupons)
+            if code in self.usage.used_codes or issued.get(r.id) is True:
+                return "coupon already used"
+            if r.id not in issued:
+                return "coupon not issued to this customer"
+        if r.quota and self.usage.quota_left.get(r.id, 0) <= 0:
+            return "quota at this terminal used up"
+        if r.limit_per_customer is not None:
+            used = dict(c.rule_uses).get(r.id, 0) + self.usage.rule_uses.get(r.id, 0)
+            if used >= r.limit_per_customer:
+                return f"limit of {r.limit_per_customer} per customer reached"
+        return None
+
+    def codes_in_use(self) -> list[str]:
+        return [r.id for r in self.applied if r.entered_code]
+
+    # -- discounts -------------------------------------------------------------------------
+    def scope(self, r: Rule) -> list[int]:
+        return [i for i, ln in enumerate(self.lines) if r.match.matches(ln.sku, ln.category)]
+
+    def spread(self, total: int, idx: list[int]) -> list[int]:
+        parts = [0] * len(self.lines)
+        for i, p in zip(idx, allocate(total, [self.rem[i] for i in idx]), strict=True):
+            parts[i] = p
+        return parts
+
+    def amounts(self, r: Rule) -> list[int]:
+        """Per line, what ``r`` would take off now (nothing: all zeros)."""
+        idx = self.scope(r)
+        n = len(self.lines)
+        if r.kind is Kind.PERCENT_OFF and not r.match.whole_sale:
+            return [percent_of(self.rem[i], r.percent) if i in idx else 0 for i in range(n)]
+        if r.kind is Kind.PERCENT_OFF:
+            return self.spread(percent_of(sum(self.rem), r.percent), idx)
+        if r.kind is Kind.TIER_DISCOUNT:
+            assert self.customer is not None
+            pct = self.rs.tier(self.customer.tier).discount_percent
+            return self.spread(percent_of(sum(self.rem), pct), idx)
+        if r.kind is Kind.FIXED_OFF:
+            return self.spread(min(r.amount_minor, sum(self.rem[i] for i in idx)), idx)
+        if r.kind is Kind.NTH_PURCHASE:
+            return self.spread(percent_of(sum(self.rem), r.percent), idx)
+        if r.kind is Kind.CHEAPEST_UNIT:
+            if not idx:
+                return [0] * n
+            i = min(idx, key=lambda j: (self.lines[j].unit_price.minor, j))
+            out = [0] * n
+            out[i] = min(self.rem[i], percent_of(self.lines[i].unit_price.minor, r.percent))
+            return out
+        # BUY_X_GET_Y: of every buy+get units, the cheapest `get` are discounted.
+        units = sorted(
+            (self.lines[i].unit_price.minor, i) for i in idx for _ in range(self.lines[i].qty)
+        )
+        free = len(units) // (r.buy + r.get) * r.get
+        out = [0] * n
+        for price, i in units[:free]:
+            out[i] += percent_of(price, r.percent or Fraction(100))
+        return [min(out[i], self.rem[i]) for i in range(n)]
+
+    def nth_purchase_ok(self, r: Rule) -> bool:
+        c = self.customer
+        assert c is not None
+        month = self.local.strftime("%Y-%m")
+        known = c.month_purchases[1] if c.month_purchases[0] == month else 0
+        number = known + self.usage.unsynced_month_purchases + 1
+        if number % r.every:
+            self.refuse(r.id, f"this is purchase {number} this month; every {r.every}th gets it")
+            return False
+        return True
+
+    def may_apply_now(self, r: Rule) -> bool:
+        if r.min_basket_minor and sum(self.rem) < r.min_basket_minor:
+            self.refuse(
+                r.id,
+                f"minimum basket {Money(r.min_basket_minor, self.basket.currency)} not reached",
+            )
+            return False
+        if not r.combinable_with_codes and self.codes_in_use():
+            self.refuse(r.id, f"not combinable with promo code {self.codes_in_use()[0]}")
+            return False
+        if (
+            r.kind is Kind.TIER_DISCOUNT
+            and not r.combinable_with_coupons
+            and any(a.coupon for a in self.applied)
+        ):
+            self.refuse(r.id, "not combinable with coupons")
+            return False
+        return not (r.kind is Kind.NTH_PURCHASE and not self.nth_purchase_ok(r))
+
+    def apply_stage(self, rules: list[Rule]) -> None:
+        by_level: dict[int, list[Rule]] = defaultdict(list)
+        for r in rules:
+            by_level[r.priority].append(r)
+        for level in sorted(by_level):
+            groups: dict[str, list[Rule]] = defaultdict(list)
+            for r in by_level[level]:
+                groups[r.group or f"\0{r.id}"].append(r)
+            for key in sorted(groups):
+                members = [r for r in groups[key] if self.may_apply_now(r)]
+                if key in self.groups_taken:
+                    for r in members:
+                        self.refuse(r.id, f"exclusive with {self.groups_taken[key]}")
+                    continue
+                offers = [(sum(a), r, a) for r in members if sum(a := self.amounts(r)) > 0]
+                if not offers:
+                    continue
+                total, win, per_line = max(offers, key=lambda o: o[0])  # first max on ties
+                for _, r, _ in offers:
+                    if r is not win:
+                        self.refuse(r.id, f"exclusive with {win.id}, which gives more")
+                if not key.startswith("\0"):
+                    self.groups_taken[key] = win.id
+                self.rem = [m - d for m, d in zip(self.rem, per_line, strict=True)]
+                self.applied.append(win)
+                self.discounts.append(Discount(win.id, total, tuple(per_line), self.why(win)))
+
+    def why(self, r: Rule) -> str:
+        if r.kind is Kind.TIER_DISCOUNT:
+            assert self.customer is not None
+            pct = self.rs.tier(self.customer.tier).discount_percent
+            return f"{self.customer.tier} tier: {pct}% off the sale"
+        what = {
+            Kind.PERCENT_OFF: f"{r.percent}% off",
+            Kind.NTH_PURCHASE: f"{r.percent}% off every {r.every}th purchase this month",
+            Kind.FIXED_OFF: f"{Money(r.amount_minor, self.basket.currency)} off",
+            Kind.BUY_X_GET_Y: f"buy {r.buy} get {r.get}",
+            Kind.CHEAPEST_UNIT: f"{r.percent}% off the cheapest unit",
+        }[r.kind]
+        scope = (
+            "the sale"
+            if r.match.whole_sale
+            else ", ".join(sorted(r.match.skus | r.match.categories))
+        )
+        return f"{what} on {scope}"
+
+    def apply_cap(self, subtotal: int) -> None:
+        pct = self.rs.max_discount_percent
+        if pct is None:
+            return
+        excess = sum(d.amount_minor for d in self.discounts) - subtotal * pct // 100
+        for k in range(len(self.discounts) - 1, -1, -1):
+            if excess <= 0:
+                break
+            d = self.discounts[k]
+            cut = min(excess, d.amount_minor)
+            kept = allocate(d.amount_minor - cut, list(d.per_line))
+            self.rem = [
+                m + old - new for m, old, new in zip(self.rem, d.per_line, kept, strict=True)
+            ]
+            self.discounts[k] = Discount(d.rule, d.amount_minor - cut, tuple(kept), d.why)
+            self.refuse(
+                d.rule,
+                f"cut by {Money(cut, self.basket.currency)}: the sale's "
+                f"discount cap of {pct}% reached",
+            )
+            excess -= cut
+        self.discounts = [d for d in self.discounts if d.amount_minor > 0]
+
+    # -- paying ----------------------------------------------------------------------------
+    def pay_with_points(self, balance: int) -> tuple[Points, int, Points]:
+        """Return (points taken, their value in minor units, the most that could be taken)."""
+        total = sum(self.rem)
+        most = max_redeemable(total, balance, self.rs)
+        want, pwp = self.tender.redeem_points, self.rs.pay_with_points
+        if want <= 0:
+            return Points(0), 0, most
+        reason = None
+        if self.customer is None:
+            reason = "identify the customer first"
+        elif pwp is None:
+            reason = "this programme does not take points"
+        elif want < pwp.min_points:
+            reason = f"fewer than {pwp.min_points} points"
+        elif want > balance:
+            reason = f"balance is only {balance} points"
+        elif want > most:
+            reason = f"at most {most} points can pay for this sale"
+        if reason is not None or pwp is None:
+            self.refuse(RULE_PAY_POINTS, reason or "")
+            return Points(0), 0, most
+        taken = want - want % (pwp.points // math.gcd(pwp.points, pwp.value_minor))
+        return Points(taken), taken * pwp.value_minor // pwp.points, most
+
+    # -- earning -----------------------------------------------------------------------------
+    def earn(self, eligible: list[Rule], money: list[int]) -> tuple[list[Award], list[int]]:
+        """Return the awards and the points each line earned (for returns)."""
+        c = self.customer
+        assert c is not None
+        per_line = [0] * len(self.lines)
+        awards: list[Award] = []
+        total_after = sum(self.rem)
+        rate = self.rs.rate_for(c.tier)
+        unit = 10 ** CURRENCY_EXPONENT[self.basket.currency]
+        mults = [r for r in eligible if r.kind is Kind.MULTIPLIER and self.may_earn(r, total_after)]
+        best: dict[str, list[int]] = defaultdict(list)
+        winners: dict[str, Rule] = {}
+        for i, ln in enumerate(self.lines):
+            fits = [r for r in mults if r.match.matches(ln.sku, ln.category)]
+            win = max(fits, key=lambda r: r.factor) if fits else None  # first on ties
+            key = win.id if win else RULE_BASE
+            best[key].append(i)
+            if win:
+                winners[key] = win
+        for r in mults:
+            if r.id not in winners and any(
+                r.match.matches(ln.sku, ln.category) for ln in self.lines
+            ):
+                top = max(winners.values(), key=lambda w: w.factor)
+                self.refuse(r.id, f"a larger multiplier applied ({top.id} x{top.factor})")
+        for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
+            idx = best[key]
+            factor = winners[key].factor if key in winners else Fraction(1)
+            exact = sum((Fraction(money[i], unit) * rate * factor for i in idx), Fraction(0))
+            pts = floor_points(exact)
+            if pts <= 0:
+                continue
+            why = f"{rate} points per 1 {self.basket.currency} paid ({c.tier})"
+            if factor != 1:
+                why += f" x{factor} on {', '.join(self.lines[i].sku for i in idx)}"
+            awards.append(Award(key, pts, why))
+            self.share(pts, idx, [money[i] for i in idx], per_line)
+        for r in eligible:
+            if r.kind is Kind.BONUS_PER_UNIT and self.may_earn(r, total_after):
+                idx = self.scope(r)
+                raw = sum(self.lines[i].qty for i in idx) * r.points
+                bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
+                why = f"{r.points} points per unit" + (
+                    f", capped at {r.cap_per_sale} from {raw}" if bonus < raw else ""
+                )
+                awards.append(Award(r.id, Points(bonus), why))
+                self.share(bonus, idx, [self.lines[i].qty for i in idx], per_line)
+                self.applied.append(r)
+            elif r.kind is Kind.BONUS_PER_SALE and self.may_earn(r, total_after):
+                awards.append(Award(r.id, Points(r.points), f"{r.points} bonus points"))
+                idx = list(range(len(self.lines)))
+                self.share(r.points, idx, [max(m, 0) for m in money], per_line)
+                self.applied.append(r)
+        return awards, per_line
+
+    def may_earn(self, r: Rule, total_after: int) -> bool:
+        if r.min_basket_minor and total_after < r.min_basket_minor:
+            self.refuse(
+                r.id,
+                f"minimum basket {Money(r.min_basket_minor, self.basket.currency)} not reached",
+            )
+            return False
+        if not r.combinable_with_codes and self.codes_in_use():
+            self.refuse(r.id, f"not combinable with promo code {self.codes_in_use()[0]}")
+            return False
+        return True
+
+    @staticmethod
+    def share(points: int, idx: list[int], weights: list[int], per_line: list[int]) -> None:
+        if sum(weights) <= 0:
+            weights = [1] * len(idx)
+        for i, p in zip(idx, allocate(points, weights), strict=True):
+            per_line[i] += p
+
+    # -- expiry --------------------------------------------------------------------------------
+    def lots(
+        self, redeemed: int
+    ) -> tuple[tuple[tuple[datetime, int], ...], tuple[tuple[int, datetime], ...]]:
+        """Spend ``redeemed`` from the oldest lots; return (lots used, expiring soon after)."""
+        if self.customer is None:
+            return (), ()
+        live: list[PointLot] = sorted(
+            (lot for lot in self.customer.lots if lot.expires_at > self.at),
+            key=lambda lot: lot.earned_at,
+        )
+        used: list[tuple[datetime, int]] = []
+        left = redeemed
+        soon_until = self.at + timedelta(days=self.rs.expiring_soon_days)
+        soon: list[tuple[int, datetime]] = []
+        for lot in live:
+            take = min(left, lot.points)
+            if take:
+                used.append((lot.earned_at, take))
+            left -= take
+            rest = lot.points - take
+            if rest and lot.expires_at <= soon_until:
+                soon.append((rest, lot.expires_at))
+        return tuple(used), tuple(soon)
 
 
 def quote(
     basket: Basket,
     customer: Customer | None,
-    balance: Points | None,
+    balance: int | None,
     ruleset: Ruleset,
     usage: Usage,
     at: datetime,
-    redeem_points: int = 0,
+    tender: Tender | None = None,
 ) -> Quote:
     """Price ``basket`` for ``customer`` at ``at``; never raises for a business refusal."""
+    tender = tender or Tender()
+    p = _Pricer(basket, customer, ruleset, usage, at, tender)
     cur = basket.currency
-    refusals: list[Refusal] = []
-    lines = basket.lines
-    discounts = [0 for _ in lines]  # the full engine fills these
-    after = [ln.amount.minor - d for ln, d in zip(lines, discounts, strict=True)]
-    total_minor = sum(after)
-    have = Points(balance if balance is not None and customer is not None else 0)
-    most = max_redeemable(total_minor, have, ruleset)
-    pay_points = Points(0)
-    value_minor = 0
-    pwp = ruleset.pay_with_points
-    if redeem_points > 0:
-        if customer is None:
-            refusals.append(Refusal(RULE_PAY_POINTS, "identify the customer first"))
-        elif pwp is None:
-            refusals.append(Refusal(RULE_PAY_POINTS, "this programme does not take points"))
-        elif redeem_points < pwp.min_points:
-            refusals.append(Refusal(RULE_PAY_POINTS, f"fewer than {pwp.min_points} points"))
-        elif redeem_points > have:
-            refusals.append(Refusal(RULE_PAY_POINTS, f"balance is only {have} points"))
-        elif redeem_points > most:
-            refusals.append(
-                Refusal(RULE_PAY_POINTS, f"at most {most} points can pay for this sale")
-            )
-        else:
-            step = pwp.points // math.gcd(pwp.points, pwp.value_minor)
-            pay_points = Points(redeem_points - redeem_points % step)
-            value_minor = pay_points * pwp.value_minor // pwp.points
-    point_parts = allocate(value_minor, after)
-    qlines = tuple(
-        QuoteLine(ln, d, p) for ln, d, p in zip(lines, discounts, point_parts, strict=True)
+    known_codes = ruleset.codes()
+    for code in sorted(tender.codes - known_codes.keys()):
+        p.refuse(code, "unknown code")
+    candidates = ruleset.index.candidates(
+        {ln.sku for ln in basket.lines}, {ln.category for ln in basket.lines}
     )
+    for code in sorted(tender.codes & known_codes.keys()):
+        if known_codes[code] not in candidates:
+            p.refuse(known_codes[code].id, "nothing in the basket it applies to")
+    eligible = []
+    for r in candidates:
+        why = p.why_not(r)
+        if why is None:
+            eligible.append(r)
+        elif why:
+            p.refuse(r.id, why)
+    discount_rules = [r for r in eligible if r.is_discount]
+    if customer is not None and ruleset.tier(customer.tier).discount_percent > 0:
+        tier_rule = ruleset.tier_rule
+        if tier_rule.id in ruleset.revoked:
+            p.refuse(tier_rule.id, "revoked by HQ")
+        else:
+            discount_rules.append(tier_rule)
+    p.apply_stage([r for r in discount_rules if r.line_level])
+    p.apply_stage([r for r in discount_rules if not r.line_level])
+    subtotal = sum(ln.amount.minor for ln in basket.lines)
+    p.apply_cap(subtotal)
+    have = balance if balance is not None and customer is not None else 0
+    taken, value, most = p.pay_with_points(have)
+    point_parts = allocate(value, p.rem)
+    money = [r - q for r, q in zip(p.rem, point_parts, strict=True)]
+    total = sum(p.rem)
+    gift = 0
+    if tender.gift_card_balance_minor is not None:
+        gift = max(0, min(tender.gift_card_balance_minor, total - value))
+        if gift == 0:
+            p.refuse(RULE_GIFT_CARD, "the gift card has no balance left")
     awards: list[Award] = []
-    if customer is not None and qlines:
-        rate = ruleset.rate_for(customer.tier)
-        unit = 10 ** CURRENCY_EXPONENT[cur]
-        exact = sum((Fraction(q.money_minor, unit) * rate for q in qlines), Fraction(0))
-        base = floor_points(exact)
-        if base > 0:
-            why = f"{rate} points per 1 {cur} paid, {customer.tier}"
-            awards.append(Award(RULE_BASE, base, why))
-    subtotal = sum(ln.amount.minor for ln in lines)
+    earned_per_line = [0] * len(basket.lines)
+    if customer is not None and basket.lines:
+        awards, earned_per_line = p.earn(eligible, money)
+    lots_used, soon = p.lots(taken)
+    cid = customer.customer_id if customer else ""
+    deltas: list[tuple[str, int]] = []
+    for r in p.applied:
+        if r.quota:
+            deltas.append((f"quota:{r.id}", 1))
+        if r.coupon:
+            deltas.append((f"coupon:{cid}:{r.id}", 1))
+        if r.limit_per_customer is not None:
+            deltas.append((f"uses:{cid}:{r.id}", 1))
     return Quote(
         currency=cur,
-        lines=qlines,
+        lines=tuple(
+            QuoteLine(ln, ln.amount.minor - r, q, e)
+            for ln, r, q, e in zip(basket.lines, p.rem, point_parts, earned_per_line, strict=True)
+        ),
         subtotal=Money(subtotal, cur),
-        discount=Money(sum(discounts), cur),
-        total=Money(total_minor, cur),
-        points_redeemed=pay_points,
-        points_value=Money(floor_minor(Fraction(value_minor)), cur),
-        to_pay=Money(total_minor - value_minor, cur),
+        discounts=tuple(p.discounts),
+        total=Money(total, cur),
+        points_redeemed=taken,
+        points_value=Money(value, cur),
+        gift_card=Money(gift, cur),
+        to_pay=Money(total - value - gift, cur),
         awards=tuple(awards),
-        refusals=tuple(refusals),
+        refusals=tuple(p.refusals),
         max_redeemable=most,
-        balance_before=have if customer is not None else None,
+        balance_before=Points(have) if customer is not None else None,
         at=at,
+        lots_used=lots_used,
+        expiring_soon=soon,
+        usage_deltas=tuple(deltas),
     )

@@ -1,22 +1,150 @@
-"""The ruleset document HQ publishes, parsed and validated.
+"""The ruleset document HQ publishes (format kassa-ruleset/2), parsed and validated.
 
-This is the foundation format: earning per money paid by tier, and paying with
-points at a rate. Validation names the offending field and what is wrong; a
-refused document never replaces the one the terminal holds.
+Validation names the offending field and says what is wrong; a refused document
+never replaces the one the terminal holds. The parsed ruleset indexes its rules
+by what they match (SKU, category, or the whole sale), so a quote looks only at
+rules that can touch its basket. docs: see RULESET.md.
 """
 
 from __future__ import annotations
 
+import enum
 import json
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agent.clock import parse_utc
 from agent.errors import InvalidRuleset
 from agent.money import CURRENCY_EXPONENT
 
-FORMAT = "kassa-ruleset/1"
+FORMAT = "kassa-ruleset/2"
+TIER_RULE = "TIER"
+
+
+class Kind(enum.Enum):
+    MULTIPLIER = "multiplier"
+    BONUS_PER_UNIT = "bonus_per_unit"
+    BONUS_PER_SALE = "bonus_per_sale"
+    PERCENT_OFF = "percent_off"
+    FIXED_OFF = "fixed_off"
+    CHEAPEST_UNIT = "cheapest_unit"
+    BUY_X_GET_Y = "buy_x_get_y"
+    NTH_PURCHASE = "nth_purchase"
+    TIER_DISCOUNT = "tier_discount"  # synthesised from the tiers table
+
+
+DISCOUNTS = {
+    Kind.PERCENT_OFF,
+    Kind.FIXED_OFF,
+    Kind.CHEAPEST_UNIT,
+    Kind.BUY_X_GET_Y,
+    Kind.NTH_PURCHASE,
+    Kind.TIER_DISCOUNT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which lines a rule touches; empty means the whole sale."""
+
+    skus: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    @property
+    def whole_sale(self) -> bool:
+        return not self.skus and not self.categories
+
+    def matches(self, sku: str, category: str) -> bool:
+        return self.whole_sale or sku in self.skus or category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """When a rule applies, in the store's time zone."""
+
+    weekdays: frozenset[int] = frozenset()  # ISO: 1 = Monday ... 7 = Sunday
+    start: time | None = None  # daily window [start, end)
+    end: time | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def refusal(self, local: datetime) -> str | None:
+        """Return why the rule is off at ``local`` (store time), or None when it is on."""
+        if self.valid_from and local < self.valid_from:
+            return "not started yet"
+        if self.valid_to and local >= self.valid_to:
+            return "ended"
+        if self.weekdays and local.isoweekday() not in self.weekdays:
+            return "not on this day"
+        if self.start is not None and self.end is not None:
+            now = local.time().replace(tzinfo=None)
+            if not self.start <= now < self.end:
+                return f"outside its hours ({self.start:%H:%M}-{self.end:%H:%M})"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Which customers a rule is for; empty fields do not restrict."""
+
+    countries: frozenset[str] = frozenset()
+    segments: frozenset[str] = frozenset()
+    tiers: frozenset[str] = frozenset()
+    birthday: bool = False
+    first_purchase: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    kind: Kind
+    match: Match = Match()
+    when: When = When()
+    audience: Audience = Audience()
+    priority: int = 50
+    group: str | None = None  # exclusive group: one rule of a group applies
+    factor: Fraction = Fraction(1)  # multiplier
+    points: int = 0  # bonus points
+    cap_per_sale: int | None = None  # bonus points cap
+    percent: Fraction = Fraction(0)
+    amount_minor: int = 0
+    buy: int = 0
+    get: int = 0
+    every: int = 0  # nth purchase
+    min_basket_minor: int = 0
+    code: str | None = None  # generic promo code the cashier enters
+    coupon: bool = False  # personal coupon HQ issued to one customer (code = rule id)
+    quota: bool = False  # limited by a quota HQ grants to each terminal
+    limit_per_customer: int | None = None
+    combinable_with_codes: bool = True
+    combinable_with_coupons: bool = True
+
+    @property
+    def entered_code(self) -> str | None:
+        """The code that switches this rule on, if it needs one."""
+        return self.id if self.coupon else self.code
+
+    @property
+    def is_discount(self) -> bool:
+        return self.kind in DISCOUNTS
+
+    @property
+    def line_level(self) -> bool:
+        """Line discounts apply before sale discounts."""
+        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT) or (
+            self.kind in (Kind.PERCENT_OFF, Kind.FIXED_OFF) and not self.match.whole_sale
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    earn_rate: Fraction
+    discount_percent: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,89 +156,307 @@ class PayWithPoints:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleIndex:
+    by_sku: dict[str, tuple[Rule, ...]]
+    by_category: dict[str, tuple[Rule, ...]]
+    whole_sale: tuple[Rule, ...]
+
+    def candidates(self, skus: set[str], categories: set[str]) -> list[Rule]:
+        """Rules that can touch a basket with these SKUs and categories, in apply order."""
+        found: dict[str, Rule] = {r.id: r for r in self.whole_sale}
+        for s in skus:
+            found.update((r.id, r) for r in self.by_sku.get(s, ()))
+        for c in categories:
+            found.update((r.id, r) for r in self.by_category.get(c, ()))
+        return sorted(found.values(), key=lambda r: (r.priority, r.id))
+
+
+@dataclass(frozen=True, slots=True)
 class Ruleset:
     version: int
     currency: str
     timezone: str
-    tier_rates: dict[str, Fraction]  # points per one major unit paid
-    default_rate: Fraction
+    tiers: dict[str, Tier]
+    default_tier: str
+    rules: tuple[Rule, ...]
     pay_with_points: PayWithPoints | None
-    document: dict[str, Any]
+    max_discount_percent: Fraction | None
+    expire_days: int
+    expiring_soon_days: int
+    tier_rule: Rule
+    revoked: frozenset[str] = field(default=frozenset(), compare=False)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    index: RuleIndex = field(default=RuleIndex({}, {}, ()), repr=False, compare=False)
+    document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def tier(self, name: str) -> Tier:
+        return self.tiers.get(name, self.tiers[self.default_tier])
+
     def rate_for(self, tier: str) -> Fraction:
-        return self.tier_rates.get(tier, self.default_rate)
+        return self.tier(tier).earn_rate
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def codes(self) -> dict[str, Rule]:
+        """Every code a cashier may enter, to the rule it switches on."""
+        return {c: r for r in self.rules if (c := r.entered_code) is not None}
 
 
-def _field(doc: dict[str, Any], path: str, kind: type, *, required: bool = True) -> Any:
-    value = doc.get(path.rsplit(".", 1)[-1])
-    if value is None:
-        if required:
-            raise InvalidRuleset(f"{path}: missing")
+class _Doc:
+    """Reads fields of one JSON object, naming the path in every refusal."""
+
+    def __init__(self, doc: object, path: str) -> None:
+        if not isinstance(doc, dict):
+            raise InvalidRuleset(f"{path}: must be an object")
+        self.doc, self.path = doc, path
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def get(self, key: str, kind: type, default: Any = ..., *, required: bool = False) -> Any:
+        value = self.doc.get(key)
+        if value is None:
+            if required or default is ...:
+                raise InvalidRuleset(f"{self.where(key)}: missing")
+            return default
+        bad_int = kind is int and (isinstance(value, bool) or not isinstance(value, int))
+        if bad_int or (kind is not int and not isinstance(value, kind)):
+            raise InvalidRuleset(f"{self.where(key)}: must be {_KIND_NAMES[kind]}, got {value!r}")
+        if kind is int and value < 0:
+            raise InvalidRuleset(f"{self.where(key)}: must not be negative")
+        return value
+
+    def decimal(self, key: str, default: str | None = None) -> Fraction:
+        value = self.doc.get(key, default)
+        if not isinstance(value, str):
+            raise InvalidRuleset(
+                f'{self.where(key)}: must be a decimal string such as "1.5", got {value!r}'
+            )
+        try:
+            number = Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            raise InvalidRuleset(f"{self.where(key)}: not a decimal number: {value!r}") from None
+        if number < 0:
+            raise InvalidRuleset(f"{self.where(key)}: must not be negative")
+        return number
+
+    def names(self, key: str) -> frozenset[str]:
+        value = self.get(key, list, [])
+        if not all(isinstance(v, str) and v for v in value):
+            raise InvalidRuleset(f"{self.where(key)}: must be a list of names")
+        return frozenset(value)
+
+    def sub(self, key: str) -> _Doc:
+        return _Doc(self.doc.get(key, {}), self.where(key))
+
+
+_KIND_NAMES = {
+    int: "a whole number",
+    str: "text",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _stamp(d: _Doc, key: str, tz: ZoneInfo) -> datetime | None:
+    text = d.get(key, str, None)
+    if text is None:
         return None
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidRuleset(f"{path}: must be a whole number, got {value!r}")
-    if kind is not int and not isinstance(value, kind):
-        raise InvalidRuleset(f"{path}: must be {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _rate(value: object, path: str) -> Fraction:
-    if not isinstance(value, str):
-        raise InvalidRuleset(f'{path}: must be a decimal string such as "1.5", got {value!r}')
     try:
-        rate = Fraction(value)
-    except (ValueError, ZeroDivisionError):
-        raise InvalidRuleset(f"{path}: not a decimal number: {value!r}") from None
-    if rate < 0:
-        raise InvalidRuleset(f"{path}: must not be negative")
-    return rate
+        return parse_utc(text).astimezone(tz)
+    except ValueError as exc:
+        raise InvalidRuleset(f"{d.where(key)}: {exc}") from None
+
+
+def _clock(d: _Doc, key: str) -> tuple[time | None, time | None]:
+    hours = d.get(key, list, None)
+    if hours is None:
+        return None, None
+    try:
+        start, end = (time.fromisoformat(h) for h in hours)
+    except (ValueError, TypeError):
+        raise InvalidRuleset(f'{d.where(key)}: must be ["HH:MM", "HH:MM"]') from None
+    if start >= end:
+        raise InvalidRuleset(f"{d.where(key)}: the window must end after it starts")
+    return start, end
+
+
+def _rule(d: _Doc, tz: ZoneInfo) -> Rule:
+    rid = d.get("id", str, required=True)
+    try:
+        kind = Kind(d.get("kind", str, required=True))
+    except ValueError:
+        known = ", ".join(k.value for k in Kind if k is not Kind.TIER_DISCOUNT)
+        raise InvalidRuleset(f"{d.where('kind')}: unknown kind; one of {known}") from None
+    if kind is Kind.TIER_DISCOUNT:
+        raise InvalidRuleset(f"{d.where('kind')}: tier discounts come from the tiers table")
+    m, w, a = d.sub("match"), d.sub("when"), d.sub("customer")
+    weekdays = w.get("weekdays", list, [])
+    if not all(isinstance(x, int) and 1 <= x <= 7 for x in weekdays):
+        raise InvalidRuleset(f"{w.where('weekdays')}: ISO weekdays 1 (Monday) to 7 (Sunday)")
+    start, end = _clock(w, "hours")
+    when = When(frozenset(weekdays), start, end, _stamp(w, "from", tz), _stamp(w, "to", tz))
+    if when.valid_from and when.valid_to and when.valid_from >= when.valid_to:
+        raise InvalidRuleset(f"{w.where('to')}: must be after {w.where('from')}")
+    rule = Rule(
+        id=rid,
+        kind=kind,
+        match=Match(m.names("skus"), m.names("categories")),
+        when=when,
+        audience=Audience(
+            a.names("countries"),
+            a.names("segments"),
+            a.names("tiers"),
+            a.get("birthday", bool, False),
+            a.get("first_purchase", bool, False),
+        ),
+        priority=d.get("priority", int, 50),
+        group=d.get("group", str, None),
+        factor=d.decimal("factor", "1"),
+        points=d.get("points", int, 0),
+        cap_per_sale=d.get("cap_per_sale", int, None),
+        percent=d.decimal("percent", "0"),
+        amount_minor=d.get("amount_minor", int, 0),
+        buy=d.get("buy", int, 0),
+        get=d.get("get", int, 0),
+        every=d.get("every", int, 0),
+        min_basket_minor=d.get("min_basket_minor", int, 0),
+        code=d.get("code", str, None),
+        coupon=d.get("coupon", bool, False),
+        quota=d.get("quota", bool, False),
+        limit_per_customer=d.get("limit_per_customer", int, None),
+        combinable_with_codes=d.get("combinable_with_codes", bool, True),
+        combinable_with_coupons=d.get("combinable_with_coupons", bool, True),
+    )
+    _check_rule(rule, d)
+    return rule
+
+
+def _check_rule(r: Rule, d: _Doc) -> None:
+    need = {
+        Kind.MULTIPLIER: ("factor", r.factor > 0),
+        Kind.BONUS_PER_UNIT: ("points", r.points > 0 and not r.match.whole_sale),
+        Kind.BONUS_PER_SALE: ("points", r.points > 0),
+        Kind.PERCENT_OFF: ("percent", 0 < r.percent <= 100),
+        Kind.FIXED_OFF: ("amount_minor", r.amount_minor > 0),
+        Kind.CHEAPEST_UNIT: ("percent", 0 < r.percent <= 100),
+        Kind.BUY_X_GET_Y: ("buy", r.buy > 0 and r.get > 0 and not r.match.whole_sale),
+        Kind.NTH_PURCHASE: ("every", r.every > 1 and 0 < r.percent <= 100),
+    }
+    name, ok = need[r.kind]
+    if not ok:
+        raise InvalidRuleset(f"{d.where(name)}: missing or out of range for a {r.kind.value} rule")
+    if r.code and r.coupon:
+        raise InvalidRuleset(f"{d.where('code')}: a rule is a promo code or a coupon, not both")
+
+
+def _index(rules: tuple[Rule, ...]) -> RuleIndex:
+    by_sku: dict[str, list[Rule]] = defaultdict(list)
+    by_cat: dict[str, list[Rule]] = defaultdict(list)
+    whole: list[Rule] = []
+    for r in rules:
+        if r.match.whole_sale:
+            whole.append(r)
+        for s in r.match.skus:
+            by_sku[s].append(r)
+        for c in r.match.categories:
+            by_cat[c].append(r)
+    return RuleIndex(
+        {k: tuple(v) for k, v in by_sku.items()},
+        {k: tuple(v) for k, v in by_cat.items()},
+        tuple(whole),
+    )
 
 
 def parse_ruleset(doc: object) -> Ruleset:
     """Validate a ruleset document; return a Ruleset or raise InvalidRuleset naming the field."""
-    if not isinstance(doc, dict):
-        raise InvalidRuleset("ruleset: must be a JSON object")
-    if doc.get("format") != FORMAT:
-        raise InvalidRuleset(f"format: must be {FORMAT!r}, got {doc.get('format')!r}")
-    version = _field(doc, "version", int)
+    d = _Doc(doc, "")
+    if d.doc.get("format") != FORMAT:
+        raise InvalidRuleset(f"format: must be {FORMAT!r}, got {d.doc.get('format')!r}")
+    version = d.get("version", int, required=True)
     if version < 1:
         raise InvalidRuleset("version: must be 1 or more")
-    currency = _field(doc, "currency", str)
+    currency = d.get("currency", str, required=True)
     if currency not in CURRENCY_EXPONENT:
         raise InvalidRuleset(f"currency: unknown ISO 4217 code {currency!r}")
-    timezone = _field(doc, "timezone", str)
+    timezone = d.get("timezone", str, required=True)
     try:
-        ZoneInfo(timezone)
+        tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidRuleset(f"timezone: unknown time zone {timezone!r}") from None
-    earn = _field(doc, "earn", dict)
-    default_rate = _rate(earn.get("default_rate", "1"), "earn.default_rate")
-    tiers_doc = earn.get("tier_rates", {})
-    if not isinstance(tiers_doc, dict):
-        raise InvalidRuleset("earn.tier_rates: must be an object of tier name to rate")
-    tier_rates = {str(k): _rate(v, f"earn.tier_rates.{k}") for k, v in tiers_doc.items()}
-    pwp_doc = doc.get("pay_with_points")
+    tiers_doc = d.get("tiers", dict, required=True)
+    if not tiers_doc:
+        raise InvalidRuleset("tiers: at least one tier")
+    tiers = {}
+    for name in tiers_doc:
+        t = d.sub("tiers").sub(name)
+        tier = Tier(name, t.decimal("earn_rate"), t.decimal("discount_percent", "0"))
+        if tier.discount_percent > 100:
+            raise InvalidRuleset(f"{t.where('discount_percent')}: at most 100")
+        tiers[name] = tier
+    default_tier = d.get("default_tier", str, next(iter(tiers)))
+    if default_tier not in tiers:
+        raise InvalidRuleset(f"default_tier: {default_tier!r} is not in tiers")
+    td = d.sub("tier_discount")
+    tier_rule = Rule(
+        TIER_RULE,
+        Kind.TIER_DISCOUNT,
+        priority=td.get("priority", int, 50),
+        group=td.get("group", str, None),
+        combinable_with_coupons=td.get("combinable_with_coupons", bool, True),
+    )
+    rules_doc = d.get("rules", list, [])
+    rules = tuple(_rule(_Doc(r, f"rules[{i}]"), tz) for i, r in enumerate(rules_doc))
+    seen: set[str] = set()
+    for i, r in enumerate(rules):
+        if r.id in seen or r.id == TIER_RULE:
+            raise InvalidRuleset(f"rules[{i}].id: {r.id!r} is used twice")
+        seen.add(r.id)
+    codes = [r.entered_code for r in rules if r.entered_code]
+    if len(codes) != len(set(codes)):
+        raise InvalidRuleset("rules: two rules are switched on by the same code")
     pwp = None
-    if pwp_doc is not None:
-        if not isinstance(pwp_doc, dict):
-            raise InvalidRuleset("pay_with_points: must be an object")
+    if "pay_with_points" in d.doc:
+        p = d.sub("pay_with_points")
         pwp = PayWithPoints(
-            points=_field(pwp_doc, "pay_with_points.points", int),
-            value_minor=_field(pwp_doc, "pay_with_points.value_minor", int),
-            min_points=_field(pwp_doc, "pay_with_points.min_points", int),
-            max_share_percent=_field(pwp_doc, "pay_with_points.max_share_percent", int),
+            p.get("points", int, required=True),
+            p.get("value_minor", int, required=True),
+            p.get("min_points", int, 0),
+            p.get("max_share_percent", int, 100),
         )
         if pwp.points <= 0 or pwp.value_minor <= 0:
             raise InvalidRuleset("pay_with_points: points and value_minor must be positive")
-        if not 0 <= pwp.max_share_percent <= 100:
+        if pwp.max_share_percent > 100:
             raise InvalidRuleset("pay_with_points.max_share_percent: must be 0 to 100")
-        if pwp.min_points < 0:
-            raise InvalidRuleset("pay_with_points.min_points: must not be negative")
-    return Ruleset(version, currency, timezone, tier_rates, default_rate, pwp, doc)
+    stacking, pts = d.sub("stacking"), d.sub("points")
+    cap = (
+        stacking.decimal("max_discount_percent") if "max_discount_percent" in stacking.doc else None
+    )
+    valid_from, valid_to = _stamp(d, "valid_from", tz), _stamp(d, "valid_to", tz)
+    return Ruleset(
+        version=version,
+        currency=currency,
+        timezone=timezone,
+        tiers=tiers,
+        default_tier=default_tier,
+        rules=rules,
+        pay_with_points=pwp,
+        max_discount_percent=cap,
+        expire_days=pts.get("expire_days", int, 365),
+        expiring_soon_days=pts.get("expiring_soon_days", int, 30),
+        tier_rule=tier_rule,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        index=_index(rules),
+        document=dict(d.doc),
+    )
 
 
 def load_ruleset(text: str) -> Ruleset:

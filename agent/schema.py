@@ -53,3 +53,28 @@ def m001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_rules_engine(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE quotas (rule_id TEXT PRIMARY KEY, granted INTEGER NOT NULL);
+        CREATE TABLE revocations (rule_id TEXT PRIMARY KEY, received_at TEXT NOT NULL);
+        CREATE TABLE gift_cards (
+            card TEXT PRIMARY KEY, hq_balance_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL, applied_seq INTEGER NOT NULL
+        );
+        CREATE TABLE gift_card_moves (
+            id INTEGER PRIMARY KEY, seq INTEGER NOT NULL REFERENCES journal(seq),
+            card TEXT NOT NULL, amount_minor INTEGER NOT NULL
+        );
+        CREATE INDEX gift_card_moves_card ON gift_card_moves(card, seq);
+        CREATE TABLE returns (
+            seq INTEGER NOT NULL REFERENCES journal(seq), original_seq INTEGER NOT NULL,
+            sku TEXT NOT NULL, qty INTEGER NOT NULL
+        );
+        CREATE INDEX returns_original ON returns(original_seq);
+        CREATE INDEX sales_customer ON sales(customer_id, seq);
+        """
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify
@@ -17,11 +18,12 @@ from agent.codes import Refusal as CodeRefusal
 from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
-from agent.pricing import Quote, Usage, quote
+from agent.pricing import Quote, Tender, quote
+from agent.records import return_body, sale_body
+from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
-from agent.store import LedgerMove, NewSale, Store
+from agent.store import GiftCardMove, LedgerMove, NewSale, Store
 
-POINTS_LIFETIME = timedelta(days=365)
 MAX_QTY = 999
 
 
@@ -52,7 +54,7 @@ def refused(text: str) -> Notice:
 class CommittedSale:
     seq: int
     sale_id: str
-    quote: Quote
+    quote: Quote | None  # None for a return
     balance_after: Points | None
 
 
@@ -67,6 +69,8 @@ class CheckoutSession:
         self.store_name = store_name
         self.customer: Customer | None = None
         self.redeem_points = Points(0)
+        self.codes: frozenset[str] = frozenset()
+        self.gift_card: str | None = None
         self.basket = Basket("PLN")
         self._ruleset: Ruleset | None = None
         self.reset()
@@ -76,6 +80,8 @@ class CheckoutSession:
         self._ruleset = self.store.ruleset()
         self.customer = None
         self.redeem_points = Points(0)
+        self.codes = frozenset()
+        self.gift_card = None
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
 
@@ -93,7 +99,7 @@ class CheckoutSession:
 
     # -- cashier actions ---------------------------------------------------------
     def enter(self, text: str, qty: int = 1) -> Notice:
-        """Act on a scanned or typed code: a card identifies, a product is added."""
+        """Act on a scanned or typed code: card, gift card, promo code or coupon, product."""
         code = classify(text)
         if isinstance(code, CodeRefusal):
             return refused(code.reason)
@@ -102,6 +108,10 @@ class CheckoutSession:
     def _act(self, code: Classified, qty: int) -> Notice:
         if code.kind is CodeKind.CARD:
             return self.identify(code.value)
+        if code.kind is CodeKind.GIFT_CARD:
+            return self.use_gift_card(code.value)
+        if self.ruleset is not None and code.value in self.ruleset.codes():
+            return self.apply_code(code.value)
         return self.add(code.value, qty)
 
     def identify(self, card: str) -> Notice:
@@ -140,6 +150,29 @@ class CheckoutSession:
         self.redeem_points = Points(0)
         return done(f"Removed {sku}")
 
+    def apply_code(self, code: str) -> Notice:
+        """Apply a promo code or personal coupon; a refusal says why in plain words."""
+        rs = self.ruleset
+        rule = rs.codes().get(code) if rs else None
+        if rule is None:
+            return refused(f"Unknown code {code}")
+        self.codes = self.codes | {code}
+        q = self.quote()
+        if rule.id not in {d.rule for d in q.discounts} | {a.rule for a in q.awards}:
+            self.codes = self.codes - {code}
+            why = q.refusal(rule.id) or "nothing in the basket it applies to yet"
+            return refused(f"{code} refused: {why}")
+        return done(f"{code} applied")
+
+    def use_gift_card(self, card: str) -> Notice:
+        balance = self.store.gift_card_balance(card)
+        if balance is None:
+            return refused(f"Unknown gift card {card}")
+        if balance.currency != self.basket.currency or balance.minor <= 0:
+            return refused(f"Gift card {card} has no {self.basket.currency} balance left")
+        self.gift_card = card
+        return done(f"Gift card {card}: {balance} available")
+
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
         if self.ruleset is None or self.customer is None:
@@ -148,24 +181,29 @@ class CheckoutSession:
         if points is None and want == 0:
             return refused("Points cannot pay for this sale (balance or minimum not reached)")
         trial = self._quote(want)
-        if trial.refusals:
-            return refused(f"Points refused: {trial.refusals[0].reason}")
+        reason = trial.refusal("PAY-WITH-POINTS")
+        if reason:
+            return refused(f"Points refused: {reason}")
         self.redeem_points = want
         return done(f"{trial.points_redeemed} points pay {trial.points_value.format()}")
 
     # -- pricing and commit -----------------------------------------------------------
-    def _quote(self, redeem: Points, balance: Points | None = None) -> Quote:
+    def _quote(self, redeem: int, balance: Points | None = None) -> Quote:
         ruleset = self.ruleset
         if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet")
+        now = self.clock.now()
+        month = now.astimezone(ruleset.tz).strftime("%Y-%m")
+        gift = self.store.gift_card_balance(self.gift_card) if self.gift_card else None
+        tender = Tender(redeem, self.codes, gift.minor if gift else None)
         return quote(
             self.basket,
             self.customer,
             self.balance() if balance is None else balance,
             ruleset,
-            Usage(self.store.usage()),
-            self.clock.now(),
-            redeem,
+            self.store.usage_for(self.customer, month, ruleset.tz),
+            now,
+            tender,
         )
 
     def quote(self) -> Quote:
@@ -178,55 +216,29 @@ class CheckoutSession:
             raise SaleNotReady("the basket is empty")
         balance_before = self.balance()
         q = self._quote(self.redeem_points, balance_before)
-        assert self._ruleset is not None
-        at = q.at
+        rs = self._ruleset
+        assert rs is not None
         sale_id = self.ids.new_id()
         moves: list[LedgerMove] = []
-        customer_doc: dict[str, object] | None = None
         if self.customer is not None:
             cid = self.customer.customer_id
             if q.points_redeemed:
                 moves.append(LedgerMove(cid, "redeem", -q.points_redeemed))
             if q.points_earned:
-                moves.append(LedgerMove(cid, "earn", q.points_earned, at + POINTS_LIFETIME))
-            customer_doc = {
-                "customer_id": cid,
-                "card": self.customer.card,
-                "balance_before": balance_before,
-                "balance_after": q.balance_after,
-            }
-        body: dict[str, object] = {
-            "sale_id": sale_id,
-            "at": at.isoformat(),
-            "currency": q.currency,
-            "ruleset_version": self._ruleset.version,
-            "lines": [
-                {
-                    "sku": ql.line.sku,
-                    "name": ql.line.name,
-                    "qty": ql.line.qty,
-                    "unit_minor": ql.line.unit_price.minor,
-                    "amount_minor": ql.line.amount.minor,
-                    "discount_minor": ql.discount_minor,
-                    "points_payment_minor": ql.points_payment_minor,
-                    "money_minor": ql.money_minor,
-                }
-                for ql in q.lines
-            ],
-            "subtotal_minor": q.subtotal.minor,
-            "discount_minor": q.discount.minor,
-            "total_minor": q.total.minor,
-            "points_redeemed": q.points_redeemed,
-            "points_value_minor": q.points_value.minor,
-            "paid_money_minor": q.to_pay.minor,
-            "points_earned": q.points_earned,
-            "awards": [{"rule": a.rule, "points": a.points} for a in q.awards],
-            "customer": customer_doc,
-        }
+                expires = q.at + timedelta(days=rs.expire_days)
+                moves.append(LedgerMove(cid, "earn", q.points_earned, expires))
+        gift_moves = (
+            (GiftCardMove(self.gift_card, -q.gift_card.minor),)
+            if (self.gift_card and q.gift_card.minor)
+            else ()
+        )
+        applied = {d.rule for d in q.discounts}
+        codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
+        body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card)
         committed = self.store.commit_sale(
             NewSale(
                 sale_id=sale_id,
-                at=at,
+                at=q.at,
                 body=body,
                 customer_id=self.customer.customer_id if self.customer else None,
                 currency=q.currency,
@@ -235,10 +247,62 @@ class CheckoutSession:
                 points_earned=q.points_earned,
                 points_redeemed=q.points_redeemed,
                 moves=tuple(moves),
-                usage=(),
+                usage=q.usage_deltas,
+                gift_card_moves=gift_moves,
             ),
             self.terminal_id,
         )
         result = CommittedSale(committed.seq, sale_id, q, q.balance_after)
         self.reset()
         return result
+
+    # -- returns ------------------------------------------------------------------------
+    def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
+        """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
+        original = self.store.sale_body(seq)
+        if original is None or "original_seq" in original:
+            return refused(f"No sale {seq} on this terminal")
+        r = refund(original["lines"], returns, self.store.returned_units(seq))
+        if r.refusals:
+            return refused("Return refused: " + "; ".join(r.refusals))
+        return r
+
+    def commit_return(self, seq: int, returns: dict[str, int]) -> CommittedSale | Notice:
+        """Write a return of lines of sale ``seq`` durably; the balance may go negative."""
+        r = self.preview_return(seq, returns)
+        if isinstance(r, Notice):
+            return r
+        original: dict[str, Any] = self.store.sale_body(seq) or {}
+        cust = original.get("customer")
+        customer = self.store.customer(cust["customer_id"]) if isinstance(cust, dict) else None
+        before = self.store.balance(customer) if customer else None
+        at = self.clock.now()
+        event_id = self.ids.new_id()
+        body = return_body(r, event_id, at.isoformat(), original, before)
+        moves = []
+        if customer is not None:
+            if r.points_reversed:
+                moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
+            if r.points_restored:
+                moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
+        committed = self.store.commit_sale(
+            NewSale(
+                sale_id=event_id,
+                at=at,
+                body=body,
+                customer_id=customer.customer_id if customer else None,
+                currency=str(original["currency"]),
+                total_minor=-r.money_minor,
+                paid_money_minor=-r.money_minor,
+                points_earned=-r.points_reversed,
+                points_redeemed=-r.points_restored,
+                moves=tuple(moves),
+                usage=(),
+                kind="return",
+                original_seq=seq,
+                returned=tuple(sorted(returns.items())),
+            ),
+            self.terminal_id,
+        )
+        after = None if before is None else Points(before - r.points_reversed + r.points_restored)
+        return CommittedSale(committed.seq, event_id, None, after)

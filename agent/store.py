@@ -11,10 +11,11 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -23,6 +24,7 @@ from agent.errors import StoreCorrupted
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer, PointLot, Product
 from agent.money import Money, Points
+from agent.pricing import Usage
 from agent.ruleset import Ruleset, parse_ruleset
 from agent.schema import migrations
 
@@ -35,6 +37,12 @@ class LedgerMove:
     kind: str  # "earn" | "redeem"
     points: int  # signed: earn > 0, redeem < 0
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GiftCardMove:
+    card: str
+    amount_minor: int  # signed: a payment is negative
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,11 @@ class NewSale:
     points_redeemed: int
     moves: tuple[LedgerMove, ...]
     usage: tuple[tuple[str, int], ...]
+    gift_card_moves: tuple[GiftCardMove, ...] = ()
+    kind: str = "sale"
+    # For a return: the sale it returns lines of, and SKU -> units returned.
+    original_seq: int | None = None
+    returned: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +199,8 @@ class Store:
                 "SELECT document FROM rulesets WHERE version=?", (version,)
             ).fetchone()
             cached = self._ruleset_cache = parse_ruleset(json.loads(doc))
-        return cached
+        revoked = frozenset(r for (r,) in self.conn.execute("SELECT rule_id FROM revocations"))
+        return cached if revoked == cached.revoked else replace(cached, revoked=revoked)
 
     def apply_snapshot(
         self,
@@ -196,6 +210,9 @@ class Store:
         ruleset: Ruleset | None,
         cursor: str,
         received_at: datetime,
+        quotas: dict[str, int] | None = None,
+        revoked: list[str] | None = None,
+        gift_cards: list[tuple[str, Money, int]] | None = None,
     ) -> None:
         """Apply one validated snapshot atomically: all of it or none of it."""
         with self.atomic() as c:
@@ -230,6 +247,22 @@ class Store:
                     "INSERT OR IGNORE INTO rulesets(version, document, received_at) VALUES(?,?,?)",
                     (ruleset.version, canonical(ruleset.document), received_at.isoformat()),
                 )
+            if quotas is not None:
+                c.execute("DELETE FROM quotas")
+                c.executemany(
+                    "INSERT INTO quotas(rule_id, granted) VALUES(?, ?)", sorted(quotas.items())
+                )
+            c.executemany(
+                "INSERT OR IGNORE INTO revocations(rule_id, received_at) VALUES(?, ?)",
+                [(r, received_at.isoformat()) for r in revoked or []],
+            )
+            c.executemany(
+                "INSERT INTO gift_cards(card, hq_balance_minor, currency, applied_seq) "
+                "VALUES(?,?,?,?) ON CONFLICT(card) DO UPDATE SET "
+                "hq_balance_minor=excluded.hq_balance_minor, currency=excluded.currency, "
+                "applied_seq=excluded.applied_seq",
+                [(card, m.minor, m.currency, applied) for card, m, applied in gift_cards or []],
+            )
             self.set_meta("snapshot_cursor", cursor)
             self.set_meta("last_download_at", received_at.isoformat())
 
@@ -252,8 +285,18 @@ class Store:
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
                 "VALUES(?,?,?,?,?,?,?)",
-                (seq, "sale", sale.sale_id, at, text, prev, digest),
+                (seq, sale.kind, sale.sale_id, at, text, prev, digest),
             )
+            if sale.gift_card_moves:
+                c.executemany(
+                    "INSERT INTO gift_card_moves(seq, card, amount_minor) VALUES(?,?,?)",
+                    [(seq, g.card, g.amount_minor) for g in sale.gift_card_moves],
+                )
+            if sale.returned:
+                c.executemany(
+                    "INSERT INTO returns(seq, original_seq, sku, qty) VALUES(?,?,?,?)",
+                    [(seq, sale.original_seq, sku, n) for sku, n in sale.returned],
+                )
             c.execute(
                 "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
                 "paid_money_minor, points_earned, points_redeemed) VALUES(?,?,?,?,?,?,?,?)",
@@ -298,12 +341,60 @@ class Store:
 
     def sale_body(self, seq: int) -> dict[str, Any] | None:
         row = self.conn.execute(
-            "SELECT body FROM journal WHERE seq=? AND kind='sale'", (seq,)
+            "SELECT body FROM journal WHERE seq=? AND kind IN ('sale', 'return')", (seq,)
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def usage(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
+
+    def usage_for(self, customer: Customer | None, month: str, tz: ZoneInfo) -> Usage:
+        """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM)."""
+        granted = dict(self.conn.execute("SELECT rule_id, granted FROM quotas").fetchall())
+        counters = self.usage()
+        quota_left = {r: int(n) - counters.get(f"quota:{r}", 0) for r, n in granted.items()}
+        if customer is None:
+            return Usage(quota_left=quota_left)
+        cid = customer.customer_id
+        stamps = [
+            parse_utc(a)
+            for (a,) in self.conn.execute(
+                "SELECT j.at FROM sales s JOIN journal j ON j.seq=s.seq "
+                "WHERE s.customer_id=? AND s.seq>? AND j.kind='sale'",
+                (cid, customer.applied_seq),
+            )
+        ]
+        in_month = sum(1 for a in stamps if a.astimezone(tz).strftime("%Y-%m") == month)
+        used = frozenset(
+            k.split(":", 2)[2]
+            for k, n in counters.items()
+            if k.startswith(f"coupon:{cid}:") and n > 0
+        )
+        uses = {k.split(":", 2)[2]: n for k, n in counters.items() if k.startswith(f"uses:{cid}:")}
+        return Usage(len(stamps), in_month, quota_left, used, uses)
+
+    def gift_card_balance(self, card: str) -> Money | None:
+        """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""
+        row = self.conn.execute(
+            "SELECT hq_balance_minor, currency, applied_seq FROM gift_cards WHERE card=?", (card,)
+        ).fetchone()
+        if row is None:
+            return None
+        (moves,) = self.conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM gift_card_moves WHERE card=? AND seq>?",
+            (card, row[2]),
+        ).fetchone()
+        return Money(int(row[0]) + int(moves), str(row[1]))
+
+    def returned_units(self, original_seq: int) -> dict[str, int]:
+        """SKU -> units of sale ``original_seq`` already returned."""
+        return {
+            str(s): int(n)
+            for s, n in self.conn.execute(
+                "SELECT sku, SUM(qty) FROM returns WHERE original_seq=? GROUP BY sku",
+                (original_seq,),
+            )
+        }
 
     def sales_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0])
@@ -368,6 +459,11 @@ def _customer_doc(c: Customer) -> dict[str, Any]:
         "tier": c.tier,
         "country": c.country,
         "birthday": c.birthday.isoformat() if c.birthday else None,
+        "segments": sorted(c.segments),
+        "coupons": dict(c.coupons),
+        "purchases_total": c.purchases_total,
+        "month_purchases": list(c.month_purchases),
+        "rule_uses": dict(c.rule_uses),
         "lots": [
             {
                 "points": lot.points,
@@ -396,4 +492,12 @@ def _customer(row: tuple[Any, ...]) -> Customer:
             for lot in doc.get("lots", [])
         ),
         applied_seq=int(row[4]),
+        segments=frozenset(doc.get("segments", [])),
+        coupons=tuple(sorted(doc.get("coupons", {}).items())),
+        purchases_total=int(doc.get("purchases_total", 0)),
+        month_purchases=(
+            str(doc.get("month_purchases", ["", 0])[0]),
+            int(doc.get("month_purchases", ["", 0])[1]),
+        ),
+        rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
     )

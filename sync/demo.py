@@ -1,4 +1,4 @@
-"""The demo programme HQ seeds: the acceptance catalogue, a few customers, a ruleset."""
+"""The demo programme HQ seeds: the acceptance catalogue and programme, a few customers."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "tier": "Bronze",
         "country": "PL",
         "balance": 3000,
+        "purchases_total": 12,
     },
     {
         "customer_id": "C2",
@@ -68,6 +69,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "tier": "Silver",
         "country": "RU",
         "balance": 450,
+        "purchases_total": 3,
     },
     {
         "customer_id": "C3",
@@ -76,6 +78,8 @@ CUSTOMERS: list[dict[str, Any]] = [
         "tier": "Gold",
         "country": "RO",
         "balance": 12000,
+        "purchases_total": 40,
+        "coupons": {"SYRUP20": False},
     },
     {
         "customer_id": "C4",
@@ -84,22 +88,95 @@ CUSTOMERS: list[dict[str, Any]] = [
         "tier": "Bronze",
         "country": "DE",
         "balance": 0,
+        "purchases_total": 0,
     },
 ]
 
+# The acceptance programme (../shared/acceptance/rules.md) in kassa's own format.
 RULESET: dict[str, Any] = {
     "format": FORMAT,
     "version": 1,
     "currency": "PLN",
     "timezone": "Europe/Warsaw",
-    "earn": {"default_rate": "1", "tier_rates": {"Bronze": "1", "Silver": "1.5", "Gold": "2"}},
+    "points": {"expire_days": 365, "expiring_soon_days": 30},
+    "tiers": {
+        "Bronze": {"earn_rate": "1"},
+        "Silver": {"earn_rate": "1.5", "discount_percent": "5"},
+        "Gold": {"earn_rate": "2", "discount_percent": "10"},
+    },
+    "default_tier": "Bronze",
+    "tier_discount": {"priority": 20, "group": "sale-percent", "combinable_with_coupons": True},
     "pay_with_points": {
         "points": 100,
         "value_minor": 100,
         "min_points": 500,
         "max_share_percent": 50,
     },
+    "rules": [
+        {
+            "id": "PREMIUM2",
+            "kind": "multiplier",
+            "factor": "2",
+            "match": {"categories": ["premium"]},
+        },
+        {
+            "id": "HAPPY3",
+            "kind": "multiplier",
+            "factor": "3",
+            "when": {"weekdays": [1, 2, 3, 4, 5], "hours": ["16:00", "18:00"]},
+        },
+        {
+            "id": "DE-MONDAY",
+            "kind": "multiplier",
+            "factor": "2",
+            "when": {"weekdays": [1]},
+            "customer": {"countries": ["DE"]},
+        },
+        {"id": "BIRTHDAY2", "kind": "multiplier", "factor": "2", "customer": {"birthday": True}},
+        {"id": "THIRD15", "kind": "nth_purchase", "every": 3, "percent": "15", "priority": 30},
+        {
+            "id": "AUTUMN15",
+            "kind": "percent_off",
+            "percent": "15",
+            "code": "AUTUMN15",
+            "priority": 20,
+            "group": "sale-percent",
+        },
+        {
+            "id": "FOG10",
+            "kind": "bonus_per_unit",
+            "points": 10,
+            "cap_per_sale": 100,
+            "match": {"skus": ["FOG"]},
+            "combinable_with_codes": False,
+        },
+        {
+            "id": "WELCOME50",
+            "kind": "bonus_per_sale",
+            "points": 50,
+            "customer": {"first_purchase": True},
+            "quota": True,
+        },
+        {
+            "id": "SYRUP20",
+            "kind": "percent_off",
+            "percent": "20",
+            "coupon": True,
+            "match": {"categories": ["syrup"]},
+        },
+        {
+            "id": "MILK3FOR2",
+            "kind": "buy_x_get_y",
+            "buy": 2,
+            "get": 1,
+            "match": {"skus": ["MILK"]},
+            "when": {"hours": ["07:00", "11:00"]},
+        },
+    ],
 }
+GIFT_CARDS: dict[str, int] = {"GC0000000001": 5000}  # card -> balance in minor units
+# Quotas HQ grants each terminal for quota-limited rules.
+QUOTAS: dict[str, int] = {"WELCOME50": 3}
 
 DEMO_SECRET = "demo"
 DEMO_TERMINALS = [f"T{i}" for i in range(1, 17)]

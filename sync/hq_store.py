@@ -12,8 +12,10 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database, Migrations
 
@@ -55,6 +57,23 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_rules_engine(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE hq_quotas (
+            terminal_id TEXT NOT NULL, rule_id TEXT NOT NULL, granted INTEGER NOT NULL,
+            PRIMARY KEY (terminal_id, rule_id)
+        );
+        CREATE TABLE hq_revocations (rule_id TEXT PRIMARY KEY, rev INTEGER NOT NULL);
+        CREATE TABLE hq_gift_cards (
+            card TEXT PRIMARY KEY, balance_minor INTEGER NOT NULL, currency TEXT NOT NULL,
+            rev INTEGER NOT NULL
+        );
+        """
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class EventResult:
     seq: int
@@ -69,6 +88,11 @@ class IngestResult:
 
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _month(at: str, timezone: str) -> str:
+    """The calendar month (YYYY-MM) of an event, in the store's time zone."""
+    return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
 
 
 class BadBatch(ValueError):
@@ -153,6 +177,10 @@ class HqStore:
             self.upsert_customer(c)
         for t in demo.DEMO_TERMINALS:
             self.add_terminal(t, demo.DEMO_SECRET)
+            for rule_id, n in demo.QUOTAS.items():
+                self.grant_quota(t, rule_id, n)
+        for card, minor in demo.GIFT_CARDS.items():
+            self.upsert_gift_card(card, minor, "PLN")
         self.publish_ruleset(demo.RULESET)
         self.conn.execute("COMMIT")
 
@@ -233,11 +261,65 @@ class HqStore:
                 total,
             ),
         )
-        if cid is not None and (earned or redeemed):
+        if cid is not None:
+            self._apply_customer(cid, body, ev["kind"], earned - redeemed)
+        gift = body.get("gift_card")
+        if isinstance(gift, dict) and gift.get("amount_minor"):
             self.conn.execute(
-                "UPDATE hq_customers SET balance=balance+?, rev=? WHERE customer_id=?",
-                (earned - redeemed, self._next_rev(), cid),
+                "UPDATE hq_gift_cards SET balance_minor=balance_minor-?, rev=? WHERE card=?",
+                (int(gift["amount_minor"]), self._next_rev(), str(gift["card"])),
             )
+
+    def _apply_customer(self, cid: str, body: dict[str, Any], kind: str, delta: int) -> None:
+        """Balance, purchase counts and used coupons of a customer after one event."""
+        row = self.conn.execute(
+            "SELECT doc FROM hq_customers WHERE customer_id=?", (cid,)
+        ).fetchone()
+        if row is None:
+            return  # a customer HQ does not know: the event is kept, nothing to update
+        doc = json.loads(row[0])
+        if kind == "sale":
+            month = _month(body["at"], self.timezone())
+            held_month, count = doc.get("month_purchases") or ["", 0]
+            doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
+            doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
+            coupons = doc.get("coupons") or {}
+            for code in body.get("codes", []):
+                if code in coupons:
+                    coupons[code] = True
+            doc["coupons"] = coupons
+        self.conn.execute(
+            "UPDATE hq_customers SET balance=balance+?, doc=?, rev=? WHERE customer_id=?",
+            (delta, json.dumps(doc, ensure_ascii=False), self._next_rev(), cid),
+        )
+
+    def timezone(self) -> str:
+        row = self.conn.execute(
+            "SELECT document FROM hq_rulesets ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return str(json.loads(row[0])["timezone"]) if row else "UTC"
+
+    def revoke(self, rule_id: str) -> None:
+        """Stop a campaign everywhere: terminals apply it at their next download."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_revocations(rule_id, rev) VALUES(?, ?)",
+            (rule_id, self._next_rev()),
+        )
+
+    def grant_quota(self, terminal_id: str, rule_id: str, granted: int) -> None:
+        self.conn.execute(
+            "INSERT INTO hq_quotas(terminal_id, rule_id, granted) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id, rule_id) DO UPDATE SET granted=excluded.granted",
+            (terminal_id, rule_id, granted),
+        )
+        self._next_rev()
+
+    def upsert_gift_card(self, card: str, balance_minor: int, currency: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_gift_cards(card, balance_minor, currency, rev) "
+            "VALUES(?,?,?,?)",
+            (card, balance_minor, currency, self._next_rev()),
+        )
 
     def snapshot(self, terminal_id: str, cursor: int, ruleset_version: int) -> dict[str, Any]:
         """Return what changed since ``cursor``, read in one transaction."""
@@ -263,6 +345,20 @@ class HqStore:
                     (cursor,),
                 )
             ]
+            quotas = dict(
+                c.execute(
+                    "SELECT rule_id, granted FROM hq_quotas WHERE terminal_id=?", (terminal_id,)
+                )
+            )
+            revoked = [r for (r,) in c.execute("SELECT rule_id FROM hq_revocations ORDER BY 1")]
+            cards = [
+                {"card": card, "balance_minor": bal, "currency": cur, "applied_seq": applied}
+                for card, bal, cur in c.execute(
+                    "SELECT card, balance_minor, currency FROM hq_gift_cards WHERE rev>? "
+                    "ORDER BY card",
+                    (cursor,),
+                )
+            ]
             rs = c.execute(
                 "SELECT document FROM hq_rulesets WHERE version>? ORDER BY version DESC LIMIT 1",
                 (ruleset_version,),
@@ -274,13 +370,17 @@ class HqStore:
             "products": products,
             "customers": customers,
             "ruleset": json.loads(rs[0]) if rs else None,
+            "quotas": quotas,
+            "revoked": revoked,
+            "gift_cards": cards,
         }
 
     def report(self) -> dict[str, Any]:
         """Return what HQ holds: sales and points per terminal and in total."""
         terms: dict[str, Any] = {}
-        for tid, acked, n, issued, redeemed, money in self.conn.execute(
-            "SELECT t.terminal_id, t.acked_seq, COUNT(e.seq), COALESCE(SUM(e.points_earned),0), "
+        for tid, acked, n, returns, issued, redeemed, money in self.conn.execute(
+            "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
+            "COALESCE(SUM(e.kind='return'),0), COALESCE(SUM(e.points_earned),0), "
             "COALESCE(SUM(e.points_redeemed),0), COALESCE(SUM(e.total_minor),0) "
             "FROM terminals t LEFT JOIN hq_events e ON e.terminal_id=t.terminal_id "
             "GROUP BY t.terminal_id ORDER BY t.terminal_id"
@@ -288,6 +388,7 @@ class HqStore:
             if n or acked:
                 terms[tid] = {
                     "sales": n,
+                    "returns": returns,
                     "acked_seq": acked,
                     "points_issued": issued,
                     "points_redeemed": redeemed,
@@ -295,7 +396,7 @@ class HqStore:
                 }
         total = {
             k: sum(t[k] for t in terms.values())
-            for k in ("sales", "points_issued", "points_redeemed", "total_minor")
+            for k in ("sales", "returns", "points_issued", "points_redeemed", "total_minor")
         }
         flagged = [
             {"customer_id": cid, "balance": bal}

@@ -42,6 +42,9 @@ class Snapshot:
     customers: list[Customer]
     ruleset: Ruleset | None
     hq_time: str
+    quotas: dict[str, int] | None = None
+    revoked: list[str] | None = None
+    gift_cards: list[tuple[str, Money, int]] | None = None
 
 
 def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
@@ -83,10 +86,12 @@ def _product(d: object) -> Product:
     )
 
 
-def _customer(d: object) -> Customer:
+def parse_customer(d: object) -> Customer:
+    """Parse one customer of a snapshot; raises HqProtocolError naming the fault."""
     if not isinstance(d, dict):
         raise HqProtocolError("customer is not an object")
     try:
+        month = d.get("month_purchases") or ["", 0]
         birthday = d.get("birthday")
         lots = tuple(
             PointLot(
@@ -106,6 +111,11 @@ def _customer(d: object) -> Customer:
             birthday=date.fromisoformat(birthday) if isinstance(birthday, str) else None,
             lots=lots,
             applied_seq=_get(d, "applied_seq", int),
+            segments=frozenset(str(s) for s in d.get("segments", [])),
+            coupons=tuple(sorted((str(k), bool(v)) for k, v in d.get("coupons", {}).items())),
+            purchases_total=int(d.get("purchases_total", 0)),
+            month_purchases=(str(month[0]), int(month[1])),
+            rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None
@@ -116,12 +126,39 @@ def parse_snapshot(doc: object) -> Snapshot:
     if not isinstance(doc, dict):
         raise HqProtocolError("snapshot is not a JSON object")
     products = [_product(p) for p in _get(doc, "products", list)]
-    customers = [_customer(c) for c in _get(doc, "customers", list)]
+    customers = [parse_customer(c) for c in _get(doc, "customers", list)]
     rs_doc = doc.get("ruleset")
     try:
         ruleset = None if rs_doc is None else parse_ruleset(rs_doc)
     except InvalidRuleset as exc:
         raise InvalidRuleset(f"HQ's ruleset refused, the old one kept: {exc.detail}") from None
+    quotas = doc.get("quotas")
+    if quotas is not None and not (
+        isinstance(quotas, dict)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in quotas.values())
+    ):
+        raise HqProtocolError("quotas: must map rule ids to whole numbers")
+    revoked = doc.get("revoked")
+    if revoked is not None and not (
+        isinstance(revoked, list) and all(isinstance(r, str) for r in revoked)
+    ):
+        raise HqProtocolError("revoked: must be a list of rule ids")
+    cards = []
+    for g in doc.get("gift_cards") or []:
+        if not isinstance(g, dict):
+            raise HqProtocolError("gift card is not an object")
+        try:
+            money = Money(_get(g, "balance_minor", int), _get(g, "currency", str))
+        except ValueError as exc:
+            raise HqProtocolError(f"gift card: {exc}") from None
+        cards.append((_get(g, "card", str), money, _get(g, "applied_seq", int)))
     return Snapshot(
-        _get(doc, "cursor", int), products, customers, ruleset, _get(doc, "hq_time", str)
+        _get(doc, "cursor", int),
+        products,
+        customers,
+        ruleset,
+        _get(doc, "hq_time", str),
+        quotas,
+        revoked,
+        cards,
     )

@@ -112,6 +112,9 @@ class SyncWorker:
             ruleset=snap.ruleset,
             cursor=str(snap.cursor),
             received_at=self._clock.now(),
+            quotas=snap.quotas,
+            revoked=snap.revoked,
+            gift_cards=snap.gift_cards,
         )
 
     def upload_all(self, store: Store) -> None:

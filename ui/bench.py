@@ -19,7 +19,7 @@ from typing import Any
 from agent.clock import FixedClock, SequentialIds
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Usage, quote
+from agent.pricing import Tender, Usage, quote
 from agent.ruleset import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store import Store, connect
@@ -91,26 +91,66 @@ def bench_commit(rounds: int, workdir: Path) -> dict[str, float]:
     return {"commit_ratio": sale / base, "commit_ms": sale * 1000, "bare_commit_ms": base * 1000}
 
 
+MATCHING_RULES = 30
+
+
+def synthetic_ruleset(n_rules: int, matching: int = MATCHING_RULES) -> dict[str, Any]:
+    """A programme of ``n_rules`` active rules of which ``matching`` touch the bench basket."""
+    rules: list[dict[str, Any]] = []
+    kinds = [
+        lambda i, m: {"kind": "multiplier", "factor": str(2 + i % 3), "match": m},
+        lambda i, m: {
+            "kind": "percent_off",
+            "percent": str(1 + i % 5),
+            "match": m,
+            "priority": 10 + i % 7,
+            "group": f"g{i % 4}",
+        },
+        lambda i, m: {
+            "kind": "bonus_per_unit",
+            "points": 1 + i % 9,
+            "match": m,
+            "cap_per_sale": 50,
+        },
+        lambda i, m: {"kind": "buy_x_get_y", "buy": 2, "get": 1, "match": m},
+    ]
+    for i in range(n_rules):
+        hit = i < matching
+        match = (
+            ({"categories": [f"cat{i % 10}"]} if i % 2 else {"skus": [f"SKU{i % 40}"]})
+            if hit
+            else ({"categories": [f"other{i}"]} if i % 2 else {"skus": [f"OTHER{i}"]})
+        )
+        rules.append({"id": f"R{i}", **kinds[i % len(kinds)](i, match)})
+    doc = dict(RULESET, rules=rules)
+    return doc
+
+
 def bench_quote(rounds: int) -> dict[str, float]:
-    """p99 of quoting a 40-line basket, against a bare sum over the same lines."""
-    ruleset = parse_ruleset(RULESET)
+    """p99 of quoting a 40-line basket against 300 and 3,000 active rules."""
     lines = tuple(
-        Line(f"SKU{i}", f"Item {i}", 1 + i % 3, Money(199 + 37 * i, "PLN"), "cat")
+        Line(f"SKU{i}", f"Item {i}", 1 + i % 3, Money(199 + 37 * i, "PLN"), f"cat{i % 10}")
         for i in range(40)
     )
     basket = Basket("PLN", lines)
     customer = Customer("C1", "2900000000018", "Bench", "Silver", Points(5000))
     usage = Usage()
-    samples, base = [], []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        quote(basket, customer, Points(5000), ruleset, usage, AT, Points(1000))
-        samples.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        sum(ln.amount.minor for ln in basket.lines)
-        base.append(time.perf_counter() - t0)
-    p99, base_p99 = _p99(samples) * 1000, _p99(base) * 1000
-    return {"quote_p99_ms": p99, "quote_p99_ratio": p99 / base_p99, "bare_sum_p99_ms": base_p99}
+    tender = Tender(redeem_points=1000)
+    small = parse_ruleset(synthetic_ruleset(300))
+    large = parse_ruleset(synthetic_ruleset(3000))
+    results = {}
+    for name, rs in (("300", small), ("3000", large)):
+        samples = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            quote(basket, customer, Points(5000), rs, usage, AT, tender)
+            samples.append(time.perf_counter() - t0)
+        results[name] = _p99(samples) * 1000
+    return {
+        "quote_p99_ms": results["300"],
+        "quote_3000_rules_p99_ms": results["3000"],
+        "quote_scaling_ratio": results["3000"] / results["300"],
+    }
 
 
 def _first_screen(mode: str, workdir: Path) -> float:

@@ -39,6 +39,21 @@ def cmd_hq(args: argparse.Namespace) -> int:
 
     if args.hq_cmd == "report":
         return _hq_report(args.db, args.json)
+    if args.hq_cmd == "publish":
+        from agent.ruleset import load_ruleset
+
+        store = HqStore(args.db)
+        doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
+        print(f"ruleset version {store.publish_ruleset(doc)} published")
+        return 0
+    if args.hq_cmd == "revoke":
+        HqStore(args.db).revoke(args.rule)
+        print(f"{args.rule} revoked; terminals stop applying it at their next download")
+        return 0
+    if args.hq_cmd == "grant-quota":
+        HqStore(args.db).grant_quota(args.terminal, args.rule, args.count)
+        print(f"{args.terminal}: {args.rule} quota {args.count}")
+        return 0
     if args.hq_cmd == "add-terminal":
         store = HqStore(args.db)
         store.add_terminal(args.id, args.secret)
@@ -145,6 +160,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
         Path(args.usage) if args.usage else None,
         args.at,
         SystemClock(),
+        args.revoked,
     )
     print(json.dumps(doc, indent=2, ensure_ascii=False))
     return 0
@@ -175,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)
     add.add_argument("--secret", required=True)
+    pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
+    pub.add_argument("--db", required=True)
+    pub.add_argument("ruleset")
+    rev = hq_sub.add_parser("revoke", help="kill switch: stop a campaign on every terminal")
+    rev.add_argument("--db", required=True)
+    rev.add_argument("rule")
+    gq = hq_sub.add_parser("grant-quota", help="grant a terminal uses of a quota-limited rule")
+    gq.add_argument("--db", required=True)
+    gq.add_argument("--terminal", required=True)
+    gq.add_argument("--rule", required=True)
+    gq.add_argument("--count", type=int, required=True)
     hq.set_defaults(func=cmd_hq)
 
     run = sub.add_parser("run", help="start a terminal from a TOML config")
@@ -207,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--customer")
     q.add_argument("--usage")
     q.add_argument("--at", help="ISO time with offset (default: now)")
+    q.add_argument("--revoked", action="append", default=[], help="treat RULE as revoked")
     q.set_defaults(func=cmd_quote)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")

@@ -1,9 +1,13 @@
-"""`kassa quote`: price a basket file against a ruleset file, print the quote as JSON."""
+"""`kassa quote`: price a basket file against a ruleset file, print the quote as JSON.
+
+The customer file has the shape of a customer in HQ's snapshot (see the README), so
+HQ staff can paste one in; the usage file holds this terminal's unsynced counts.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +15,9 @@ from agent.clock import Clock, parse_utc
 from agent.errors import KassaError
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Usage, quote
+from agent.pricing import Tender, Usage, quote
 from agent.ruleset import load_ruleset
+from sync.wire import parse_customer
 
 
 class InputError(KassaError):
@@ -26,8 +31,8 @@ def _read(path: Path) -> Any:
         raise InputError(f"{path}: {exc}") from None
 
 
-def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Points]:
-    """Return the basket and the points to pay with from a basket document."""
+def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:
+    """Return the basket and the tender (points, codes, gift card) from a basket document."""
     try:
         lines = tuple(
             Line(
@@ -39,26 +44,41 @@ def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Points]:
             )
             for d in doc["lines"]
         )
-        return Basket(currency, lines), Points(int(doc.get("redeem_points", 0)))
-    except (KeyError, TypeError, ValueError) as exc:
+        gift = doc.get("gift_card_balance_minor")
+        tender = Tender(
+            int(doc.get("redeem_points", 0)),
+            frozenset(str(c) for c in doc.get("codes", [])),
+            None if gift is None else int(gift),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"basket: {exc!r}") from None
+    if any(ln.qty < 1 for ln in lines):
+        raise InputError("basket: every qty must be 1 or more")
+    return Basket(currency, lines), tender
 
 
 def customer_from_json(doc: Any) -> tuple[Customer, Points]:
+    """A customer in the snapshot's shape; card, name, balance and applied_seq may be left out."""
+    if not isinstance(doc, dict):
+        raise InputError("customer: must be an object")
     try:
-        bday = doc.get("birthday")
-        c = Customer(
-            customer_id=str(doc["customer_id"]),
-            card=str(doc.get("card", "")),
-            name=str(doc.get("name", "")),
-            tier=str(doc.get("tier", "")),
-            hq_balance=Points(int(doc.get("balance", 0))),
-            country=str(doc.get("country", "")),
-            birthday=date.fromisoformat(bday) if bday else None,
+        c = parse_customer({"card": "", "name": "", "applied_seq": 0, "balance": 0, **doc})
+    except KassaError as exc:
+        raise InputError(f"customer: {exc.detail}") from None
+    return c, c.hq_balance
+
+
+def usage_from_json(doc: Any) -> Usage:
+    try:
+        return Usage(
+            unsynced_purchases=int(doc.get("unsynced_purchases", 0)),
+            unsynced_month_purchases=int(doc.get("unsynced_month_purchases", 0)),
+            quota_left={str(k): int(v) for k, v in doc.get("quota_left", {}).items()},
+            used_codes=frozenset(str(c) for c in doc.get("used_codes", [])),
+            rule_uses={str(k): int(v) for k, v in doc.get("rule_uses", {}).items()},
         )
-        return c, c.hq_balance
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"customer: {exc!r}") from None
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise InputError(f"usage: {exc!r}") from None
 
 
 def run_quote(
@@ -68,19 +88,22 @@ def run_quote(
     usage_path: Path | None,
     at: str | None,
     clock: Clock,
+    revoked: list[str] | None = None,
 ) -> dict[str, object]:
     """Return the quote as JSON data; raises KassaError for bad input files."""
     try:
         ruleset = load_ruleset(ruleset_path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(str(exc)) from None
-    basket, redeem = basket_from_json(_read(basket_path), ruleset.currency)
+    basket, tender = basket_from_json(_read(basket_path), ruleset.currency)
     customer, balance = (None, None)
     if customer_path is not None:
         customer, balance = customer_from_json(_read(customer_path))
-    usage = Usage({str(k): int(v) for k, v in _read(usage_path).items()}) if usage_path else Usage()
+    usage = usage_from_json(_read(usage_path)) if usage_path else Usage()
     try:
         moment = parse_utc(at) if at else clock.now()
     except ValueError as exc:
         raise InputError(f"--at: {exc}") from None
-    return quote(basket, customer, balance, ruleset, usage, moment, redeem).to_json()
+    if revoked:
+        ruleset = replace(ruleset, revoked=frozenset(revoked))
+    return quote(basket, customer, balance, ruleset, usage, moment, tender).to_json()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Usage, quote
+from agent.pricing import Tender, Usage, quote
 from agent.ruleset import parse_ruleset
 from sync.demo import RULESET
 
@@ -33,14 +33,16 @@ def test_bronze_earns_one_point_per_zloty_floored_once() -> None:
 
 def test_silver_rate_is_kept_exact_until_the_final_floor() -> None:
     q = quote(Basket("PLN", (COFFEE,)), cust("Silver"), Points(0), RS, Usage(), AT)
-    assert q.points_earned == 59  # 39.90 * 1.5 = 59.85
+    # 5 % of 39.90 is 1.995, rounded half up to 2.00; 37.90 * 1.5 = 56.85, floored once.
+    assert q.discount_by("TIER") == 200
+    assert q.points_earned == 56
 
 
 def test_paying_the_most_possible_with_points() -> None:
     basket = Basket("PLN", (COFFEE,))
     most = quote(basket, cust(balance=3000), Points(3000), RS, Usage(), AT).max_redeemable
     assert most == 1995
-    q = quote(basket, cust(balance=3000), Points(3000), RS, Usage(), AT, most)
+    q = quote(basket, cust(balance=3000), Points(3000), RS, Usage(), AT, Tender(redeem_points=most))
     assert q.points_value == Money(1995, "PLN")
     assert q.to_pay == Money(1995, "PLN")
     assert q.points_earned == 19
@@ -48,23 +50,35 @@ def test_paying_the_most_possible_with_points() -> None:
 
 
 def test_fewer_than_the_minimum_points_is_refused() -> None:
-    q = quote(Basket("PLN", (COFFEE,)), cust(balance=450), Points(450), RS, Usage(), AT, 450)
+    q = quote(
+        Basket("PLN", (COFFEE,)),
+        cust(balance=450),
+        Points(450),
+        RS,
+        Usage(),
+        AT,
+        Tender(redeem_points=450),
+    )
     assert q.points_redeemed == 0
-    assert [r.reason for r in q.refusals] == ["fewer than 500 points"]
+    assert q.refusal("PAY-WITH-POINTS") == "fewer than 500 points"
 
 
 def test_more_points_than_the_balance_or_the_cap_is_refused() -> None:
     basket = Basket("PLN", (COFFEE,))
-    over_balance = quote(basket, cust(balance=600), Points(600), RS, Usage(), AT, 700)
-    assert "balance is only 600" in over_balance.refusals[0].reason
-    over_cap = quote(basket, cust(balance=5000), Points(5000), RS, Usage(), AT, 2500)
-    assert "at most 1995" in over_cap.refusals[0].reason
+    over_balance = quote(
+        basket, cust(balance=600), Points(600), RS, Usage(), AT, Tender(redeem_points=700)
+    )
+    assert "balance is only 600" in str(over_balance.refusal("PAY-WITH-POINTS"))
+    over_cap = quote(
+        basket, cust(balance=5000), Points(5000), RS, Usage(), AT, Tender(redeem_points=2500)
+    )
+    assert "at most 1995" in str(over_cap.refusal("PAY-WITH-POINTS"))
 
 
 def test_anonymous_sale_earns_nothing_and_cannot_pay_with_points() -> None:
-    q = quote(Basket("PLN", (COFFEE,)), None, None, RS, Usage(), AT, 600)
+    q = quote(Basket("PLN", (COFFEE,)), None, None, RS, Usage(), AT, Tender(redeem_points=600))
     assert q.points_earned == 0 and q.balance_after is None
-    assert q.refusals[0].reason == "identify the customer first"
+    assert q.refusal("PAY-WITH-POINTS") == "identify the customer first"
 
 
 lines_st = st.lists(
@@ -83,14 +97,30 @@ lines_st = st.lists(
 @given(lines_st, st.integers(0, 100_000), st.integers(0, 100_000), st.randoms())
 def test_quote_invariants(lines: list[Line], balance: int, redeem: int, rnd: random.Random) -> None:
     c = cust("Gold", balance)
-    q = quote(Basket("PLN", tuple(lines)), c, Points(balance), RS, Usage(), AT, redeem)
+    q = quote(
+        Basket("PLN", tuple(lines)),
+        c,
+        Points(balance),
+        RS,
+        Usage(),
+        AT,
+        Tender(redeem_points=redeem),
+    )
     assert q.to_pay.minor >= 0
     assert q.discount.minor <= q.subtotal.minor
     assert q.points_redeemed <= max(balance, 0)
     assert sum(ql.money_minor for ql in q.lines) == q.to_pay.minor
     shuffled = list(lines)
     rnd.shuffle(shuffled)
-    again = quote(Basket("PLN", tuple(shuffled)), c, Points(balance), RS, Usage(), AT, redeem)
+    again = quote(
+        Basket("PLN", tuple(shuffled)),
+        c,
+        Points(balance),
+        RS,
+        Usage(),
+        AT,
+        Tender(redeem_points=redeem),
+    )
     assert (again.total, again.to_pay, again.points_earned, again.points_redeemed) == (
         q.total,
         q.to_pay,

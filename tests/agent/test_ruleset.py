@@ -11,12 +11,13 @@ from sync.demo import RULESET
 
 
 def broken(**changes: Any) -> dict[str, Any]:
+    """The demo programme with one change: path parts joined by __, rules by index."""
     doc = copy.deepcopy(RULESET)
     for path, value in changes.items():
-        target = doc
+        target: Any = doc
         *parents, leaf = path.split("__")
         for p in parents:
-            target = target[p]
+            target = target[int(p[1:])] if p.startswith("r") and p[1:].isdigit() else target[p]
         if value is None:
             del target[leaf]
         else:
@@ -24,10 +25,11 @@ def broken(**changes: Any) -> dict[str, Any]:
     return doc
 
 
-def test_demo_ruleset_is_valid() -> None:
+def test_the_acceptance_programme_is_valid() -> None:
     rs = parse_ruleset(RULESET)
-    assert rs.version == 1 and rs.currency == "PLN"
-    assert rs.rate_for("Silver") * 2 == 3
+    assert rs.version == 1 and rs.currency == "PLN" and len(rs.rules) == 10
+    assert rs.rate_for("Silver") * 2 == 3 and rs.rate_for("Unknown") == 1
+    assert set(rs.codes()) == {"AUTUMN15", "SYRUP20"}
 
 
 @pytest.mark.parametrize(
@@ -37,9 +39,19 @@ def test_demo_ruleset_is_valid() -> None:
         (broken(version="2"), "version: must be a whole number"),
         (broken(currency="XXX"), "currency: unknown"),
         (broken(timezone="Mars/Olympus"), "timezone: unknown"),
-        (broken(earn__tier_rates={"Gold": 2.0}), "earn.tier_rates.Gold"),
+        (broken(tiers__Gold={"earn_rate": 2.0}), "tiers.Gold.earn_rate: must be a decimal"),
         (broken(pay_with_points__max_share_percent=150), "max_share_percent"),
-        (broken(format="other"), "format:"),
+        (broken(format="kassa-ruleset/1"), "format:"),
+        (broken(rules__r0__kind="triple"), "rules[0].kind: unknown kind"),
+        (broken(rules__r0__factor="-2"), "rules[0].factor: must not be negative"),
+        (broken(rules__r1__when={"hours": ["18:00", "16:00"]}), "rules[1].when.hours"),
+        (broken(rules__r1__when={"weekdays": [0, 8]}), "rules[1].when.weekdays"),
+        (broken(rules__r6__match={}), "rules[6].points"),
+        (broken(rules__r9__buy=0), "rules[9].buy"),
+        (broken(rules__r2__id="PREMIUM2"), "rules[2].id: 'PREMIUM2' is used twice"),
+        (broken(rules__r4__percent="150"), "rules[4].every"),
+        (broken(default_tier="Platinum"), "default_tier"),
+        (broken(rules__r5__coupon=True), "rules[5].code: a rule is a promo code or a coupon"),
     ],
 )
 def test_malformed_ruleset_is_refused_naming_the_field(doc: dict[str, Any], field: str) -> None:

@@ -40,7 +40,11 @@ def test_each_sale_is_stored_once_and_moves_the_balance(
     assert report["total"]["sales"] == 3
     snap = hq_store.snapshot("T1", 0, 0)
     anna = next(c for c in snap["customers"] if c["customer_id"] == "C1")
-    assert anna["balance"] == 3000 + 4 + 9 + 13 and anna["applied_seq"] == 3
+    # MILK x1, x2, x3 at Tuesday 10:00: 4 points; 9; the third is Anna's 3rd purchase this
+    # month (counted from this terminal's unsynced sales), so THIRD15 and MILK3FOR2 leave
+    # 7.65 paid: 7 points.
+    assert anna["balance"] == 3000 + 4 + 9 + 7 and anna["applied_seq"] == 3
+    assert anna["month_purchases"] == ["2026-11", 3] and anna["purchases_total"] == 15
 
 
 def test_a_gap_is_answered_with_the_seq_hq_expects(

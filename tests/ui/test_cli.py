@@ -87,7 +87,7 @@ def test_quote_refuses_a_malformed_ruleset_with_the_field(tmp_path: Path) -> Non
         "quote", "--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")
     )
     assert out.returncode == 2
-    assert "currency: must be str" in out.stderr
+    assert "currency: must be text, got 12" in out.stderr
 
 
 def test_verify_names_the_row_where_history_was_edited(session: CheckoutSession) -> None:

@@ -1,0 +1,85 @@
+"""Returns: refunding lines of a sale reverses the points they earned and restores the
+points that paid for them, pro rata, with the discounts allocated to them.
+
+Cumulative rounding makes several partial returns of one line add up exactly to a
+full return: reversal rounds up and restoring rounds down, so buy-earn-spend-return
+never profits. The balance may go negative; such a return is flagged for HQ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    sku: str
+    qty: int
+    money_minor: int
+    points_reversed: int
+    points_restored: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundQuote:
+    lines: tuple[RefundLine, ...]
+    refusals: tuple[str, ...]
+
+    @property
+    def points_reversed(self) -> int:
+        return sum(ln.points_reversed for ln in self.lines)
+
+    @property
+    def points_restored(self) -> int:
+        return sum(ln.points_restored for ln in self.lines)
+
+    @property
+    def money_minor(self) -> int:
+        return sum(ln.money_minor for ln in self.lines)
+
+    @staticmethod
+    def flags(balance_after: int) -> list[str]:
+        """Return what HQ must look at after this return."""
+        return ["negative_balance"] if balance_after < 0 else []
+
+
+def _share(total: int, done: int, now: int, of: int, up: bool) -> int:
+    """The part of ``total`` for units done+1 .. done+now out of ``of``, cumulatively rounded."""
+
+    def upto(k: int) -> int:
+        return -(-total * k // of) if up else total * k // of
+
+    return upto(done + now) - upto(done)
+
+
+def refund(
+    sale_lines: Sequence[Mapping[str, Any]],
+    returns: Mapping[str, int],
+    already_returned: Mapping[str, int] | None = None,
+) -> RefundQuote:
+    """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
+    before = already_returned or {}
+    by_sku = {str(ln["sku"]): ln for ln in sale_lines}
+    out: list[RefundLine] = []
+    refusals: list[str] = []
+    for sku, qty in sorted(returns.items()):
+        line = by_sku.get(sku)
+        if line is None:
+            refusals.append(f"{sku} was not in this sale")
+            continue
+        bought, done = int(line["qty"]), int(before.get(sku, 0))
+        if qty <= 0 or done + qty > bought:
+            refusals.append(f"{sku}: {bought - done} of {bought} can still be returned")
+            continue
+        out.append(
+            RefundLine(
+                sku,
+                qty,
+                money_minor=_share(int(line["money_minor"]), done, qty, bought, up=False),
+                points_reversed=_share(int(line["points_earned"]), done, qty, bought, up=True),
+                points_restored=_share(int(line["points_paid"]), done, qty, bought, up=False),
+            )
+        )
+    return RefundQuote(tuple(out), tuple(refusals))
