@@ -35,7 +35,7 @@ def _p99(samples: list[float]) -> float:
 
 def demo_store(path: Path) -> Store:
     """A store holding the demo programme, as if HQ had sent it."""
-    from sync.demo import CUSTOMERS, PRODUCTS
+    from sync.demo import CUSTOMERS, GIFT_CARDS, PRODUCTS, QUOTAS
 
     store = Store.open(path)
     snap = parse_snapshot(
@@ -45,6 +45,11 @@ def demo_store(path: Path) -> Store:
             "ruleset": RULESET,
             "products": [dict(p, currency="PLN") for p in PRODUCTS],
             "customers": [dict(c, applied_seq=0) for c in CUSTOMERS],
+            "quotas": QUOTAS,
+            "gift_cards": [
+                {"card": k, "balance_minor": v, "currency": "PLN", "applied_seq": 0}
+                for k, v in GIFT_CARDS.items()
+            ],
         }
     )
     store.apply_snapshot(
@@ -53,6 +58,8 @@ def demo_store(path: Path) -> Store:
         ruleset=snap.ruleset,
         cursor="1",
         received_at=AT,
+        quotas=snap.quotas,
+        gift_cards=snap.gift_cards,
     )
     return store
 

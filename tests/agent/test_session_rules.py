@@ -1,0 +1,182 @@
+"""The rules engine through the checkout session and the real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.clock import FixedClock, SequentialIds
+from agent.codes import make_card_number
+from agent.session import CheckoutSession, CommittedSale, Notice
+from agent.store import Store
+from sync.wire import parse_snapshot
+from tests.conftest import TUESDAY
+
+ANNA, IOANA = make_card_number(1), make_card_number(3)
+
+
+def hq_sends(store: Store, **doc: Any) -> None:
+    snap = parse_snapshot(
+        {
+            "cursor": 2,
+            "hq_time": TUESDAY.isoformat(),
+            "products": [],
+            "customers": [],
+            "ruleset": None,
+            **doc,
+        }
+    )
+    store.apply_snapshot(
+        products=snap.products,
+        customers=snap.customers,
+        ruleset=None,
+        cursor="2",
+        received_at=TUESDAY,
+        quotas=snap.quotas,
+        revoked=snap.revoked,
+        gift_cards=snap.gift_cards,
+    )
+
+
+def sell(session: CheckoutSession, card: str | None, *items: str) -> CommittedSale:
+    if card:
+        assert not session.enter(card).refused
+    for item in items:
+        notice = session.enter(item)
+        assert not notice.refused, notice.text
+    return session.commit()
+
+
+def test_R11_welcome_quota_is_counted_by_the_store(session: CheckoutSession, store: Store) -> None:
+    new = [
+        {
+            "customer_id": f"N{i}",
+            "card": make_card_number(100 + i),
+            "name": f"New {i}",
+            "tier": "Bronze",
+            "balance": 0,
+            "applied_seq": 0,
+            "purchases_total": 0,
+        }
+        for i in range(4)
+    ]
+    hq_sends(store, customers=new)
+    earned = [sell(session, c["card"], "MILK").quote for c in new]
+    assert [q.points_earned if q else None for q in earned] == [54, 54, 54, 4]
+    last = earned[3]
+    assert last is not None
+    assert last.refusal("WELCOME50") == "quota at this terminal used up"
+    assert store.usage()["quota:WELCOME50"] == 3
+    assert store.outbox_stats().pending == 4  # all four sales completed
+
+
+def test_R12_coupon_once_then_refused_in_plain_words(session: CheckoutSession) -> None:
+    sale = sell(session, IOANA, "COFFEE", "SYRUP", "SYRUP20")
+    assert sale.quote is not None and sale.quote.discount_by("SYRUP20") == 360
+    session.enter(IOANA)
+    session.enter("SYRUP")
+    assert session.enter("SYRUP20").text == "SYRUP20 refused: coupon already used"
+    session.reset()
+    session.enter(ANNA)
+    session.enter("SYRUP")
+    assert session.enter("SYRUP20").text == ("SYRUP20 refused: coupon not issued to this customer")
+    assert session.apply_code("WINTER99").text == "Unknown code WINTER99"
+
+
+def test_promo_code_entered_by_the_cashier(session: CheckoutSession) -> None:
+    session.enter(IOANA)
+    session.enter("SCARF")
+    session.enter("FOG")
+    assert session.enter("AUTUMN15").text == "AUTUMN15 applied"
+    q = session.quote()
+    assert q.discount_by("AUTUMN15") == 2220 and q.points_earned == 251
+
+
+def test_R13_return_through_the_store(session: CheckoutSession, store: Store) -> None:
+    hq_sends(
+        store,
+        customers=[
+            {
+                "customer_id": "Z",
+                "card": make_card_number(200),
+                "name": "Zero",
+                "tier": "Bronze",
+                "balance": 0,
+                "applied_seq": 0,
+                "purchases_total": 4,
+            }
+        ],
+    )
+    sale = sell(session, make_card_number(200), "JACKET", "SCARF")
+    assert sale.balance_after == 1057
+    preview = session.preview_return(sale.seq, {"SCARF": 1})
+    assert not isinstance(preview, Notice)
+    assert preview.points_reversed == 59
+    back = session.commit_return(sale.seq, {"SCARF": 1})
+    assert isinstance(back, CommittedSale) and back.balance_after == 998
+    customer = store.customer("Z")
+    assert customer is not None and store.balance(customer) == 998
+    again = session.commit_return(sale.seq, {"SCARF": 1})
+    assert not isinstance(again, CommittedSale)
+    assert "SCARF: 0 of 1 can still be returned" in again.text
+    assert store.verify() is None
+
+
+def test_R13b_return_flags_a_negative_balance(session: CheckoutSession, store: Store) -> None:
+    hq_sends(
+        store,
+        customers=[
+            {
+                "customer_id": "Z",
+                "card": make_card_number(200),
+                "name": "Zero",
+                "tier": "Bronze",
+                "balance": 0,
+                "applied_seq": 0,
+                "purchases_total": 4,
+            }
+        ],
+    )
+    sale = sell(session, make_card_number(200), "JACKET", "SCARF")
+    session.enter(make_card_number(200))
+    session.add("COFFEE")
+    session.pay_with_points(1000)
+    session.commit()  # spends 1000 of the 1057, earns 29: balance 86
+    hq_sends(
+        store,
+        customers=[
+            {
+                "customer_id": "Z",
+                "card": make_card_number(200),
+                "name": "Zero",
+                "tier": "Bronze",
+                "balance": 20,
+                "applied_seq": 2,
+                "purchases_total": 6,
+            }
+        ],
+    )
+    back = session.commit_return(sale.seq, {"JACKET": 1})
+    assert isinstance(back, CommittedSale) and back.balance_after == -978
+    body = store.sale_body(back.seq)
+    assert body is not None and body["flags"] == ["negative_balance"]
+    assert body["points_earned"] == -998
+
+
+def test_R16_revocation_from_hq_stops_the_campaign(store: Store) -> None:
+    hq_sends(store, revoked=["HAPPY3"])
+    thursday_1710 = datetime(2026, 11, 26, 16, 10, tzinfo=UTC)
+    session = CheckoutSession(store, FixedClock(thursday_1710), SequentialIds("r"), "T1", "S")
+    session.enter(make_card_number(2))  # Ivan, Silver
+    session.add("JACKET")
+    q = session.quote()
+    assert q.points_earned == 1422 and q.refusal("HAPPY3") == "revoked by HQ"
+
+
+def test_R17_gift_card_pays_and_its_balance_follows(session: CheckoutSession, store: Store) -> None:
+    sale = sell(session, ANNA, "COFFEE", "MILK", "GC0000000001")
+    assert sale.quote is not None and sale.quote.gift_card.minor == 4440
+    assert sale.quote.points_earned == 44
+    balance = store.gift_card_balance("GC0000000001")
+    assert balance is not None and balance.minor == 560
+    assert session.enter("GC0000000002").text == "Unknown gift card GC0000000002"
