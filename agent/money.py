@@ -98,20 +98,23 @@ def floor_points(value: Fraction) -> Points:
     return Points(math.floor(value))
 
 
-def allocate(total: int, weights: list[int]) -> list[int]:
+def allocate(total: int, weights: list[int], keys: list[str] | None = None) -> list[int]:
     """Split ``total`` minor units in proportion to ``weights``.
 
-    Leftover units go by largest remainder (ties to the earlier weight), so the
-    parts always add up to ``total`` exactly. Returns one part per weight.
+    Leftover units go by largest remainder; ties go to the larger weight, then to the
+    smaller key (e.g. the SKU), so the split does not depend on the order of the
+    lines. The parts always add up to ``total`` exactly. Returns one part per weight.
     """
     if total < 0:
-        return [-p for p in allocate(-total, weights)]
+        return [-p for p in allocate(-total, weights, keys)]
     wsum = sum(weights)
     if wsum <= 0:
         return [0 for _ in weights]
     parts = [total * w // wsum for w in weights]
-    remainders = [(total * w % wsum, -i) for i, w in enumerate(weights)]
-    left = total - sum(parts)
-    for _, neg_i in sorted(remainders, reverse=True)[:left]:
-        parts[-neg_i] += 1
+    order = sorted(
+        range(len(weights)),
+        key=lambda i: (-(total * weights[i] % wsum), -weights[i], keys[i] if keys else "", i),
+    )
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
     return parts

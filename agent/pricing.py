@@ -221,6 +221,7 @@ class _Pricer:
         self.local = at.astimezone(ruleset.tz)
         self.lines = basket.lines
         self.rem = [ln.amount.minor for ln in self.lines]
+        self.keys = [ln.sku for ln in self.lines]  # tie-breaks: order-independent splits
         self.refusals: list[Refusal] = []
         self.discounts: list[Discount] = []
         self.applied: list[Rule] = []
@@ -280,7 +281,8 @@ class _Pricer:
 
     def spread(self, total: int, idx: list[int]) -> list[int]:
         parts = [0] * len(self.lines)
-        for i, p in zip(idx, allocate(total, [self.rem[i] for i in idx]), strict=True):
+        weights, keys = [self.rem[i] for i in idx], [self.keys[i] for i in idx]
+        for i, p in zip(idx, allocate(total, weights, keys), strict=True):
             parts[i] = p
         return parts
 
@@ -403,7 +405,7 @@ class _Pricer:
                 break
             d = self.discounts[k]
             cut = min(excess, d.amount_minor)
-            kept = allocate(d.amount_minor - cut, list(d.per_line))
+            kept = allocate(d.amount_minor - cut, list(d.per_line), self.keys)
             self.rem = [
                 m + old - new for m, old, new in zip(self.rem, d.per_line, kept, strict=True)
             ]
@@ -509,11 +511,11 @@ class _Pricer:
             return False
         return True
 
-    @staticmethod
-    def share(points: int, idx: list[int], weights: list[int], per_line: list[int]) -> None:
+    def share(self, points: int, idx: list[int], weights: list[int], per_line: list[int]) -> None:
         if sum(weights) <= 0:
             weights = [1] * len(idx)
-        for i, p in zip(idx, allocate(points, weights), strict=True):
+        keys = [self.keys[i] for i in idx]
+        for i, p in zip(idx, allocate(points, weights, keys), strict=True):
             per_line[i] += p
 
     # -- expiry --------------------------------------------------------------------------------
@@ -584,7 +586,7 @@ def quote(
     p.apply_cap(subtotal)
     have = balance if balance is not None and customer is not None else 0
     taken, value, most = p.pay_with_points(have)
-    point_parts = allocate(value, p.rem)
+    point_parts = allocate(value, p.rem, p.keys)
     money = [r - q for r, q in zip(p.rem, point_parts, strict=True)]
     total = sum(p.rem)
     gift = 0

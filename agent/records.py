@@ -12,7 +12,11 @@ from agent.refunds import RefundQuote
 
 def journal_lines(q: Quote) -> list[dict[str, Any]]:
     """The quote's lines as the journal records them: enough to price a later return."""
-    paid = allocate(q.points_redeemed, [ql.points_payment_minor for ql in q.lines])
+    paid = allocate(
+        q.points_redeemed,
+        [ql.points_payment_minor for ql in q.lines],
+        [ql.line.sku for ql in q.lines],
+    )
     return [
         {
             "sku": ql.line.sku,
