@@ -78,6 +78,7 @@ class Discount:
     amount_minor: int
     per_line: tuple[int, ...]
     why: str
+    points: int = 0  # points that paid for it (reward items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,8 @@ class Quote:
     subtotal: Money
     discounts: tuple[Discount, ...]
     total: Money  # after discounts, before paying with points
-    points_redeemed: Points
+    points_redeemed: Points  # points that paid money (pay with points)
+    reward_points: Points  # points that took reward items
     points_value: Money
     gift_card: Money
     to_pay: Money  # money still due at the till after points and gift card
@@ -125,7 +127,8 @@ class Quote:
     def balance_after(self) -> Points | None:
         if self.balance_before is None:
             return None
-        return Points(self.balance_before - self.points_redeemed + self.points_earned)
+        spent = self.points_redeemed + self.reward_points
+        return Points(self.balance_before - spent + self.points_earned)
 
     def discount_by(self, rule: str) -> int:
         return sum(d.amount_minor for d in self.discounts if d.rule == rule)
@@ -167,6 +170,7 @@ class Quote:
             "discount_minor": self.discount.minor,
             "total_minor": self.total.minor,
             "points_redeemed": self.points_redeemed,
+            "reward_points": self.reward_points,
             "points_value_minor": self.points_value.minor,
             "gift_card_minor": self.gift_card.minor,
             "to_pay_minor": self.to_pay.minor,
@@ -215,7 +219,10 @@ class _Pricer:
         usage: Usage,
         at: datetime,
         tender: Tender,
+        balance: int = 0,
     ) -> None:
+        self.balance = balance  # points left for rewards, then for paying
+        self.reward_points = 0
         self.basket, self.customer, self.rs = basket, customer, ruleset
         self.usage, self.at, self.tender = usage, at, tender
         self.local = at.astimezone(ruleset.tz)
@@ -266,6 +273,8 @@ class _Pricer:
                 return "coupon not issued to this customer"
         if r.quota and self.usage.quota_left.get(r.id, 0) <= 0:
             return "quota at this terminal used up"
+        if r.budget and self.usage.quota_left.get(f"budget:{r.id}", 0) <= 0:
+            return "discount budget at this terminal used up"
         if r.limit_per_customer is not None:
             used = dict(c.rule_uses).get(r.id, 0) + self.usage.rule_uses.get(r.id, 0)
             if used >= r.limit_per_customer:
@@ -309,6 +318,12 @@ class _Pricer:
             out = [0] * n
             out[i] = min(self.rem[i], percent_of(self.lines[i].unit_price.minor, r.percent))
             return out
+        if r.kind is Kind.REWARD:  # one unit, the cheapest matching, paid with points
+            out = [0] * n
+            if idx:
+                i = min(idx, key=lambda j: (self.lines[j].unit_price.minor, j))
+                out[i] = min(self.rem[i], self.lines[i].unit_price.minor)
+            return out
         # BUY_X_GET_Y: of every buy+get units, the cheapest `get` are discounted.
         units = sorted(
             (self.lines[i].unit_price.minor, i) for i in idx for _ in range(self.lines[i].qty)
@@ -347,7 +362,18 @@ class _Pricer:
         ):
             self.refuse(r.id, "not combinable with coupons")
             return False
+        if r.kind is Kind.REWARD and self.balance < r.points:
+            self.refuse(r.id, f"needs {r.points} points, the balance is {self.balance}")
+            return False
         return not (r.kind is Kind.NTH_PURCHASE and not self.nth_purchase_ok(r))
+
+    def within_budget(self, r: Rule, per_line: list[int]) -> list[int]:
+        """Trim a discount to what is left of its terminal budget."""
+        left = self.usage.quota_left.get(f"budget:{r.id}", 0)
+        if not r.budget or sum(per_line) <= left:
+            return per_line
+        self.refuse(r.id, f"cut to the {Money(left, self.basket.currency)} left of its budget")
+        return allocate(left, per_line, self.keys)
 
     def apply_stage(self, rules: list[Rule]) -> None:
         by_level: dict[int, list[Rule]] = defaultdict(list)
@@ -363,7 +389,11 @@ class _Pricer:
                     for r in members:
                         self.refuse(r.id, f"exclusive with {self.groups_taken[key]}")
                     continue
-                offers = [(sum(a), r, a) for r in members if sum(a := self.amounts(r)) > 0]
+                offers = [
+                    (sum(a), r, a)
+                    for r in members
+                    if sum(a := self.within_budget(r, self.amounts(r))) > 0
+                ]
                 if not offers:
                     continue
                 total, win, per_line = max(offers, key=lambda o: o[0])  # first max on ties
@@ -374,7 +404,18 @@ class _Pricer:
                     self.groups_taken[key] = win.id
                 self.rem = [m - d for m, d in zip(self.rem, per_line, strict=True)]
                 self.applied.append(win)
-                self.discounts.append(Discount(win.id, total, tuple(per_line), self.why(win)))
+                if win.kind is Kind.REWARD:
+                    self.balance -= win.points
+                    self.reward_points += win.points
+                self.discounts.append(
+                    Discount(
+                        win.id,
+                        total,
+                        tuple(per_line),
+                        self.why(win),
+                        win.points if win.kind is Kind.REWARD else 0,
+                    )
+                )
 
     def why(self, r: Rule) -> str:
         if r.kind is Kind.TIER_DISCOUNT:
@@ -387,6 +428,7 @@ class _Pricer:
             Kind.FIXED_OFF: f"{Money(r.amount_minor, self.basket.currency)} off",
             Kind.BUY_X_GET_Y: f"buy {r.buy} get {r.get}",
             Kind.CHEAPEST_UNIT: f"{r.percent}% off the cheapest unit",
+            Kind.REWARD: f"taken for {r.points} points",
         }[r.kind]
         scope = (
             "the sale"
@@ -555,7 +597,8 @@ def quote(
 ) -> Quote:
     """Price ``basket`` for ``customer`` at ``at``; never raises for a business refusal."""
     tender = tender or Tender()
-    p = _Pricer(basket, customer, ruleset, usage, at, tender)
+    have = balance if balance is not None and customer is not None else 0
+    p = _Pricer(basket, customer, ruleset, usage, at, tender, have)
     cur = basket.currency
     known_codes = ruleset.codes()
     for code in sorted(tender.codes - known_codes.keys()):
@@ -584,8 +627,7 @@ def quote(
     p.apply_stage([r for r in discount_rules if not r.line_level])
     subtotal = sum(ln.amount.minor for ln in basket.lines)
     p.apply_cap(subtotal)
-    have = balance if balance is not None and customer is not None else 0
-    taken, value, most = p.pay_with_points(have)
+    taken, value, most = p.pay_with_points(p.balance)
     point_parts = allocate(value, p.rem, p.keys)
     money = [r - q for r, q in zip(p.rem, point_parts, strict=True)]
     total = sum(p.rem)
@@ -608,6 +650,9 @@ def quote(
             deltas.append((f"coupon:{cid}:{r.id}", 1))
         if r.limit_per_customer is not None:
             deltas.append((f"uses:{cid}:{r.id}", 1))
+        if r.budget:
+            given = sum(d.amount_minor for d in p.discounts if d.rule == r.id)
+            deltas.append((f"budget:{r.id}", given))
     return Quote(
         currency=cur,
         lines=tuple(
@@ -618,6 +663,7 @@ def quote(
         discounts=tuple(p.discounts),
         total=Money(total, cur),
         points_redeemed=taken,
+        reward_points=Points(p.reward_points),
         points_value=Money(value, cur),
         gift_card=Money(gift, cur),
         to_pay=Money(total - value - gift, cur),

@@ -82,11 +82,15 @@ def build_receipt(body: dict[str, Any], store_name: str) -> Receipt:
     if body["discount_minor"]:
         lines.append(ReceiptLine("Discounts", right="-" + m(body["discount_minor"])))
     lines.append(ReceiptLine("TOTAL", Style.BOLD, right=f"{m(body['total_minor'])} {cur}"))
-    if body["points_redeemed"]:
+    paying = int(body["points_redeemed"]) - int(body.get("reward_points", 0))
+    if paying > 0:
+        lines.append(ReceiptLine(f"Paid with {paying} points", right=m(body["points_value_minor"])))
+    if body.get("reward_points"):
+        lines.append(ReceiptLine(f"Rewards for {body['reward_points']} points"))
+    if body.get("gift_card"):
+        gift = body["gift_card"]
         lines.append(
-            ReceiptLine(
-                f"Paid with {body['points_redeemed']} points", right=m(body["points_value_minor"])
-            )
+            ReceiptLine(f"Gift card …{str(gift['card'])[-4:]}", right=m(gift["amount_minor"]))
         )
     lines.append(ReceiptLine("To pay", Style.BOLD, right=f"{m(body['paid_money_minor'])} {cur}"))
     customer = body.get("customer")

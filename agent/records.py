@@ -17,6 +17,10 @@ def journal_lines(q: Quote) -> list[dict[str, Any]]:
         [ql.points_payment_minor for ql in q.lines],
         [ql.line.sku for ql in q.lines],
     )
+    for d in q.discounts:  # reward items: their points come back if they are returned
+        for i, part in enumerate(d.per_line):
+            if d.points and part:
+                paid[i] += d.points
     return [
         {
             "sku": ql.line.sku,
@@ -54,7 +58,8 @@ def sale_body(
         "discount_minor": q.discount.minor,
         "discounts": [{"rule": d.rule, "amount_minor": d.amount_minor} for d in q.discounts],
         "total_minor": q.total.minor,
-        "points_redeemed": q.points_redeemed,
+        "points_redeemed": q.points_redeemed + q.reward_points,
+        "reward_points": q.reward_points,
         "points_value_minor": q.points_value.minor,
         "gift_card": {"card": gift_card, "amount_minor": q.gift_card.minor}
         if gift_card and q.gift_card.minor

@@ -34,6 +34,7 @@ class Kind(enum.Enum):
     CHEAPEST_UNIT = "cheapest_unit"
     BUY_X_GET_Y = "buy_x_get_y"
     NTH_PURCHASE = "nth_purchase"
+    REWARD = "reward"  # a catalogue item taken for points instead of money
     TIER_DISCOUNT = "tier_discount"  # synthesised from the tiers table
 
 
@@ -44,6 +45,7 @@ DISCOUNTS = {
     Kind.BUY_X_GET_Y,
     Kind.NTH_PURCHASE,
     Kind.TIER_DISCOUNT,
+    Kind.REWARD,
 }
 
 
@@ -119,6 +121,7 @@ class Rule:
     code: str | None = None  # generic promo code the cashier enters
     coupon: bool = False  # personal coupon HQ issued to one customer (code = rule id)
     quota: bool = False  # limited by a quota HQ grants to each terminal
+    budget: bool = False  # total discount limited by a budget HQ grants to each terminal
     limit_per_customer: int | None = None
     combinable_with_codes: bool = True
     combinable_with_coupons: bool = True
@@ -126,7 +129,7 @@ class Rule:
     @property
     def entered_code(self) -> str | None:
         """The code that switches this rule on, if it needs one."""
-        return self.id if self.coupon else self.code
+        return self.id if self.coupon or self.kind is Kind.REWARD else self.code
 
     @property
     def is_discount(self) -> bool:
@@ -135,7 +138,7 @@ class Rule:
     @property
     def line_level(self) -> bool:
         """Line discounts apply before sale discounts."""
-        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT) or (
+        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT, Kind.REWARD) or (
             self.kind in (Kind.PERCENT_OFF, Kind.FIXED_OFF) and not self.match.whole_sale
         )
 
@@ -331,6 +334,7 @@ def _rule(d: _Doc, tz: ZoneInfo) -> Rule:
         code=d.get("code", str, None),
         coupon=d.get("coupon", bool, False),
         quota=d.get("quota", bool, False),
+        budget=d.get("budget", bool, False),
         limit_per_customer=d.get("limit_per_customer", int, None),
         combinable_with_codes=d.get("combinable_with_codes", bool, True),
         combinable_with_coupons=d.get("combinable_with_coupons", bool, True),
@@ -349,6 +353,7 @@ def _check_rule(r: Rule, d: _Doc) -> None:
         Kind.CHEAPEST_UNIT: ("percent", 0 < r.percent <= 100),
         Kind.BUY_X_GET_Y: ("buy", r.buy > 0 and r.get > 0 and not r.match.whole_sale),
         Kind.NTH_PURCHASE: ("every", r.every > 1 and 0 < r.percent <= 100),
+        Kind.REWARD: ("points", r.points > 0 and not r.match.whole_sale),
     }
     name, ok = need[r.kind]
     if not ok:

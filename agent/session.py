@@ -222,8 +222,9 @@ class CheckoutSession:
         moves: list[LedgerMove] = []
         if self.customer is not None:
             cid = self.customer.customer_id
-            if q.points_redeemed:
-                moves.append(LedgerMove(cid, "redeem", -q.points_redeemed))
+            spent = q.points_redeemed + q.reward_points
+            if spent:
+                moves.append(LedgerMove(cid, "redeem", -spent))
             if q.points_earned:
                 expires = q.at + timedelta(days=rs.expire_days)
                 moves.append(LedgerMove(cid, "earn", q.points_earned, expires))
@@ -245,7 +246,7 @@ class CheckoutSession:
                 total_minor=q.total.minor,
                 paid_money_minor=q.to_pay.minor,
                 points_earned=q.points_earned,
-                points_redeemed=q.points_redeemed,
+                points_redeemed=q.points_redeemed + q.reward_points,
                 moves=tuple(moves),
                 usage=q.usage_deltas,
                 gift_card_moves=gift_moves,

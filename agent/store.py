@@ -352,7 +352,11 @@ class Store:
         """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM)."""
         granted = dict(self.conn.execute("SELECT rule_id, granted FROM quotas").fetchall())
         counters = self.usage()
-        quota_left = {r: int(n) - counters.get(f"quota:{r}", 0) for r, n in granted.items()}
+        # Quotas count uses ("WELCOME50"); budgets count minor units ("budget:AUTUMN15").
+        quota_left = {
+            k: int(n) - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
+            for k, n in granted.items()
+        }
         if customer is None:
             return Usage(quota_left=quota_left)
         cid = customer.customer_id

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from agent.errors import KassaError, SaleNotReady
 from agent.model import Scan
+from agent.money import Money
 from agent.printing import PrintOutcome, print_sale
 from agent.session import CommittedSale, Notice
 from agent.store import Store
@@ -63,7 +64,7 @@ class CheckoutApp(App[None]):
     #left { width: 2fr; }
     #customer { height: 4; border: round $secondary; padding: 0 1; }
     #lines { height: 1fr; }
-    #totals { height: 4; padding: 0 1; }
+    #totals { height: 6; padding: 0 1; }
     #receipt-pane { width: 46; border: round $secondary; padding: 0 1; }
     #receipt { width: auto; }
     #message { height: 1; padding: 0 1; }
@@ -158,12 +159,25 @@ class CheckoutApp(App[None]):
         for ql in q.lines:
             table.add_row(ql.line.sku, ql.line.name, str(ql.line.qty), ql.line.amount.format())
         earned = ", ".join(f"{a.rule} +{a.points}" for a in q.awards) or "none"
-        text = f"Total {q.total}   To pay {q.to_pay}\n"
+        text = ""
+        if q.discounts:
+            text += (
+                "Discounts: "
+                + ", ".join(
+                    f"{d.rule} -{Money(d.amount_minor, q.currency).format()}" for d in q.discounts
+                )
+                + "\n"
+            )
+        text += f"Total {q.total}   To pay {q.to_pay}\n"
         if q.points_redeemed:
             text += f"Paid with points: {q.points_redeemed} ({q.points_value.format()})\n"
+        if q.gift_card.minor:
+            text += f"Gift card: {q.gift_card.format()}\n"
         text += f"Points this sale: {q.points_earned} ({earned})"
         if session.customer is not None:
             text += f"   Max with points: {q.max_redeemable}"
+        if q.refusals:
+            text += "\nNot applied: " + "; ".join(f"{r.rule}: {r.reason}" for r in q.refusals[:3])
         totals.update(text)
 
     def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:

@@ -1,0 +1,140 @@
+"""Every worked example in agent/RULESET.md runs here: the documentation cannot drift."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.model import Basket, Line
+from agent.money import Money
+from agent.pricing import Quote, Tender, quote
+from agent.records import journal_lines
+from agent.refunds import refund
+from agent.ruleset import FORMAT, parse_ruleset
+from ui.quote_cmd import customer_from_json, usage_from_json
+
+DOC = Path(__file__).resolve().parents[2] / "agent" / "RULESET.md"
+BASE: dict[str, Any] = {
+    "format": FORMAT,
+    "version": 1,
+    "currency": "PLN",
+    "timezone": "Europe/Warsaw",
+    "tiers": {
+        "Bronze": {"earn_rate": "1"},
+        "Silver": {"earn_rate": "1.5", "discount_percent": "5"},
+        "Gold": {"earn_rate": "2", "discount_percent": "10"},
+    },
+    "pay_with_points": {
+        "points": 100,
+        "value_minor": 100,
+        "min_points": 500,
+        "max_share_percent": 50,
+    },
+}
+
+
+def examples() -> list[tuple[str, dict[str, Any]]]:
+    text = DOC.read_text(encoding="utf-8")
+    found = re.findall(r"### (.+?)\n\n```json\n(.+?)\n```", text, flags=re.S)
+    return [(title, json.loads(body)) for title, body in found]
+
+
+def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
+    doc = copy.deepcopy(BASE)
+    doc.update(ex.get("ruleset", {}))
+    doc["rules"] = ex["rules"]
+    rs = parse_ruleset(doc)
+    if ex.get("revoked"):
+        rs = replace(rs, revoked=frozenset(ex["revoked"]))
+    customer, balance = customer_from_json(
+        {"customer_id": "C1", "tier": "Bronze", "purchases_total": 5, **ex.get("customer", {})}
+    )
+    lines = tuple(Line(s, s, q, Money(p, "PLN"), c) for s, q, p, c in ex["basket"])
+    at = datetime.fromisoformat(ex.get("at", "2026-11-24T10:00:00+01:00"))
+    tender = Tender(
+        ex.get("redeem_points", 0),
+        frozenset(ex.get("codes", [])),
+        ex.get("gift_card_balance_minor"),
+    )
+    q = quote(
+        Basket("PLN", lines),
+        customer,
+        balance,
+        rs,
+        usage_from_json(ex.get("usage", {})),
+        at,
+        tender,
+    )
+    return q, ex["expect"]
+
+
+def test_the_document_has_an_example_for_every_mechanic() -> None:
+    titles = " | ".join(t for t, _ in examples()).lower()
+    for mechanic in (
+        "tier",
+        "multiplier",
+        "happy hours",
+        "date range",
+        "segment",
+        "birthday",
+        "per unit",
+        "per sale",
+        "percent off",
+        "fixed amount",
+        "cheapest unit",
+        "5th purchase",
+        "buy 2",
+        "coupon",
+        "promo code",
+        "paying with points",
+        "reward",
+        "gift card",
+        "exclusive",
+        "cap",
+        "quota",
+        "budget",
+        "kill switch",
+        "expiring",
+        "returning",
+    ):
+        assert mechanic in titles, mechanic
+
+
+@pytest.mark.parametrize(("title", "ex"), examples(), ids=[t for t, _ in examples()])
+def test_worked_example(title: str, ex: dict[str, Any]) -> None:
+    q, expect = run(ex)
+    got: dict[str, Any] = {
+        "total_minor": q.total.minor,
+        "points_earned": q.points_earned,
+        "to_pay_minor": q.to_pay.minor,
+        "points_redeemed": q.points_redeemed,
+        "reward_points": q.reward_points,
+        "gift_card_minor": q.gift_card.minor,
+        "balance_after": q.balance_after,
+        "discounts": {d.rule: d.amount_minor for d in q.discounts},
+        "awards": {a.rule: a.points for a in q.awards},
+        "refusals": {r.rule: r.reason for r in q.refusals},
+        "line_discounts": [ql.discount_minor for ql in q.lines],
+        "usage_deltas": dict(q.usage_deltas),
+        "lots_used": [p for _, p in q.lots_used],
+        "expiring_soon": [p for p, _ in q.expiring_soon],
+    }
+    if "return" in ex:
+        r = refund(journal_lines(q), ex["return"])
+        got["refund"] = {
+            "points_reversed": r.points_reversed,
+            "points_restored": r.points_restored,
+            "money_minor": r.money_minor,
+        }
+    for key, want in expect.items():
+        if key in ("discounts", "refusals", "usage_deltas"):  # the named rules, others may exist
+            assert {k: got[key].get(k) for k in want} == want, (title, key, got[key])
+        else:
+            assert got[key] == want, (title, key, got[key])
