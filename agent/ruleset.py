@@ -163,6 +163,7 @@ class RuleIndex:
     by_sku: dict[str, tuple[Rule, ...]]
     by_category: dict[str, tuple[Rule, ...]]
     whole_sale: tuple[Rule, ...]
+    codes: dict[str, Rule]  # code a cashier enters -> the rule it switches on
 
     def candidates(self, skus: set[str], categories: set[str]) -> list[Rule]:
         """Rules that can touch a basket with these SKUs and categories, in apply order."""
@@ -190,7 +191,7 @@ class Ruleset:
     revoked: frozenset[str] = field(default=frozenset(), compare=False)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
-    index: RuleIndex = field(default=RuleIndex({}, {}, ()), repr=False, compare=False)
+    index: RuleIndex = field(default=RuleIndex({}, {}, (), {}), repr=False, compare=False)
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -207,8 +208,8 @@ class Ruleset:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def codes(self) -> dict[str, Rule]:
-        """Every code a cashier may enter, to the rule it switches on."""
-        return {c: r for r in self.rules if (c := r.entered_code) is not None}
+        """Every code a cashier may enter, to the rule it switches on (built once)."""
+        return self.index.codes
 
 
 class _Doc:
@@ -377,6 +378,7 @@ def _index(rules: tuple[Rule, ...]) -> RuleIndex:
         {k: tuple(v) for k, v in by_sku.items()},
         {k: tuple(v) for k, v in by_cat.items()},
         tuple(whole),
+        {code: r for r in rules if (code := r.entered_code) is not None},
     )
 
 

@@ -78,3 +78,16 @@ def m002_rules_engine(db: Database) -> None:
         CREATE INDEX sales_customer ON sales(customer_id, seq);
         """
     )
+
+
+@migrations()
+def m003_sale_month(db: Database) -> None:
+    # Counting a customer's unsynced purchases in a month must not read every sale.
+    db.executescript(
+        """
+        ALTER TABLE sales ADD COLUMN kind TEXT NOT NULL DEFAULT 'sale';
+        ALTER TABLE sales ADD COLUMN month TEXT NOT NULL DEFAULT '';
+        DROP INDEX sales_customer;
+        CREATE INDEX sales_customer ON sales(customer_id, seq, kind, month);
+        """
+    )

@@ -201,7 +201,7 @@ class CheckoutSession:
             self.customer,
             self.balance() if balance is None else balance,
             ruleset,
-            self.store.usage_for(self.customer, month, ruleset.tz),
+            self.store.usage_for(self.customer, month),
             now,
             tender,
         )
@@ -249,6 +249,7 @@ class CheckoutSession:
                 points_redeemed=q.points_redeemed + q.reward_points,
                 moves=tuple(moves),
                 usage=q.usage_deltas,
+                month=q.at.astimezone(rs.tz).strftime("%Y-%m"),
                 gift_card_moves=gift_moves,
             ),
             self.terminal_id,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -62,6 +61,7 @@ class NewSale:
     usage: tuple[tuple[str, int], ...]
     gift_card_moves: tuple[GiftCardMove, ...] = ()
     kind: str = "sale"
+    month: str = ""  # YYYY-MM in the store's time zone: for every-Nth-purchase counting
     # For a return: the sale it returns lines of, and SKU -> units returned.
     original_seq: int | None = None
     returned: tuple[tuple[str, int], ...] = ()
@@ -299,7 +299,8 @@ class Store:
                 )
             c.execute(
                 "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
-                "paid_money_minor, points_earned, points_redeemed) VALUES(?,?,?,?,?,?,?,?)",
+                "paid_money_minor, points_earned, points_redeemed, kind, month) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?)",
                 (
                     seq,
                     sale.sale_id,
@@ -309,6 +310,8 @@ class Store:
                     sale.paid_money_minor,
                     sale.points_earned,
                     sale.points_redeemed,
+                    sale.kind,
+                    sale.month,
                 ),
             )
             if sale.moves:
@@ -348,10 +351,26 @@ class Store:
     def usage(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
 
-    def usage_for(self, customer: Customer | None, month: str, tz: ZoneInfo) -> Usage:
+    def counters(self, prefixes: list[str]) -> dict[str, int]:
+        """Usage counters whose keys start with one of ``prefixes`` (index range scans)."""
+        out: dict[str, int] = {}
+        for prefix in prefixes:
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            out.update(
+                (str(k), int(n))
+                for k, n in self.conn.execute(
+                    "SELECT key, count FROM usage WHERE key >= ? AND key < ?", (prefix, end)
+                )
+            )
+        return out
+
+    def usage_for(self, customer: Customer | None, month: str) -> Usage:
         """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM)."""
         granted = dict(self.conn.execute("SELECT rule_id, granted FROM quotas").fetchall())
-        counters = self.usage()
+        prefixes = ["quota:", "budget:"]
+        if customer is not None:
+            prefixes += [f"coupon:{customer.customer_id}:", f"uses:{customer.customer_id}:"]
+        counters = self.counters(prefixes)
         # Quotas count uses ("WELCOME50"); budgets count minor units ("budget:AUTUMN15").
         quota_left = {
             k: int(n) - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
@@ -360,22 +379,18 @@ class Store:
         if customer is None:
             return Usage(quota_left=quota_left)
         cid = customer.customer_id
-        stamps = [
-            parse_utc(a)
-            for (a,) in self.conn.execute(
-                "SELECT j.at FROM sales s JOIN journal j ON j.seq=s.seq "
-                "WHERE s.customer_id=? AND s.seq>? AND j.kind='sale'",
-                (cid, customer.applied_seq),
-            )
-        ]
-        in_month = sum(1 for a in stamps if a.astimezone(tz).strftime("%Y-%m") == month)
+        total, in_month = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(month=?), 0) FROM sales "
+            "WHERE customer_id=? AND seq>? AND kind='sale'",
+            (month, cid, customer.applied_seq),
+        ).fetchone()
         used = frozenset(
             k.split(":", 2)[2]
             for k, n in counters.items()
             if k.startswith(f"coupon:{cid}:") and n > 0
         )
         uses = {k.split(":", 2)[2]: n for k, n in counters.items() if k.startswith(f"uses:{cid}:")}
-        return Usage(len(stamps), in_month, quota_left, used, uses)
+        return Usage(int(total), int(in_month), quota_left, used, uses)
 
     def gift_card_balance(self, card: str) -> Money | None:
         """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""

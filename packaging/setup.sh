@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # libzbar0 for pyzbar; libgl1/libglib2.0-0 for OpenCV; python3-venv for the venv; tmux for
-# running the terminal UI in a real terminal.
-PKGS="libzbar0 libgl1 libglib2.0-0 python3-venv tmux"
+# running the terminal UI in a real terminal; strace for the one-fsync-per-sale test.
+PKGS="libzbar0 libgl1 libglib2.0-0 python3-venv tmux strace"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
