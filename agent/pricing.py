@@ -227,7 +227,8 @@ class _Pricer:
         self.usage, self.at, self.tender = usage, at, tender
         self.local = at.astimezone(ruleset.tz)
         self.lines = basket.lines
-        self.rem = [ln.amount.minor for ln in self.lines]
+        self.amount = [ln.unit_price.minor * ln.qty for ln in self.lines]
+        self.rem = list(self.amount)
         self.keys = [ln.sku for ln in self.lines]  # tie-breaks: order-independent splits
         self.refusals: list[Refusal] = []
         self.discounts: list[Discount] = []
@@ -514,7 +515,8 @@ class _Pricer:
         for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
             idx = best[key]
             factor = winners[key].factor if key in winners else Fraction(1)
-            exact = sum((Fraction(money[i], unit) * rate * factor for i in idx), Fraction(0))
+            # One exact product per rule: sum the money first (integers), then scale.
+            exact = Fraction(sum(money[i] for i in idx), unit) * rate * factor
             pts = floor_points(exact)
             if pts <= 0:
                 continue
@@ -625,7 +627,7 @@ def quote(
             discount_rules.append(tier_rule)
     p.apply_stage([r for r in discount_rules if r.line_level])
     p.apply_stage([r for r in discount_rules if not r.line_level])
-    subtotal = sum(ln.amount.minor for ln in basket.lines)
+    subtotal = sum(p.amount)
     p.apply_cap(subtotal)
     taken, value, most = p.pay_with_points(p.balance)
     point_parts = allocate(value, p.rem, p.keys)
@@ -656,8 +658,10 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, ln.amount.minor - r, q, e)
-            for ln, r, q, e in zip(basket.lines, p.rem, point_parts, earned_per_line, strict=True)
+            QuoteLine(ln, a - r, q, e)
+            for ln, a, r, q, e in zip(
+                basket.lines, p.amount, p.rem, point_parts, earned_per_line, strict=True
+            )
         ),
         subtotal=Money(subtotal, cur),
         discounts=tuple(p.discounts),

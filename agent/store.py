@@ -190,7 +190,10 @@ class Store:
 
     def ruleset(self) -> Ruleset | None:
         """Return the newest ruleset held, or None before the first download."""
-        (version,) = self.conn.execute("SELECT MAX(version) FROM rulesets").fetchone()
+        version, revoked_text = self.conn.execute(
+            "SELECT (SELECT MAX(version) FROM rulesets), "
+            "(SELECT group_concat(rule_id, char(31)) FROM revocations)"
+        ).fetchone()
         if version is None:
             return None
         cached = self._ruleset_cache
@@ -199,7 +202,7 @@ class Store:
                 "SELECT document FROM rulesets WHERE version=?", (version,)
             ).fetchone()
             cached = self._ruleset_cache = parse_ruleset(json.loads(doc))
-        revoked = frozenset(r for (r,) in self.conn.execute("SELECT rule_id FROM revocations"))
+        revoked = frozenset(revoked_text.split("\x1f")) if revoked_text else frozenset()
         return cached if revoked == cached.revoked else replace(cached, revoked=revoked)
 
     def apply_snapshot(
@@ -351,46 +354,55 @@ class Store:
     def usage(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
 
-    def counters(self, prefixes: list[str]) -> dict[str, int]:
-        """Usage counters whose keys start with one of ``prefixes`` (index range scans)."""
-        out: dict[str, int] = {}
-        for prefix in prefixes:
-            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            out.update(
-                (str(k), int(n))
-                for k, n in self.conn.execute(
-                    "SELECT key, count FROM usage WHERE key >= ? AND key < ?", (prefix, end)
-                )
-            )
-        return out
+    _USAGE_SQL = (
+        "SELECT 'q', rule_id, granted FROM quotas "
+        "UNION ALL SELECT 'c', key, count FROM usage WHERE (key >= 'budget:' AND key < 'budget;')"
+        " OR (key >= 'quota:' AND key < 'quota;') OR (key >= ? AND key < ?)"
+        " OR (key >= ? AND key < ?) "
+        "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0) FROM sales "
+        "WHERE customer_id=? AND seq>? AND kind='sale'"
+    )
 
     def usage_for(self, customer: Customer | None, month: str) -> Usage:
-        """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM)."""
-        granted = dict(self.conn.execute("SELECT rule_id, granted FROM quotas").fetchall())
-        prefixes = ["quota:", "budget:"]
-        if customer is not None:
-            prefixes += [f"coupon:{customer.customer_id}:", f"uses:{customer.customer_id}:"]
-        counters = self.counters(prefixes)
+        """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM).
+
+        One query (index range scans): it runs for every quote the cashier sees.
+        """
+        cid = customer.customer_id if customer else "\0"
+        coupon, uses_p = f"coupon:{cid}:", f"uses:{cid}:"
+        granted: dict[str, int] = {}
+        counters: dict[str, int] = {}
+        total = in_month = 0
+        for tag, a, b in self.conn.execute(
+            self._USAGE_SQL,
+            (
+                coupon,
+                coupon[:-1] + ";",
+                uses_p,
+                uses_p[:-1] + ";",
+                month,
+                cid,
+                customer.applied_seq if customer else 0,
+            ),
+        ):
+            if tag == "q":
+                granted[str(a)] = int(b)
+            elif tag == "c":
+                counters[str(a)] = int(b)
+            else:
+                total, in_month = int(a), int(b)
         # Quotas count uses ("WELCOME50"); budgets count minor units ("budget:AUTUMN15").
         quota_left = {
-            k: int(n) - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
+            k: n - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
             for k, n in granted.items()
         }
         if customer is None:
             return Usage(quota_left=quota_left)
-        cid = customer.customer_id
-        total, in_month = self.conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(month=?), 0) FROM sales "
-            "WHERE customer_id=? AND seq>? AND kind='sale'",
-            (month, cid, customer.applied_seq),
-        ).fetchone()
         used = frozenset(
-            k.split(":", 2)[2]
-            for k, n in counters.items()
-            if k.startswith(f"coupon:{cid}:") and n > 0
+            k[len(coupon) :] for k, n in counters.items() if k.startswith(coupon) and n > 0
         )
-        uses = {k.split(":", 2)[2]: n for k, n in counters.items() if k.startswith(f"uses:{cid}:")}
-        return Usage(int(total), int(in_month), quota_left, used, uses)
+        uses = {k[len(uses_p) :]: n for k, n in counters.items() if k.startswith(uses_p)}
+        return Usage(total, in_month, quota_left, used, uses)
 
     def gift_card_balance(self, card: str) -> Money | None:
         """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""
