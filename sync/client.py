@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from agent.errors import HqProtocolError, HqUnreachable
+from agent.signing import verify
 from sync.wire import Ack, Snapshot, parse_ack, parse_snapshot
 
 
@@ -16,11 +17,13 @@ class HqClient:
         base_url: str,
         terminal_id: str,
         secret: str,
+        hq_public_key: str,
         *,
         timeout_s: float = 5.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.terminal_id = terminal_id
+        self.hq_public_key = hq_public_key
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=timeout_s,
@@ -57,10 +60,14 @@ class HqClient:
         return parse_ack(doc)
 
     def snapshot(self, cursor: int, ruleset_version: int) -> Snapshot:
-        """Fetch what changed at HQ since ``cursor``."""
-        doc = self._call(
+        """Fetch what changed at HQ since ``cursor``; its signature is verified first.
+
+        Raises DocumentRefused (unsigned, altered, not from this HQ), HqProtocolError
+        (it does not parse) or HqUnreachable.
+        """
+        wire = self._call(
             "GET",
             f"/v1/terminals/{self.terminal_id}/snapshot",
             params={"cursor": cursor, "ruleset_version": ruleset_version},
         )
-        return parse_snapshot(doc)
+        return parse_snapshot(verify(wire, self.hq_public_key))

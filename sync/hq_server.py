@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,10 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from agent.signing import sign
+from sync.hq_keys import load_or_create
 from sync.hq_store import BadBatch, HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
 FAULT_ENV = "KASSA_HQ_FAULT"
+SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -54,7 +57,9 @@ def _valid_events(doc: object) -> list[dict[str, Any]] | str:
     return list(events)
 
 
-def create_app(store: HqStore, now: Callable[[], datetime] | None = None) -> Starlette:
+def create_app(
+    store: HqStore, private_key: bytes, now: Callable[[], datetime] | None = None
+) -> Starlette:
     clock = now or (lambda: datetime.now(UTC))
     fault = os.environ.get(FAULT_ENV, "")
 
@@ -97,7 +102,15 @@ def create_app(store: HqStore, now: Callable[[], datetime] | None = None) -> Sta
         except ValueError:
             return _error(400, "cursor and ruleset_version must be whole numbers")
         snap = await run_in_threadpool(store.snapshot, tid, cursor, version)
-        return JSONResponse(dict(snap, hq_time=clock().isoformat()))
+        issued = clock()
+        doc = dict(
+            snap,
+            terminal_id=tid,
+            hq_time=issued.isoformat(),
+            issued_at=issued.isoformat(),
+            expires_at=(issued + timedelta(seconds=SNAPSHOT_LIFETIME_S)).isoformat(),
+        )
+        return JSONResponse(sign(doc, private_key).to_wire())
 
     return Starlette(
         routes=[
@@ -108,11 +121,19 @@ def create_app(store: HqStore, now: Callable[[], datetime] | None = None) -> Sta
     )
 
 
-def serve(db_path: str, host: str, port: int, demo: bool) -> None:
-    """Run the reference HQ until interrupted."""
+def serve(
+    db_path: str, host: str, port: int, demo: bool, fixed_time: datetime | None = None
+) -> None:
+    """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training)."""
     import uvicorn
 
     store = HqStore(db_path)
     if demo:
         store.seed_demo()
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(store, load_or_create(db_path), (lambda: fixed_time) if fixed_time else None),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )

@@ -42,6 +42,9 @@ class Snapshot:
     customers: list[Customer]
     ruleset: Ruleset | None
     hq_time: str
+    terminal_id: str = ""
+    issued_at: str = ""
+    expires_at: str = ""
     quotas: dict[str, int] | None = None
     revoked: list[str] | None = None
     gift_cards: list[tuple[str, Money, int]] | None = None
@@ -158,6 +161,9 @@ def parse_snapshot(doc: object) -> Snapshot:
         customers,
         ruleset,
         _get(doc, "hq_time", str),
+        str(doc.get("terminal_id", "")),
+        str(doc.get("issued_at", "")),
+        str(doc.get("expires_at", "")),
         quotas,
         revoked,
         cards,

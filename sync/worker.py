@@ -13,10 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from agent.clock import Clock
+from agent.clock import Clock, parse_utc
 from agent.errors import HqProtocolError, HqUnreachable, InvalidRuleset, KassaError
+from agent.signing import DocumentRefused
 from agent.store import Store
 from sync.client import HqClient
+from sync.wire import Snapshot
 
 
 class SyncState(enum.Enum):
@@ -92,7 +94,7 @@ class SyncWorker:
         except HqUnreachable as exc:
             self._failures += 1
             self._set(store, SyncState.OFFLINE, exc.for_cashier())
-        except (HqProtocolError, InvalidRuleset) as exc:
+        except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
             self._failures += 1
             self._set(store, SyncState.REFUSED, exc.for_cashier())
         return self.status()
@@ -101,11 +103,7 @@ class SyncWorker:
         cursor = int(store.get_meta("snapshot_cursor", "0") or 0)
         held = store.ruleset()
         snap = self._client.snapshot(cursor, held.version if held else 0)
-        if snap.ruleset is not None and held is not None and snap.ruleset.version <= held.version:
-            raise InvalidRuleset(
-                f"HQ sent ruleset {snap.ruleset.version}, "
-                f"older than the held {held.version}; kept the held one"
-            )
+        self.check(snap, cursor, held.version if held else 0)
         store.apply_snapshot(
             products=snap.products,
             customers=snap.customers,
@@ -116,6 +114,27 @@ class SyncWorker:
             revoked=snap.revoked,
             gift_cards=snap.gift_cards,
         )
+
+    def check(self, snap: Snapshot, cursor: int, held_version: int) -> None:
+        """Refuse a verified snapshot that is not for now and for us; raises DocumentRefused."""
+        now = self._clock.now()
+        if snap.terminal_id != self._client.terminal_id:
+            raise DocumentRefused(f"snapshot addressed to {snap.terminal_id!r}, not to this till")
+        try:
+            expires = parse_utc(snap.expires_at)
+        except ValueError:
+            raise DocumentRefused("snapshot without a valid expiry") from None
+        if expires <= now:
+            raise DocumentRefused(f"snapshot expired at {snap.expires_at}; the old data is kept")
+        if snap.cursor < cursor:
+            raise DocumentRefused(
+                f"snapshot {snap.cursor} is older than the held {cursor} (rollback); kept the held"
+            )
+        if snap.ruleset is not None and snap.ruleset.version <= held_version:
+            raise InvalidRuleset(
+                f"HQ sent ruleset {snap.ruleset.version}, "
+                f"not newer than the held {held_version}; kept the held one"
+            )
 
     def upload_all(self, store: Store) -> None:
         while True:

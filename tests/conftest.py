@@ -55,6 +55,12 @@ class HqProcess:
     port: int
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
+    fixed_time: datetime | None = None  # HQ's clock, when a test pins the terminal's
+
+    @property
+    def key(self) -> str:
+        """HQ's public key file, written beside its database at start."""
+        return f"{self.db}.pub"
 
     @property
     def url(self) -> str:
@@ -75,6 +81,7 @@ class HqProcess:
                 "--port",
                 str(self.port),
                 "--demo",
+                *(["--fixed-time", self.fixed_time.isoformat()] if self.fixed_time else []),
             ],
             env=env,
             cwd=ROOT,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from agent.clock import SystemClock
+from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
 
 
@@ -63,7 +63,13 @@ def cmd_hq(args: argparse.Namespace) -> int:
         raise SystemExit("kassa hq: --db FILE is required")
     from sync.hq_server import serve
 
-    serve(args.db, args.host, args.port, args.demo)
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        args.demo,
+        parse_utc(args.fixed_time) if args.fixed_time else None,
+    )
     return 0
 
 
@@ -113,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             terminal_id="T1",
             data_dir=data / "T1",
             store_name="kassa demo store",
-            hq=HqConfig(url=url, secret="demo", interval_s=1.0),
+            hq=HqConfig(url=url, secret="demo", public_key=f"{data / 'hq.db'}.pub", interval_s=1.0),
             scanner=ScannerConfig(url=args.scanner or ""),
             printer=PrinterConfig(target=str(data / "T1" / "receipts" / "last.bin")),
         )
@@ -132,6 +138,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         Path(args.data_dir),
         terminal_id=args.terminal_id,
         secret=args.secret,
+        hq_key=args.hq_key,
         timeout_s=args.timeout,
         batch_size=args.batch_size,
     )
@@ -183,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     hq.add_argument("--port", type=int, default=8700)
     hq.add_argument("--host", default="127.0.0.1")
     hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
+    hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
     hq_sub = hq.add_subparsers(dest="hq_cmd")
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)
@@ -220,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--data-dir", required=True)
     sim.add_argument("--terminal-id", default="T1")
     sim.add_argument("--secret", default="demo")
+    sim.add_argument(
+        "--hq-key",
+        required=True,
+        help="HQ's public key: hex, or HQ's .pub file (beside its database)",
+    )
     sim.add_argument("--timeout", type=float, default=60.0)
     sim.add_argument("--batch-size", type=int, default=200)
     sim.set_defaults(func=cmd_simulate)

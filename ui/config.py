@@ -25,6 +25,7 @@ class ScannerConfig:
 class HqConfig:
     url: str = DEFAULT_HQ_URL
     secret: str = ""
+    public_key: str = ""  # HQ's Ed25519 public key: hex, or the path of HQ's .pub file
     timeout_s: float = 5.0
     batch_size: int = 200
     interval_s: float = 2.0
@@ -51,6 +52,13 @@ def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
+def _relative(key: str, base: Path) -> str:
+    """A key given as a file path is read from the config's folder; hex stays as it is."""
+    if not key or (len(key) == 64 and all(c in "0123456789abcdefABCDEF" for c in key)):
+        return key
+    return str(base / key)
+
+
 def parse_config(doc: dict[str, Any], base: Path) -> Config:
     """Build a Config from parsed TOML; relative paths are taken from ``base``."""
     try:
@@ -71,6 +79,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
             hq=HqConfig(
                 url=str(hq.get("url", DEFAULT_HQ_URL)),
                 secret=str(hq.get("secret", "")),
+                public_key=_relative(str(hq.get("public_key", "")), base),
                 timeout_s=float(hq.get("timeout_s", 5.0)),
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.clock import Clock, IdFactory, SystemClock, UuidFactory
+from agent.errors import ConfigError
 from agent.ports import CodeSource, ReceiptPrinter
 from agent.session import CheckoutSession
 from agent.store import Store
 from drivers.printer import EscposPrinter
 from drivers.serial_scanner import SerialScanner
 from sync.client import HqClient
+from sync.hq_keys import read_public_key
 from sync.worker import SyncPolicy, SyncWorker
 from ui.config import Config
 
@@ -55,8 +57,21 @@ def build_services(
         )
     worker = None
     if with_sync:
+        if not config.hq.public_key:
+            raise ConfigError(
+                "hq.public_key: HQ's public key (hex, or HQ's .pub file) is needed "
+                "to verify what HQ sends"
+            )
+        try:
+            hq_key = read_public_key(config.hq.public_key)
+        except OSError as exc:
+            raise ConfigError(f"hq.public_key: {exc}") from None
         client = HqClient(
-            config.hq.url, config.terminal_id, config.hq.secret, timeout_s=config.hq.timeout_s
+            config.hq.url,
+            config.terminal_id,
+            config.hq.secret,
+            hq_key,
+            timeout_s=config.hq.timeout_s,
         )
         worker = SyncWorker(
             config.db_path,

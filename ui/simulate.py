@@ -47,6 +47,7 @@ def simulate(
     *,
     terminal_id: str = "T1",
     secret: str = "demo",
+    hq_key: str = "",
     timeout_s: float = 60.0,
     batch_size: int = 200,
     interval_s: float = 0.2,
@@ -60,6 +61,7 @@ def simulate(
         hq=HqConfig(
             url=hq_url,
             secret=secret,
+            public_key=hq_key,
             timeout_s=min(5.0, timeout_s),
             batch_size=batch_size,
             interval_s=interval_s,

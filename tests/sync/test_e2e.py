@@ -61,11 +61,31 @@ def totals(hq: HqProcess) -> dict[str, int]:
 
 
 def test_simulated_sales_reach_hq_exactly_once(hq: HqProcess, tmp_path: Path) -> None:
-    out = kassa("simulate", "--hq", hq.url, "--sales", "25", "--data-dir", str(tmp_path / "T1"))
+    out = kassa(
+        "simulate",
+        "--hq",
+        hq.url,
+        "--hq-key",
+        hq.key,
+        "--sales",
+        "25",
+        "--data-dir",
+        str(tmp_path / "T1"),
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "pending 0" in out.stdout
     assert totals(hq)["sales"] == 25
-    again = kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(tmp_path / "T1"))
+    again = kassa(
+        "simulate",
+        "--hq",
+        hq.url,
+        "--hq-key",
+        hq.key,
+        "--sales",
+        "0",
+        "--data-dir",
+        str(tmp_path / "T1"),
+    )
     assert again.returncode == 0
     assert totals(hq)["sales"] == 25
     assert kassa("verify", "--data-dir", str(tmp_path / "T1")).returncode == 0
@@ -80,6 +100,8 @@ def test_hq_dying_after_commit_before_reply_counts_the_batch_once(
         "simulate",
         "--hq",
         hq.url,
+        "--hq-key",
+        hq.key,
         "--sales",
         "12",
         "--data-dir",
@@ -106,6 +128,8 @@ def test_hq_killed_and_restarted_while_sales_are_in_flight(hq: HqProcess, tmp_pa
         "simulate",
         "--hq",
         hq.url,
+        "--hq-key",
+        hq.key,
         "--sales",
         "150",
         "--data-dir",
@@ -132,11 +156,24 @@ def test_terminal_killed_after_commit_uploads_everything_on_restart(
 ) -> None:
     data = tmp_path / "T1"
     assert (
-        kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+        kassa(
+            "simulate", "--hq", hq.url, "--hq-key", hq.key, "--sales", "0", "--data-dir", str(data)
+        ).returncode
+        == 0
     )
     hq.kill()  # offline: sales commit locally and wait
     sim = spawn(
-        "simulate", "--hq", hq.url, "--sales", "40", "--data-dir", str(data), "--timeout", "60"
+        "simulate",
+        "--hq",
+        hq.url,
+        "--hq-key",
+        hq.key,
+        "--sales",
+        "40",
+        "--data-dir",
+        str(data),
+        "--timeout",
+        "60",
     )
     deadline = time.monotonic() + 60
     while local_sales(data) < 10 and time.monotonic() < deadline:
@@ -146,7 +183,9 @@ def test_terminal_killed_after_commit_uploads_everything_on_restart(
     committed = local_sales(data)
     assert committed >= 10
     hq.start()
-    out = kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data))
+    out = kassa(
+        "simulate", "--hq", hq.url, "--hq-key", hq.key, "--sales", "0", "--data-dir", str(data)
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert totals(hq)["sales"] == committed
     assert kassa("verify", "--data-dir", str(data)).returncode == 0
@@ -155,11 +194,24 @@ def test_terminal_killed_after_commit_uploads_everything_on_restart(
 def test_simulate_reports_what_is_pending_when_hq_stays_down(hq: HqProcess, tmp_path: Path) -> None:
     data = tmp_path / "T1"
     assert (
-        kassa("simulate", "--hq", hq.url, "--sales", "0", "--data-dir", str(data)).returncode == 0
+        kassa(
+            "simulate", "--hq", hq.url, "--hq-key", hq.key, "--sales", "0", "--data-dir", str(data)
+        ).returncode
+        == 0
     )
     hq.kill()
     out = kassa(
-        "simulate", "--hq", hq.url, "--sales", "3", "--data-dir", str(data), "--timeout", "3"
+        "simulate",
+        "--hq",
+        hq.url,
+        "--hq-key",
+        hq.key,
+        "--sales",
+        "3",
+        "--data-dir",
+        str(data),
+        "--timeout",
+        "3",
     )
     assert out.returncode == 1
     assert "3 sales still pending" in out.stdout and "offline" in out.stdout

@@ -12,6 +12,7 @@ import pytest
 from agent.clock import FixedClock
 from agent.errors import HqProtocolError, HqUnreachable
 from agent.session import CheckoutSession
+from agent.signing import new_private_key, public_key_hex, sign
 from agent.store import Store
 from sync.client import HqClient
 from sync.demo import RULESET
@@ -20,25 +21,37 @@ from sync.worker import SyncState, SyncWorker
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+HQ_KEY = new_private_key()
+OTHER_KEY = new_private_key()
+
+
 def client(handler: Handler) -> HqClient:
-    return HqClient("http://hq.test", "T1", "s", transport=httpx.MockTransport(handler))
+    return HqClient(
+        "http://hq.test", "T1", "s", public_key_hex(HQ_KEY), transport=httpx.MockTransport(handler)
+    )
 
 
 def worker(store: Store, clock: FixedClock, handler: Handler) -> SyncWorker:
     return SyncWorker(":unused:", client(handler), clock)
 
 
-def empty_snapshot(**extra: Any) -> dict[str, Any]:
-    return dict(
-        {
-            "cursor": 1,
-            "products": [],
-            "customers": [],
-            "ruleset": None,
-            "hq_time": "2026-11-24T09:00:00+00:00",
-        },
-        **extra,
-    )
+def unsigned_snapshot(**extra: Any) -> dict[str, Any]:
+    base = {
+        "cursor": 1,
+        "products": [],
+        "customers": [],
+        "ruleset": None,
+        "hq_time": "2026-11-24T09:00:00+00:00",
+        "terminal_id": "T1",
+        "issued_at": "2026-11-24T09:00:00+00:00",
+        "expires_at": "2026-11-25T09:00:00+00:00",
+    }
+    return dict(base, **extra)
+
+
+def empty_snapshot(key: bytes = HQ_KEY, **extra: Any) -> dict[str, str]:
+    """A snapshot as HQ sends it: signed."""
+    return sign(unsigned_snapshot(**extra), key).to_wire()
 
 
 def sell(session: CheckoutSession, n: int) -> None:
@@ -144,7 +157,7 @@ def test_a_malformed_ruleset_from_hq_is_refused_and_the_old_one_kept(
 
 def test_a_truncated_snapshot_changes_nothing(store: Store, clock: FixedClock) -> None:
     def truncated(req: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, text=json.dumps(empty_snapshot())[:40])
+        return httpx.Response(200, text=json.dumps(empty_snapshot())[:-40])
 
     w = worker(store, clock, truncated)
     assert w.run_once(store).state is SyncState.REFUSED
@@ -162,3 +175,44 @@ def test_backoff_grows_with_failures_and_is_jittered(store: Store, clock: FixedC
         waits.append(w.backoff_s())
     assert all(w.policy.backoff_base_s <= x <= w.policy.backoff_max_s for x in waits)
     assert len(set(waits)) > 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (lambda: unsigned_snapshot(cursor=5), "unsigned"),
+        (lambda: empty_snapshot(OTHER_KEY, cursor=5), "does not verify"),
+        (
+            lambda: dict(
+                empty_snapshot(cursor=5), document=json.dumps(unsigned_snapshot(cursor=6))
+            ),
+            "does not verify",
+        ),
+        (lambda: empty_snapshot(cursor=0), "older than the held 1 (rollback)"),
+        (lambda: empty_snapshot(cursor=5, expires_at="2026-11-24T08:00:00+00:00"), "expired"),
+        (lambda: empty_snapshot(cursor=5, terminal_id="T2"), "addressed to 'T2'"),
+        (lambda: empty_snapshot(cursor=5, ruleset=RULESET), "not newer than the held 1"),
+    ],
+)
+def test_snapshots_that_are_not_genuine_current_and_ours_are_refused(
+    store: Store, clock: FixedClock, reply: Callable[[], Any], reason: str
+) -> None:
+    w = worker(store, clock, lambda req: httpx.Response(200, json=reply()))
+    status = w.run_once(store)
+    assert status.state is SyncState.REFUSED
+    assert reason in status.message
+    assert store.get_meta("snapshot_cursor") == "1"  # nothing of it was applied
+    held = store.ruleset()
+    assert held is not None and held.version == 1
+
+
+def test_a_genuine_snapshot_is_applied(store: Store, clock: FixedClock) -> None:
+    w = worker(
+        store,
+        clock,
+        lambda req: httpx.Response(200, json=empty_snapshot(cursor=7, revoked=["HAPPY3"])),
+    )
+    assert w.run_once(store).state is SyncState.ONLINE
+    held = store.ruleset()
+    assert store.get_meta("snapshot_cursor") == "7"
+    assert held is not None and held.revoked == frozenset({"HAPPY3"})

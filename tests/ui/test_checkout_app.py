@@ -62,12 +62,15 @@ def test_a_sale_from_serial_card_scan_to_hq(
     hq: HqProcess, tmp_path: Path, pty_pair: tuple[int, str]
 ) -> None:
     master, slave_path = pty_pair
+    hq.kill()
+    hq.fixed_time = TUESDAY  # HQ signs with the same clock the terminal reads
+    hq.start()
     receipt_file = tmp_path / "T1" / "receipts" / "last.bin"
     config = Config(
         terminal_id="T1",
         data_dir=tmp_path / "T1",
         store_name="Test store",
-        hq=HqConfig(url=hq.url, secret="demo", interval_s=0.2),
+        hq=HqConfig(url=hq.url, secret="demo", public_key=hq.key, interval_s=0.2),
         scanner=ScannerConfig(url=slave_path),
         printer=PrinterConfig(target=str(receipt_file)),
     )
@@ -162,7 +165,9 @@ def fake_hq_services(
     config = Config("T1", tmp_path)
     clock = SystemClock()
     services = build_services(config, clock=clock, printer=MemoryPrinter(), with_sync=False)
-    client = HqClient("http://hq.test", "T1", "demo", transport=httpx.MockTransport(handler))
+    client = HqClient(
+        "http://hq.test", "T1", "demo", "00" * 32, transport=httpx.MockTransport(handler)
+    )
     services.sync = SyncWorker(config.db_path, client, clock, SyncPolicy(interval_s=0.1))
     assert isinstance(services.printer, MemoryPrinter)
     return services, services.printer
