@@ -27,6 +27,15 @@ from agent.store import GiftCardMove, LedgerMove, NewSale, Store
 MAX_QTY = 999
 
 
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    """A quote and everything it was computed from, so commit can tell whether it still holds."""
+
+    inputs: tuple[object, ...]
+    data_version: int
+    quote: Quote
+
+
 class NoticeKind(enum.Enum):
     DONE = "done"
     REFUSED = "refused"
@@ -73,6 +82,7 @@ class CheckoutSession:
         self.gift_card: str | None = None
         self.basket = Basket("PLN")
         self._ruleset: Ruleset | None = None
+        self._priced: _Priced | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -84,6 +94,7 @@ class CheckoutSession:
         self.gift_card = None
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
+        self._priced = None
 
     @property
     def ruleset(self) -> Ruleset | None:
@@ -188,15 +199,35 @@ class CheckoutSession:
         return done(f"{trial.points_redeemed} points pay {trial.points_value.format()}")
 
     # -- pricing and commit -----------------------------------------------------------
+    def _inputs(self, redeem: int) -> tuple[object, ...]:
+        return (self.basket, self.customer, redeem, self.codes, self.gift_card, self._ruleset)
+
+    def _still_valid(self, priced: _Priced | None) -> Quote | None:
+        """The last quote shown, if nothing it depends on has changed since.
+
+        Its inputs are the same, no other connection (the sync thread) has committed
+        since (balances, usage, quotas, revocations), and the clock is in the same
+        minute: rule windows are whole minutes, so the sale is priced as shown.
+        """
+        if priced is None or priced.inputs != self._inputs(self.redeem_points):
+            return None
+        if priced.data_version != self.store.data_version():
+            return None
+        now, at = self.clock.now(), priced.quote.at
+        if now < at or now.replace(second=0, microsecond=0) != at.replace(second=0, microsecond=0):
+            return None
+        return priced.quote
+
     def _quote(self, redeem: int, balance: Points | None = None) -> Quote:
         ruleset = self.ruleset
         if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet")
+        version = self.store.data_version()
         now = self.clock.now()
         month = now.astimezone(ruleset.tz).strftime("%Y-%m")
         gift = self.store.gift_card_balance(self.gift_card) if self.gift_card else None
         tender = Tender(redeem, self.codes, gift.minor if gift else None)
-        return quote(
+        q = quote(
             self.basket,
             self.customer,
             self.balance() if balance is None else balance,
@@ -205,17 +236,21 @@ class CheckoutSession:
             now,
             tender,
         )
+        if redeem == self.redeem_points:
+            self._priced = _Priced(self._inputs(redeem), version, q)
+        return q
 
     def quote(self) -> Quote:
         """Return the current quote; raises SaleNotReady before the first ruleset."""
-        return self._quote(self.redeem_points)
+        return self._still_valid(self._priced) or self._quote(self.redeem_points)
 
     def commit(self) -> CommittedSale:
         """Write the sale durably and return it; raises SaleNotReady for an empty basket."""
         if not self.basket.lines:
             raise SaleNotReady("the basket is empty")
-        balance_before = self.balance()
-        q = self._quote(self.redeem_points, balance_before)
+        # Pricing again is work already done when the screen showed the total: reuse
+        # that quote while nothing it depends on has changed.
+        q = self.quote()
         rs = self._ruleset
         assert rs is not None
         sale_id = self.ids.new_id()

@@ -8,6 +8,7 @@ from agent.clock import FixedClock, SequentialIds
 from agent.errors import SaleNotReady
 from agent.session import CheckoutSession
 from agent.store import Store
+from tests.conftest import TUESDAY
 from ui.bench import demo_store
 
 CARD = "2900000000018"
@@ -68,3 +69,59 @@ def test_commit_resets_the_session_and_seq_grows(session: CheckoutSession) -> No
     assert session.customer is None and session.basket.lines == ()
     session.add("MILK")
     assert session.commit().seq == first.seq + 1
+
+
+def _happy_hour_ends_in_30_s(clock: FixedClock) -> None:
+    # HAPPY3 (triple points) runs 16:00-18:00 Warsaw time on weekdays: 17:59:30 there.
+    clock.at = TUESDAY.replace(hour=16, minute=59, second=30)
+
+
+def test_commit_takes_the_quote_the_screen_showed_when_nothing_changed(
+    session: CheckoutSession, clock: FixedClock
+) -> None:
+    _happy_hour_ends_in_30_s(clock)
+    session.enter(CARD)
+    session.add("COFFEE")
+    shown = session.quote()
+    clock.advance(seconds=20)  # still 17:59
+    assert session.commit().quote is shown
+
+
+def test_commit_prices_again_once_the_minute_has_turned(
+    session: CheckoutSession, clock: FixedClock
+) -> None:
+    _happy_hour_ends_in_30_s(clock)
+    session.enter(CARD)
+    session.add("COFFEE")
+    shown = session.quote()
+    assert "HAPPY3" in {a.rule for a in shown.awards}
+    clock.advance(seconds=40)  # 18:00:10: happy hour is over
+    committed = session.commit().quote
+    assert committed is not None and committed.at == clock.at
+    assert "HAPPY3" not in {a.rule for a in committed.awards}
+    assert committed.points_earned < shown.points_earned
+
+
+def test_commit_prices_again_after_the_sync_thread_changed_the_store(
+    session: CheckoutSession, store: Store, tmp_path: Path
+) -> None:
+    session.enter(CARD)
+    session.add("COFFEE")
+    assert not session.enter("GC0000000001").refused  # 50.00 PLN on it
+    shown = session.quote()
+    assert shown.gift_card.minor == 3990
+    other = Store.open(tmp_path / "terminal.db")  # the sync thread's own connection
+    with other.atomic() as c:  # HQ says the card was spent elsewhere: 5.00 left
+        c.execute("UPDATE gift_cards SET hq_balance_minor=500 WHERE card='GC0000000001'")
+    other.close()
+    committed = session.commit().quote
+    assert committed is not None and committed.gift_card.minor == 500
+
+
+def test_a_changed_basket_is_priced_again(session: CheckoutSession) -> None:
+    session.enter(CARD)
+    session.add("COFFEE")
+    shown = session.quote()
+    session.add("MILK")
+    assert session.quote() is not shown
+    assert len(session.commit().quote.lines) == 2  # type: ignore[union-attr]
