@@ -16,6 +16,9 @@ class Symbology(enum.Enum):
     UNKNOWN = "unknown"
 
 
+NO_POINTS = Points(0)
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
     """What a driver read: one code, where it came from, when."""
@@ -65,6 +68,48 @@ class Customer:
     # The highest seq of *this* terminal that HQ had applied when it sent the
     # snapshot: moves after it are this terminal's unsynced moves.
     applied_seq: int = 0
+    # Points HQ reserved for this customer at this terminal (left of it when HQ sent
+    # the snapshot): other terminals see the balance less this, so spending it here
+    # offline never overspends.
+    allowance: Points = NO_POINTS
+
+
+@dataclass(frozen=True, slots=True)
+class OfflinePolicy:
+    """How many points a customer may spend here before HQ has confirmed them.
+
+    Redemptions HQ has not applied yet are limited to ``daily_points`` per store day
+    (plus the customer's allowance), and to ``stale_daily_points`` once the last
+    snapshot is older than ``stale_after_s``. None means no limit (HQ's choice).
+    """
+
+    daily_points: int | None = 5000
+    stale_after_s: int = 24 * 3600
+    stale_daily_points: int | None = 0
+
+    def daily_cap(self, stale: bool) -> int | None:
+        return self.stale_daily_points if stale else self.daily_points
+
+    def to_doc(self) -> dict[str, int | None]:
+        return {
+            "daily_points": self.daily_points,
+            "stale_after_s": self.stale_after_s,
+            "stale_daily_points": self.stale_daily_points,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: object) -> OfflinePolicy:
+        """Parse HQ's policy document; raises ValueError naming the bad field."""
+        if not isinstance(doc, dict):
+            raise ValueError("policy must be an object")
+        for name in ("daily_points", "stale_daily_points"):
+            v = doc.get(name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+                raise ValueError(f"policy.{name} must be a whole number >= 0 or null")
+        stale = doc.get("stale_after_s")
+        if not isinstance(stale, int) or isinstance(stale, bool) or stale <= 0:
+            raise ValueError("policy.stale_after_s must be a whole number > 0")
+        return cls(doc.get("daily_points"), stale, doc.get("stale_daily_points"))
 
 
 @dataclass(frozen=True, slots=True)

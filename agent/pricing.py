@@ -44,6 +44,8 @@ class Usage:
     quota_left: dict[str, int] = field(default_factory=dict)  # rule id -> uses left here
     used_codes: frozenset[str] = frozenset()  # coupons this customer used here, unsynced
     rule_uses: dict[str, int] = field(default_factory=dict)  # unsynced uses of limited rules
+    # Points this customer may still spend here before HQ confirms (None: no limit).
+    redeem_left: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,8 @@ class Quote:
     lots_used: tuple[tuple[datetime, int], ...] = ()
     expiring_soon: tuple[tuple[int, datetime], ...] = ()
     usage_deltas: tuple[tuple[str, int], ...] = ()
+    # Why fewer points may be spent than the balance holds (HQ's offline policy), or "".
+    spend_limit: str = ""
 
     @property
     def discount(self) -> Money:
@@ -177,6 +181,7 @@ class Quote:
             "points_earned": self.points_earned,
             "awards": [{"rule": a.rule, "points": a.points, "why": a.why} for a in self.awards],
             "max_redeemable_points": self.max_redeemable,
+            "spend_limit": self.spend_limit or None,
             "refusals": [{"rule": r.rule, "reason": r.reason} for r in self.refusals],
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
@@ -221,7 +226,11 @@ class _Pricer:
         tender: Tender,
         balance: int = 0,
     ) -> None:
-        self.balance = balance  # points left for rewards, then for paying
+        # Points left for rewards, then for paying: the balance, or less where HQ's
+        # offline policy limits what may be spent before HQ confirms it.
+        left = usage.redeem_left
+        self.limited = left is not None and left < balance
+        self.balance = min(balance, left) if left is not None and balance > 0 else balance
         self.reward_points = 0
         self.basket, self.customer, self.rs = basket, customer, ruleset
         self.usage, self.at, self.tender = usage, at, tender
@@ -364,7 +373,8 @@ class _Pricer:
             self.refuse(r.id, "not combinable with coupons")
             return False
         if r.kind is Kind.REWARD and self.balance < r.points:
-            self.refuse(r.id, f"needs {r.points} points, the balance is {self.balance}")
+            have = self.offline_limit() or f"the balance is {self.balance}"
+            self.refuse(r.id, f"needs {r.points} points, {have}")
             return False
         return not (r.kind is Kind.NTH_PURCHASE and not self.nth_purchase_ok(r))
 
@@ -461,6 +471,15 @@ class _Pricer:
             excess -= cut
         self.discounts = [d for d in self.discounts if d.amount_minor > 0]
 
+    def offline_limit(self) -> str | None:
+        """The reason, when HQ's offline policy and not the balance is what limits spending."""
+        if not self.limited:
+            return None
+        return (
+            f"only {self.balance} points may be spent here until HQ confirms "
+            "this customer's recent redemptions (offline limit)"
+        )
+
     # -- paying ----------------------------------------------------------------------------
     def pay_with_points(self, balance: int) -> tuple[Points, int, Points]:
         """Return (points taken, their value in minor units, the most that could be taken)."""
@@ -477,7 +496,7 @@ class _Pricer:
         elif want < pwp.min_points:
             reason = f"fewer than {pwp.min_points} points"
         elif want > balance:
-            reason = f"balance is only {balance} points"
+            reason = self.offline_limit() or f"balance is only {balance} points"
         elif want > most:
             reason = f"at most {most} points can pay for this sale"
         if reason is not None or pwp is None:
@@ -679,4 +698,5 @@ def quote(
         lots_used=lots_used,
         expiring_soon=soon,
         usage_deltas=tuple(deltas),
+        spend_limit=p.offline_limit() or "",
     )

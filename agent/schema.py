@@ -91,3 +91,21 @@ def m003_sale_month(db: Database) -> None:
         CREATE INDEX sales_customer ON sales(customer_id, seq, kind, month);
         """
     )
+
+
+@migrations()
+def m004_offline_policy(db: Database) -> None:
+    # Points spent before HQ confirmed them are limited per store day; HQ may reserve
+    # an allowance of a customer's points for this terminal.
+    db.executescript(
+        """
+        ALTER TABLE sales ADD COLUMN day TEXT NOT NULL DEFAULT '';
+        ALTER TABLE customers ADD COLUMN allowance INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX sales_customer;
+        CREATE INDEX sales_customer ON sales(customer_id, seq, kind, month, day);
+        CREATE TABLE clock_skew (
+            id INTEGER PRIMARY KEY, local_time TEXT NOT NULL, hq_time TEXT NOT NULL,
+            skew_s REAL NOT NULL
+        );
+        """
+    )

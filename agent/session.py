@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.clock import Clock, IdFactory
@@ -190,7 +190,12 @@ class CheckoutSession:
             return refused("Identify the customer first")
         want = Points(self.quote().max_redeemable if points is None else points)
         if points is None and want == 0:
-            return refused("Points cannot pay for this sale (balance or minimum not reached)")
+            limit = self.quote().spend_limit
+            return refused(
+                f"Points refused: {limit}"
+                if limit
+                else "Points cannot pay for this sale (balance or minimum not reached)"
+            )
         trial = self._quote(want)
         reason = trial.refusal("PAY-WITH-POINTS")
         if reason:
@@ -199,6 +204,14 @@ class CheckoutSession:
         return done(f"{trial.points_redeemed} points pay {trial.points_value.format()}")
 
     # -- pricing and commit -----------------------------------------------------------
+    def stale(self, now: datetime) -> bool:
+        """True when the last snapshot from HQ is older than its policy allows."""
+        return self.store.offline_state(now)[1]
+
+    def _daily_cap(self, now: datetime) -> int | None:
+        policy, stale = self.store.offline_state(now)
+        return policy.daily_cap(stale)
+
     def _inputs(self, redeem: int) -> tuple[object, ...]:
         return (self.basket, self.customer, redeem, self.codes, self.gift_card, self._ruleset)
 
@@ -224,7 +237,7 @@ class CheckoutSession:
             raise SaleNotReady("no loyalty rules held yet")
         version = self.store.data_version()
         now = self.clock.now()
-        month = now.astimezone(ruleset.tz).strftime("%Y-%m")
+        day = now.astimezone(ruleset.tz).strftime("%Y-%m-%d")
         gift = self.store.gift_card_balance(self.gift_card) if self.gift_card else None
         tender = Tender(redeem, self.codes, gift.minor if gift else None)
         q = quote(
@@ -232,7 +245,7 @@ class CheckoutSession:
             self.customer,
             self.balance() if balance is None else balance,
             ruleset,
-            self.store.usage_for(self.customer, month),
+            self.store.usage_for(self.customer, day, self._daily_cap(now)),
             now,
             tender,
         )
@@ -284,7 +297,7 @@ class CheckoutSession:
                 points_redeemed=q.points_redeemed + q.reward_points,
                 moves=tuple(moves),
                 usage=q.usage_deltas,
-                month=q.at.astimezone(rs.tz).strftime("%Y-%m"),
+                day=q.at.astimezone(rs.tz).strftime("%Y-%m-%d"),
                 gift_card_moves=gift_moves,
             ),
             self.terminal_id,

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from agent.clock import parse_utc
 from agent.errors import StoreCorrupted
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
-from agent.model import Customer, PointLot, Product
+from agent.model import Customer, OfflinePolicy, PointLot, Product
 from agent.money import Money, Points
 from agent.pricing import Usage
 from agent.ruleset import Ruleset, parse_ruleset
@@ -61,7 +61,9 @@ class NewSale:
     usage: tuple[tuple[str, int], ...]
     gift_card_moves: tuple[GiftCardMove, ...] = ()
     kind: str = "sale"
-    month: str = ""  # YYYY-MM in the store's time zone: for every-Nth-purchase counting
+    # YYYY-MM-DD in the store's time zone: every-Nth-purchase counting (by month) and
+    # the offline redemption limit (by day).
+    day: str = ""
     # For a return: the sale it returns lines of, and SKU -> units returned.
     original_seq: int | None = None
     returned: tuple[tuple[str, int], ...] = ()
@@ -119,6 +121,8 @@ class Store:
         self.conn = conn
         self.db = Database(conn)
         self._ruleset_cache: Ruleset | None = None
+        self._policy_text: str | None = None
+        self._policy = OfflinePolicy()
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -171,14 +175,15 @@ class Store:
 
     def customer_by_card(self, card: str) -> Customer | None:
         row = self.conn.execute(
-            "SELECT customer_id, card, doc, hq_balance, applied_seq FROM customers WHERE card=?",
+            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
+            "WHERE card=?",
             (card,),
         ).fetchone()
         return None if row is None else _customer(row)
 
     def customer(self, customer_id: str) -> Customer | None:
         row = self.conn.execute(
-            "SELECT customer_id, card, doc, hq_balance, applied_seq FROM customers "
+            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
             "WHERE customer_id=?",
             (customer_id,),
         ).fetchone()
@@ -191,6 +196,41 @@ class Store:
             (customer.customer_id, customer.applied_seq),
         ).fetchone()
         return Points(customer.hq_balance + int(moves))
+
+    def offline_policy(self) -> OfflinePolicy:
+        """HQ's offline spending policy as last received (the default before any)."""
+        return self.offline_state(None)[0]
+
+    def last_download_at(self) -> datetime | None:
+        """When the last snapshot from HQ was applied, or None before the first."""
+        text = self.get_meta("last_download_at")
+        return parse_utc(text) if text else None
+
+    def offline_state(self, now: datetime | None) -> tuple[OfflinePolicy, bool]:
+        """HQ's offline policy, and whether the last snapshot is older than it allows at
+        ``now`` (always stale before the first snapshot). One query: read at every quote."""
+        policy_text, last_text = self.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='offline_policy'), "
+            "(SELECT value FROM meta WHERE key='last_download_at')"
+        ).fetchone()
+        if policy_text != self._policy_text:  # parse once per policy HQ sends
+            self._policy_text = policy_text
+            self._policy = (
+                OfflinePolicy()
+                if policy_text is None
+                else OfflinePolicy.from_doc(json.loads(policy_text))
+            )
+        if now is None or last_text is None:
+            return self._policy, True
+        age_s = (now - parse_utc(last_text)).total_seconds()
+        return self._policy, age_s > self._policy.stale_after_s
+
+    def record_clock_skew(self, local: datetime, hq: datetime) -> None:
+        """Keep both clocks' readings when they disagree by more than the tolerance."""
+        self.conn.execute(
+            "INSERT INTO clock_skew(local_time, hq_time, skew_s) VALUES(?,?,?)",
+            (local.isoformat(), hq.isoformat(), (local - hq).total_seconds()),
+        )
 
     def ruleset(self) -> Ruleset | None:
         """Return the newest ruleset held, or None before the first download."""
@@ -220,9 +260,12 @@ class Store:
         quotas: dict[str, int] | None = None,
         revoked: list[str] | None = None,
         gift_cards: list[tuple[str, Money, int]] | None = None,
+        policy: OfflinePolicy | None = None,
     ) -> None:
         """Apply one validated snapshot atomically: all of it or none of it."""
         with self.atomic() as c:
+            if policy is not None:
+                self.set_meta("offline_policy", canonical(policy.to_doc()))
             c.executemany(
                 "INSERT INTO products(sku, name, price_minor, currency, category, barcode) "
                 "VALUES(?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
@@ -234,10 +277,10 @@ class Store:
                 ],
             )
             c.executemany(
-                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq) "
-                "VALUES(?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, "
+                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance) "
+                "VALUES(?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, "
                 "doc=excluded.doc, hq_balance=excluded.hq_balance, "
-                "applied_seq=excluded.applied_seq",
+                "applied_seq=excluded.applied_seq, allowance=excluded.allowance",
                 [
                     (
                         k.customer_id,
@@ -245,6 +288,7 @@ class Store:
                         json.dumps(_customer_doc(k)),
                         k.hq_balance,
                         k.applied_seq,
+                        k.allowance,
                     )
                     for k in customers
                 ],
@@ -306,8 +350,8 @@ class Store:
                 )
             c.execute(
                 "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
-                "paid_money_minor, points_earned, points_redeemed, kind, month) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                "paid_money_minor, points_earned, points_redeemed, kind, month, day) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     seq,
                     sale.sale_id,
@@ -318,7 +362,8 @@ class Store:
                     sale.points_earned,
                     sale.points_redeemed,
                     sale.kind,
-                    sale.month,
+                    sale.day[:7],
+                    sale.day,
                 ),
             )
             if sale.moves:
@@ -359,32 +404,40 @@ class Store:
         return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
 
     _USAGE_SQL = (
-        "SELECT 'q', rule_id, granted FROM quotas "
-        "UNION ALL SELECT 'c', key, count FROM usage WHERE (key >= 'budget:' AND key < 'budget;')"
+        "SELECT 'q', rule_id, granted, 0, 0 FROM quotas "
+        "UNION ALL SELECT 'c', key, count, 0, 0 FROM usage "
+        "WHERE (key >= 'budget:' AND key < 'budget;')"
         " OR (key >= 'quota:' AND key < 'quota;') OR (key >= ? AND key < ?)"
         " OR (key >= ? AND key < ?) "
-        "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0) FROM sales "
+        "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0), "
+        "COALESCE(SUM(CASE WHEN day<? THEN points_redeemed END), 0), "
+        "COALESCE(SUM(CASE WHEN day=? THEN points_redeemed END), 0) FROM sales "
         "WHERE customer_id=? AND seq>? AND kind='sale'"
     )
 
-    def usage_for(self, customer: Customer | None, month: str) -> Usage:
-        """What this terminal adds to HQ's snapshot for ``customer`` in ``month`` (YYYY-MM).
+    def usage_for(self, customer: Customer | None, day: str, daily_cap: int | None = None) -> Usage:
+        """What this terminal adds to HQ's snapshot for ``customer`` on ``day`` (YYYY-MM-DD).
 
-        One query (index range scans): it runs for every quote the cashier sees.
+        ``daily_cap`` limits the points the customer may spend here before HQ has
+        confirmed them: the allowance HQ reserved absorbs earlier days' unconfirmed
+        redemptions first; today may spend what is left of it plus the cap, less what
+        was already spent today. One query (index range scans): it runs for every quote.
         """
         cid = customer.customer_id if customer else "\0"
         coupon, uses_p = f"coupon:{cid}:", f"uses:{cid}:"
         granted: dict[str, int] = {}
         counters: dict[str, int] = {}
-        total = in_month = 0
-        for tag, a, b in self.conn.execute(
+        total = in_month = spent_before = spent_today = 0
+        for tag, a, b, c, d in self.conn.execute(
             self._USAGE_SQL,
             (
                 coupon,
                 coupon[:-1] + ";",
                 uses_p,
                 uses_p[:-1] + ";",
-                month,
+                day[:7],
+                day,
+                day,
                 cid,
                 customer.applied_seq if customer else 0,
             ),
@@ -394,7 +447,7 @@ class Store:
             elif tag == "c":
                 counters[str(a)] = int(b)
             else:
-                total, in_month = int(a), int(b)
+                total, in_month, spent_before, spent_today = int(a), int(b), int(c), int(d)
         # Quotas count uses ("WELCOME50"); budgets count minor units ("budget:AUTUMN15").
         quota_left = {
             k: n - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
@@ -406,7 +459,11 @@ class Store:
             k[len(coupon) :] for k, n in counters.items() if k.startswith(coupon) and n > 0
         )
         uses = {k[len(uses_p) :]: n for k, n in counters.items() if k.startswith(uses_p)}
-        return Usage(total, in_month, quota_left, used, uses)
+        left = None
+        if daily_cap is not None:
+            allowance_left = max(0, customer.allowance - spent_before)
+            left = max(0, allowance_left + daily_cap - spent_today)
+        return Usage(total, in_month, quota_left, used, uses, left)
 
     def gift_card_balance(self, card: str) -> Money | None:
         """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""
@@ -535,4 +592,5 @@ def _customer(row: tuple[Any, ...]) -> Customer:
             int(doc.get("month_purchases", ["", 0])[1]),
         ),
         rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
+        allowance=Points(int(row[5])),
     )

@@ -1,14 +1,15 @@
 """The reference HQ: an ASGI app (Starlette) over :class:`HqStore`, served by uvicorn.
 
-Fault hook for tests: with KASSA_HQ_FAULT=crash-after-commit the process exits
-right after committing the first non-empty batch, before replying: the terminal
-then sees a lost reply for a batch HQ already holds.
+Fault hooks for tests (KASSA_HQ_FAULT): ``crash-after-commit`` exits right after
+committing the first non-empty batch, before replying, so the terminal sees a lost
+reply for a batch HQ already holds; ``flaky-500`` answers a share of uploads 500.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from sync.hq_store import BadBatch, HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
 FAULT_ENV = "KASSA_HQ_FAULT"
+FLAKY_500_P = 0.3  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
 
 
@@ -68,6 +70,8 @@ def create_app(
 
     async def events(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
+        if fault == "flaky-500" and random.random() < FLAKY_500_P:
+            return _error(500, "injected fault: HQ answered 500 before reading the batch")
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
         try:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database, Migrations
 
 from agent.journal import GENESIS, row_hash
+from agent.model import OfflinePolicy
 from agent.ruleset import parse_ruleset
 from agent.store import connect
 from sync import demo
@@ -69,6 +70,22 @@ def m002_rules_engine(db: Database) -> None:
         CREATE TABLE hq_gift_cards (
             card TEXT PRIMARY KEY, balance_minor INTEGER NOT NULL, currency TEXT NOT NULL,
             rev INTEGER NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m003_offline_policy(db: Database) -> None:
+    # Points of a customer's balance reserved for one terminal to spend offline; what
+    # is left of it shrinks as that terminal's redemptions arrive.
+    db.executescript(
+        """
+        CREATE TABLE hq_allowances (
+            terminal_id TEXT NOT NULL REFERENCES terminals(terminal_id),
+            customer_id TEXT NOT NULL REFERENCES hq_customers(customer_id),
+            points INTEGER NOT NULL CHECK (points >= 0),
+            PRIMARY KEY (terminal_id, customer_id)
         );
         """
     )
@@ -263,6 +280,12 @@ class HqStore:
         )
         if cid is not None:
             self._apply_customer(cid, body, ev["kind"], earned - redeemed)
+            if redeemed > 0:  # redemptions here use up this terminal's allowance first
+                self.conn.execute(
+                    "UPDATE hq_allowances SET points=MAX(0, points-?) "
+                    "WHERE terminal_id=? AND customer_id=?",
+                    (redeemed, terminal_id, cid),
+                )
         gift = body.get("gift_card")
         if isinstance(gift, dict) and gift.get("amount_minor"):
             self.conn.execute(
@@ -314,6 +337,42 @@ class HqStore:
         )
         self._next_rev()
 
+    def set_policy(self, policy: OfflinePolicy) -> None:
+        """Set the offline spending policy every terminal receives with its next snapshot."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_meta(key, value) VALUES('offline_policy', ?)",
+            (json.dumps(policy.to_doc()),),
+        )
+        self._next_rev()
+
+    def policy(self) -> OfflinePolicy:
+        row = self.conn.execute("SELECT value FROM hq_meta WHERE key='offline_policy'").fetchone()
+        return OfflinePolicy() if row is None else OfflinePolicy.from_doc(json.loads(row[0]))
+
+    def grant_allowance(self, terminal_id: str, customer_id: str, points: int) -> None:
+        """Reserve ``points`` of a customer's balance for one terminal to spend offline.
+
+        Other terminals are sent the balance less what is reserved elsewhere, so the
+        reserved points can be spent at that terminal without overspending.
+        """
+        if points < 0:
+            raise ValueError("an allowance is a whole number of points >= 0")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "INSERT INTO hq_allowances(terminal_id, customer_id, points) VALUES(?,?,?) "
+                "ON CONFLICT(terminal_id, customer_id) DO UPDATE SET points=excluded.points",
+                (terminal_id, customer_id, points),
+            )
+            self.conn.execute(  # every terminal's view of this customer changes
+                "UPDATE hq_customers SET rev=? WHERE customer_id=?",
+                (self._next_rev(), customer_id),
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
     def upsert_gift_card(self, card: str, balance_minor: int, currency: str) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO hq_gift_cards(card, balance_minor, currency, rev) "
@@ -337,12 +396,25 @@ class HqStore:
                     "SELECT doc FROM hq_products WHERE rev>? ORDER BY sku", (cursor,)
                 )
             ]
+            # Each terminal sees the balance less the allowances reserved at the others,
+            # and its own allowance beside it.
             customers = [
-                dict(json.loads(d), customer_id=cid, card=card, balance=bal, applied_seq=applied)
-                for cid, card, d, bal in c.execute(
-                    "SELECT customer_id, card, doc, balance FROM hq_customers WHERE rev>? "
-                    "ORDER BY customer_id",
-                    (cursor,),
+                dict(
+                    json.loads(d),
+                    customer_id=cid,
+                    card=card,
+                    balance=bal - elsewhere,
+                    applied_seq=applied,
+                    allowance=mine,
+                )
+                for cid, card, d, bal, elsewhere, mine in c.execute(
+                    "SELECT c.customer_id, c.card, c.doc, c.balance, "
+                    "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
+                    "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) "
+                    "FROM hq_customers c LEFT JOIN hq_allowances a "
+                    "ON a.customer_id=c.customer_id WHERE c.rev>? "
+                    "GROUP BY c.customer_id ORDER BY c.customer_id",
+                    (terminal_id, terminal_id, cursor),
                 )
             ]
             quotas = dict(
@@ -373,6 +445,7 @@ class HqStore:
             "quotas": quotas,
             "revoked": revoked,
             "gift_cards": cards,
+            "policy": self.policy().to_doc(),
         }
 
     def report(self) -> dict[str, Any]:

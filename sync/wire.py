@@ -11,7 +11,7 @@ from typing import Any
 
 from agent.clock import parse_utc
 from agent.errors import HqProtocolError, InvalidRuleset
-from agent.model import Customer, PointLot, Product
+from agent.model import Customer, OfflinePolicy, PointLot, Product
 from agent.money import Money, Points
 from agent.ruleset import Ruleset, parse_ruleset
 
@@ -48,6 +48,7 @@ class Snapshot:
     quotas: dict[str, int] | None = None
     revoked: list[str] | None = None
     gift_cards: list[tuple[str, Money, int]] | None = None
+    policy: OfflinePolicy | None = None
 
 
 def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
@@ -89,6 +90,12 @@ def _product(d: object) -> Product:
     )
 
 
+def _allowance(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("allowance must be a whole number of points >= 0")
+    return value
+
+
 def parse_customer(d: object) -> Customer:
     """Parse one customer of a snapshot; raises HqProtocolError naming the fault."""
     if not isinstance(d, dict):
@@ -119,6 +126,7 @@ def parse_customer(d: object) -> Customer:
             purchases_total=int(d.get("purchases_total", 0)),
             month_purchases=(str(month[0]), int(month[1])),
             rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
+            allowance=Points(_allowance(d.get("allowance", 0))),
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None
@@ -155,6 +163,12 @@ def parse_snapshot(doc: object) -> Snapshot:
         except ValueError as exc:
             raise HqProtocolError(f"gift card: {exc}") from None
         cards.append((_get(g, "card", str), money, _get(g, "applied_seq", int)))
+    policy = None
+    if doc.get("policy") is not None:
+        try:
+            policy = OfflinePolicy.from_doc(doc["policy"])
+        except ValueError as exc:
+            raise HqProtocolError(str(exc)) from None
     return Snapshot(
         _get(doc, "cursor", int),
         products,
@@ -167,4 +181,5 @@ def parse_snapshot(doc: object) -> Snapshot:
         quotas,
         revoked,
         cards,
+        policy,
     )

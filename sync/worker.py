@@ -35,6 +35,8 @@ class SyncStatus:
     oldest_pending_at: datetime | None
     last_sync_at: datetime | None
     message: str
+    stale: bool = False  # the last snapshot is older than HQ's policy allows
+    skew_s: float | None = None  # this clock minus HQ's, when beyond the tolerance
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class SyncPolicy:
     download_every_s: float = 10.0
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
+    max_skew_s: float = 120.0  # a clock further than this from HQ's is reported
 
 
 class SyncWorker:
@@ -67,6 +70,7 @@ class SyncWorker:
         self._failures = 0
         self._last_download: datetime | None = None
         self._status = SyncStatus(SyncState.STARTING, 0, None, None, "")
+        self._skew_s: float | None = None
 
     # -- what the checkout sees -------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -79,30 +83,40 @@ class SyncWorker:
 
     # -- one cycle ------------------------------------------------------------------------
     def run_once(self, store: Store) -> SyncStatus:
-        """Download if due, then upload everything pending; return the new status."""
+        """Upload everything pending, then download if due; return the new status.
+
+        Uploading comes first and a refused snapshot does not stop it: sales reach HQ
+        whatever HQ sends back. A round that stored sales downloads at once, so the
+        balances and the offline limit reflect them.
+        """
+        state, message = SyncState.ONLINE, ""
         try:
+            uploaded = self.upload_all(store)
             now = self._clock.now()
-            due = self._last_download is None or (
-                (now - self._last_download).total_seconds() >= self.policy.download_every_s
+            due = (
+                uploaded
+                or self._last_download is None
+                or ((now - self._last_download).total_seconds() >= self.policy.download_every_s)
             )
             if due:
-                self.download(store)
-                self._last_download = now
-            self.upload_all(store)
-            self._failures = 0
-            self._set(store, SyncState.ONLINE, "", synced=True)
+                try:
+                    self.download(store)
+                    self._last_download = now
+                except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
+                    state, message = SyncState.REFUSED, exc.for_cashier()
         except HqUnreachable as exc:
-            self._failures += 1
-            self._set(store, SyncState.OFFLINE, exc.for_cashier())
+            state, message = SyncState.OFFLINE, exc.for_cashier()
         except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
-            self._failures += 1
-            self._set(store, SyncState.REFUSED, exc.for_cashier())
+            state, message = SyncState.REFUSED, exc.for_cashier()
+        self._failures = 0 if state is SyncState.ONLINE else self._failures + 1
+        self._set(store, state, message, synced=state is SyncState.ONLINE)
         return self.status()
 
     def download(self, store: Store) -> None:
         cursor = int(store.get_meta("snapshot_cursor", "0") or 0)
         held = store.ruleset()
         snap = self._client.snapshot(cursor, held.version if held else 0)
+        self.check_clock(store, snap.hq_time)
         self.check(snap, cursor, held.version if held else 0)
         store.apply_snapshot(
             products=snap.products,
@@ -113,6 +127,7 @@ class SyncWorker:
             quotas=snap.quotas,
             revoked=snap.revoked,
             gift_cards=snap.gift_cards,
+            policy=snap.policy,
         )
 
     def check(self, snap: Snapshot, cursor: int, held_version: int) -> None:
@@ -136,12 +151,34 @@ class SyncWorker:
                 f"not newer than the held {held_version}; kept the held one"
             )
 
-    def upload_all(self, store: Store) -> None:
+    def check_clock(self, store: Store, hq_time: str) -> None:
+        """Compare this clock with the time in HQ's reply; record both when too far apart.
+
+        Only a warning: seq, not wall time, orders the journal, and HQ stamps what it
+        receives with its own clock.
+        """
+        try:
+            theirs = parse_utc(hq_time)
+        except ValueError:
+            raise HqProtocolError(f"HQ's time {hq_time!r} is not an ISO time with offset") from None
+        mine = self._clock.now()
+        skew = (mine - theirs).total_seconds()
+        if abs(skew) <= self.policy.max_skew_s:
+            self._skew_s = None
+            return
+        if self._skew_s is None or abs(skew - self._skew_s) > self.policy.max_skew_s:
+            store.record_clock_skew(mine, theirs)  # once per episode, not per reply
+        self._skew_s = skew
+
+    def upload_all(self, store: Store) -> int:
+        """Send the outbox in batches until it is empty; return how many HQ acknowledged."""
+        acked = 0
         while True:
             batch = store.pending_events(self.policy.batch_size)
             if not batch:
-                return
+                return acked
             ack = self._client.upload([e.to_wire() for e in batch])
+            self.check_clock(store, ack.hq_time)
             first, last = batch[0].seq, batch[-1].seq
             with store.atomic():
                 if ack.expected_seq < first:
@@ -151,19 +188,28 @@ class SyncWorker:
                     )
                 else:
                     # Never take an ack for more than was sent: a wrong reply loses nothing.
-                    store.mark_acked(min(ack.acked_through, last), self._clock.now())
+                    acked += store.mark_acked(min(ack.acked_through, last), self._clock.now())
             if ack.acked_through < first <= ack.expected_seq:
                 raise HqProtocolError(f"HQ stored none of the batch from seq {first}")
 
     def _set(self, store: Store, state: SyncState, message: str, synced: bool = False) -> None:
         stats = store.outbox_stats()
+        now = self._clock.now()
+        stale = store.offline_state(now)[1]
+        notes = [message] if message else []
+        if stale:
+            notes.append("HQ data is stale: points spending is limited")
+        if self._skew_s is not None:
+            notes.append(f"clock is {self._skew_s:+.0f} s off HQ's: check the time")
         with self._lock:
             self._status = SyncStatus(
                 state,
                 stats.pending,
                 stats.oldest_at,
-                self._clock.now() if synced else self._status.last_sync_at,
-                message,
+                now if synced else self._status.last_sync_at,
+                "; ".join(notes),
+                stale,
+                self._skew_s,
             )
 
     def backoff_s(self) -> float:

@@ -131,12 +131,15 @@ class CheckoutApp(App[None]):
             offline = st.state.value != "online"
             last = st.last_sync_at.strftime("%H:%M:%S") if st.last_sync_at else "never"
             text = f"HQ: {st.state.value}  last sync {last}"
-            if st.message and offline:
-                text += f"  ({st.message[:60]})"
+            if st.message and (offline or st.stale or st.skew_s is not None):
+                text += f"  ({st.message[:90]})"
+            offline = offline or st.stale
+        waiting = f"sales waiting to sync: {stats.pending}"
+        if stats.oldest_at is not None:
+            age_min = int((services.clock.now() - stats.oldest_at).total_seconds() // 60)
+            waiting += f" (oldest {age_min} min)"
         status = self.query_one("#status", Static)
-        status.update(
-            f"{services.config.terminal_id}  |  sales waiting to sync: {stats.pending}  |  {text}"
-        )
+        status.update(f"{services.config.terminal_id}  |  {waiting}  |  {text}")
         status.set_class(offline, "offline")
 
     def render_sale(self) -> None:

@@ -14,6 +14,7 @@ import httpx
 
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
+from agent.model import OfflinePolicy
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -53,6 +54,15 @@ def cmd_hq(args: argparse.Namespace) -> int:
     if args.hq_cmd == "grant-quota":
         HqStore(args.db).grant_quota(args.terminal, args.rule, args.count)
         print(f"{args.terminal}: {args.rule} quota {args.count}")
+        return 0
+    if args.hq_cmd == "grant-allowance":
+        HqStore(args.db).grant_allowance(args.terminal, args.customer, args.points)
+        print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
+        return 0
+    if args.hq_cmd == "set-policy":
+        policy = OfflinePolicy(args.daily_points, args.stale_after_s, args.stale_daily_points)
+        HqStore(args.db).set_policy(policy)
+        print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
     if args.hq_cmd == "add-terminal":
         store = HqStore(args.db)
@@ -173,6 +183,15 @@ def cmd_quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cap(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("a cap is a whole number of points >= 0, or 'none'")
+    return value
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from ui.bench import format_bench, main_json, run_bench
 
@@ -210,6 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     gq.add_argument("--terminal", required=True)
     gq.add_argument("--rule", required=True)
     gq.add_argument("--count", type=int, required=True)
+    ga = hq_sub.add_parser(
+        "grant-allowance", help="reserve points of a customer for one terminal to spend offline"
+    )
+    ga.add_argument("--db", required=True)
+    ga.add_argument("--terminal", required=True)
+    ga.add_argument("--customer", required=True)
+    ga.add_argument("--points", type=int, required=True)
+    sp = hq_sub.add_parser("set-policy", help="limit what terminals let customers spend offline")
+    sp.add_argument("--db", required=True)
+    default = OfflinePolicy()
+    sp.add_argument(
+        "--daily-points",
+        type=_cap,
+        default=default.daily_points,
+        help="points a customer may spend per store day before HQ confirms ('none': no cap)",
+    )
+    sp.add_argument("--stale-after-s", type=int, default=default.stale_after_s)
+    sp.add_argument(
+        "--stale-daily-points",
+        type=_cap,
+        default=default.stale_daily_points,
+        help="the stricter cap once the last snapshot is older than --stale-after-s",
+    )
     hq.set_defaults(func=cmd_hq)
 
     run = sub.add_parser("run", help="start a terminal from a TOML config")

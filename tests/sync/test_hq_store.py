@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.model import OfflinePolicy
 from agent.session import CheckoutSession
 from agent.store import Store
 from sync.hq_store import BadBatch, HqStore
@@ -76,3 +77,37 @@ def test_a_batch_that_breaks_the_chain_is_refused_whole(
     with pytest.raises(BadBatch, match="hash chain"):
         hq_store.ingest("T1", [evs[0], altered], AT)
     assert hq_store.report()["total"]["sales"] == 0  # the good first event rolled back too
+
+
+def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
+    hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    hq_store.add_terminal("T2", "s2")
+    hq_store.grant_allowance("T1", "C1", 1200)
+
+    def anna(terminal: str) -> dict[str, object]:
+        snap = hq_store.snapshot(terminal, 0, 0)
+        return next(c for c in snap["customers"] if c["customer_id"] == "C1")
+
+    assert (anna("T1")["balance"], anna("T1")["allowance"]) == (3000, 1200)
+    assert (anna("T2")["balance"], anna("T2")["allowance"]) == (3000 - 1200, 0)
+    session.enter("2900000000018")
+    session.add("COFFEE", 2)
+    session.pay_with_points(800)
+    session.commit()
+    hq_store.ingest("T1", [e.to_wire() for e in store.pending_events(10)], AT)
+    t1, t2 = anna("T1"), anna("T2")
+    assert t1["allowance"] == 400  # 800 of the 1,200 spent at T1
+    assert isinstance(t1["balance"], int) and isinstance(t2["balance"], int)
+    assert t2["balance"] == t1["balance"] - 400
+
+
+def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
+    assert hq_store.snapshot("T1", 0, 0)["policy"] == OfflinePolicy().to_doc()
+    hq_store.set_policy(OfflinePolicy(2000, 3600, 100))
+    snap = hq_store.snapshot("T1", 10**9, 0)  # nothing else changed since: policy still there
+    assert snap["policy"] == {
+        "daily_points": 2000,
+        "stale_after_s": 3600,
+        "stale_daily_points": 100,
+    }

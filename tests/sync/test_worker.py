@@ -216,3 +216,63 @@ def test_a_genuine_snapshot_is_applied(store: Store, clock: FixedClock) -> None:
     held = store.ruleset()
     assert store.get_meta("snapshot_cursor") == "7"
     assert held is not None and held.revoked == frozenset({"HAPPY3"})
+
+
+def acking_hq(hq_time: str, snapshot: Callable[[], Any]) -> Handler:
+    """HQ that acknowledges every batch and answers snapshots with ``snapshot()``."""
+
+    def hq(req: httpx.Request) -> httpx.Response:
+        if req.url.path.endswith("/snapshot"):
+            return httpx.Response(200, json=snapshot())
+        seqs = [e["seq"] for e in json.loads(req.content)["events"]]
+        return httpx.Response(
+            200,
+            json={
+                "acked_through": seqs[-1],
+                "expected_seq": seqs[-1] + 1,
+                "results": [{"seq": s, "status": "stored"} for s in seqs],
+                "hq_time": hq_time,
+            },
+        )
+
+    return hq
+
+
+def test_a_refused_snapshot_does_not_stop_the_upload(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    sell(session, 2)
+    rolled_back = lambda: empty_snapshot(cursor=0)  # noqa: E731 - older than the held 1
+    status = worker(store, clock, acking_hq("2026-11-24T09:00:00Z", rolled_back)).run_once(store)
+    assert status.state is SyncState.REFUSED and "rollback" in status.message
+    assert status.pending == 0 and store.outbox_stats().pending == 0
+
+
+def test_a_clock_off_hqs_is_reported_and_both_times_recorded(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    sell(session, 1)
+    hq_time = "2026-11-24T08:50:00Z"  # HQ says ten minutes earlier than this till
+    w = worker(store, clock, acking_hq(hq_time, lambda: empty_snapshot(hq_time=hq_time)))
+    status = w.run_once(store)
+    assert status.state is SyncState.ONLINE  # a warning, not a stop
+    assert status.skew_s == 600 and "600 s off HQ's" in status.message
+    rows = store.conn.execute("SELECT local_time, hq_time, skew_s FROM clock_skew").fetchall()
+    assert rows == [("2026-11-24T09:00:00+00:00", "2026-11-24T08:50:00+00:00", 600.0)]
+    w.run_once(store)  # the same episode is recorded once
+    assert store.conn.execute("SELECT COUNT(*) FROM clock_skew").fetchone() == (1,)
+    ok = worker(store, clock, acking_hq("2026-11-24T09:00:30Z", lambda: empty_snapshot(cursor=2)))
+    assert ok.run_once(store).skew_s is None  # within the tolerance
+
+
+def test_a_terminal_without_a_fresh_snapshot_says_it_is_stale(
+    store: Store, clock: FixedClock
+) -> None:
+    def down(req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("down", request=req)
+
+    w = worker(store, clock, down)
+    assert not w.run_once(store).stale  # the snapshot is from 09:00, now is 09:00
+    clock.advance(hours=25)  # the default policy: stale after 24 h
+    status = w.run_once(store)
+    assert status.stale and "points spending is limited" in status.message
