@@ -26,7 +26,7 @@ from sync.hq_store import BadBatch, HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
 FAULT_ENV = "KASSA_HQ_FAULT"
-FLAKY_500_P = 0.3  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
+FLAKY_500_P = 0.2  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
 
 

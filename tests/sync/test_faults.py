@@ -1,0 +1,115 @@
+"""Exactly once through real network faults and a misbehaving HQ, and a SIGKILL campaign.
+
+Sizes: KASSA_FAULT_ROUNDS (default 100) SIGKILL rounds; KASSA_FAULT_SALES sales through
+the faulty link (default 60). The seed is printed so a failing run can be replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HqProcess
+from tests.sync.faultproxy import FaultProxy
+from tests.sync.test_e2e import kassa, local_sales, spawn, totals
+
+pytestmark = pytest.mark.e2e
+ROUNDS = int(os.environ.get("KASSA_FAULT_ROUNDS", "100"))
+SALES = int(os.environ.get("KASSA_FAULT_SALES", "60"))
+
+
+def test_exactly_once_through_resets_lost_replies_stalls_and_500s(
+    hq: HqProcess, tmp_path: Path
+) -> None:
+    hq.kill()
+    hq.start(fault="flaky-500")
+    seed = random.randrange(1 << 30)
+    print(f"fault proxy seed {seed}")
+    proxy = FaultProxy(
+        hq.port, {"pass": 0.75, "reset-before": 0.08, "reset-after": 0.12, "stall": 0.05}, seed
+    )
+    try:
+        out = kassa(
+            "simulate",
+            "--hq",
+            proxy.url,
+            "--hq-key",
+            hq.key,
+            "--sales",
+            str(SALES),
+            "--data-dir",
+            str(tmp_path / "T1"),
+            "--batch-size",
+            "4",
+            "--timeout",
+            "300",
+            timeout=360,
+        )
+    finally:
+        proxy.close()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert proxy.fates["reset-after"] > 0 and proxy.fates["reset-before"] > 0, proxy.fates
+    t = totals(hq)
+    assert t["sales"] == SALES == local_sales(tmp_path / "T1")
+    assert t["conflicts"] == 0
+
+
+def test_terminal_sigkilled_at_random_instants_loses_and_doubles_nothing(
+    hq: HqProcess, tmp_path: Path
+) -> None:
+    data = tmp_path / "T1"
+    seed = random.randrange(1 << 30)
+    print(f"kill campaign seed {seed}, {ROUNDS} rounds")
+    rng = random.Random(seed)
+    assert (
+        kassa(
+            "simulate", "--hq", hq.url, "--hq-key", hq.key, "--sales", "0", "--data-dir", str(data)
+        ).returncode
+        == 0
+    )
+    killed_mid_work = 0
+    for _ in range(ROUNDS):
+        before = local_sales(data)
+        sim = spawn(
+            "simulate",
+            "--hq",
+            hq.url,
+            "--hq-key",
+            hq.key,
+            "--sales",
+            "15",
+            "--batch-size",
+            "2",
+            "--data-dir",
+            str(data),
+            "--timeout",
+            "30",
+        )
+        time.sleep(rng.uniform(0.2, 0.9))  # start-up, selling, uploading: anywhere
+        sim.send_signal(signal.SIGKILL)
+        sim.wait(10)
+        killed_mid_work += local_sales(data) > before
+    out = kassa(
+        "simulate",
+        "--hq",
+        hq.url,
+        "--hq-key",
+        hq.key,
+        "--sales",
+        "0",
+        "--data-dir",
+        str(data),
+        "--timeout",
+        "120",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    committed = local_sales(data)
+    t = totals(hq)
+    assert killed_mid_work > ROUNDS // 2  # most kills landed while it was selling
+    assert t["sales"] == committed and t["conflicts"] == 0
+    assert kassa("verify", "--data-dir", str(data)).returncode == 0
