@@ -214,6 +214,9 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         result.update(bench_commit(200 if quick else 500, workdir))
         result.update(bench_quote(300 if quick else 3000))
         result.update(bench_first_screen(workdir))
+        from ui.bench_sync import bench_catchup  # it imports this module
+
+        result.update(bench_catchup(20_000 if quick else 100_000, workdir))
     return result
 
 

@@ -1,0 +1,112 @@
+"""`kassa bench` sync figures: an offline backlog uploaded to the real HQ on loopback.
+
+The baseline is HQ's own work on the same events: :meth:`HqStore.ingest` called
+directly, in the same batches, on a fresh HQ database on the same disk. The ratio
+is what the protocol costs on top (reading the outbox, JSON both ways, HTTP,
+marking rows acknowledged).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from agent.clock import FixedClock, SequentialIds
+from agent.session import CheckoutSession
+from agent.store import NewSale, Store
+from sync.client import HqClient
+from sync.hq_keys import read_public_key
+from sync.hq_store import HqStore
+from sync.wire import MAX_BATCH
+from sync.worker import SyncPolicy, SyncWorker
+from ui.bench import AT, demo_store
+from ui.cli import start_hq, wait_for_hq
+
+TEMPLATES = 40  # distinct scripted sales, replayed with fresh ids and seqs
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def offline_backlog(path: Path, n_sales: int) -> Store:
+    """A terminal store holding ``n_sales`` committed, unsynced sales (a hash chain of them).
+
+    Built fast, with synchronous=OFF: the backlog is set-up, not what is measured.
+    """
+    store = demo_store(path)
+    captured: list[NewSale] = []
+    commit = store.commit_sale
+
+    def capture(sale: NewSale, terminal_id: str) -> Any:
+        captured.append(sale)
+        return commit(sale, terminal_id)
+
+    store.commit_sale = capture  # type: ignore[method-assign]
+    session = CheckoutSession(store, FixedClock(AT), SequentialIds("t"), "T1", "bench")
+    cards = [r[0] for r in store.conn.execute("SELECT card FROM customers ORDER BY card")]
+    skus = [r[0] for r in store.conn.execute("SELECT sku FROM products ORDER BY sku")]
+    for i in range(min(TEMPLATES, n_sales)):
+        if i % 4 != 3:
+            session.enter(cards[i % len(cards)])
+        for k in range(1 + i % 3):
+            session.add(skus[(i * 7 + k * 3) % len(skus)], 1 + k % 2)
+        session.commit()
+    store.commit_sale = commit  # type: ignore[method-assign]
+    store.conn.execute("PRAGMA synchronous=OFF")
+    for i in range(len(captured), n_sales):
+        t = captured[i % len(captured)]
+        sale_id = f"b-{i}"
+        store.commit_sale(replace(t, sale_id=sale_id, body=dict(t.body, sale_id=sale_id)), "T1")
+    store.conn.execute("PRAGMA synchronous=FULL")
+    return store
+
+
+def bench_catchup(n_sales: int, workdir: Path) -> dict[str, float]:
+    """Upload ``n_sales`` offline sales to HQ on loopback; compare with direct ingest."""
+    workdir = workdir / "catchup"
+    workdir.mkdir()
+    store = offline_backlog(workdir / "terminal.db", n_sales)
+    events = [e.to_wire() for e in store.pending_events(n_sales)]
+
+    direct_db = workdir / "hq-direct.db"
+    hq = HqStore(direct_db)
+    hq.seed_demo()
+    t0 = time.perf_counter()
+    for i in range(0, len(events), MAX_BATCH):
+        hq.ingest("T1", events[i : i + MAX_BATCH], AT.isoformat())
+    direct_s = time.perf_counter() - t0
+    hq.conn.close()
+
+    port = _free_port()
+    hq_db = workdir / "hq.db"
+    proc = start_hq(hq_db, port, demo=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_for_hq(url, 60):
+            raise RuntimeError("HQ did not come up for the bench")
+        client = HqClient(url, "T1", "demo", read_public_key(f"{hq_db}.pub"), timeout_s=60)
+        worker = SyncWorker(
+            workdir / "terminal.db", client, FixedClock(AT), SyncPolicy(batch_size=MAX_BATCH)
+        )
+        t0 = time.perf_counter()
+        acked = worker.upload_all(store)
+        upload_s = time.perf_counter() - t0
+        client.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        store.close()
+    if acked != n_sales:
+        raise RuntimeError(f"HQ acknowledged {acked} of {n_sales} sales")
+    return {
+        "sync_catchup_sales": n_sales,
+        "sync_catchup_sales_per_s": n_sales / upload_s,
+        "sync_catchup_ratio": upload_s / direct_s,
+        "hq_direct_ingest_sales_per_s": n_sales / direct_s,
+    }
