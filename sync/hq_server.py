@@ -12,12 +12,13 @@ import os
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent.signing import sign
@@ -25,6 +26,7 @@ from sync.hq_keys import load_or_create
 from sync.hq_store import BadBatch, HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")  # the protocol, for other HQs
 FAULT_ENV = "KASSA_HQ_FAULT"
 FLAKY_500_P = 0.2  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
@@ -64,6 +66,9 @@ def create_app(
 ) -> Starlette:
     clock = now or (lambda: datetime.now(UTC))
     fault = os.environ.get(FAULT_ENV, "")
+
+    async def openapi(request: Request) -> Response:
+        return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "hq_time": clock().isoformat()})
@@ -119,6 +124,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/v1/health", health),
+            Route("/v1/openapi.json", openapi),
             Route("/v1/terminals/{terminal_id}/events", events, methods=["POST"]),
             Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
         ]
