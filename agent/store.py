@@ -28,6 +28,14 @@ from agent.ruleset import Ruleset, parse_ruleset
 from agent.schema import migrations
 
 BUSY_TIMEOUT_MS = 5000
+# Every connection to the terminal's store: wait for the other thread's writes, WAL,
+# a disk sync at each commit, foreign keys checked.
+SETTINGS = (
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +115,10 @@ class OutboxStats:
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open an SQLite connection with kassa's durability settings."""
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-    if str(path) != ":memory:" and mode != "wal":
-        raise StoreCorrupted(f"could not switch {path} to WAL (got {mode})")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    for pragma in SETTINGS:
+        (value,) = conn.execute(pragma).fetchone() or (None,)
+        if pragma.endswith("journal_mode=WAL") and str(path) != ":memory:" and value != "wal":
+            raise StoreCorrupted(f"could not switch {path} to WAL (got {value})")
     return conn
 
 
