@@ -76,6 +76,7 @@ def usage_from_json(doc: Any) -> Usage:
             quota_left={str(k): int(v) for k, v in doc.get("quota_left", {}).items()},
             used_codes=frozenset(str(c) for c in doc.get("used_codes", [])),
             rule_uses={str(k): int(v) for k, v in doc.get("rule_uses", {}).items()},
+            redeem_left=None if doc.get("redeem_left") is None else int(doc["redeem_left"]),
         )
     except (AttributeError, TypeError, ValueError) as exc:
         raise InputError(f"usage: {exc!r}") from None

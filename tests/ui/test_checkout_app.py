@@ -126,6 +126,7 @@ def test_a_sale_from_serial_card_scan_to_hq(
                 "the offline queue",
                 timeout_s=30,
             )
+            assert "waiting to sync: 1 (oldest 0 min)" in text_of(app, "#status")
             await until(
                 pilot.pause,
                 lambda: "offline" in text_of(app, "#status"),

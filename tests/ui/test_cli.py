@@ -104,3 +104,22 @@ def test_verify_names_the_row_where_history_was_edited(session: CheckoutSession)
     edit.close()
     bad = kassa("verify", "--data-dir", str(db_path.parent))
     assert bad.returncode == 1 and "seq 2" in bad.stdout
+
+
+def test_quote_shows_what_the_offline_policy_leaves_to_spend(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RULESET))
+    basket = {"lines": [{"sku": "COFFEE", "unit_minor": 3990, "qty": 3, "category": "coffee"}]}
+    (tmp_path / "b.json").write_text(json.dumps(dict(basket, redeem_points=1000)))
+    (tmp_path / "c.json").write_text(
+        json.dumps({"customer_id": "C1", "tier": "Bronze", "balance": 5000})
+    )
+    (tmp_path / "u.json").write_text(json.dumps({"redeem_left": 700}))
+    args = ["--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")]
+    args += ["--customer", str(tmp_path / "c.json"), "--usage", str(tmp_path / "u.json")]
+    out = kassa("quote", *args, "--at", "2026-11-24T10:00:00+01:00")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["max_redeemable_points"] == 700 and doc["points_redeemed"] == 0
+    assert "only 700 points may be spent here" in doc["spend_limit"]
+    refusal = next(r for r in doc["refusals"] if r["rule"] == "PAY-WITH-POINTS")
+    assert "offline limit" in refusal["reason"]
