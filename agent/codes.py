@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 MAX_CODE_LEN = 512
 GIFT_CARD_PREFIX = "GC"  # gift cards: GC and ten digits
+TOKEN_PREFIX = "KQ1."  # a phone QR token (agent.tokens)
 CARD_PREFIX = "29"  # GS1 in-store range: loyalty cards are EAN-13 numbers starting 29.
 
 
@@ -14,6 +15,7 @@ class CodeKind(enum.Enum):
     CARD = "card"
     GIFT_CARD = "gift card"
     PRODUCT = "product"
+    TOKEN = "phone token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ def classify(text: str) -> Classified | Refusal:
         return Refusal("Scan too long to be a card or product code")
     if not code.isprintable() or not code.isascii():
         return Refusal("Unreadable scan (noise on the scanner line): scan again")
+    if code.startswith(TOKEN_PREFIX):
+        return Classified(CodeKind.TOKEN, code)
     if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
         if not is_valid_ean13(code):
             return Refusal(f"Card number {code} has a wrong check digit: scan again")

@@ -72,6 +72,8 @@ class Customer:
     # the snapshot): other terminals see the balance less this, so spending it here
     # offline never overspends.
     allowance: Points = NO_POINTS
+    # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
+    app_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,3 +109,17 @@ def m004_offline_policy(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m005_phone_tokens(db: Database) -> None:
+    # A phone QR token identifies once: its nonce is kept until it has expired anyway.
+    db.executescript(
+        """
+        CREATE TABLE used_tokens (
+            customer_id TEXT NOT NULL, nonce TEXT NOT NULL, used_at TEXT NOT NULL,
+            PRIMARY KEY (customer_id, nonce)
+        );
+        CREATE INDEX used_tokens_at ON used_tokens(used_at);
+        """
+    )

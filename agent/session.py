@@ -23,6 +23,7 @@ from agent.records import return_body, sale_body
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import GiftCardMove, LedgerMove, NewSale, Store
+from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 
 MAX_QTY = 999
 
@@ -83,6 +84,7 @@ class CheckoutSession:
         self.basket = Basket("PLN")
         self._ruleset: Ruleset | None = None
         self._priced: _Priced | None = None
+        self.token_policy = TokenPolicy()
         self.reset()
 
     def reset(self) -> None:
@@ -119,6 +121,8 @@ class CheckoutSession:
     def _act(self, code: Classified, qty: int) -> Notice:
         if code.kind is CodeKind.CARD:
             return self.identify(code.value)
+        if code.kind is CodeKind.TOKEN:
+            return self.identify_token(code.value)
         if code.kind is CodeKind.GIFT_CARD:
             return self.use_gift_card(code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():
@@ -129,12 +133,32 @@ class CheckoutSession:
         customer = self.store.customer_by_card(card)
         if customer is None:
             return refused(f"Unknown card {card}: not in this store's customer list")
+        return self._identified(customer)
+
+    def _identified(self, customer: Customer) -> Notice:
         self.customer = customer
         self.redeem_points = Points(0)
         return done(
             f"Customer {customer.name} ({customer.tier}), "
             f"balance {self.store.balance(customer)} points"
         )
+
+    def identify_token(self, text: str) -> Notice:
+        """Identify by a phone QR token: genuine, fresh, and never seen here before."""
+        token = parse_token(text)
+        if isinstance(token, TokenRefusal):
+            return refused(token.reason)
+        customer = self.store.customer(token.customer_id)
+        if customer is None:
+            return refused("Phone code of a customer not in this store's customer list")
+        now = self.clock.now()
+        why = check_token(token, customer.app_keys, now, self.token_policy)
+        if why is not None:
+            return refused(why.reason)
+        keep_s = 2 * (self.token_policy.lifetime_s + self.token_policy.skew_s)
+        if not self.store.use_token(customer.customer_id, token.nonce, now, keep_s):
+            return refused("Phone code already used: ask the customer to refresh it")
+        return self._identified(customer)
 
     def add(self, code: str, qty: int = 1) -> Notice:
         if self.ruleset is None:

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +230,22 @@ class Store:
             return self._policy, True
         age_s = (now - parse_utc(last_text)).total_seconds()
         return self._policy, age_s > self._policy.stale_after_s
+
+    def use_token(self, customer_id: str, nonce: str, at: datetime, keep_s: int) -> bool:
+        """Record a phone token's nonce as used; False if it was used before.
+
+        Nonces older than ``keep_s`` are forgotten: their tokens have expired anyway.
+        """
+        with self.atomic() as c:
+            c.execute(
+                "DELETE FROM used_tokens WHERE used_at < ?",
+                ((at - timedelta(seconds=keep_s)).isoformat(),),
+            )
+            cur = c.execute(
+                "INSERT OR IGNORE INTO used_tokens(customer_id, nonce, used_at) VALUES(?,?,?)",
+                (customer_id, nonce, at.isoformat()),
+            )
+            return cur.rowcount == 1
 
     def record_clock_skew(self, local: datetime, hq: datetime) -> None:
         """Keep both clocks' readings when they disagree by more than the tolerance."""
@@ -562,6 +578,7 @@ def _customer_doc(c: Customer) -> dict[str, Any]:
         "purchases_total": c.purchases_total,
         "month_purchases": list(c.month_purchases),
         "rule_uses": dict(c.rule_uses),
+        "app_keys": list(c.app_keys),
         "lots": [
             {
                 "points": lot.points,
@@ -599,4 +616,5 @@ def _customer(row: tuple[Any, ...]) -> Customer:
         ),
         rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
         allowance=Points(int(row[5])),
+        app_keys=tuple(doc.get("app_keys", [])),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from agent.codes import make_card_number
 from agent.ruleset import FORMAT
+from agent.signing import public_key_hex
 
 PRODUCTS: list[dict[str, Any]] = [
     {
@@ -91,6 +93,15 @@ CUSTOMERS: list[dict[str, Any]] = [
         "purchases_total": 0,
     },
 ]
+
+
+def demo_app_key(customer_id: str) -> bytes:
+    """The demo customer's phone-app private key (Ed25519, raw): fixed, for the demo only."""
+    return hashlib.sha256(f"kassa-demo-app:{customer_id}".encode()).digest()
+
+
+for _c in CUSTOMERS:  # HQ registered each demo customer's app key
+    _c["app_keys"] = [public_key_hex(demo_app_key(str(_c["customer_id"])))]
 
 # The acceptance programme (../shared/acceptance/rules.md) in kassa's own format.
 RULESET: dict[str, Any] = {

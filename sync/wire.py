@@ -96,6 +96,15 @@ def _allowance(value: object) -> int:
     return value
 
 
+def _app_keys(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(k, str) and len(k) == 64 and all(c in "0123456789abcdef" for c in k)
+        for k in value
+    ):
+        raise ValueError("app_keys must be a list of 64-hex-digit Ed25519 public keys")
+    return tuple(value)
+
+
 def parse_customer(d: object) -> Customer:
     """Parse one customer of a snapshot; raises HqProtocolError naming the fault."""
     if not isinstance(d, dict):
@@ -127,6 +136,7 @@ def parse_customer(d: object) -> Customer:
             month_purchases=(str(month[0]), int(month[1])),
             rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
             allowance=Points(_allowance(d.get("allowance", 0))),
+            app_keys=_app_keys(d.get("app_keys", [])),
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None

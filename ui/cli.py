@@ -15,6 +15,7 @@ import httpx
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
 from agent.model import OfflinePolicy
+from ui import token_cmd
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -291,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--at", help="ISO time with offset (default: now)")
     q.add_argument("--revoked", action="append", default=[], help="treat RULE as revoked")
     q.set_defaults(func=cmd_quote)
+
+    token_cmd.add_parser(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ConfigError
+from agent.tokens import TokenPolicy
 from drivers.printer import PrinterConfig, PrinterKind
 
 DEFAULT_HQ_URL = "http://127.0.0.1:8700"
@@ -29,6 +30,7 @@ class HqConfig:
     timeout_s: float = 5.0
     batch_size: int = 200
     interval_s: float = 2.0
+    max_skew_s: float = 120.0  # warn (and record both) when this clock is further off HQ's
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class Config:
     hq: HqConfig = field(default_factory=HqConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
+    tokens: TokenPolicy = field(default_factory=TokenPolicy)
 
     @property
     def db_path(self) -> Path:
@@ -65,6 +68,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
         terminal_id = str(doc["terminal_id"])
         data_dir = base / str(doc.get("data_dir", "data"))
         hq, sc, pr = _section(doc, "hq"), _section(doc, "scanner"), _section(doc, "printer")
+        ident = _section(doc, "identify")
         terminator = str(sc.get("terminator", "CR")).upper()
         if terminator not in TERMINATORS:
             raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
@@ -83,6 +87,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 timeout_s=float(hq.get("timeout_s", 5.0)),
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),
+                max_skew_s=float(hq.get("max_skew_s", 120.0)),
             ),
             scanner=ScannerConfig(
                 url=str(sc.get("url", "")),
@@ -95,6 +100,10 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 width_chars=int(pr.get("width_chars", 42)),
                 profile=str(pr.get("profile", "default")),
                 baudrate=int(pr.get("baudrate", 9600)),
+            ),
+            tokens=TokenPolicy(
+                lifetime_s=int(ident.get("token_lifetime_s", 120)),
+                skew_s=int(ident.get("token_skew_s", 30)),
             ),
         )
     except KeyError as exc:

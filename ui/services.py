@@ -51,6 +51,7 @@ def build_services(
     session = CheckoutSession(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
     )
+    session.token_policy = config.tokens
     if scanner is None and config.scanner.url:
         scanner = SerialScanner(
             config.scanner.url, clock.now, config.scanner.baudrate, config.scanner.terminator
@@ -77,7 +78,11 @@ def build_services(
             config.db_path,
             client,
             clock,
-            SyncPolicy(batch_size=config.hq.batch_size, interval_s=config.hq.interval_s),
+            SyncPolicy(
+                batch_size=config.hq.batch_size,
+                interval_s=config.hq.interval_s,
+                max_skew_s=config.hq.max_skew_s,
+            ),
         )
     return Services(
         config, store, session, printer or EscposPrinter(config.printer), scanner, worker, clock

@@ -13,12 +13,15 @@ import os
 import random
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import apsw
 import pytest
 
 from agent.clock import FixedClock, SequentialIds
+from agent.model import Product
+from agent.money import Money
 from agent.session import CheckoutSession
 from agent.store import Store
 from tests.agent.crashvfs import ApswConnection, CrashVFS, PowerCut
@@ -28,6 +31,7 @@ from ui.bench import demo_store
 ROUNDS = int(os.environ.get("KASSA_POWER_ROUNDS", "150"))
 SALES = 12
 CARDS = ["2900000000018", "2900000000025", "2900000000032", ""]
+SKUS = ["COFFEE", "MILK", "JACKET", "SCARF", "SYRUP"]
 
 
 def sell_until_the_power_goes(
@@ -51,6 +55,14 @@ def sell_until_the_power_goes(
             acknowledged.append(session.commit().seq)
             if i % 5 == 4:  # the uploader acknowledging, in between
                 store.mark_acked(acknowledged[-1], TUESDAY)
+            if i == SALES // 2:  # a snapshot from HQ: every price up by 1.00, and a cursor
+                raised = [
+                    replace(p, price=Money(p.price.minor + 100, p.price.currency))
+                    for p in prices(store)
+                ]
+                store.apply_snapshot(
+                    products=raised, customers=[], ruleset=None, cursor="2", received_at=TUESDAY
+                )
     except PowerCut:
         pass
     except Exception as exc:  # SQLite reports the failed I/O in its own words
@@ -65,7 +77,11 @@ def sell_until_the_power_goes(
     return acknowledged, vfs
 
 
-def check_after_reboot(path: Path, acknowledged: list[int]) -> None:
+def prices(store: Store) -> list[Product]:
+    return [p for sku in SKUS if (p := store.product(sku)) is not None]
+
+
+def check_after_reboot(path: Path, acknowledged: list[int], before: list[Product]) -> None:
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     raw.close()
@@ -83,6 +99,19 @@ def check_after_reboot(path: Path, acknowledged: list[int]) -> None:
             "SELECT COUNT(*) FROM ledger WHERE seq NOT IN (SELECT seq FROM journal)"
         ).fetchone()
         assert orphans == 0
+        # The snapshot is there whole (cursor and every price) or not at all.
+        raised = store.get_meta("snapshot_cursor") == "2"
+        assert [p.price.minor for p in prices(store)] == [
+            p.price.minor + (100 if raised else 0) for p in before
+        ]
+    finally:
+        store.close()
+
+
+def template_prices(template: Path) -> list[Product]:
+    store = Store.open(template)
+    try:
+        return prices(store)
     finally:
         store.close()
 
@@ -101,7 +130,10 @@ def test_the_shim_counts_io_and_loses_nothing_without_a_crash(
     shutil.copy(template, path)
     acknowledged, vfs = sell_until_the_power_goes(path, None, 0)
     assert acknowledged == list(range(1, SALES + 1)) and vfs.calls > SALES * 4
-    check_after_reboot(path, acknowledged)
+    check_after_reboot(path, acknowledged, template_prices(template))
+    store = Store.open(path)
+    assert store.get_meta("snapshot_cursor") == "2"  # the snapshot did arrive
+    store.close()
 
 
 def test_power_cut_at_random_io_calls_loses_no_acknowledged_sale(
@@ -110,6 +142,7 @@ def test_power_cut_at_random_io_calls_loses_no_acknowledged_sale(
     path = tmp_path / "terminal.db"
     shutil.copy(template, path)
     _, clean = sell_until_the_power_goes(path, None, 0)
+    before = template_prices(template)
     seed = random.randrange(1 << 30)
     print(f"power-loss seed {seed}, {ROUNDS} rounds over {clean.calls} I/O calls")
     rng = random.Random(seed)
@@ -121,7 +154,7 @@ def test_power_cut_at_random_io_calls_loses_no_acknowledged_sale(
         acknowledged, vfs = sell_until_the_power_goes(path, rng.randint(1, clean.calls), seed + r)
         assert vfs.crashed
         lost_writes += vfs.dropped > 0
-        check_after_reboot(path, acknowledged)
+        check_after_reboot(path, acknowledged, before)
         mid_sale += 0 < len(acknowledged) < SALES
     assert lost_writes > ROUNDS // 4  # the crashes really dropped unsynced writes
     assert mid_sale > ROUNDS // 2  # and fell among the sales, not only at the ends

@@ -123,3 +123,20 @@ def test_quote_shows_what_the_offline_policy_leaves_to_spend(tmp_path: Path) -> 
     assert "only 700 points may be spent here" in doc["spend_limit"]
     refusal = next(r for r in doc["refusals"] if r["rule"] == "PAY-WITH-POINTS")
     assert "offline limit" in refusal["reason"]
+
+
+def test_token_issues_what_a_till_verifies(tmp_path: Path) -> None:
+    from agent.clock import parse_utc
+    from agent.tokens import PhoneToken, TokenPolicy, check_token, parse_token
+
+    made = kassa("token", "--new-key", str(tmp_path / "app.key"))
+    assert made.returncode == 0
+    public = made.stdout.strip()
+    at = "2026-11-24T10:00:00+01:00"
+    out = kassa("token", "--key", str(tmp_path / "app.key"), "--customer", "C7", "--at", at)
+    assert out.returncode == 0, out.stdout
+    token = parse_token(out.stdout.strip())
+    assert isinstance(token, PhoneToken) and token.customer_id == "C7"
+    assert check_token(token, [public], parse_utc(at), TokenPolicy()) is None
+    assert check_token(token, ["00" * 32], parse_utc(at), TokenPolicy()) is not None
+    assert kassa("token", "--customer", "C7").returncode == 2  # no key: told what to give
