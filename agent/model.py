@@ -11,8 +11,14 @@ from agent.money import Money, Points
 
 class Symbology(enum.Enum):
     EAN13 = "EAN-13"
+    EAN8 = "EAN-8"
+    UPCA = "UPC-A"
     CODE128 = "Code 128"
+    CODE39 = "Code 39"
+    ITF = "ITF"
     QR = "QR"
+    DATAMATRIX = "DataMatrix"
+    PDF417 = "PDF417"
     UNKNOWN = "unknown"
 
 

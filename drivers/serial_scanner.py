@@ -4,35 +4,50 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import serial
 
 from agent.errors import ScannerUnavailable
-from agent.model import Scan, Symbology
+from agent.model import Scan
 from agent.ports import ErrorHandler, ScanHandler
-from drivers.framing import frame_text, split_frames
+from drivers.framing import read_frame, split_frames
 
 REOPEN_DELAY_S = 1.0
-READ_TIMEOUT_S = 0.05
+TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "NONE": b""}
+PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD}
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerConfig:
+    url: str = ""  # empty: keyboard wedge only (the scanner types into the input)
+    baudrate: int = 9600
+    parity: str = "N"  # N, E or O
+    terminator: bytes = b"\r"  # b"": none, a frame ends when the line is quiet
+    inter_char_timeout_s: float = 0.05  # the quiet that ends a frame without terminator
+    prefix: str = ""  # a prefix the scanner is set to send, removed
+    aim: bool = False  # the scanner sends AIM symbology identifiers (]E0, ]C0, ]Q1...)
 
 
 class SerialScanner:
-    """Reads frames in a thread of its own and hands each one over as a Scan."""
+    """Reads frames in a thread of its own and hands each one over as a Scan.
 
-    def __init__(
-        self,
-        url: str,
-        now: Callable[[], datetime],
-        baudrate: int = 9600,
-        terminator: bytes = b"\r",
-    ) -> None:
-        self.url = url
-        self.name = f"scanner {url}"
+    A port that fails (a scanner unplugged) is reported and reopened every second,
+    so plugging it back in needs nothing from the cashier.
+    """
+
+    def __init__(self, config: ScannerConfig | str, now: Callable[[], datetime]) -> None:
+        if isinstance(config, str):  # a URL with every other setting at its default
+            config = ScannerConfig(url=config)
+        if config.parity not in PARITIES:
+            raise ValueError(f"scanner.parity: one of {', '.join(PARITIES)}")
+        self.config = config
+        self.url = config.url
+        self.name = f"scanner {config.url}"
         self._now = now
-        self._baudrate = baudrate
-        self._terminator = terminator
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._port: serial.Serial | None = None
@@ -58,14 +73,27 @@ class SerialScanner:
                 self._port.close()
             self._port = None
 
+    def _open(self) -> serial.Serial:
+        cfg = self.config
+        return serial.serial_for_url(
+            cfg.url,
+            baudrate=cfg.baudrate,
+            parity=PARITIES[cfg.parity],
+            timeout=min(0.05, cfg.inter_char_timeout_s),
+        )
+
+    def _emit(self, frame: bytes, on_scan: ScanHandler) -> None:
+        symbology, text = read_frame(frame, self.config.prefix.encode("latin-1"), self.config.aim)
+        on_scan(Scan(symbology, text, self.name, self._now()))
+
     def _run(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
         rest = b""
+        last_byte = time.monotonic()
+        terminator = self.config.terminator
         while not self._stop.is_set():
             if self._port is None:
                 try:
-                    self._port = serial.serial_for_url(
-                        self.url, baudrate=self._baudrate, timeout=READ_TIMEOUT_S
-                    )
+                    self._port = self._open()
                     self.opened.set()
                 except (OSError, serial.SerialException, ValueError) as exc:
                     on_error(ScannerUnavailable(f"{self.url}: {exc}"))
@@ -76,12 +104,17 @@ class SerialScanner:
             except (OSError, serial.SerialException) as exc:
                 self.opened.clear()
                 self._close()
-                rest = b""
+                rest = b""  # a frame cut by the unplug is not completed by the next one
                 on_error(ScannerUnavailable(f"{self.url}: {exc}; reconnecting"))
                 self._stop.wait(REOPEN_DELAY_S)
                 continue
             if not chunk:
+                quiet = time.monotonic() - last_byte >= self.config.inter_char_timeout_s
+                if not terminator and rest and quiet:
+                    self._emit(rest, on_scan)  # no terminator: the quiet ends the frame
+                    rest = b""
                 continue
-            frames, rest = split_frames(rest + chunk, self._terminator)
+            last_byte = time.monotonic()
+            frames, rest = split_frames(rest + chunk, terminator)
             for frame in frames:
-                on_scan(Scan(Symbology.UNKNOWN, frame_text(frame), self.name, self._now()))
+                self._emit(frame, on_scan)

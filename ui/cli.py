@@ -116,7 +116,8 @@ def _run_app(config_path: Path | None, config: object | None = None) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from drivers.printer import PrinterConfig
-    from ui.config import Config, HqConfig, ScannerConfig
+    from drivers.serial_scanner import ScannerConfig
+    from ui.config import Config, HqConfig
 
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)

@@ -10,16 +10,9 @@ from typing import Any
 from agent.errors import ConfigError
 from agent.tokens import TokenPolicy
 from drivers.printer import PrinterConfig, PrinterKind
+from drivers.serial_scanner import PARITIES, TERMINATORS, ScannerConfig
 
 DEFAULT_HQ_URL = "http://127.0.0.1:8700"
-TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
-
-
-@dataclass(frozen=True, slots=True)
-class ScannerConfig:
-    url: str = ""  # empty: keyboard wedge only (the scanner types into the input)
-    baudrate: int = 9600
-    terminator: bytes = b"\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +65,9 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
         terminator = str(sc.get("terminator", "CR")).upper()
         if terminator not in TERMINATORS:
             raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
+        parity = str(sc.get("parity", "N")).upper()
+        if parity not in PARITIES:
+            raise ConfigError(f"scanner.parity: one of {', '.join(PARITIES)}")
         kind = PrinterKind(str(pr.get("kind", "file")))
         target = str(pr.get("target", "receipts/last.bin"))
         if kind is PrinterKind.FILE:
@@ -92,7 +88,11 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
             scanner=ScannerConfig(
                 url=str(sc.get("url", "")),
                 baudrate=int(sc.get("baudrate", 9600)),
+                parity=parity,
                 terminator=TERMINATORS[terminator],
+                inter_char_timeout_s=float(sc.get("inter_char_timeout_s", 0.05)),
+                prefix=str(sc.get("prefix", "")),
+                aim=bool(sc.get("aim", False)),
             ),
             printer=PrinterConfig(
                 kind=kind,

@@ -53,9 +53,7 @@ def build_services(
     )
     session.token_policy = config.tokens
     if scanner is None and config.scanner.url:
-        scanner = SerialScanner(
-            config.scanner.url, clock.now, config.scanner.baudrate, config.scanner.terminator
-        )
+        scanner = SerialScanner(config.scanner, clock.now)
     worker = None
     if with_sync:
         if not config.hq.public_key:

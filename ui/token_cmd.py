@@ -1,8 +1,8 @@
 """`kassa token`: make a phone QR token as a customer's app would, to test a till.
 
-    kassa token --new-key app.key            # a new app key pair; prints the public key
-    kassa token --key app.key --customer C3  # a token signed with that key, made now
-    kassa token --demo --customer C3         # a token from the demo customer's app key
+kassa token --new-key app.key            # a new app key pair; prints the public key
+kassa token --key app.key --customer C3  # a token signed with that key, made now
+kassa token --demo --customer C3         # a token from the demo customer's app key
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import queue
+import socket
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from agent.errors import KassaError
-from agent.model import Scan
-from drivers.serial_scanner import SerialScanner
+from agent.model import Scan, Symbology
+from drivers.serial_scanner import ScannerConfig, SerialScanner
 
 
 def now() -> datetime:
@@ -62,3 +65,70 @@ def test_a_missing_port_is_reported_not_raised() -> None:
     finally:
         scanner.stop()
     assert err.title == "Scanner not answering"
+
+
+def test_without_a_terminator_the_quiet_line_ends_the_frame() -> None:
+    master, slave = os.openpty()
+    config = ScannerConfig(os.ttyname(slave), terminator=b"", inter_char_timeout_s=0.1)
+    scanner = SerialScanner(config, now)
+    scans, _ = collect(scanner)
+    try:
+        assert scanner.opened.wait(5)
+        os.write(master, b"2900000")
+        time.sleep(0.02)  # a pause shorter than the timeout: the same read
+        os.write(master, b"000018")
+        first = scans.get(timeout=5).text
+        os.write(master, b"COFFEE")
+        second = scans.get(timeout=5).text
+    finally:
+        scanner.stop()
+        os.close(master)
+        os.close(slave)
+    assert (first, second) == ("2900000000018", "COFFEE")
+
+
+def test_parity_prefix_and_aim_identifiers_are_configured() -> None:
+    config = ScannerConfig("loop://", baudrate=19200, parity="E", prefix="#", aim=True)
+    scanner = SerialScanner(config, now)
+    scans, _ = collect(scanner)
+    try:
+        assert scanner.opened.wait(5)
+        assert scanner._port is not None and scanner._port.parity == "E"
+        assert scanner._port.baudrate == 19200
+        scanner._port.write(b"#]E02900000000018\r#]Q1KQ1.C3\r")
+        got = [scans.get(timeout=5) for _ in range(2)]
+    finally:
+        scanner.stop()
+    assert [(s.symbology, s.text) for s in got] == [
+        (Symbology.EAN13, "2900000000018"),
+        (Symbology.QR, "KQ1.C3"),
+    ]
+
+
+def test_a_bad_parity_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="parity"):
+        SerialScanner(ScannerConfig("loop://", parity="X"), now)
+
+
+def test_a_scanner_unplugged_and_plugged_back_is_reopened() -> None:
+    """socket:// is a scanner behind a serial server: the link dropping is an unplug."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    scanner = SerialScanner(f"socket://127.0.0.1:{port}", now)
+    scans, errors = collect(scanner)
+    try:
+        conn, _ = server.accept()
+        assert scanner.opened.wait(5)  # pyserial drains the socket as it opens it
+        conn.sendall(b"MILK\r")
+        assert scans.get(timeout=5).text == "MILK"
+        conn.sendall(b"29000")  # the cable is pulled in the middle of a read
+        conn.close()
+        assert "reconnecting" in str(errors.get(timeout=5))
+        conn, _ = server.accept()  # plugged back in: kassa reopens by itself
+        assert scanner.opened.wait(5)
+        conn.sendall(b"COFFEE\r")
+        assert scans.get(timeout=5).text == "COFFEE"  # the cut frame was not glued on
+        conn.close()
+    finally:
+        scanner.stop()
+        server.close()

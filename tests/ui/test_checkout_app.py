@@ -15,11 +15,12 @@ from agent.clock import FixedClock, SystemClock
 from drivers.escpos_text import decode_escpos
 from drivers.memory import MemoryPrinter
 from drivers.printer import PrinterConfig, code_pages
+from drivers.serial_scanner import ScannerConfig
 from sync.client import HqClient
 from sync.worker import SyncPolicy, SyncWorker
 from tests.conftest import TUESDAY, HqProcess
 from ui.app import CheckoutApp, parse_entry
-from ui.config import Config, HqConfig, ScannerConfig
+from ui.config import Config, HqConfig
 from ui.services import Services, build_services
 
 CARD = "2900000000018"  # Anna Kowalska, Bronze, 3000 points at HQ

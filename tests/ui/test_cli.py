@@ -31,6 +31,8 @@ def test_the_documented_example_config_loads() -> None:
     cfg = load_config(ROOT / "packaging" / "kassa.example.toml")
     assert cfg.terminal_id == "T1" and cfg.scanner.terminator == b"\r"
     assert cfg.db_path == ROOT / "packaging" / "data" / "terminal.db"
+    assert (cfg.scanner.parity, cfg.scanner.aim, cfg.tokens.lifetime_s) == ("N", False, 120)
+    assert cfg.hq.max_skew_s == 120
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,7 @@ def test_the_documented_example_config_loads() -> None:
     [
         ("store_name = 'x'", "missing terminal_id"),
         ("terminal_id = 'T1'\n[scanner]\nterminator = 'TAB'", "scanner.terminator"),
+        ("terminal_id = 'T1'\n[scanner]\nparity = 'Q'", "scanner.parity"),
         ("terminal_id = 'T1'\n[printer]\nkind = 'pigeon'", "pigeon"),
         ("terminal_id = = 'T1'", "kassa.toml"),
     ],
