@@ -38,20 +38,39 @@ def python_codec(name: str) -> str:
     return name.lower().replace("iso_", "iso").replace("_", "-")
 
 
+@dataclass(frozen=True, slots=True)
+class Raster:
+    """A GS v 0 raster image: ``width_bytes`` * 8 dots wide, one bit a dot, 1 = black."""
+
+    width_bytes: int
+    height: int
+    data: bytes
+
+
 @dataclass
 class Decoded:
     text: str
     qr_codes: list[str] = field(default_factory=list)
     images: int = 0
     cuts: int = 0
+    rasters: list[Raster] = field(default_factory=list)
 
 
-def decode_escpos(data: bytes, code_pages: dict[int, str]) -> Decoded:
-    """Return the text in ``data``; ``code_pages`` maps ESC t slots to code page names."""
+def decode_escpos(
+    data: bytes, code_pages: dict[int, str], forgets_code_page: bool = False
+) -> Decoded:
+    """Return the text in ``data``; ``code_pages`` maps ESC t slots to code page names.
+
+    With ``forgets_code_page`` it reads as the cheap printers do that fall back to
+    slot 0 at every reset (ESC @) and print mode change (ESC !): what such a printer
+    prints is what a customer reads.
+    """
     out: list[str] = []
     qrs: list[str] = []
+    rasters: list[Raster] = []
     images = cuts = 0
-    codec = python_codec(code_pages.get(0, "CP437"))
+    default = python_codec(code_pages.get(0, "CP437"))
+    codec = default
     run = bytearray()
 
     def flush() -> None:
@@ -75,6 +94,9 @@ def decode_escpos(data: bytes, code_pages: dict[int, str]) -> Decoded:
             elif cmd == 0x64:
                 flush()
                 out.append("\n" * data[i + 2])
+            elif cmd in (0x40, 0x21) and forgets_code_page:
+                flush()
+                codec = default
             i += 2 + _ESC_ARGS[cmd]
         elif b == GS and i + 1 < n:
             cmd = data[i + 1]
@@ -92,6 +114,7 @@ def decode_escpos(data: bytes, code_pages: dict[int, str]) -> Decoded:
                 width = data[i + 4] + 256 * data[i + 5]
                 height = data[i + 6] + 256 * data[i + 7]
                 images += 1
+                rasters.append(Raster(width, height, data[i + 8 : i + 8 + width * height]))
                 i += 8 + width * height
             elif cmd in _GS_ARGS:
                 i += 2 + _GS_ARGS[cmd]
@@ -104,4 +127,4 @@ def decode_escpos(data: bytes, code_pages: dict[int, str]) -> Decoded:
         else:
             i += 1  # other control bytes carry no text
     flush()
-    return Decoded("".join(out), qrs, images, cuts)
+    return Decoded("".join(out), qrs, images, cuts, rasters)

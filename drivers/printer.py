@@ -8,11 +8,12 @@ from pathlib import Path
 
 import serial
 from escpos.exceptions import Error as EscposError
+from escpos.magicencode import Encoder
 from escpos.printer import Dummy, File, Network, Serial
 
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style
-from drivers.escpos_text import Decoded, decode_escpos
+from drivers.escpos_text import Decoded, decode_escpos, python_codec
 
 
 class PrinterKind(enum.Enum):
@@ -29,22 +30,110 @@ class PrinterConfig:
     profile: str = "default"
     baudrate: int = 9600
     timeout_s: float = 3.0
+    # The code page every line is printed in ("CP866", "CP1251", "CP852", "CP1250"...);
+    # empty: python-escpos picks one per character run from the profile's pages.
+    code_page: str = ""
+    # Per-printer override of code page slots (name -> ESC t n), for printers that
+    # number them differently from their profile: (("CP866", 59),).
+    code_page_slots: tuple[tuple[str, int], ...] = ()
 
 
-def _dummy(config: PrinterConfig) -> Dummy:
-    return Dummy(profile=config.profile)
+# Characters no printer code page holds, and what is printed instead. Romanian ș and ț
+# (comma below) print as ş and ţ (cedilla), which CP852, CP1250 and ISO 8859-2 hold.
+SUBSTITUTES = str.maketrans({"ș": "ş", "Ș": "Ş", "ț": "ţ", "Ț": "Ţ", "₽": "руб."})
+# Stand-ins for characters that some code pages lack (used only where the page does).
+FALLBACKS = {
+    "«": '"',
+    "»": '"',
+    "„": '"',
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "…": "...",
+    "–": "-",
+    "—": "-",
+    "№": "N",
+    "€": "EUR",
+    "\u00a0": " ",
+}
+
+
+def printable(text: str, code_page: str = "") -> str:
+    """Return ``text`` as the printer can print it in ``code_page`` (empty: any page).
+
+    ș/ț become ş/ţ and ₽ "руб." everywhere; quotes, dashes and the like become ASCII
+    where the chosen page lacks them, rather than the printer's "?".
+    """
+    text = text.translate(SUBSTITUTES)
+    if not code_page:
+        return text
+    codec = python_codec(code_page)
+    out = []
+    for ch in text:
+        try:
+            ch.encode(codec)
+            out.append(ch)
+        except UnicodeEncodeError:
+            out.append(FALLBACKS.get(ch, ch))
+    return "".join(out)
 
 
 def code_pages(config: PrinterConfig) -> dict[int, str]:
-    """Return the printer profile's code page slots (ESC t n -> name)."""
-    pages = _dummy(config).profile.profile_data["codePages"]
-    return {int(k): str(v) for k, v in pages.items()}
+    """Return the printer's code page slots (ESC t n -> name), overrides applied."""
+    pages = {
+        int(k): str(v)
+        for k, v in Dummy(profile=config.profile).profile.profile_data["codePages"].items()
+    }
+    for name, slot in config.code_page_slots:
+        for k in [k for k, v in pages.items() if v == name]:
+            del pages[k]  # the page lives in the overriding slot only
+        pages[slot] = name
+    return pages
+
+
+def _dummy(config: PrinterConfig) -> Dummy:
+    p = Dummy(profile=config.profile)
+    if config.code_page_slots or config.code_page:
+        by_name = {v: k for k, v in sorted(code_pages(config).items(), reverse=True)}
+        if config.code_page and config.code_page not in by_name:
+            raise ValueError(
+                f"printer.code_page {config.code_page} is not in profile {config.profile}"
+            )
+        p.magic.encoder = Encoder({k: v for k, v in by_name.items() if k != "Unknown"})
+    return p
+
+
+def _select_code_page(p: Dummy, config: PrinterConfig) -> None:
+    """Select the code page again: printers forget it at a reset or a mode change.
+
+    python-escpos 3.1 remembers the page it last selected and does not send ESC t
+    again, so text after ESC @ or ESC ! would print in the printer's default page.
+    """
+    p.magic.encoding = None
+    if config.code_page:
+        p.magic.force_encoding(config.code_page)
+
+
+def _fit(text: str, right: str, width: int) -> list[str]:
+    """Lay out one line of ``width`` columns: the amount right-aligned, long text wrapped."""
+    if len(text) + 1 + len(right) <= width:
+        gap = width - len(text) - len(right)
+        return [f"{text}{' ' * gap}{right}" if right else text]
+    out = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    if right:
+        out.append(right.rjust(width))
+    return out
 
 
 def render_receipt(receipt: Receipt, config: PrinterConfig) -> bytes:
-    """Return the receipt as ESC/POS bytes for the configured printer profile."""
+    """Return the receipt as ESC/POS bytes for the configured printer profile.
+
+    Raises ValueError for a code page the printer's profile does not have.
+    """
     p = _dummy(config)
     p.hw("INIT")
+    _select_code_page(p, config)
     width = config.width_chars
     for line in receipt.lines:
         if line.style is Style.RULE:
@@ -52,14 +141,16 @@ def render_receipt(receipt: Receipt, config: PrinterConfig) -> bytes:
             continue
         title = line.style is Style.TITLE
         p.set(bold=line.style is not Style.NORMAL, double_height=title, normal_textsize=not title)
-        text = line.text
-        if line.right:
-            gap = max(1, width - len(text) - len(line.right))
-            text = f"{text}{' ' * gap}{line.right}"
-        p.text(text + "\n")
+        _select_code_page(p, config)
+        text, right = (
+            printable(line.text, config.code_page),
+            printable(line.right, config.code_page),
+        )
+        for row in _fit(text, right, width):
+            p.text(row + "\n")
     p.set(bold=False, normal_textsize=True)
     if receipt.qr:
-        p.qr(receipt.qr, native=True, size=4)
+        p.qr(receipt.qr, native=p.profile.supports("qrCode"), size=4)
     p.cut()
     return bytes(p.output)
 

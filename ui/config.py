@@ -100,6 +100,10 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 width_chars=int(pr.get("width_chars", 42)),
                 profile=str(pr.get("profile", "default")),
                 baudrate=int(pr.get("baudrate", 9600)),
+                code_page=str(pr.get("code_page", "")),
+                code_page_slots=tuple(
+                    (str(k), int(v)) for k, v in _section(pr, "code_page_slots").items()
+                ),
             ),
             tokens=TokenPolicy(
                 lifetime_s=int(ident.get("token_lifetime_s", 120)),
