@@ -78,6 +78,7 @@ class Customer:
     # the snapshot): other terminals see the balance less this, so spending it here
     # offline never overspends.
     allowance: Points = NO_POINTS
+    tier_spend_minor: int = 0  # qualifying spend HQ counts towards the tiers
     # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
     app_keys: tuple[str, ...] = ()
 

@@ -103,6 +103,14 @@ def build_receipt(body: dict[str, Any], store_name: str) -> Receipt:
         if body["points_redeemed"]:
             lines.append(ReceiptLine("Points redeemed", right=str(body["points_redeemed"])))
         lines.append(ReceiptLine("Balance", Style.BOLD, right=f"{customer['balance_after']} pts"))
+        for lot in customer.get("expiring_soon", []):
+            day = str(lot["expires_at"])[:10]
+            lines.append(ReceiptLine(f"Expiring {day}", right=f"{lot['points']} pts"))
+        if customer.get("tier"):
+            lines.append(ReceiptLine("Tier", right=str(customer["tier"])))
+        nxt = customer.get("next_tier")
+        if isinstance(nxt, dict):
+            lines.append(ReceiptLine(f"To {nxt['name']}: spend", right=m(nxt["missing_minor"])))
     lines.append(ReceiptLine("", Style.RULE))
     lines.append(ReceiptLine("Thank you!"))
     return Receipt(tuple(lines), qr=f"{body['terminal_id']}:{body['seq']}")

@@ -46,8 +46,9 @@ def sale_body(
     customer: Customer | None,
     codes: list[str],
     gift_card: str | None,
+    next_tier: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The journal body of a sale priced by ``q``."""
+    """The journal body of a sale priced by ``q``; ``next_tier`` is (tier, spend missing)."""
     return {
         "sale_id": sale_id,
         "at": q.at.isoformat(),
@@ -79,6 +80,10 @@ def sale_body(
             "expiring_soon": [
                 {"points": p, "expires_at": e.isoformat()} for p, e in q.expiring_soon
             ],
+            "tier": customer.tier,
+            "next_tier": None
+            if next_tier is None
+            else {"name": next_tier[0], "missing_minor": next_tier[1]},
         },
     }
 

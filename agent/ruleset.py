@@ -148,6 +148,7 @@ class Tier:
     name: str
     earn_rate: Fraction
     discount_percent: Fraction = Fraction(0)
+    qualify_minor: int = 0  # qualifying spend (as HQ counts it) from which a customer holds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,17 @@ class Ruleset:
 
     def tier(self, name: str) -> Tier:
         return self.tiers.get(name, self.tiers[self.default_tier])
+
+    def next_tier(self, tier: str, spend_minor: int) -> tuple[str, int] | None:
+        """The next tier up from ``tier`` and the spend still missing for it, or None."""
+        held = self.tier(tier).qualify_minor
+        above = sorted(
+            (t.qualify_minor, t.name) for t in self.tiers.values() if t.qualify_minor > held
+        )
+        if not above:
+            return None
+        need, name = above[0]
+        return name, max(0, need - spend_minor)
 
     def rate_for(self, tier: str) -> Fraction:
         return self.tier(tier).earn_rate
@@ -404,7 +416,10 @@ def parse_ruleset(doc: object) -> Ruleset:
     tiers = {}
     for name in tiers_doc:
         t = d.sub("tiers").sub(name)
-        tier = Tier(name, t.decimal("earn_rate"), t.decimal("discount_percent", "0"))
+        qualify = t.get("qualify_minor", int, 0)
+        if qualify < 0:
+            raise InvalidRuleset(f"tiers.{name}.qualify_minor: must be >= 0")
+        tier = Tier(name, t.decimal("earn_rate"), t.decimal("discount_percent", "0"), qualify)
         if tier.discount_percent > 100:
             raise InvalidRuleset(f"{t.where('discount_percent')}: at most 100")
         tiers[name] = tier

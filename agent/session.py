@@ -307,7 +307,11 @@ class CheckoutSession:
         )
         applied = {d.rule for d in q.discounts}
         codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
-        body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card)
+        progress = None
+        if self.customer is not None:  # this sale counts towards the next tier
+            spend = self.customer.tier_spend_minor + q.total.minor
+            progress = rs.next_tier(self.customer.tier, spend)
+        body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
         committed = self.store.commit_sale(
             NewSale(
                 sale_id=sale_id,

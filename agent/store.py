@@ -579,6 +579,7 @@ def _customer_doc(c: Customer) -> dict[str, Any]:
         "month_purchases": list(c.month_purchases),
         "rule_uses": dict(c.rule_uses),
         "app_keys": list(c.app_keys),
+        "tier_spend_minor": c.tier_spend_minor,
         "lots": [
             {
                 "points": lot.points,
@@ -617,4 +618,5 @@ def _customer(row: tuple[Any, ...]) -> Customer:
         rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
         allowance=Points(int(row[5])),
         app_keys=tuple(doc.get("app_keys", [])),
+        tier_spend_minor=int(doc.get("tier_spend_minor", 0)),
     )

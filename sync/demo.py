@@ -63,6 +63,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "country": "PL",
         "balance": 3000,
         "purchases_total": 12,
+        "tier_spend_minor": 82000,
     },
     {
         "customer_id": "C2",
@@ -112,8 +113,8 @@ RULESET: dict[str, Any] = {
     "points": {"expire_days": 365, "expiring_soon_days": 30},
     "tiers": {
         "Bronze": {"earn_rate": "1"},
-        "Silver": {"earn_rate": "1.5", "discount_percent": "5"},
-        "Gold": {"earn_rate": "2", "discount_percent": "10"},
+        "Silver": {"earn_rate": "1.5", "discount_percent": "5", "qualify_minor": 100000},
+        "Gold": {"earn_rate": "2", "discount_percent": "10", "qualify_minor": 500000},
     },
     "default_tier": "Bronze",
     "tier_discount": {"priority": 20, "group": "sale-percent", "combinable_with_coupons": True},

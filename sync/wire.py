@@ -137,6 +137,7 @@ def parse_customer(d: object) -> Customer:
             rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
             allowance=Points(_allowance(d.get("allowance", 0))),
             app_keys=_app_keys(d.get("app_keys", [])),
+            tier_spend_minor=int(d.get("tier_spend_minor", 0)),
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None

@@ -1,0 +1,84 @@
+"""The loyalty block a customer reads, and the receipt's QR code read back from the paper."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from pyzbar import pyzbar
+
+from agent.clock import FixedClock
+from agent.model import PointLot
+from agent.money import Points
+from agent.printing import print_sale
+from agent.receipt import build_receipt
+from agent.session import CheckoutSession
+from agent.store import Store
+from drivers.escpos_text import Raster, decode_escpos
+from drivers.printer import EscposPrinter, PrinterConfig, PrinterKind, code_pages, render_receipt
+from tests.conftest import TUESDAY
+
+ANNA = "2900000000018"
+ROW = re.compile(r"^\s*(\S.*?)\s{2,}(\S.*?)\s*$")  # a label, and its right-aligned value
+
+
+def give_anna_a_lot_expiring_soon(store: Store) -> None:
+    anna = store.customer_by_card(ANNA)
+    assert anna is not None
+    from dataclasses import replace
+
+    lot = PointLot(Points(1000), TUESDAY - timedelta(days=340), TUESDAY + timedelta(days=7))
+    store.apply_snapshot(
+        products=[],
+        customers=[replace(anna, lots=(lot,))],
+        ruleset=None,
+        cursor="2",
+        received_at=TUESDAY,
+    )
+
+
+def test_the_loyalty_block_tells_the_customer_everything(
+    session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
+) -> None:
+    give_anna_a_lot_expiring_soon(store)
+    session.enter(ANNA)
+    session.add("COFFEE")
+    session.pay_with_points(600)
+    sale = session.commit()
+    cfg = PrinterConfig(PrinterKind.FILE, str(tmp_path / "r.bin"), code_page="CP852")
+    assert print_sale(store, EscposPrinter(cfg), sale.seq, clock, "Sklep").error is None
+    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
+    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    assert rows["BASE"] == "+33"  # 39.90 - 6.00 paid with points: 33 points
+    assert rows["Points earned"] == "33" and rows["Points redeemed"] == "600"
+    assert rows["Balance"] == f"{3000 - 600 + 33} pts"
+    assert rows["Expiring 2026-12-01"] == "400 pts"  # the 600 spent came from this lot first
+    assert rows["Tier"] == "Bronze"
+    # Silver from 1,000.00 qualifying spend: 820.00 before, this sale 39.90.
+    assert rows["To Silver: spend"] == "140.10"
+
+
+def raster_image(r: Raster) -> Image.Image:
+    img = Image.frombytes("1", (r.width_bytes * 8, r.height), r.data)  # 1 = black dot
+    grey = ImageOps.invert(img.convert("L"))
+    return ImageOps.expand(grey, border=16, fill=255)  # the paper around it: a quiet zone
+
+
+def test_a_printer_without_native_qr_gets_an_image_that_scans(
+    session: CheckoutSession, store: Store
+) -> None:
+    session.enter(ANNA)
+    session.add("MILK")
+    sale = session.commit()
+    body = store.sale_body(sale.seq)
+    assert body is not None
+    receipt = build_receipt(body, "Sklep")
+    cheap = PrinterConfig(profile="POS-5890", width_chars=32)
+    decoded = decode_escpos(render_receipt(receipt, cheap), code_pages(cheap))
+    assert decoded.qr_codes == [] and len(decoded.rasters) == 1
+    read = pyzbar.decode(raster_image(decoded.rasters[0]))
+    assert [r.data.decode() for r in read] == [f"T1:{sale.seq}"]
+    native = decode_escpos(render_receipt(receipt, PrinterConfig()), code_pages(PrinterConfig()))
+    assert native.qr_codes == [f"T1:{sale.seq}"] and native.rasters == []
