@@ -14,6 +14,7 @@ from escpos.printer import Dummy, File, Network, Serial
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style
 from drivers.escpos_text import Decoded, decode_escpos, python_codec
+from drivers.printer_status import PrinterStatus, query_status
 
 
 class PrinterKind(enum.Enum):
@@ -166,8 +167,22 @@ class EscposPrinter:
         self.config = config
         self.name = f"printer {config.kind.value}:{config.target}"
 
+    def status(self) -> PrinterStatus:
+        """Ask the printer how it is (UNKNOWN when it does not say)."""
+        cfg = self.config
+        return query_status(cfg.kind.value, cfg.target, cfg.baudrate, min(cfg.timeout_s, 0.5))
+
     def print_receipt(self, receipt: Receipt) -> bytes:
+        """Print ``receipt``; raises PrinterUnavailable when the printer says it cannot.
+
+        A printer that does not answer the status query is still tried: many report
+        nothing, and the send itself fails if it is really gone.
+        """
         data = render_receipt(receipt, self.config)
+        if self.config.kind is not PrinterKind.FILE:
+            st = self.status()
+            if not st.state.can_print:
+                raise PrinterUnavailable(f"{self.name}: {st.detail}")
         self.send(data)
         return data
 
