@@ -15,7 +15,7 @@ import httpx
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
 from agent.model import OfflinePolicy
-from ui import token_cmd
+from ui import devices_cmd, token_cmd
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_quote)
 
     token_cmd.add_parser(sub)
+    devices_cmd.add_parsers(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

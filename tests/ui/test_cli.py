@@ -143,3 +143,33 @@ def test_token_issues_what_a_till_verifies(tmp_path: Path) -> None:
     assert check_token(token, [public], parse_utc(at), TokenPolicy()) is None
     assert check_token(token, ["00" * 32], parse_utc(at), TokenPolicy()) is not None
     assert kassa("token", "--customer", "C7").returncode == 2  # no key: told what to give
+
+
+def test_printer_test_page_reads_right_in_every_language(tmp_path: Path) -> None:
+    from drivers.escpos_text import decode_escpos
+    from drivers.printer import PrinterConfig, code_pages, printable
+    from ui.devices_cmd import TEST_LINES
+
+    (tmp_path / "kassa.toml").write_text(
+        "terminal_id = 'T1'\n[printer]\nkind = 'file'\ntarget = 'page.bin'\n"
+    )
+    out = kassa("printer", "test", "--config", str(tmp_path / "kassa.toml"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "unknown" in out.stdout  # a file printer cannot say how it is
+    data = (tmp_path / "data" / "page.bin").read_bytes()
+    decoded = decode_escpos(data, code_pages(PrinterConfig()), forgets_code_page=True)
+    for lang, text in TEST_LINES:
+        assert f"[{lang}] {printable(text)}" in decoded.text
+    assert decoded.qr_codes == ["kassa printer test"]
+
+
+def test_devices_lists_the_configured_printer_with_its_status(tmp_path: Path) -> None:
+    (tmp_path / "kassa.toml").write_text(
+        "terminal_id = 'T1'\n[printer]\nkind = 'serial'\ntarget = '/dev/no-such-printer'\n"
+    )
+    out = kassa("devices", "--json", "--config", str(tmp_path / "kassa.toml"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    found = json.loads(out.stdout)
+    assert isinstance(found["serial_ports"], list) and isinstance(found["cameras"], list)
+    assert found["printer"]["status"] == "unknown"
+    assert "cannot reach" in found["printer"]["detail"]
