@@ -102,8 +102,8 @@ class CheckoutApp(App[None]):
         table = self.query_one("#lines", DataTable)
         table.add_columns("SKU", "Item", "Qty", "Amount")
         services = self.services
-        if services.scanner is not None:
-            services.scanner.start(self._scanned, self._device_failed)
+        for source in services.code_sources:
+            source.start(self._scanned, self._device_failed)
         if services.sync is not None:
             services.sync.start()
         self.set_interval(0.5, self.refresh_status)

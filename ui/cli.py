@@ -15,7 +15,7 @@ import httpx
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
 from agent.model import OfflinePolicy
-from ui import devices_cmd, token_cmd
+from ui import decode_cmd, devices_cmd, token_cmd
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -296,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     token_cmd.add_parser(sub)
     devices_cmd.add_parsers(sub)
+    decode_cmd.add_parser(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.errors import ConfigError
 from agent.tokens import TokenPolicy
+from drivers.camera import CameraConfig
 from drivers.printer import PrinterConfig, PrinterKind
 from drivers.serial_scanner import PARITIES, TERMINATORS, ScannerConfig
 
@@ -35,6 +36,7 @@ class Config:
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     tokens: TokenPolicy = field(default_factory=TokenPolicy)
+    camera: CameraConfig = field(default_factory=CameraConfig)
 
     @property
     def db_path(self) -> Path:
@@ -61,7 +63,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
         terminal_id = str(doc["terminal_id"])
         data_dir = base / str(doc.get("data_dir", "data"))
         hq, sc, pr = _section(doc, "hq"), _section(doc, "scanner"), _section(doc, "printer")
-        ident = _section(doc, "identify")
+        ident, cam = _section(doc, "identify"), _section(doc, "camera")
         terminator = str(sc.get("terminator", "CR")).upper()
         if terminator not in TERMINATORS:
             raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
@@ -104,6 +106,10 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 code_page_slots=tuple(
                     (str(k), int(v)) for k, v in _section(pr, "code_page_slots").items()
                 ),
+            ),
+            camera=CameraConfig(
+                source=str(cam.get("source", "")),
+                repeat_s=float(cam.get("repeat_s", 3.0)),
             ),
             tokens=TokenPolicy(
                 lifetime_s=int(ident.get("token_lifetime_s", 120)),

@@ -9,6 +9,7 @@ from agent.errors import ConfigError
 from agent.ports import CodeSource, ReceiptPrinter
 from agent.session import CheckoutSession
 from agent.store import Store
+from drivers.camera import CameraScanner
 from drivers.printer import EscposPrinter
 from drivers.serial_scanner import SerialScanner
 from sync.client import HqClient
@@ -26,10 +27,16 @@ class Services:
     scanner: CodeSource | None
     sync: SyncWorker | None
     clock: Clock
+    camera: CodeSource | None = None
+
+    @property
+    def code_sources(self) -> list[CodeSource]:
+        """Every device that reads codes: the scanner and the camera, where configured."""
+        return [s for s in (self.scanner, self.camera) if s is not None]
 
     def close(self) -> None:
-        if self.scanner is not None:
-            self.scanner.stop()
+        for source in self.code_sources:
+            source.stop()
         if self.sync is not None:
             self.sync.stop()
         self.store.close()
@@ -82,6 +89,14 @@ def build_services(
                 max_skew_s=config.hq.max_skew_s,
             ),
         )
+    camera = CameraScanner(config.camera, clock.now) if config.camera.source else None
     return Services(
-        config, store, session, printer or EscposPrinter(config.printer), scanner, worker, clock
+        config,
+        store,
+        session,
+        printer or EscposPrinter(config.printer),
+        scanner,
+        worker,
+        clock,
+        camera,
     )
