@@ -95,7 +95,7 @@ class CameraScanner:
                     if not ok:
                         break
                     self.frames += 1
-                    for code in decode(frame):
+                    for code in decode(frame, thorough=False):
                         if debounce.fresh(code.text, time.monotonic()):
                             on_scan(Scan(code.symbology, code.text, self.name, self._now()))
             finally:

@@ -59,12 +59,19 @@ def prepare(frame: np.ndarray, max_width: int = MAX_WIDTH) -> np.ndarray:
     return grey
 
 
+def read_zxing_seen(grey: np.ndarray) -> tuple[list[Code], bool]:
+    """The codes zxing-cpp reads, and whether it saw a symbol it could not read."""
+    codes, unread = [], False
+    for b in zxingcpp.read_barcodes(grey, return_errors=True):
+        if b.valid and b.text:
+            codes.append(Code(b.text, _ZXING.get(b.format.name, Symbology.UNKNOWN), "zxing-cpp"))
+        else:
+            unread = True
+    return codes, unread
+
+
 def read_zxing(grey: np.ndarray) -> list[Code]:
-    return [
-        Code(b.text, _ZXING.get(b.format.name, Symbology.UNKNOWN), "zxing-cpp")
-        for b in zxingcpp.read_barcodes(grey)
-        if b.valid and b.text
-    ]
+    return read_zxing_seen(grey)[0]
 
 
 def read_zbar(grey: np.ndarray) -> list[Code]:
@@ -78,14 +85,22 @@ def read_zbar(grey: np.ndarray) -> list[Code]:
     return out
 
 
-def decode(image: np.ndarray, max_width: int | None = MAX_WIDTH) -> list[Code]:
+def decode(
+    image: np.ndarray, max_width: int | None = MAX_WIDTH, thorough: bool = True
+) -> list[Code]:
     """Return the codes in ``image`` (BGR or grey), each once.
 
     ``max_width`` downscales wider images first, for speed (a camera's frames);
-    None reads the image at full size (`kassa decode` on a photo).
+    None reads the image at full size (`kassa decode` on a photo). pyzbar gives its
+    second opinion when zxing-cpp reads nothing; unless ``thorough``, only when
+    zxing-cpp saw a symbol it could not read: a camera's empty frames are most
+    frames, and the next frame is another chance.
     """
     grey = prepare(image, max_width or image.shape[1])
+    codes, unread = read_zxing_seen(grey)
+    if not codes and (thorough or unread):
+        codes = read_zbar(grey)
     unique: dict[str, Code] = {}
-    for code in read_zxing(grey) or read_zbar(grey):
+    for code in codes:
         unique.setdefault(code.text, code)
     return list(unique.values())

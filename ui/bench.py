@@ -217,6 +217,9 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         from ui.bench_sync import bench_catchup  # it imports this module
 
         result.update(bench_catchup(20_000 if quick else 100_000, workdir))
+        from ui.bench_devices import run_device_benches
+
+        result.update(run_device_benches(workdir, quick))
     return result
 
 

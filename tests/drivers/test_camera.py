@@ -62,7 +62,7 @@ def test_the_same_code_within_the_window_is_one_scan() -> None:
 
 
 def write_video(path: Path, segments: list[tuple[str | None, int]]) -> None:
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (FRAME_W, FRAME_H))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 30, (FRAME_W, FRAME_H))
     assert out.isOpened()
     for i, (text, n) in enumerate(segments):
         frame = (

@@ -1,0 +1,177 @@
+"""`kassa bench` device figures: camera pipeline, decoding, scan to customer, receipt time."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from agent.clock import FixedClock, SequentialIds
+from agent.model import Scan
+from agent.receipt import build_receipt
+from agent.session import CheckoutSession
+from drivers.camera import CameraConfig, CameraScanner
+from drivers.decode import Code, decode, prepare, read_zbar, read_zxing
+from drivers.phone_images import FRAME_H, FRAME_W, Look, looks, phone_screen
+from drivers.printer import PrinterConfig, render_receipt
+from drivers.serial_scanner import SerialScanner
+from ui.bench import AT, _p99, demo_store
+
+TOKEN = "KQ1.C3.1795447555.CusSpC4xRri_JXZQfPmZOQ." + "W" * 86
+
+
+def _video(path: Path, frames: int) -> list[np.ndarray]:
+    """A 1280x720 clip at a counter: a phone held up now and then; returns its frames."""
+    shots = [
+        phone_screen(TOKEN, Look(module_px=6, tilt=0.1), seed=1),
+        np.full((FRAME_H, FRAME_W, 3), 90, np.uint8),
+    ]
+    fourcc = cv2.VideoWriter.fourcc(*"MJPG")
+    out = cv2.VideoWriter(str(path), fourcc, 30, (FRAME_W, FRAME_H))
+    kept = []
+    for i in range(frames):
+        frame = shots[(i // 10) % 2]
+        out.write(frame)
+        kept.append(frame)
+    out.release()
+    return kept
+
+
+def bench_camera(workdir: Path, frames: int) -> dict[str, float]:
+    """kassa's camera pipeline (capture, grey, downscale, decode in its thread) on a
+    1280x720 clip, over the bare decoder (zxing-cpp on the same frames, decoded from
+    memory at full size)."""
+    clip = workdir / "counter.avi"
+    raw = _video(clip, frames)
+    decoded = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in raw]
+    t0 = time.perf_counter()
+    for grey in decoded:
+        read_zxing(grey)
+    bare_fps = frames / (time.perf_counter() - t0)
+    prepared = [prepare(f) for f in raw]
+    t0 = time.perf_counter()
+    for grey in prepared:
+        read_zxing(grey)
+    bare_prepared_fps = frames / (time.perf_counter() - t0)
+    cam = CameraScanner(CameraConfig(str(clip), repeat_s=3600), lambda: AT)
+    t0 = time.perf_counter()
+    cam.start(lambda scan: None, lambda err: None)
+    cam.finished.wait(600)
+    kassa_fps = cam.frames / (time.perf_counter() - t0)
+    cam.stop()
+    return {
+        "camera_fps": kassa_fps,
+        "bare_decoder_fps": bare_fps,
+        "camera_fps_ratio": kassa_fps / bare_fps,
+        # what capture, conversion and the thread cost: over the decoder alone on frames
+        # already grey and downscaled
+        "camera_overhead_ratio": kassa_fps / bare_prepared_fps,
+    }
+
+
+def bench_decode_rate(n_images: int) -> dict[str, float]:
+    """The share of generated phone-screen QR images read right, by kassa and each decoder."""
+    images = [
+        (f"{TOKEN[:-3]}{i:03d}", phone_screen(f"{TOKEN[:-3]}{i:03d}", look, seed=i))
+        for i, look in enumerate(looks(n_images))
+    ]
+
+    def full(img: np.ndarray) -> list[Code]:
+        return decode(img, max_width=None)
+
+    def camera(img: np.ndarray) -> list[Code]:
+        return decode(img, thorough=False)
+
+    def zxing(img: np.ndarray) -> list[Code]:
+        return read_zxing(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+
+    def zbar(img: np.ndarray) -> list[Code]:
+        return read_zbar(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+
+    readers: dict[str, Callable[[np.ndarray], list[Code]]] = {
+        "kassa_full": full,
+        "kassa_camera": camera,
+        "zxing": zxing,
+        "pyzbar": zbar,
+    }
+    result: dict[str, float] = {}
+    for name, read in readers.items():
+        t0 = time.perf_counter()
+        ok = sum(any(c.text == text for c in read(img)) for text, img in images)
+        result[f"decode_rate_{name}"] = ok / len(images)
+        result[f"decode_ms_{name}"] = (time.perf_counter() - t0) * 1000 / len(images)
+    result["decode_rate"] = result.pop("decode_rate_kassa_full")
+    result["decode_images"] = len(images)
+    return result
+
+
+def bench_scan_to_customer(workdir: Path, rounds: int) -> dict[str, float]:
+    """From the last byte of a card number written to a pty to the session holding the
+    customer (read, framed, classified, looked up: what the screen then shows)."""
+    store = demo_store(workdir / "scan.db")
+    session = CheckoutSession(store, FixedClock(AT), SequentialIds(), "T1", "bench")
+    master, slave = os.openpty()
+    scanner = SerialScanner(os.ttyname(slave), lambda: AT)
+    shown = threading.Event()
+
+    def on_scan(scan: Scan) -> None:
+        if not session.enter(scan.text).refused and session.customer is not None:
+            shown.set()
+
+    scanner.start(on_scan, lambda err: None)
+    samples = []
+    try:
+        if not scanner.opened.wait(10):
+            raise RuntimeError("the pty scanner did not open")
+        cards = [r[0] for r in store.conn.execute("SELECT card FROM customers")]
+        for i in range(rounds):
+            session.reset()
+            shown.clear()
+            os.write(master, cards[i % len(cards)][:-1].encode())
+            time.sleep(0.002)  # the scanner sends the rest a moment later
+            t0 = time.perf_counter()
+            os.write(master, cards[i % len(cards)][-1:].encode() + b"\r")
+            if not shown.wait(5):
+                raise RuntimeError("the customer was not identified")
+            samples.append(time.perf_counter() - t0)
+    finally:
+        scanner.stop()
+        os.close(master)
+        os.close(slave)
+        store.close()
+    return {
+        "scan_to_customer_p99_ms": _p99(samples) * 1000,
+        "scan_to_customer_median_ms": statistics.median(samples) * 1000,
+    }
+
+
+def bench_receipt_9600(workdir: Path) -> dict[str, float]:
+    """The loyalty receipt of a demo sale: bytes, and seconds over a 9600-baud 8N1 line."""
+    store = demo_store(workdir / "receipt.db")
+    session = CheckoutSession(store, FixedClock(AT), SequentialIds(), "T1", "bench")
+    session.enter("2900000000032")  # Ioana, Gold: discount, awards, coupon
+    for sku, qty in (("COFFEE", 2), ("MILK", 3), ("JACKET", 1), ("SCARF", 1)):
+        session.add(sku, qty)
+    session.pay_with_points(None)
+    sale = session.commit()
+    body = store.sale_body(sale.seq)
+    store.close()
+    assert body is not None
+    data = render_receipt(build_receipt(body, "Sklep Centrum"), PrinterConfig(code_page="CP852"))
+    return {"receipt_bytes": len(data), "receipt_seconds_9600": len(data) * 10 / 9600}
+
+
+def run_device_benches(workdir: Path, quick: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    result.update(bench_camera(workdir, 60 if quick else 300))
+    result.update(bench_decode_rate(30 if quick else 120))
+    result.update(bench_scan_to_customer(workdir, 50 if quick else 300))
+    result.update(bench_receipt_9600(workdir))
+    return result
