@@ -30,6 +30,10 @@ class ScannerConfig:
     inter_char_timeout_s: float = 0.05  # the quiet that ends a frame without terminator
     prefix: str = ""  # a prefix the scanner is set to send, removed
     aim: bool = False  # the scanner sends AIM symbology identifiers (]E0, ]C0, ]Q1...)
+    # A keyboard-wedge scanner read through evdev instead (e.g. /dev/kassa-scanner):
+    evdev: str = ""
+    layout: str = "us"  # the keyboard layout the scanner types through
+    grab: bool = True  # no other program sees its keystrokes
 
 
 class SerialScanner:

@@ -10,6 +10,7 @@ from typing import Any
 from agent.errors import ConfigError
 from agent.tokens import TokenPolicy
 from drivers.camera import CameraConfig
+from drivers.keymap import LAYOUTS
 from drivers.printer import PrinterConfig, PrinterKind
 from drivers.serial_scanner import PARITIES, TERMINATORS, ScannerConfig
 
@@ -67,6 +68,9 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
         terminator = str(sc.get("terminator", "CR")).upper()
         if terminator not in TERMINATORS:
             raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
+        layout = str(sc.get("layout", "us")).lower()
+        if layout not in LAYOUTS:
+            raise ConfigError(f"scanner.layout: one of {', '.join(sorted(LAYOUTS))}")
         parity = str(sc.get("parity", "N")).upper()
         if parity not in PARITIES:
             raise ConfigError(f"scanner.parity: one of {', '.join(PARITIES)}")
@@ -95,6 +99,9 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 inter_char_timeout_s=float(sc.get("inter_char_timeout_s", 0.05)),
                 prefix=str(sc.get("prefix", "")),
                 aim=bool(sc.get("aim", False)),
+                evdev=str(sc.get("evdev", "")),
+                layout=layout,
+                grab=bool(sc.get("grab", True)),
             ),
             printer=PrinterConfig(
                 kind=kind,

@@ -10,6 +10,7 @@ from agent.ports import CodeSource, ReceiptPrinter
 from agent.session import CheckoutSession
 from agent.store import Store
 from drivers.camera import CameraScanner
+from drivers.evdev_scanner import EvdevScanner
 from drivers.printer import EscposPrinter
 from drivers.serial_scanner import SerialScanner
 from sync.client import HqClient
@@ -59,7 +60,10 @@ def build_services(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
     )
     session.token_policy = config.tokens
-    if scanner is None and config.scanner.url:
+    if scanner is None and config.scanner.evdev:
+        sc = config.scanner
+        scanner = EvdevScanner(sc.evdev, clock.now, sc.layout, sc.grab)
+    elif scanner is None and config.scanner.url:
         scanner = SerialScanner(config.scanner, clock.now)
     worker = None
     if with_sync:
