@@ -9,7 +9,7 @@ from pathlib import Path
 import serial
 from escpos.exceptions import Error as EscposError
 from escpos.magicencode import Encoder
-from escpos.printer import Dummy, File, Network, Serial
+from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style
@@ -21,6 +21,7 @@ class PrinterKind(enum.Enum):
     FILE = "file"
     SERIAL = "serial"
     NETWORK = "network"
+    USB = "usb"  # through libusb (pyusb), target "VID:PID" in hex; /dev/usb/lp0 is a file
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,9 @@ class EscposPrinter:
                 dev = File(devfile=cfg.target, auto_flush=True)
             elif cfg.kind is PrinterKind.SERIAL:
                 dev = Serial(devfile=cfg.target, baudrate=cfg.baudrate, timeout=cfg.timeout_s)
+            elif cfg.kind is PrinterKind.USB:
+                vid, _, pid = cfg.target.partition(":")
+                dev = Usb(int(vid, 16), int(pid, 16), timeout=int(cfg.timeout_s * 1000))
             else:
                 host, _, port = cfg.target.rpartition(":")
                 dev = Network(host=host, port=int(port or 9100), timeout=cfg.timeout_s)
@@ -202,5 +206,6 @@ class EscposPrinter:
                 dev._raw(data)
             finally:
                 dev.close()
-        except (OSError, serial.SerialException, EscposError, ValueError) as exc:
+        except (OSError, serial.SerialException, EscposError, ValueError, RuntimeError) as exc:
+            # RuntimeError: python-escpos without pyusb, or libusb missing
             raise PrinterUnavailable(f"{self.name}: {exc}") from exc

@@ -104,7 +104,10 @@ def query_status(
     except (OSError, serial.SerialException, ValueError) as exc:
         return PrinterStatus(PrinterState.UNKNOWN, f"cannot reach the printer: {exc}")
     try:
-        replies = [link.ask(n) for n in (PRINTER, OFFLINE_CAUSE, PAPER)]
+        first = link.ask(PRINTER)  # a printer that ignores DLE EOT is not asked twice more
+        replies = [first] + (
+            [link.ask(n) for n in (OFFLINE_CAUSE, PAPER)] if first is not None else [None] * 2
+        )
     except (OSError, serial.SerialException) as exc:
         return PrinterStatus(PrinterState.UNKNOWN, f"the printer stopped answering: {exc}")
     finally:

@@ -81,6 +81,7 @@ def test_a_printer_fault_keeps_the_sale_and_the_job_for_reprint(
 def test_an_unreachable_printer_device_is_a_printer_fault(tmp_path: Path) -> None:
     serial_printer = EscposPrinter(PrinterConfig(PrinterKind.SERIAL, "/dev/no-such-printer"))
     net_printer = EscposPrinter(PrinterConfig(PrinterKind.NETWORK, "127.0.0.1:1", timeout_s=0.5))
-    for printer in (serial_printer, net_printer):
+    usb_printer = EscposPrinter(PrinterConfig(PrinterKind.USB, "0416:5011", timeout_s=0.5))
+    for printer in (serial_printer, net_printer, usb_printer):
         with pytest.raises(PrinterUnavailable):
             printer.print_receipt(SMALL)
