@@ -98,7 +98,7 @@ def query_status(
 ) -> PrinterStatus:
     """Ask a serial or network printer for its status; a file target is UNKNOWN."""
     if kind not in ("serial", "network"):
-        return PrinterStatus(PrinterState.UNKNOWN, "a file printer does not answer")
+        return PrinterStatus(PrinterState.UNKNOWN, f"a {kind} printer is not asked for its status")
     try:
         link = _Link(kind, target, baudrate, timeout_s)
     except (OSError, serial.SerialException, ValueError) as exc:
