@@ -123,3 +123,16 @@ def m005_phone_tokens(db: Database) -> None:
         CREATE INDEX used_tokens_at ON used_tokens(used_at);
         """
     )
+
+
+@migrations()
+def m006_staff(db: Database) -> None:
+    # Cashiers sign in with a personal PIN, kept as a salted scrypt hash.
+    db.executescript(
+        """
+        CREATE TABLE cashiers (
+            cashier_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+            pin_salt TEXT NOT NULL, pin_hash TEXT NOT NULL, language TEXT NOT NULL DEFAULT ''
+        );
+        """
+    )

@@ -26,6 +26,7 @@ from agent.money import Money, Points
 from agent.pricing import Usage
 from agent.ruleset import Ruleset, parse_ruleset
 from agent.schema import migrations
+from agent.staff import Cashier, Role
 
 BUSY_TIMEOUT_MS = 5000
 # Every connection to the terminal's store: wait for the other thread's writes, WAL,
@@ -246,6 +247,52 @@ class Store:
                 (customer_id, nonce, at.isoformat()),
             )
             return cur.rowcount == 1
+
+    # -- staff and audit -------------------------------------------------------------
+    def save_cashier(self, c: Cashier) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO cashiers(cashier_id, name, role, pin_salt, pin_hash, language)"
+            " VALUES(?,?,?,?,?,?)",
+            (c.cashier_id, c.name, c.role.value, c.pin_salt, c.pin_hash, c.language),
+        )
+
+    def cashiers(self) -> list[Cashier]:
+        return [
+            Cashier(cid, name, Role(role), salt, digest, lang)
+            for cid, name, role, salt, digest, lang in self.conn.execute(
+                "SELECT cashier_id, name, role, pin_salt, pin_hash, language FROM cashiers "
+                "ORDER BY cashier_id"
+            )
+        ]
+
+    def commit_audit(
+        self, body: dict[str, Any], event_id: str, at: datetime, terminal_id: str
+    ) -> int:
+        """Journal an override (who, what, why) and queue it for HQ; return its seq.
+
+        It joins the hash chain and the outbox like a sale, so HQ receives it exactly
+        once and nobody can remove it locally unseen.
+        """
+        with self.atomic() as c:
+            last_seq, prev = self.last_link()
+            seq = last_seq + 1
+            doc = dict(
+                body,
+                seq=seq,
+                terminal_id=terminal_id,
+                at=at.isoformat(),
+                points_earned=0,
+                points_redeemed=0,
+                total_minor=0,
+            )
+            text = canonical(doc)
+            c.execute(
+                "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
+                "VALUES(?,?,?,?,?,?,?)",
+                (seq, "audit", event_id, at.isoformat(), text, prev, row_hash(prev, text)),
+            )
+            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at.isoformat()))
+        return seq
 
     def record_clock_skew(self, local: datetime, hq: datetime) -> None:
         """Keep both clocks' readings when they disagree by more than the tolerance."""

@@ -451,9 +451,10 @@ class HqStore:
     def report(self) -> dict[str, Any]:
         """Return what HQ holds: sales and points per terminal and in total."""
         terms: dict[str, Any] = {}
-        for tid, acked, n, returns, issued, redeemed, money in self.conn.execute(
+        for tid, acked, n, returns, audits, issued, redeemed, money in self.conn.execute(
             "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
-            "COALESCE(SUM(e.kind='return'),0), COALESCE(SUM(e.points_earned),0), "
+            "COALESCE(SUM(e.kind='return'),0), COALESCE(SUM(e.kind='audit'),0), "
+            "COALESCE(SUM(e.points_earned),0), "
             "COALESCE(SUM(e.points_redeemed),0), COALESCE(SUM(e.total_minor),0) "
             "FROM terminals t LEFT JOIN hq_events e ON e.terminal_id=t.terminal_id "
             "GROUP BY t.terminal_id ORDER BY t.terminal_id"
@@ -462,6 +463,7 @@ class HqStore:
                 terms[tid] = {
                     "sales": n,
                     "returns": returns,
+                    "audit_events": audits,
                     "acked_seq": acked,
                     "points_issued": issued,
                     "points_redeemed": redeemed,

@@ -15,7 +15,8 @@ import httpx
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
 from agent.model import OfflinePolicy
-from ui import decode_cmd, devices_cmd, token_cmd
+from ui import cashier_cmd, decode_cmd, devices_cmd, token_cmd
+from ui.i18n import LANGUAGES
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -114,6 +115,24 @@ def _run_app(config_path: Path | None, config: object | None = None) -> int:
     return 0
 
 
+DEMO_CASHIERS = (("ola", "Ola", "cashier", "1111", ""), ("marek", "Marek", "manager", "9999", ""))
+
+
+def seed_demo_cashiers(data_dir: Path) -> None:
+    """The demo till's staff: Ola (cashier, PIN 1111) and Marek (manager, PIN 9999)."""
+    from agent.staff import Role, new_cashier
+    from agent.store import Store
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(data_dir / "terminal.db")
+    try:
+        if not store.cashiers():
+            for cid, name, role, pin, lang in DEMO_CASHIERS:
+                store.save_cashier(new_cashier(cid, name, Role(role), pin, lang))
+    finally:
+        store.close()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from drivers.printer import PrinterConfig
     from drivers.serial_scanner import ScannerConfig
@@ -127,9 +146,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not wait_for_hq(url, 30):
             print("kassa demo: HQ did not start", file=sys.stderr)
             return 1
+        seed_demo_cashiers(data / "T1")
         config = Config(
             terminal_id="T1",
             data_dir=data / "T1",
+            language=args.language,
             store_name="kassa demo store",
             hq=HqConfig(url=url, secret="demo", public_key=f"{data / 'hq.db'}.pub", interval_s=1.0),
             scanner=ScannerConfig(url=args.scanner or ""),
@@ -264,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", default="demo-data")
     demo.add_argument("--port", type=int, default=8700)
     demo.add_argument("--scanner", help="pyserial URL of a scanner (default: keyboard wedge)")
+    demo.add_argument("--language", choices=LANGUAGES, default="en", help="the screens' language")
     demo.set_defaults(func=cmd_demo)
 
     sim = sub.add_parser("simulate", help="scripted headless sales against HQ")
@@ -297,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_cmd.add_parser(sub)
     devices_cmd.add_parsers(sub)
     decode_cmd.add_parser(sub)
+    cashier_cmd.add_parser(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

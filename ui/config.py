@@ -13,6 +13,7 @@ from drivers.camera import CameraConfig
 from drivers.keymap import LAYOUTS
 from drivers.printer import PrinterConfig, PrinterKind
 from drivers.serial_scanner import PARITIES, TERMINATORS, ScannerConfig
+from ui.i18n import LANGUAGES
 
 DEFAULT_HQ_URL = "http://127.0.0.1:8700"
 
@@ -33,6 +34,7 @@ class Config:
     terminal_id: str
     data_dir: Path
     store_name: str = "kassa"
+    language: str = "en"  # the screens' language: en, ru, pl or ro (a cashier's may differ)
     hq: HqConfig = field(default_factory=HqConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
@@ -65,6 +67,9 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
         data_dir = base / str(doc.get("data_dir", "data"))
         hq, sc, pr = _section(doc, "hq"), _section(doc, "scanner"), _section(doc, "printer")
         ident, cam = _section(doc, "identify"), _section(doc, "camera")
+        language = str(doc.get("language", "en"))
+        if language not in LANGUAGES:
+            raise ConfigError(f"language: one of {', '.join(LANGUAGES)}")
         terminator = str(sc.get("terminator", "CR")).upper()
         if terminator not in TERMINATORS:
             raise ConfigError(f"scanner.terminator: one of {', '.join(TERMINATORS)}")
@@ -82,6 +87,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
             terminal_id=terminal_id,
             data_dir=data_dir,
             store_name=str(doc.get("store_name", "kassa")),
+            language=language,
             hq=HqConfig(
                 url=str(hq.get("url", DEFAULT_HQ_URL)),
                 secret=str(hq.get("secret", "")),

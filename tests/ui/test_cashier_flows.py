@@ -1,0 +1,131 @@
+"""Cashier flows with Pilot: signing in, locking, languages, a manager-approved void."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from agent.model import Scan, Symbology
+from tests.conftest import TUESDAY
+from tests.ui.test_checkout_app import text_of
+from tests.ui.till import CASHIER_PIN, MANAGER_PIN, till
+from ui.app import CheckoutApp, CodeScanned
+from ui.screens import PinScreen
+
+ANNA = "2900000000018"
+
+
+async def type_in(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
+def pin_error(app: CheckoutApp) -> str:
+    return str(app.screen.query_one("#pin-error", Static).content)
+
+
+def test_sign_in_with_a_pin_and_lock_again(tmp_path: Path) -> None:
+    app = till(tmp_path)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, PinScreen)  # a till with staff opens locked
+            app.post_message(CodeScanned(Scan(Symbology.EAN13, ANNA, "scanner", TUESDAY)))
+            await pilot.pause()
+            assert app.session.customer is None  # a scan does nothing on a locked till
+            await type_in(pilot, "0000")
+            assert isinstance(app.screen, PinScreen) and pin_error(app) == "Wrong PIN"
+            await type_in(pilot, CASHIER_PIN)
+            assert not isinstance(app.screen, PinScreen)
+            assert text_of(app, "#message") == "Signed in: Ola (cashier)"
+            assert "Ola" in text_of(app, "#status")
+            await type_in(pilot, ANNA)  # the till works once signed in
+            assert "Anna" in text_of(app, "#customer")
+            await pilot.press("f12")
+            await pilot.pause()
+            assert isinstance(app.screen, PinScreen) and app.cashier is None
+            await pilot.press("escape")  # locked means locked: Esc does not get out
+            await pilot.pause()
+            assert isinstance(app.screen, PinScreen)
+            await type_in(pilot, MANAGER_PIN)
+            assert text_of(app, "#message") == "Signed in: Marek (manager)"
+
+    asyncio.run(flow())
+
+
+def test_the_screens_speak_the_cashiers_language(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, ANNA)
+            await type_in(pilot, "COFFEE")
+            assert "Total PLN39.90" in text_of(app, "#totals")
+            await pilot.press("f9")  # English -> Russian
+            await pilot.pause()
+            assert text_of(app, "#message") == "Язык: Русский"
+            assert "Итого 39,90\u00a0PLN" in text_of(app, "#totals")
+            assert "Баланс: 3000 баллов" in text_of(app, "#customer")
+            await pilot.press("f9")  # -> Polish: złoty as Poles write it
+            await pilot.pause()
+            assert "Razem 39,90\u00a0zł" in text_of(app, "#totals")
+            await pilot.press("f9")  # -> Romanian
+            await pilot.pause()
+            assert "Puncte pentru vânzare: 39" in text_of(app, "#totals")
+
+    asyncio.run(flow())
+
+
+def test_a_void_needs_a_manager_and_is_audited(tmp_path: Path) -> None:
+    app = till(tmp_path)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, CASHIER_PIN)
+            await type_in(pilot, ANNA)
+            await type_in(pilot, "2*MILK")
+            await pilot.press("f4")
+            await pilot.pause()
+            assert isinstance(app.screen, PinScreen)
+            await type_in(pilot, CASHIER_PIN)  # a cashier cannot approve it
+            assert pin_error(app) == "Not a manager's PIN"
+            await pilot.press("escape")  # changed her mind: the sale stays
+            await pilot.pause()
+            assert text_of(app, "#message") == "Void cancelled"
+            assert app.session.basket.lines
+            await pilot.press("f4")
+            await pilot.pause()
+            await type_in(pilot, MANAGER_PIN)
+            assert text_of(app, "#message") == "New sale" and not app.session.basket.lines
+
+    asyncio.run(flow())
+    store = app.services.store
+    store_path = app.services.config.db_path
+    from agent.store import Store
+
+    s = Store.open(store_path)
+    try:
+        rows = s.conn.execute("SELECT kind, body FROM journal").fetchall()
+        assert [k for k, _ in rows] == ["audit"]
+        body = json.loads(rows[0][1])
+        assert (body["action"], body["cashier"], body["approved_by"]) == ("void", "ola", "marek")
+        assert body["customer"] == "C1" and body["lines"] == [["MILK", 2, 900]]
+        assert s.outbox_stats().pending == 1 and s.verify() is None  # on its way to HQ
+        assert store is not None
+    finally:
+        s.close()
+
+
+def test_pins_are_kept_as_salted_hashes_only(tmp_path: Path) -> None:
+    app = till(tmp_path)
+    cashiers = app.services.store.cashiers()
+    assert {c.name for c in cashiers} == {"Ola", "Marek"}
+    assert all(c.pin_hash not in (CASHIER_PIN, MANAGER_PIN) for c in cashiers)
+    app.services.store.close()
+    raw = (tmp_path / "terminal.db").read_bytes()
+    assert CASHIER_PIN.encode() not in raw.replace(b"2900000001111", b"")

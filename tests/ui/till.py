@@ -1,0 +1,34 @@
+"""A till for Pilot tests: the demo programme, two cashiers, a fixed clock, no HQ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.clock import FixedClock, SequentialIds
+from agent.staff import Role, new_cashier
+from drivers.memory import MemoryPrinter
+from tests.conftest import TUESDAY
+from ui.app import CheckoutApp
+from ui.bench import demo_store
+from ui.config import Config
+from ui.services import build_services
+
+CASHIER_PIN, MANAGER_PIN = "1111", "9999"
+
+
+def till(tmp_path: Path, language: str = "en", staff: bool = True) -> CheckoutApp:
+    store = demo_store(tmp_path / "terminal.db")
+    if staff:
+        salt = bytes(16)  # fixed, so the screens are the same every run
+        store.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, CASHIER_PIN, salt=salt))
+        store.save_cashier(new_cashier("marek", "Marek", Role.MANAGER, MANAGER_PIN, salt=salt))
+    store.close()
+    config = Config("T1", tmp_path, store_name="Sklep", language=language)
+    services = build_services(
+        config,
+        clock=FixedClock(TUESDAY),
+        ids=SequentialIds("e"),
+        printer=MemoryPrinter(),
+        with_sync=False,
+    )
+    return CheckoutApp(services)
