@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from agent.errors import KassaError, SaleNotReady
 from agent.model import Scan
@@ -72,8 +72,13 @@ class CheckoutApp(App[None]):
     #receipt { width: auto; }
     #message { height: 1; padding: 0 1; }
     #message.refused { background: $error; color: $text; }
+    #keys { height: 1; background: $panel; color: $text; padding: 0 1; }
     #status.stale { background: $warning; }
+    /* 80x24: the sale takes the whole width; the receipt preview needs a wider screen */
+    Screen.-narrow #receipt-pane { display: none; }
+    Screen.-narrow #totals { height: 7; }
     """
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - as Textual declares it
     BINDING_TEXTS = (
         ("f2", "pay_points", "Pay max with points"),
         ("f4", "new_sale", "Clear sale"),
@@ -105,7 +110,7 @@ class CheckoutApp(App[None]):
                 yield Static("", id="receipt", markup=False)
         yield Static("", id="message", markup=False)
         yield Input(id="entry")
-        yield Footer()
+        yield Static("", id="keys", markup=False)
 
     def on_mount(self) -> None:
         services = self.services
@@ -130,9 +135,8 @@ class CheckoutApp(App[None]):
         self.query_one("#entry", Input).placeholder = t(
             "Scan or type a card or SKU (3*MILK for three), Enter"
         )
-        for key, action, text in self.BINDING_TEXTS:
-            self.bind(key, action, description=t(text))
-        self.refresh_bindings()
+        keys = [f"{k.replace('ctrl+', '^').upper()} {t(d)}" for k, _, d in self.BINDING_TEXTS]
+        self.query_one("#keys", Static).update("  ".join(keys))
         if not self.last_receipt_text:
             self.query_one("#receipt", Static).update(t("Receipt preview"))
         self.render_sale()

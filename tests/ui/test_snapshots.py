@@ -1,0 +1,48 @@
+"""SVG snapshots of each screen in two languages, at 80x24, with a fixed clock.
+
+Update after a deliberate change of the screens: pytest tests/ui/test_snapshots.py
+--snapshot-update, then look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.ui.till import CASHIER_PIN, till
+
+SnapCompare = Callable[..., bool]
+SALE = ["2", "9", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "8", "enter"]
+SALE += ["C", "O", "F", "F", "E", "E", "enter", "3", "*", "M", "I", "L", "K", "enter", "f2"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_checkout_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=SALE, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_checkout_screen_large(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=SALE, terminal_size=(140, 40))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_sign_in_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language)
+    assert snap_compare(app, press=["0", "0", "0", "0", "enter"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_manager_approval_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language)
+
+    async def sale_then_void(pilot: Pilot[None]) -> None:
+        await pilot.press(*CASHIER_PIN, "enter", *"MILK", "enter", "f4")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=sale_then_void, terminal_size=(80, 24))

@@ -1,0 +1,79 @@
+"""`kassa demo` in a real terminal (tmux, 80x24): keys in, the screen read back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str, check: bool = True) -> str:
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check
+        )
+        return out.stdout
+
+    def screen(self) -> str:
+        return self("capture-pane", "-t", "kassa", "-p")
+
+    def keys(self, *keys: str) -> None:
+        self("send-keys", "-t", "kassa", *keys)
+
+    def wait_for(self, check: Callable[[str], bool], what: str, timeout_s: float = 30) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if check(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.screen()}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is needed (packaging/setup.sh installs it)")
+    t = Tmux(f"kassa-test-{tmp_path.name}")
+    yield t
+    subprocess.run(["tmux", "-L", t.socket, "kill-server"], capture_output=True)
+
+
+def test_the_demo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    port = free_port()
+    cmd = f"cd {ROOT} && {sys.executable} -m ui.cli demo --data-dir {tmp_path} --port {port}"
+    tmux("new-session", "-d", "-s", "kassa", "-x", "80", "-y", "24", cmd)
+    tmux.wait_for(lambda s: "Locked: sign in with your PIN" in s, "the sign-in screen")
+    tmux.keys("1111", "Enter")
+    tmux.wait_for(lambda s: "Signed in: Ola (cashier)" in s, "signing in")
+    tmux.wait_for(lambda s: "HQ: online" in s, "the first sync")
+    tmux.keys("2900000000018", "Enter")
+    tmux.wait_for(lambda s: "Anna Kowalska" in s and "Balance: 3000 points" in s, "Anna")
+    tmux.keys("COFFEE", "Enter")
+    tmux.wait_for(lambda s: "Total PLN39.90" in s, "the quote")
+    tmux.keys("F10")
+    screen = tmux.wait_for(lambda s: "Sale 1 complete, receipt printed" in s, "the sale")
+    assert all(len(line) <= 80 for line in screen.splitlines())
+    assert len(screen.splitlines()) <= 24
+    tmux.wait_for(lambda s: "sales waiting to sync: 0" in s, "the upload")
+    tmux.keys("F9")
+    tmux.wait_for(lambda s: "Язык: Русский" in s and "F10 Оплата" in s, "Russian")
+    tmux.keys("C-q")
+    deadline = time.monotonic() + 20
+    while "kassa" in tmux("list-sessions", check=False) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "kassa" not in tmux("list-sessions", check=False)  # Ctrl+Q quits, HQ stops
+    receipt = tmp_path / "T1" / "receipts" / "last.bin"
+    assert receipt.exists() and b"Balance" in receipt.read_bytes()
