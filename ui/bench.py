@@ -220,6 +220,9 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         from ui.bench_devices import run_device_benches
 
         result.update(run_device_benches(workdir, quick))
+        from ui.bench_tui import bench_keypress
+
+        result.update(bench_keypress(100 if quick else 500))
     return result
 
 
