@@ -16,6 +16,7 @@ class CodeKind(enum.Enum):
     GIFT_CARD = "gift card"
     PRODUCT = "product"
     TOKEN = "phone token"
+    RECEIPT = "receipt"  # the QR on a receipt: "<terminal>:<seq>", for a return
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,9 @@ def classify(text: str) -> Classified | Refusal:
         return Refusal("Unreadable scan (noise on the scanner line): scan again")
     if code.startswith(TOKEN_PREFIX):
         return Classified(CodeKind.TOKEN, code)
+    terminal, sep, seq = code.partition(":")
+    if sep and seq.isdigit() and terminal and all(c.isalnum() or c in "-_" for c in terminal):
+        return Classified(CodeKind.RECEIPT, code)
     if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
         if not is_valid_ean13(code):
             return Refusal(f"Card number {code} has a wrong check digit: scan again")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +65,14 @@ class Receipt:
 
 
 def build_receipt(body: dict[str, Any], store_name: str) -> Receipt:
-    """Return the receipt for a committed sale body (as written to the journal)."""
+    """Return the receipt for a committed sale or return body (as in the journal)."""
     cur = str(body["currency"])
 
     def m(minor: object) -> str:
         return Money(int(str(minor)), cur).format()
+
+    if "original_seq" in body:
+        return _return_receipt(body, store_name, m)
 
     lines = [
         ReceiptLine(store_name, Style.TITLE),
@@ -114,3 +118,26 @@ def build_receipt(body: dict[str, Any], store_name: str) -> Receipt:
     lines.append(ReceiptLine("", Style.RULE))
     lines.append(ReceiptLine("Thank you!"))
     return Receipt(tuple(lines), qr=f"{body['terminal_id']}:{body['seq']}")
+
+
+def _return_receipt(body: dict[str, Any], store_name: str, m: Callable[[object], str]) -> Receipt:
+    cur = str(body["currency"])
+    lines = [
+        ReceiptLine(store_name, Style.TITLE),
+        ReceiptLine(f"RETURN {body['terminal_id']}-{body['seq']}", Style.BOLD),
+        ReceiptLine(f"of receipt {body['terminal_id']}-{body['original_seq']}"),
+        ReceiptLine(str(body["at"])[:16].replace("T", " ") + " UTC"),
+        ReceiptLine("", Style.RULE),
+    ]
+    for ln in body["lines"]:
+        lines.append(ReceiptLine(f"{ln['sku']} x{ln['qty']}", right="-" + m(ln["money_minor"])))
+    lines.append(ReceiptLine("", Style.RULE))
+    lines.append(
+        ReceiptLine("Money back", Style.BOLD, right=f"{m(-int(body['total_minor']))} {cur}")
+    )
+    customer = body.get("customer")
+    if isinstance(customer, dict):
+        lines.append(ReceiptLine("Points taken back", right=str(-int(body["points_earned"]))))
+        lines.append(ReceiptLine("Points given back", right=str(-int(body["points_redeemed"]))))
+        lines.append(ReceiptLine("Balance", Style.BOLD, right=f"{customer['balance_after']} pts"))
+    return Receipt(tuple(lines), qr=None)

@@ -123,6 +123,11 @@ class CheckoutSession:
             return self.identify(code.value)
         if code.kind is CodeKind.TOKEN:
             return self.identify_token(code.value)
+        if code.kind is CodeKind.RECEIPT:
+            terminal, _, seq = code.value.partition(":")
+            if terminal != self.terminal_id:
+                return refused(f"Receipt {code.value} is from till {terminal}: return it there")
+            return done(f"Receipt {seq}: choose the lines to return")
         if code.kind is CodeKind.GIFT_CARD:
             return self.use_gift_card(code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():
@@ -335,6 +340,18 @@ class CheckoutSession:
         return result
 
     # -- returns ------------------------------------------------------------------------
+    def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
+        """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
+        original = self.store.sale_body(seq)
+        if original is None or "original_seq" in original:
+            return refused(f"No sale {seq} on this terminal")
+        done_units = self.store.returned_units(seq)
+        left = [
+            (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
+            for ln in original["lines"]
+        ]
+        return [x for x in left if x[2] > 0] or refused(f"Sale {seq} was returned in full")
+
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
         original = self.store.sale_body(seq)

@@ -15,17 +15,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from agent.errors import KassaError, SaleNotReady
+from agent.codes import Classified, CodeKind, classify
+from agent.day_report import day_report
+from agent.errors import KassaError, PrinterUnavailable, SaleNotReady
 from agent.model import Scan
 from agent.money import Money
 from agent.printing import PrintOutcome, print_sale
+from agent.receipt import Receipt
 from agent.session import CommittedSale, Notice
 from agent.staff import Cashier, Role
 from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.i18n import LANGUAGE_NAMES, Texts
-from ui.screens import PinScreen
+from ui.screens import PinScreen, ReturnScreen, TextScreen
 from ui.services import Services
 
 
@@ -81,7 +84,9 @@ class CheckoutApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - as Textual declares it
     BINDING_TEXTS = (
         ("f2", "pay_points", "Pay max with points"),
+        ("f3", "status", "Status"),
         ("f4", "new_sale", "Clear sale"),
+        ("f6", "day_report", "Day report"),
         ("f8", "reprint", "Reprint last"),
         ("f9", "language", "Language"),
         ("f10", "complete", "Complete sale"),
@@ -243,16 +248,59 @@ class CheckoutApp(App[None]):
         event.input.value = ""
         if not event.value.strip():
             return
-        code, qty = parse_entry(event.value)
-        self.notify_cashier(self.session.enter(code, qty))
-        self.render_sale()
+        self.take_code(*parse_entry(event.value))
 
     def on_code_scanned(self, message: CodeScanned) -> None:
         if isinstance(self.screen, PinScreen):  # locked, or a manager is approving
             self.bell()
             return
-        self.notify_cashier(self.session.enter(message.scan.text))
+        if isinstance(self.screen, ReturnScreen | TextScreen):
+            self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
+        self.take_code(message.scan.text, 1)
+
+    def take_code(self, text: str, qty: int) -> None:
+        """Act on a typed or scanned code; a receipt's QR opens its return."""
+        notice = self.session.enter(text, qty)
+        self.notify_cashier(notice)
+        code = classify(text)
+        if not notice.refused and isinstance(code, Classified) and code.kind is CodeKind.RECEIPT:
+            self.open_return(int(code.value.partition(":")[2]))
         self.render_sale()
+
+    def open_return(self, seq: int) -> None:
+        lines = self.session.returnable(seq)
+        if isinstance(lines, Notice):
+            self.notify_cashier(lines)
+            return
+        t = self.t
+
+        def preview(units: dict[str, int]) -> str:
+            r = self.session.preview_return(seq, units)
+            if isinstance(r, Notice):
+                return r.text
+            cur = str((self.session.store.sale_body(seq) or {}).get("currency", "PLN"))
+            return t(
+                "Money back {money}; points taken back {reversed}, points given back {restored}",
+                money=t.money(Money(r.money_minor, cur)),
+                reversed=r.points_reversed,
+                restored=r.points_restored,
+            )
+
+        def returned(units: dict[str, int] | None) -> None:
+            if units is None:
+                self.notify_cashier(t("Return cancelled"))
+                return
+            result = self.session.commit_return(seq, units)
+            if isinstance(result, Notice):
+                self.notify_cashier(result)
+                return
+            self.last_seq = result.seq
+            self.notify_cashier(t("Return {seq} saved. Printing the receipt…", seq=result.seq))
+            if self.services.sync is not None:
+                self.services.sync.wake()
+            self.print_receipt(result.seq)
+
+        self.push_screen(ReturnScreen(seq, lines, preview, t), returned)
 
     def on_device_failed(self, message: DeviceFailed) -> None:
         self.notify_cashier(message.error.for_cashier(), refused=True)
@@ -344,10 +392,75 @@ class CheckoutApp(App[None]):
         self.print_receipt(sale.seq)
 
     def action_reprint(self) -> None:
+        """Reprint the last receipt, or the one whose number is typed in the entry."""
+        entry = self.query_one("#entry", Input)
+        typed = entry.value.strip()
+        if typed.isdigit():
+            entry.value = ""
+            if self.services.store.sale_body(int(typed)) is None:
+                self.notify_cashier(self.t("No receipt {seq} on this till", seq=typed), True)
+                return
+            self.print_receipt(int(typed))
+            return
         if self.last_seq is None:
             self.notify_cashier(self.t("No receipt to reprint yet"), refused=True)
             return
         self.print_receipt(self.last_seq)
+
+    def action_day_report(self) -> None:
+        rs, now, t = self.session.ruleset, self.services.clock.now(), self.t
+        tz = rs.tz if rs else None
+        day = now.astimezone(tz).strftime("%Y-%m-%d")
+        report = day_report(self.services.store, day, rs.currency if rs else "PLN", now)
+        text = "\n".join(f"{t(label):<28}{value:>20}" for label, value in report.lines())
+        text += "\n\n" + t("P prints it, Esc closes")
+        receipt = report.receipt(self.services.config.terminal_id)
+
+        def print_it() -> None:
+            self.print_document(receipt)
+
+        self.push_screen(TextScreen(text, print_it))
+
+    @work(thread=True, group="printer")
+    def print_document(self, receipt: Receipt) -> None:
+        try:
+            self.services.printer.print_receipt(receipt)
+            text = self.t("Printed")
+        except PrinterUnavailable as exc:
+            text = exc.for_cashier()
+        self.call_from_thread(self.notify_cashier, text)
+
+    def action_status(self) -> None:
+        self.device_status()
+
+    @work(thread=True, exclusive=True, group="status")
+    def device_status(self) -> None:
+        """Ask every device how it is (the printer may take a moment), then show it."""
+        services, t = self.services, self.t
+        rows = [t("Devices")]
+        for source in services.code_sources:
+            rows.append(f"  {source.name}")
+        if not services.code_sources:
+            rows.append("  " + t("keyboard wedge only"))
+        status = getattr(services.printer, "status", None)
+        printer = status().state.value if callable(status) else t("in memory")
+        rows.append(f"  {services.printer.name}: {t(printer)}")
+        stats = services.store.outbox_stats()
+        rows += ["", "HQ"]
+        if services.sync is not None:
+            st = services.sync.status()
+            last = st.last_sync_at.strftime("%Y-%m-%d %H:%M:%S") if st.last_sync_at else t("never")
+            rows.append(
+                "  " + t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
+            )
+            if st.message:
+                rows.append(f"  {st.message[:72]}")
+        rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
+        if stats.oldest_at is not None:
+            rows.append(
+                "  " + t("oldest waiting since {time}", time=stats.oldest_at.isoformat()[:19])
+            )
+        self.call_from_thread(self.push_screen, TextScreen("\n".join([*rows, "", t("Esc closes")])))
 
     @work(thread=True, exclusive=True, group="printer")
     def print_receipt(self, seq: int) -> None:

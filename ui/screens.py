@@ -66,3 +66,105 @@ class PinScreen(ModalScreen[Cashier | None]):
     def action_cancel(self) -> None:
         if self.cancellable:
             self.dismiss(None)
+
+
+class ReturnScreen(ModalScreen[dict[str, int] | None]):
+    """Choose the units of an earlier sale to return, seeing the point reversal first.
+
+    Up/Down pick a line, +/- change its units, F10 returns them, Esc cancels. The
+    preview (money back, points reversed and restored) is the session's, recomputed
+    on every change; the screen only shows it.
+    """
+
+    DEFAULT_CSS = """
+    ReturnScreen { align: center middle; }
+    #return-box { width: 76; height: auto; border: thick $warning; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("plus,equals_sign", "units(1)", show=False),
+        Binding("minus", "units(-1)", show=False),
+        Binding("f10", "confirm", show=False),
+        Binding("escape", "cancel", show=False),
+    ]
+
+    def __init__(
+        self,
+        seq: int,
+        lines: list[tuple[str, str, int]],
+        preview: Callable[[dict[str, int]], str],
+        texts: Texts,
+    ) -> None:
+        super().__init__()
+        self.seq = seq
+        self.lines = lines
+        self.units = {sku: left for sku, _, left in lines}  # all of it, to start with
+        self.cursor = 0
+        self.preview = preview
+        self.t = texts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="return-box"):
+            yield Static("", id="return-body", markup=False)
+
+    def on_mount(self) -> None:
+        self.render_return()
+
+    def render_return(self) -> None:
+        t = self.t
+        rows = [t("Return from sale {seq}", seq=self.seq), ""]
+        for i, (sku, name, left) in enumerate(self.lines):
+            mark = ">" if i == self.cursor else " "
+            rows.append(f"{mark} {sku:<10} {name[:34]:<34} {self.units[sku]:>3} / {left}")
+        rows += ["", self.preview(self.chosen()), "", t("Up/Down, +/- units, F10 return, Esc")]
+        self.query_one("#return-body", Static).update("\n".join(rows))
+
+    def chosen(self) -> dict[str, int]:
+        return {sku: n for sku, n in self.units.items() if n > 0}
+
+    def action_move(self, step: int) -> None:
+        self.cursor = (self.cursor + step) % len(self.lines)
+        self.render_return()
+
+    def action_units(self, step: int) -> None:
+        sku, _, left = self.lines[self.cursor]
+        self.units[sku] = max(0, min(left, self.units[sku] + step))
+        self.render_return()
+
+    def action_confirm(self) -> None:
+        if self.chosen():
+            self.dismiss(self.chosen())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextScreen(ModalScreen[None]):
+    """A page of text (device status, end-of-day report); Esc closes, P prints if it can."""
+
+    DEFAULT_CSS = """
+    TextScreen { align: center middle; }
+    #text-box { width: 78; height: auto; max-height: 22; border: thick $primary; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", show=False),
+        Binding("p", "print_page", show=False),
+    ]
+
+    def __init__(self, text: str, on_print: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.on_print = on_print
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="text-box"):
+            yield Static(self.text, markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_print_page(self) -> None:
+        if self.on_print is not None:
+            self.on_print()
+            self.dismiss(None)

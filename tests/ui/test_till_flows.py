@@ -1,0 +1,131 @@
+"""Returns by the receipt's QR, reprints by number, the day report, device and sync status."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from agent.store import Store
+from drivers.escpos_text import decode_escpos
+from drivers.memory import MemoryPrinter
+from drivers.printer import PrinterConfig, code_pages
+from tests.ui.test_checkout_app import text_of, until
+from tests.ui.till import till
+from ui.app import CheckoutApp
+from ui.screens import ReturnScreen, TextScreen
+
+ANNA = "2900000000018"
+
+
+async def type_in(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
+def printed(app: CheckoutApp) -> list[str]:
+    printer = app.services.printer
+    assert isinstance(printer, MemoryPrinter)
+    pages = code_pages(PrinterConfig())
+    return [decode_escpos(job, pages).text for job in printer.jobs]
+
+
+async def sell(pilot: Pilot[None], app: CheckoutApp, *entries: str) -> None:
+    for e in entries:
+        await type_in(pilot, e)
+    jobs = len(printed(app))
+    await pilot.press("f10")
+    await until(pilot.pause, lambda: len(printed(app)) > jobs, "the receipt")
+
+
+def screen_text(app: CheckoutApp) -> str:
+    return "\n".join(str(w.content) for w in app.screen.query(Static))
+
+
+def test_a_return_by_the_receipt_qr_shows_the_reversal_before_it_is_saved(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sell(pilot, app, ANNA, "COFFEE", "3*MILK")  # sale 1: 39 + 4 points
+            await type_in(pilot, "T1:1")  # the receipt's QR, scanned or typed
+            assert isinstance(app.screen, ReturnScreen)
+            shown = screen_text(app)
+            assert "COFFEE" in shown and "MILK" in shown
+            assert "Money back PLN48.90; points taken back 48" in shown  # MILK3FOR2 applied
+            await pilot.press("minus", "minus", "minus")  # not the coffee: one line down
+            await pilot.press("down", "minus", "minus")  # two of the three milks stay
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Money back PLN3.00; points taken back 3" in shown  # 9.00 for 3 milks
+            await pilot.press("f10")
+            await until(pilot.pause, lambda: len(printed(app)) == 2, "the return receipt")
+            assert text_of(app, "#message").startswith("Sale 2 complete")
+            assert "RETURN T1-2" in printed(app)[1] and "of receipt T1-1" in printed(app)[1]
+            assert app.session.balance() is None  # the till is back on an empty sale
+            await type_in(pilot, "T1:1")  # what is left of the sale can still come back
+            shown = screen_text(app)
+            assert "COFFEE" in shown and " 2 / 2" in shown and "PLN45.90" in shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert text_of(app, "#message") == "Return cancelled"
+            await type_in(pilot, "T9:1")
+            assert "from till T9: return it there" in text_of(app, "#message")
+
+    asyncio.run(flow())
+    store = Store.open(app.services.config.db_path)
+    customer = store.customer_by_card(ANNA)
+    assert customer is not None and store.balance(customer) == 3000 + 48 - 3
+    assert store.verify() is None
+    store.close()
+
+
+def test_any_receipt_is_reprinted_by_its_number(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sell(pilot, app, "MILK")
+            await sell(pilot, app, ANNA, "COFFEE")
+            app.query_one("#entry").value = "1"  # type: ignore[attr-defined]
+            await pilot.press("f8")
+            await until(pilot.pause, lambda: len(printed(app)) == 3, "the reprint")
+            assert "Receipt T1-1" in printed(app)[2]
+            await pilot.press("f8")  # nothing typed: the last receipt
+            await until(pilot.pause, lambda: len(printed(app)) == 4, "the last receipt")
+            assert "Receipt T1-2" in printed(app)[3]
+            app.query_one("#entry").value = "77"  # type: ignore[attr-defined]
+            await pilot.press("f8")
+            await pilot.pause()
+            assert text_of(app, "#message") == "No receipt 77 on this till"
+
+    asyncio.run(flow())
+
+
+def test_the_day_report_and_the_status_page(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False, language="pl")
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sell(pilot, app, ANNA, "COFFEE")
+            await pilot.press("f6")
+            await pilot.pause()
+            assert isinstance(app.screen, TextScreen)
+            shown = screen_text(app)
+            rows = {ln[:28].strip(): ln[28:].strip() for ln in shown.splitlines() if ln.strip()}
+            assert rows["Sprzedaże"] == "1" and rows["Punkty przyznane"] == "39"
+            assert rows["Utarg"] == "39.90 PLN" and rows["Sprzedaże offline"] == "0"
+            await pilot.press("p")  # printed on the till's printer
+            await until(pilot.pause, lambda: len(printed(app)) == 2, "the report print")
+            assert "Loyalty report T1" in printed(app)[1]
+            await pilot.press("f3")
+            await until(pilot.pause, lambda: isinstance(app.screen, TextScreen), "the status")
+            shown = screen_text(app)
+            assert "Urządzenia" in shown and "sprzedaży czeka na synchr.: 1" in shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, TextScreen)
+
+    asyncio.run(flow())
