@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ class Tmux:
         return out.stdout
 
     def screen(self) -> str:
-        return self("capture-pane", "-t", "kassa", "-p")
+        return self("capture-pane", "-t", "kassa", "-p", check=False) or "(no session)"
 
     def keys(self, *keys: str) -> None:
         self("send-keys", "-t", "kassa", *keys)
@@ -46,7 +47,7 @@ class Tmux:
 def tmux(tmp_path: Path) -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         pytest.fail("tmux is needed (packaging/setup.sh installs it)")
-    t = Tmux(f"kassa-test-{tmp_path.name}")
+    t = Tmux(f"kassa-test-{os.getpid()}-{tmp_path.name}")
     yield t
     subprocess.run(["tmux", "-L", t.socket, "kill-server"], capture_output=True)
 
