@@ -75,7 +75,7 @@ class CheckoutApp(App[None]):
     #receipt { width: auto; }
     #message { height: 1; padding: 0 1; }
     #message.refused { background: $error; color: $text; }
-    #keys { height: 1; background: $panel; color: $text; padding: 0 1; }
+    #keys { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
     #status.stale { background: $warning; }
     /* 80x24: the sale takes the whole width; the receipt preview needs a wider screen */
     Screen.-narrow #receipt-pane { display: none; }

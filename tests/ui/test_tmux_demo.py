@@ -70,7 +70,7 @@ def test_the_demo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     assert len(screen.splitlines()) <= 24
     tmux.wait_for(lambda s: "sales waiting to sync: 0" in s, "the upload")
     tmux.keys("F9")
-    tmux.wait_for(lambda s: "Язык: Русский" in s and "F10 Оплата" in s, "Russian")
+    tmux.wait_for(lambda s: "Язык: Русский" in s and "F10 Оплата" in s and "F12" in s, "Russian")
     tmux.keys("C-q")
     deadline = time.monotonic() + 20
     while "kassa" in tmux("list-sessions", check=False) and time.monotonic() < deadline:
