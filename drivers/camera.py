@@ -19,6 +19,7 @@ from agent.errors import ScannerUnavailable
 from agent.model import Scan
 from agent.ports import ErrorHandler, ScanHandler
 from drivers.decode import decode
+from drivers.threaded import ThreadedSource
 
 REOPEN_DELAY_S = 1.0
 
@@ -45,31 +46,20 @@ class Debouncer:
         return last is None or now_s - last >= self.window_s
 
 
-class CameraScanner:
+class CameraScanner(ThreadedSource):
+    join_timeout_s = 5.0
+
     def __init__(self, config: CameraConfig, now: Callable[[], datetime]) -> None:
+        super().__init__()
         self.config = config
         self.name = f"camera {config.source}"
         self._now = now
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.frames = 0  # frames read and decoded (for `kassa bench`)
         self.finished = threading.Event()  # a video file has been read to its end
 
     def _source(self) -> int | str:
         s = self.config.source
         return int(s) if s.isdigit() else s
-
-    def start(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_error), name=self.name, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def _open(self) -> cv2.VideoCapture:
         cap = cv2.VideoCapture(self._source())

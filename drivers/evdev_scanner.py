@@ -10,7 +10,6 @@ kassa user read it.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -19,35 +18,23 @@ from agent.errors import ScannerUnavailable
 from agent.model import Scan, Symbology
 from agent.ports import ErrorHandler, ScanHandler
 from drivers.keymap import KeyDecoder
+from drivers.threaded import ThreadedSource
 
 EV_KEY = 1
 REOPEN_DELAY_S = 1.0
 
 
-class EvdevScanner:
+class EvdevScanner(ThreadedSource):
     def __init__(
         self, path: str, now: Callable[[], datetime], layout: str = "us", grab: bool = True
     ) -> None:
+        super().__init__()
         KeyDecoder(layout)  # refuse an unknown layout at start, not in the thread
         self.path = path
         self.layout = layout
         self.grab = grab
         self.name = f"scanner evdev:{path}"
         self._now = now
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_error), name=self.name, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
 
     def deliver(self, events: Iterable[tuple[int, int, int]], on_scan: ScanHandler) -> None:
         """Map (type, code, value) key events to scans until they run out or we stop."""

@@ -15,6 +15,7 @@ from agent.errors import ScannerUnavailable
 from agent.model import Scan
 from agent.ports import ErrorHandler, ScanHandler
 from drivers.framing import read_frame, split_frames
+from drivers.threaded import ThreadedSource
 
 REOPEN_DELAY_S = 1.0
 TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n", "NONE": b""}
@@ -36,7 +37,7 @@ class ScannerConfig:
     grab: bool = True  # no other program sees its keystrokes
 
 
-class SerialScanner:
+class SerialScanner(ThreadedSource):
     """Reads frames in a thread of its own and hands each one over as a Scan.
 
     A port that fails (a scanner unplugged) is reported and reopened every second,
@@ -44,6 +45,7 @@ class SerialScanner:
     """
 
     def __init__(self, config: ScannerConfig | str, now: Callable[[], datetime]) -> None:
+        super().__init__()
         if isinstance(config, str):  # a URL with every other setting at its default
             config = ScannerConfig(url=config)
         if config.parity not in PARITIES:
@@ -52,22 +54,10 @@ class SerialScanner:
         self.url = config.url
         self.name = f"scanner {config.url}"
         self._now = now
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._port: serial.Serial | None = None
         self.opened = threading.Event()
 
-    def start(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(on_scan, on_error), name=self.name, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+    def _closed(self) -> None:
         self._close()
 
     def _close(self) -> None:
