@@ -68,7 +68,7 @@ class CheckoutApp(App[None]):
     #status.offline { background: $error; }
     #main { height: 1fr; }
     #left { width: 2fr; }
-    #customer { height: 4; border: round $secondary; padding: 0 1; }
+    #customer { height: 5; border: round $secondary; padding: 0 1; }
     #lines { height: 1fr; }
     #totals { height: 6; padding: 0 1; }
     #receipt-pane { width: 46; border: round $secondary; padding: 0 1; }
@@ -187,13 +187,7 @@ class CheckoutApp(App[None]):
         if session.customer is None:
             customer.update(t("No customer: scan a loyalty card"))
         else:
-            c = session.customer
-            customer.update(
-                f"{c.name}  [{c.tier}]  "
-                + t("card")
-                + f" …{c.card[-4:]}\n"
-                + t("Balance: {points} points", points=session.balance())
-            )
+            customer.update(self.customer_panel())
         table = self.query_one("#lines", DataTable)
         table.clear()
         totals = self.query_one("#totals", Static)
@@ -231,6 +225,31 @@ class CheckoutApp(App[None]):
             text += "\n" + t("Not applied") + ": "
             text += "; ".join(f"{r.rule}: {r.reason}" for r in q.refusals[:3])
         totals.update(text)
+
+    def customer_panel(self) -> str:
+        """Name, tier, balance, what expires soon, the next tier, unused personal coupons."""
+        session, t = self.session, self.t
+        c = session.customer
+        assert c is not None
+        rows = [f"{c.name}  [{c.tier}]  " + t("card") + f" …{c.card[-4:]}"]
+        balance = t("Balance: {points} points", points=session.balance())
+        rs = session.ruleset
+        soon = session.quote().expiring_soon if rs is not None else ()
+        if soon:
+            points, when = soon[0]
+            balance += "   " + t("{points} expire {day}", points=points, day=when.date())
+        rows.append(balance)
+        extra = []
+        nxt = rs.next_tier(c.tier, c.tier_spend_minor) if rs is not None else None
+        if nxt is not None:
+            missing = t.money(Money(nxt[1], rs.currency if rs else "PLN"))
+            extra.append(t("{tier} after {money} more", tier=nxt[0], money=missing))
+        coupons = [code for code, used in c.coupons if not used]
+        if coupons:
+            extra.append(t("Coupons: {codes}", codes=", ".join(coupons)))
+        if extra:
+            rows.append("   ".join(extra))
+        return "\n".join(rows)
 
     def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:
         msg = self.query_one("#message", Static)

@@ -129,3 +129,19 @@ def test_the_day_report_and_the_status_page(tmp_path: Path) -> None:
             assert not isinstance(app.screen, TextScreen)
 
     asyncio.run(flow())
+
+
+def test_the_customer_panel_shows_tier_progress_and_coupons(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, ANNA)
+            panel = text_of(app, "#customer")
+            assert "Balance: 3000 points" in panel
+            assert "Silver after PLN180.00 more" in panel  # 1,000.00 to qualify, 820.00 spent
+            await type_in(pilot, "2900000000032")  # Ioana: Gold, a personal coupon
+            panel = text_of(app, "#customer")
+            assert "Coupons: SYRUP20" in panel and "after" not in panel  # no tier above Gold
+
+    asyncio.run(flow())
