@@ -174,6 +174,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         hq_key=args.hq_key,
         timeout_s=args.timeout,
         batch_size=args.batch_size,
+        backoff_max_s=args.backoff_max_s,
     )
     print(f"sold {result.sold}, pending {result.pending}: {result.message}")
     return 0 if result.ok else 1
@@ -301,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--timeout", type=float, default=60.0)
     sim.add_argument("--batch-size", type=int, default=200)
+    sim.add_argument(
+        "--backoff-max-s", type=float, default=30.0, help="longest wait between failed rounds"
+    )
     sim.set_defaults(func=cmd_simulate)
 
     ver = sub.add_parser("verify", help="check the local journal's hash chain")

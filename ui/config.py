@@ -27,6 +27,7 @@ class HqConfig:
     batch_size: int = 200
     interval_s: float = 2.0
     max_skew_s: float = 120.0  # warn (and record both) when this clock is further off HQ's
+    backoff_max_s: float = 30.0  # the longest wait between failed sync rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),
                 max_skew_s=float(hq.get("max_skew_s", 120.0)),
+                backoff_max_s=float(hq.get("backoff_max_s", 30.0)),
             ),
             scanner=ScannerConfig(
                 url=str(sc.get("url", "")),

@@ -91,6 +91,7 @@ def build_services(
                 batch_size=config.hq.batch_size,
                 interval_s=config.hq.interval_s,
                 max_skew_s=config.hq.max_skew_s,
+                backoff_max_s=config.hq.backoff_max_s,
             ),
         )
     camera = CameraScanner(config.camera, clock.now) if config.camera.source else None

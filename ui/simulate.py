@@ -50,6 +50,7 @@ def simulate(
     hq_key: str = "",
     timeout_s: float = 60.0,
     batch_size: int = 200,
+    backoff_max_s: float = 30.0,
     interval_s: float = 0.2,
 ) -> SimulationResult:
     """Sell ``sales`` scripted sales, then wait until HQ acknowledged all; never raises for HQ."""
@@ -64,6 +65,7 @@ def simulate(
             public_key=hq_key,
             timeout_s=min(5.0, timeout_s),
             batch_size=batch_size,
+            backoff_max_s=backoff_max_s,
             interval_s=interval_s,
         ),
     )

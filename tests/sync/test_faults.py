@@ -46,6 +46,8 @@ def test_exactly_once_through_resets_lost_replies_stalls_and_500s(
             str(tmp_path / "T1"),
             "--batch-size",
             "4",
+            "--backoff-max-s",
+            "2",  # the faults are frequent here; the product's 30 s cap would only add waiting
             "--timeout",
             "300",
             timeout=360,
