@@ -339,6 +339,30 @@ class CheckoutSession:
         self.reset()
         return result
 
+    # -- overrides ------------------------------------------------------------------------
+    def adjust_points(self, points: int, reason: str, cashier: str, manager: str) -> Notice:
+        """Correct the identified customer's balance by ``points``, with a manager's approval
+        and a reason; journalled as an audit event that HQ applies to its balance."""
+        if self.customer is None:
+            return refused("Identify the customer first")
+        if points == 0 or not reason.strip():
+            return refused("An adjustment needs points other than 0 and a reason")
+        cid = self.customer.customer_id
+        self.store.commit_audit(
+            {
+                "action": "adjust_points",
+                "cashier": cashier,
+                "approved_by": manager,
+                "reason": reason.strip(),
+                "points": points,
+            },
+            self.ids.new_id(),
+            self.clock.now(),
+            self.terminal_id,
+            LedgerMove(cid, "adjust", points),
+        )
+        return done(f"{points:+d} points for {self.customer.name}: balance {self.balance()}")
+
     # -- returns ------------------------------------------------------------------------
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""

@@ -266,13 +266,21 @@ class Store:
         ]
 
     def commit_audit(
-        self, body: dict[str, Any], event_id: str, at: datetime, terminal_id: str
+        self,
+        body: dict[str, Any],
+        event_id: str,
+        at: datetime,
+        terminal_id: str,
+        adjustment: LedgerMove | None = None,
     ) -> int:
         """Journal an override (who, what, why) and queue it for HQ; return its seq.
 
         It joins the hash chain and the outbox like a sale, so HQ receives it exactly
-        once and nobody can remove it locally unseen.
+        once and nobody can remove it locally unseen. An ``adjustment`` (a manual
+        point correction) moves the customer's balance here and, through the body's
+        points, at HQ.
         """
+        points = adjustment.points if adjustment else 0
         with self.atomic() as c:
             last_seq, prev = self.last_link()
             seq = last_seq + 1
@@ -281,16 +289,24 @@ class Store:
                 seq=seq,
                 terminal_id=terminal_id,
                 at=at.isoformat(),
-                points_earned=0,
-                points_redeemed=0,
+                points_earned=max(0, points),
+                points_redeemed=max(0, -points),
                 total_minor=0,
             )
+            if adjustment is not None:
+                doc["customer"] = {"customer_id": adjustment.customer_id}
             text = canonical(doc)
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
                 "VALUES(?,?,?,?,?,?,?)",
                 (seq, "audit", event_id, at.isoformat(), text, prev, row_hash(prev, text)),
             )
+            if adjustment is not None:  # after its journal row: the ledger points at it
+                c.execute(
+                    "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
+                    "VALUES(?,?,?,?,?)",
+                    (seq, adjustment.customer_id, "adjust", points, None),
+                )
             c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at.isoformat()))
         return seq
 

@@ -6,6 +6,7 @@ from driver threads as CodeScanned messages; printing runs in a thread worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import work
@@ -28,7 +29,7 @@ from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.i18n import LANGUAGE_NAMES, Texts
-from ui.screens import PinScreen, ReturnScreen, TextScreen
+from ui.screens import AdjustScreen, PinScreen, ReturnScreen, TextScreen
 from ui.services import Services
 
 
@@ -87,6 +88,7 @@ class CheckoutApp(App[None]):
         ("f3", "status", "Status"),
         ("f4", "new_sale", "Clear sale"),
         ("f6", "day_report", "Day report"),
+        ("f7", "adjust", "Adjust points"),
         ("f8", "reprint", "Reprint last"),
         ("f9", "language", "Language"),
         ("f10", "complete", "Complete sale"),
@@ -369,6 +371,45 @@ class CheckoutApp(App[None]):
         session.reset()
         self.notify_cashier(self.t("New sale"))
         self.render_sale()
+
+    def action_adjust(self) -> None:
+        """A manual point adjustment for the identified customer: a manager's, with a reason."""
+        customer = self.session.customer
+        if customer is None:
+            self.notify_cashier(self.t("Identify the customer first"), refused=True)
+            return
+        if not self.services.store.cashiers():
+            self.notify_cashier(self.t("No cashiers set up: kassa cashier add"), refused=True)
+            return
+
+        def approved(manager: Cashier | None) -> None:
+            if manager is not None:
+                self.push_screen(AdjustScreen(self.t, customer.name), adjusted(manager))
+
+        def adjusted(manager: Cashier) -> Callable[[tuple[int, str] | None], None]:
+            def done(result: tuple[int, str] | None) -> None:
+                if result is None:
+                    self.notify_cashier(self.t("Adjustment cancelled"))
+                    return
+                cashier = self.cashier.cashier_id if self.cashier else manager.cashier_id
+                notice = self.session.adjust_points(*result, cashier, manager.cashier_id)
+                self.notify_cashier(notice)
+                if self.services.sync is not None:
+                    self.services.sync.wake()
+                self.render_sale()
+
+            return done
+
+        self.push_screen(
+            PinScreen(
+                self.services.store.cashiers,
+                self.t,
+                self.t("Point adjustment: manager PIN (Esc cancels)"),
+                role=Role.MANAGER,
+                cancellable=True,
+            ),
+            approved,
+        )
 
     def action_language(self) -> None:
         self.apply_language(self.t.next_language())

@@ -168,3 +168,50 @@ class TextScreen(ModalScreen[None]):
         if self.on_print is not None:
             self.on_print()
             self.dismiss(None)
+
+
+class AdjustScreen(ModalScreen[tuple[int, str] | None]):
+    """A manual point adjustment: points (+500, -200) and the reason; Esc cancels."""
+
+    DEFAULT_CSS = """
+    AdjustScreen { align: center middle; }
+    #adjust-box { width: 60; height: auto; border: thick $warning; padding: 1 2; }
+    #adjust-error { color: $error; height: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, texts: Texts, customer: str) -> None:
+        super().__init__()
+        self.t = texts
+        self.customer = customer
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="adjust-box"):
+            yield Static(self.t("Adjust the points of {name}", name=self.customer), markup=False)
+            yield Input(placeholder=self.t("Points, e.g. +500 or -200"), id="adjust-points")
+            yield Input(placeholder=self.t("Reason (required)"), id="adjust-reason")
+            yield Static("", id="adjust-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#adjust-points", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "adjust-points":
+            self.query_one("#adjust-reason", Input).focus()
+            return
+        text = self.query_one("#adjust-points", Input).value.strip().replace("+", "", 1)
+        reason = self.query_one("#adjust-reason", Input).value.strip()
+        try:
+            points = int(text)
+        except ValueError:
+            points = 0
+        if points == 0 or not reason:
+            self.query_one("#adjust-error", Static).update(
+                self.t("Points other than 0 and a reason, please")
+            )
+            return
+        self.dismiss((points, reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -129,3 +129,53 @@ def test_pins_are_kept_as_salted_hashes_only(tmp_path: Path) -> None:
     app.services.store.close()
     raw = (tmp_path / "terminal.db").read_bytes()
     assert CASHIER_PIN.encode() not in raw.replace(b"2900000001111", b"")
+
+
+def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
+    tmp_path: Path,
+) -> None:
+    app = till(tmp_path)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, CASHIER_PIN)
+            await pilot.press("f7")  # nobody identified yet
+            await pilot.pause()
+            assert text_of(app, "#message") == "Identify the customer first"
+            await type_in(pilot, ANNA)
+            await pilot.press("f7")
+            await pilot.pause()
+            await type_in(pilot, MANAGER_PIN)
+            await type_in(pilot, "+500")
+            await type_in(pilot, "")  # no reason: refused on the form
+            assert "a reason" in str(app.screen.query_one("#adjust-error", Static).content)
+            await type_in(pilot, "goodwill: a broken jar")
+            assert text_of(app, "#message") == "+500 points for Anna Kowalska: balance 3500"
+            assert "Balance: 3500 points" in text_of(app, "#customer")
+
+    asyncio.run(flow())
+    from agent.store import Store
+    from sync.hq_store import HqStore
+
+    s = Store.open(app.services.config.db_path)
+    hq = HqStore(tmp_path / "hq.db")
+    hq.seed_demo()
+    try:
+        (body,) = [json.loads(b) for (b,) in s.conn.execute("SELECT body FROM journal")]
+        assert (body["action"], body["approved_by"], body["points"]) == (
+            "adjust_points",
+            "marek",
+            500,
+        )
+        assert body["reason"] == "goodwill: a broken jar" and body["cashier"] == "ola"
+        result = hq.ingest(
+            "T1", [e.to_wire() for e in s.pending_events(10)], "2026-11-24T09:00:00Z"
+        )
+        assert [r.status for r in result.results] == ["stored"]
+        report = hq.report()
+        assert report["terminals"]["T1"]["audit_events"] == 1
+        assert report["terminals"]["T1"]["sales"] == 0
+        anna = next(c for c in hq.snapshot("T1", 0, 0)["customers"] if c["customer_id"] == "C1")
+        assert anna["balance"] == 3500
+    finally:
+        s.close()
