@@ -339,6 +339,50 @@ class CheckoutSession:
         self.reset()
         return result
 
+    # -- enrolment --------------------------------------------------------------------------
+    def enrol(self, name: str, card: str, terms: bool, marketing: bool, phone: str = "") -> Notice:
+        """Enrol a new customer on a new card, with the least data and explicit consents.
+
+        Consent to the programme's terms is required; consent to marketing is separate
+        and optional (GDPR, 152-FZ). The customer can be identified here at once; HQ
+        receives the enrolment with the next upload and makes the customer its own.
+        """
+        code = classify(card)
+        if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
+            return refused(f"{card}: not a loyalty card number")
+        if self.store.customer_by_card(code.value) is not None:
+            return refused(f"Card {code.value} already belongs to a customer")
+        if not name.strip():
+            return refused("The name the customer wants to be called is needed")
+        if not terms:
+            return refused("The customer must accept the programme's terms to join")
+        rs = self.ruleset
+        now = self.clock.now()
+        customer = Customer(
+            customer_id=f"{self.terminal_id}-{self.ids.new_id()}",
+            card=code.value,
+            name=name.strip(),
+            tier=rs.default_tier if rs else "",
+            hq_balance=Points(0),
+        )
+        consents = {"terms": True, "marketing": marketing, "at": now.isoformat()}
+        self.store.commit_event(
+            "enrol",
+            {
+                "customer": {"customer_id": customer.customer_id},
+                "card": customer.card,
+                "name": customer.name,
+                "tier": customer.tier,
+                "phone": phone.strip() or None,
+                "consents": consents,
+            },
+            self.ids.new_id(),
+            now,
+            self.terminal_id,
+            new_customer=customer,
+        )
+        return self._identified(customer)
+
     # -- overrides ------------------------------------------------------------------------
     def adjust_points(self, points: int, reason: str, cashier: str, manager: str) -> Notice:
         """Correct the identified customer's balance by ``points``, with a manager's approval

@@ -280,8 +280,37 @@ class Store:
         point correction) moves the customer's balance here and, through the body's
         points, at HQ.
         """
+        return self.commit_event("audit", body, event_id, at, terminal_id, adjustment)
+
+    def commit_event(
+        self,
+        kind: str,
+        body: dict[str, Any],
+        event_id: str,
+        at: datetime,
+        terminal_id: str,
+        adjustment: LedgerMove | None = None,
+        new_customer: Customer | None = None,
+    ) -> int:
+        """Journal an event that is not a sale (an override, an enrolment) and queue it.
+
+        ``new_customer`` is written to the customer list in the same transaction, so a
+        customer enrolled here can be identified at once.
+        """
         points = adjustment.points if adjustment else 0
         with self.atomic() as c:
+            if new_customer is not None:
+                c.execute(
+                    "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq) "
+                    "VALUES(?,?,?,?,?)",
+                    (
+                        new_customer.customer_id,
+                        new_customer.card,
+                        json.dumps(_customer_doc(new_customer)),
+                        0,
+                        0,
+                    ),
+                )
             last_seq, prev = self.last_link()
             seq = last_seq + 1
             doc = dict(
@@ -299,7 +328,7 @@ class Store:
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
                 "VALUES(?,?,?,?,?,?,?)",
-                (seq, "audit", event_id, at.isoformat(), text, prev, row_hash(prev, text)),
+                (seq, kind, event_id, at.isoformat(), text, prev, row_hash(prev, text)),
             )
             if adjustment is not None:  # after its journal row: the ledger points at it
                 c.execute(

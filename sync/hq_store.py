@@ -278,7 +278,9 @@ class HqStore:
                 total,
             ),
         )
-        if cid is not None:
+        if ev["kind"] == "enrol" and cid is not None:
+            self._enrol(cid, body)
+        elif cid is not None:
             self._apply_customer(cid, body, ev["kind"], earned - redeemed)
             if redeemed > 0:  # redemptions here use up this terminal's allowance first
                 self.conn.execute(
@@ -291,6 +293,37 @@ class HqStore:
             self.conn.execute(
                 "UPDATE hq_gift_cards SET balance_minor=balance_minor-?, rev=? WHERE card=?",
                 (int(gift["amount_minor"]), self._next_rev(), str(gift["card"])),
+            )
+
+    def _enrol(self, cid: str, body: dict[str, Any]) -> None:
+        """A customer enrolled at a till: HQ's from now on (a card already taken is kept
+        with its first owner, and the enrolment flagged)."""
+        profile = {
+            "name": str(body.get("name", "")),
+            "tier": str(body.get("tier", "")),
+            "phone": body.get("phone"),
+            "consents": body.get("consents", {}),
+        }
+        try:
+            self.conn.execute(
+                "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)",
+                (
+                    cid,
+                    str(body["card"]),
+                    json.dumps(profile, ensure_ascii=False),
+                    0,
+                    self._next_rev(),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            self.conn.execute(
+                "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
+                (
+                    body.get("terminal_id"),
+                    body.get("seq"),
+                    "enrolment of a card already taken",
+                    body.get("at"),
+                ),
             )
 
     def _apply_customer(self, cid: str, body: dict[str, Any], kind: str, delta: int) -> None:

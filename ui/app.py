@@ -29,7 +29,14 @@ from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.i18n import LANGUAGE_NAMES, Texts
-from ui.screens import AdjustScreen, PinScreen, ReturnScreen, TextScreen
+from ui.screens import (
+    AdjustScreen,
+    Enrolment,
+    EnrolScreen,
+    PinScreen,
+    ReturnScreen,
+    TextScreen,
+)
 from ui.services import Services
 
 
@@ -87,6 +94,7 @@ class CheckoutApp(App[None]):
         ("f2", "pay_points", "Pay max with points"),
         ("f3", "status", "Status"),
         ("f4", "new_sale", "Clear sale"),
+        ("f5", "enrol", "Enrol"),
         ("f6", "day_report", "Day report"),
         ("f7", "adjust", "Adjust points"),
         ("f8", "reprint", "Reprint last"),
@@ -275,6 +283,9 @@ class CheckoutApp(App[None]):
         if isinstance(self.screen, PinScreen):  # locked, or a manager is approving
             self.bell()
             return
+        if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form
+            self.screen.query_one("#enrol-card", Input).value = message.scan.text
+            return
         if isinstance(self.screen, ReturnScreen | TextScreen):
             self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
         self.take_code(message.scan.text, 1)
@@ -371,6 +382,18 @@ class CheckoutApp(App[None]):
         session.reset()
         self.notify_cashier(self.t("New sale"))
         self.render_sale()
+
+    def action_enrol(self) -> None:
+        def submit(e: Enrolment) -> Notice:
+            return self.session.enrol(e.name, e.card, e.terms, e.marketing, e.phone)
+
+        def enrolled(notice: Notice | None) -> None:
+            self.notify_cashier(notice or self.t("Enrolment cancelled"))
+            if notice is not None and self.services.sync is not None:
+                self.services.sync.wake()
+            self.render_sale()
+
+        self.push_screen(EnrolScreen(self.t, submit), enrolled)
 
     def action_adjust(self) -> None:
         """A manual point adjustment for the identified customer: a manager's, with a reason."""

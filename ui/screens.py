@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
+from agent.session import Notice
 from agent.staff import Cashier, Role, pin_matches
 from ui.i18n import Texts
 
@@ -212,6 +214,77 @@ class AdjustScreen(ModalScreen[tuple[int, str] | None]):
             )
             return
         self.dismiss((points, reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    name: str
+    phone: str
+    card: str
+    terms: bool
+    marketing: bool
+
+
+class EnrolScreen(ModalScreen[Notice | None]):
+    """Enrol a customer: the least data, a new card, and two separate consents.
+
+    ``submit`` does the enrolment; a refusal stays on the form with its reason, so
+    nothing the cashier typed is lost.
+    """
+
+    DEFAULT_CSS = """
+    EnrolScreen { align: center middle; }
+    #enrol-box { width: 70; height: auto; border: thick $success; padding: 0 2; }
+    #enrol-error { color: $error; height: 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", show=False),
+        Binding("f10", "submit", show=False),
+    ]
+
+    def __init__(self, texts: Texts, submit: Callable[[Enrolment], Notice]) -> None:
+        super().__init__()
+        self.t = texts
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(id="enrol-box"):
+            yield Static(t("New customer: Tab moves, F10 enrols, Esc cancels"), markup=False)
+            yield Input(placeholder=t("Name the customer wants to be called"), id="enrol-name")
+            yield Input(placeholder=t("Phone (optional)"), id="enrol-phone")
+            yield Input(placeholder=t("Scan the new card"), id="enrol-card")
+            yield Checkbox(t("Accepts the programme's terms (required)"), id="enrol-terms")
+            yield Checkbox(t("Agrees to marketing messages (optional)"), id="enrol-marketing")
+            yield Static("", id="enrol-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#enrol-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter moves on; nothing here is a code for the sale behind
+        self.focus_next()
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#enrol-error", Static).update(text)
+
+    def action_submit(self) -> None:
+        notice = self.submit(
+            Enrolment(
+                self.query_one("#enrol-name", Input).value,
+                self.query_one("#enrol-phone", Input).value,
+                self.query_one("#enrol-card", Input).value.strip(),
+                self.query_one("#enrol-terms", Checkbox).value,
+                self.query_one("#enrol-marketing", Checkbox).value,
+            )
+        )
+        if notice.refused:
+            self.show_error(notice.text)
+        else:
+            self.dismiss(notice)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

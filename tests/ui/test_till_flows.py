@@ -145,3 +145,43 @@ def test_the_customer_panel_shows_tier_progress_and_coupons(tmp_path: Path) -> N
             assert "Coupons: SYRUP20" in panel and "after" not in panel  # no tier above Gold
 
     asyncio.run(flow())
+
+
+def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None:
+    from agent.codes import make_card_number
+    from sync.hq_store import HqStore
+
+    app = till(tmp_path, staff=False)
+    card = make_card_number(500)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+            await type_in(pilot, "Ewa")
+            await type_in(pilot, "")  # no phone: it is optional
+            await type_in(pilot, card)
+            await pilot.press("f10")  # terms not accepted: refused, the form stays
+            await pilot.pause()
+            error = str(app.screen.query_one("#enrol-error", Static).content)
+            assert error == "The customer must accept the programme's terms to join"
+            await pilot.press("space", "f10")  # the terms box has the focus after the card
+            await pilot.pause()
+            assert text_of(app, "#message") == "Customer Ewa (Bronze), balance 0 points"
+            assert "Ewa" in text_of(app, "#customer")
+            await type_in(pilot, "COFFEE")
+            await pilot.press("f10")
+            await until(pilot.pause, lambda: len(printed(app)) == 1, "her first receipt")
+
+    asyncio.run(flow())
+    store = Store.open(app.services.config.db_path)
+    hq = HqStore(tmp_path / "hq.db")
+    hq.seed_demo()
+    try:
+        hq.ingest("T1", [e.to_wire() for e in store.pending_events(10)], "2026-11-24T09:00:00Z")
+        (ewa,) = [c for c in hq.snapshot("T1", 0, 0)["customers"] if c["card"] == card]
+        assert ewa["name"] == "Ewa" and ewa["balance"] == 39 + 50  # coffee, WELCOME50
+        assert ewa["consents"]["terms"] is True and ewa["consents"]["marketing"] is False
+        assert store.verify() is None
+    finally:
+        store.close()
