@@ -46,3 +46,54 @@ def test_manager_approval_screen(snap_compare: SnapCompare, tmp_path: Path, lang
         await pilot.pause()
 
     assert snap_compare(app, run_before=sale_then_void, terminal_size=(80, 24))
+
+
+async def _sell_then(pilot: Pilot[None], *keys: str) -> None:
+    await pilot.press(*"2900000000018", "enter", *"COFFEE", "enter", "f10")
+    printer = pilot.app.services.printer  # type: ignore[attr-defined]
+    for _ in range(200):  # the receipt is printed in a worker: wait for it, not for luck
+        if printer.jobs:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_return_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _sell_then(pilot, *"T1:1", "enter")
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_day_report_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _sell_then(pilot, "f6")
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_enrol_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=["f5", *"Ewa"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_adjust_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press(*CASHIER_PIN, "enter", *"2900000000018", "enter", "f7")
+        await pilot.pause()
+        await pilot.press(*"9999", "enter", *"+500")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
