@@ -79,6 +79,7 @@ class Customer:
     # offline never overspends.
     allowance: Points = NO_POINTS
     tier_spend_minor: int = 0  # qualifying spend HQ counts towards the tiers
+    phone: str = ""  # digits only, with the country code: for identification by phone
     # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
     app_keys: tuple[str, ...] = ()
 
@@ -95,15 +96,19 @@ class OfflinePolicy:
     daily_points: int | None = 5000
     stale_after_s: int = 24 * 3600
     stale_daily_points: int | None = 0
+    # A customer identified by a typed card or phone number spends points only after a
+    # one-time check (their app's code); otherwise anyone who knows a number could.
+    typed_check: bool = True
 
     def daily_cap(self, stale: bool) -> int | None:
         return self.stale_daily_points if stale else self.daily_points
 
-    def to_doc(self) -> dict[str, int | None]:
+    def to_doc(self) -> dict[str, int | bool | None]:
         return {
             "daily_points": self.daily_points,
             "stale_after_s": self.stale_after_s,
             "stale_daily_points": self.stale_daily_points,
+            "typed_check": self.typed_check,
         }
 
     @classmethod
@@ -118,7 +123,10 @@ class OfflinePolicy:
         stale = doc.get("stale_after_s")
         if not isinstance(stale, int) or isinstance(stale, bool) or stale <= 0:
             raise ValueError("policy.stale_after_s must be a whole number > 0")
-        return cls(doc.get("daily_points"), stale, doc.get("stale_daily_points"))
+        typed = doc.get("typed_check", True)
+        if not isinstance(typed, bool):
+            raise ValueError("policy.typed_check must be true or false")
+        return cls(doc.get("daily_points"), stale, doc.get("stale_daily_points"), typed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,3 +136,14 @@ def m006_staff(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m007_phone(db: Database) -> None:
+    # A customer can be found by the phone number they give at the till.
+    db.executescript(
+        """
+        ALTER TABLE customers ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';
+        """
+    )

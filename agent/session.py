@@ -85,6 +85,7 @@ class CheckoutSession:
         self._ruleset: Ruleset | None = None
         self._priced: _Priced | None = None
         self.token_policy = TokenPolicy()
+        self.confirmed = True  # how the customer was identified allows spending points
         self.reset()
 
     def reset(self) -> None:
@@ -111,16 +112,23 @@ class CheckoutSession:
         return None if self.customer is None else self.store.balance(self.customer)
 
     # -- cashier actions ---------------------------------------------------------
-    def enter(self, text: str, qty: int = 1) -> Notice:
-        """Act on a scanned or typed code: card, gift card, promo code or coupon, product."""
+    def enter(self, text: str, qty: int = 1, typed: bool = False) -> Notice:
+        """Act on a scanned or typed code: card, gift card, promo code or coupon, product.
+
+        ``typed``: a person keyed it in (not a scanner): a card or a phone number typed
+        identifies the customer, but points wait for the one-time check if the policy
+        asks for one. A phone number is typed with its country code: +48 601 234 567.
+        """
+        if typed and text.strip().startswith("+"):
+            return self.identify_phone(text)
         code = classify(text)
         if isinstance(code, CodeRefusal):
             return refused(code.reason)
-        return self._act(code, qty)
+        return self._act(code, qty, typed)
 
-    def _act(self, code: Classified, qty: int) -> Notice:
+    def _act(self, code: Classified, qty: int, typed: bool = False) -> Notice:
         if code.kind is CodeKind.CARD:
-            return self.identify(code.value)
+            return self.identify(code.value, typed)
         if code.kind is CodeKind.TOKEN:
             return self.identify_token(code.value)
         if code.kind is CodeKind.RECEIPT:
@@ -134,19 +142,33 @@ class CheckoutSession:
             return self.apply_code(code.value)
         return self.add(code.value, qty)
 
-    def identify(self, card: str) -> Notice:
+    def identify(self, card: str, typed: bool = False) -> Notice:
         customer = self.store.customer_by_card(card)
         if customer is None:
             return refused(f"Unknown card {card}: not in this store's customer list")
-        return self._identified(customer)
+        return self._identified(customer, confirmed=not typed)
 
-    def _identified(self, customer: Customer) -> Notice:
+    def identify_phone(self, text: str) -> Notice:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if not 8 <= len(digits) <= 15:
+            return refused(f"{text.strip()}: not a phone number with its country code")
+        customer = self.store.customer_by_phone(digits)
+        if customer is None:
+            return refused(f"No customer with phone +{digits} in this store's list")
+        return self._identified(customer, confirmed=False)
+
+    def _identified(self, customer: Customer, confirmed: bool = True) -> Notice:
         self.customer = customer
         self.redeem_points = Points(0)
-        return done(
+        # A typed number proves nothing: points wait for the one-time check if asked for.
+        self.confirmed = confirmed or not self.store.offline_policy().typed_check
+        text = (
             f"Customer {customer.name} ({customer.tier}), "
             f"balance {self.store.balance(customer)} points"
         )
+        if not self.confirmed:
+            text += "; to spend points, scan the code in the customer's app"
+        return done(text)
 
     def identify_token(self, text: str) -> Notice:
         """Identify by a phone QR token: genuine, fresh, and never seen here before."""
@@ -217,6 +239,11 @@ class CheckoutSession:
         """Pay ``points`` (None: the most possible) of the sale with points."""
         if self.ruleset is None or self.customer is None:
             return refused("Identify the customer first")
+        if not self.confirmed:
+            return refused(
+                "Identified by a typed number: points are spent once the customer shows "
+                "the code in their app (scan it)"
+            )
         want = Points(self.quote().max_redeemable if points is None else points)
         if points is None and want == 0:
             limit = self.quote().spend_limit

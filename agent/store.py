@@ -188,6 +188,15 @@ class Store:
         ).fetchone()
         return None if row is None else _customer(row)
 
+    def customer_by_phone(self, phone: str) -> Customer | None:
+        """The customer with this phone number (digits only), or None."""
+        row = self.conn.execute(
+            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
+            "WHERE phone=? AND phone != '' LIMIT 1",
+            (phone,),
+        ).fetchone()
+        return None if row is None else _customer(row)
+
     def customer(self, customer_id: str) -> Customer | None:
         row = self.conn.execute(
             "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
@@ -301,14 +310,15 @@ class Store:
         with self.atomic() as c:
             if new_customer is not None:
                 c.execute(
-                    "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq) "
-                    "VALUES(?,?,?,?,?)",
+                    "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, phone)"
+                    " VALUES(?,?,?,?,?,?)",
                     (
                         new_customer.customer_id,
                         new_customer.card,
                         json.dumps(_customer_doc(new_customer)),
                         0,
                         0,
+                        new_customer.phone,
                     ),
                 )
             last_seq, prev = self.last_link()
@@ -391,10 +401,11 @@ class Store:
                 ],
             )
             c.executemany(
-                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance) "
-                "VALUES(?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, "
-                "doc=excluded.doc, hq_balance=excluded.hq_balance, "
-                "applied_seq=excluded.applied_seq, allowance=excluded.allowance",
+                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
+                "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
+                "card=excluded.card, doc=excluded.doc, hq_balance=excluded.hq_balance, "
+                "applied_seq=excluded.applied_seq, allowance=excluded.allowance, "
+                "phone=excluded.phone",
                 [
                     (
                         k.customer_id,
@@ -403,6 +414,7 @@ class Store:
                         k.hq_balance,
                         k.applied_seq,
                         k.allowance,
+                        k.phone,
                     )
                     for k in customers
                 ],
@@ -672,6 +684,7 @@ def _customer_doc(c: Customer) -> dict[str, Any]:
         "rule_uses": dict(c.rule_uses),
         "app_keys": list(c.app_keys),
         "tier_spend_minor": c.tier_spend_minor,
+        "phone": c.phone,
         "lots": [
             {
                 "points": lot.points,
@@ -711,4 +724,5 @@ def _customer(row: tuple[Any, ...]) -> Customer:
         allowance=Points(int(row[5])),
         app_keys=tuple(doc.get("app_keys", [])),
         tier_spend_minor=int(doc.get("tier_spend_minor", 0)),
+        phone=str(doc.get("phone") or ""),
     )

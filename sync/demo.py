@@ -57,6 +57,7 @@ PRODUCTS: list[dict[str, Any]] = [
 CUSTOMERS: list[dict[str, Any]] = [
     {
         "customer_id": "C1",
+        "phone": "+48601000001",
         "card": make_card_number(1),
         "name": "Anna Kowalska",
         "tier": "Bronze",
@@ -67,6 +68,7 @@ CUSTOMERS: list[dict[str, Any]] = [
     },
     {
         "customer_id": "C2",
+        "phone": "+79161000002",
         "card": make_card_number(2),
         "name": "Иван Петров",
         "tier": "Silver",
@@ -76,6 +78,7 @@ CUSTOMERS: list[dict[str, Any]] = [
     },
     {
         "customer_id": "C3",
+        "phone": "+40721000003",
         "card": make_card_number(3),
         "name": "Ioana Popescu",
         "tier": "Gold",
@@ -86,6 +89,7 @@ CUSTOMERS: list[dict[str, Any]] = [
     },
     {
         "customer_id": "C4",
+        "phone": "+4915100000004",
         "card": make_card_number(4),
         "name": "Max Müller",
         "tier": "Bronze",

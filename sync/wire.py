@@ -138,6 +138,7 @@ def parse_customer(d: object) -> Customer:
             allowance=Points(_allowance(d.get("allowance", 0))),
             app_keys=_app_keys(d.get("app_keys", [])),
             tier_spend_minor=int(d.get("tier_spend_minor", 0)),
+            phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
         )
     except (ValueError, TypeError, AttributeError) as exc:
         raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None

@@ -28,6 +28,7 @@ from agent.staff import Cashier, Role
 from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
+from ui.entry import EntryInput
 from ui.i18n import LANGUAGE_NAMES, Texts
 from ui.screens import (
     AdjustScreen,
@@ -124,7 +125,7 @@ class CheckoutApp(App[None]):
             with VerticalScroll(id="receipt-pane"):
                 yield Static("", id="receipt", markup=False)
         yield Static("", id="message", markup=False)
-        yield Input(id="entry")
+        yield EntryInput(id="entry")
         yield Static("", id="keys", markup=False)
 
     def on_mount(self) -> None:
@@ -275,9 +276,10 @@ class CheckoutApp(App[None]):
         if event.input.id != "entry":
             return
         event.input.value = ""
+        typed = event.input.take_typed_by_hand() if isinstance(event.input, EntryInput) else True
         if not event.value.strip():
             return
-        self.take_code(*parse_entry(event.value))
+        self.take_code(*parse_entry(event.value), typed=typed)
 
     def on_code_scanned(self, message: CodeScanned) -> None:
         if isinstance(self.screen, PinScreen):  # locked, or a manager is approving
@@ -290,9 +292,9 @@ class CheckoutApp(App[None]):
             self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
         self.take_code(message.scan.text, 1)
 
-    def take_code(self, text: str, qty: int) -> None:
+    def take_code(self, text: str, qty: int, typed: bool = False) -> None:
         """Act on a typed or scanned code; a receipt's QR opens its return."""
-        notice = self.session.enter(text, qty)
+        notice = self.session.enter(text, qty, typed)
         self.notify_cashier(notice)
         code = classify(text)
         if not notice.refused and isinstance(code, Classified) and code.kind is CodeKind.RECEIPT:

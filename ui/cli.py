@@ -62,7 +62,12 @@ def cmd_hq(args: argparse.Namespace) -> int:
         print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
         return 0
     if args.hq_cmd == "set-policy":
-        policy = OfflinePolicy(args.daily_points, args.stale_after_s, args.stale_daily_points)
+        policy = OfflinePolicy(
+            args.daily_points,
+            args.stale_after_s,
+            args.stale_daily_points,
+            not args.no_typed_check,
+        )
         HqStore(args.db).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
@@ -270,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="points a customer may spend per store day before HQ confirms ('none': no cap)",
     )
     sp.add_argument("--stale-after-s", type=int, default=default.stale_after_s)
+    sp.add_argument(
+        "--no-typed-check",
+        action="store_true",
+        help="let a typed card or phone number spend points without the app's code",
+    )
     sp.add_argument(
         "--stale-daily-points",
         type=_cap,

@@ -110,4 +110,5 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "daily_points": 2000,
         "stale_after_s": 3600,
         "stale_daily_points": 100,
+        "typed_check": True,
     }

@@ -179,3 +179,47 @@ def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
         assert anna["balance"] == 3500
     finally:
         s.close()
+
+
+def test_a_typed_number_identifies_but_points_wait_for_the_app_code(tmp_path: Path) -> None:
+    from agent.tokens import issue_token
+    from sync.demo import demo_app_key
+
+    app = till(tmp_path, staff=False, typed_check=True)
+
+    async def type_slowly(pilot: Pilot[None], text: str) -> None:
+        for ch in text:  # a person at the keyboard: a tenth of a second a key
+            await pilot.press(ch)
+            await pilot.pause(0.05)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_slowly(pilot, "+40 721 000 003")  # Ioana's phone
+            assert "Ioana" in text_of(app, "#customer")
+            assert "scan the code in the customer's app" in text_of(app, "#message")
+            await type_in(pilot, "COFFEE")
+            await pilot.press("f2")
+            await pilot.pause()
+            assert "Identified by a typed number" in text_of(app, "#message")
+            assert app.session.redeem_points == 0
+            token = issue_token("C3", demo_app_key("C3"), TUESDAY)
+            app.post_message(CodeScanned(Scan(Symbology.QR, token, "camera", TUESDAY)))
+            await pilot.pause()
+            await pilot.press("f2")  # confirmed by her app: now points may pay
+            await pilot.pause()
+            assert app.session.redeem_points > 0
+
+    asyncio.run(flow())
+
+
+def test_the_entry_tells_a_person_from_a_scanner() -> None:
+    from ui.entry import EntryInput
+
+    entry = EntryInput()
+    entry._key_times = [0.0, 0.004, 0.009, 0.012]  # a wedge scanner: milliseconds a key
+    assert not entry.take_typed_by_hand()
+    entry._key_times = [0.0, 0.18, 0.31, 0.52]  # a person
+    assert entry.take_typed_by_hand()
+    assert entry.take_typed_by_hand()  # nothing keyed (pasted): treated as typed

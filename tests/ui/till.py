@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.clock import FixedClock, SequentialIds
+from agent.model import OfflinePolicy
 from agent.staff import Role, new_cashier
 from drivers.memory import MemoryPrinter
 from tests.conftest import TUESDAY
@@ -16,8 +17,21 @@ from ui.services import build_services
 CASHIER_PIN, MANAGER_PIN = "1111", "9999"
 
 
-def till(tmp_path: Path, language: str = "en", staff: bool = True) -> CheckoutApp:
+def till(
+    tmp_path: Path, language: str = "en", staff: bool = True, typed_check: bool = False
+) -> CheckoutApp:
+    """``typed_check``: HQ's policy on typed identification. Pilot types as fast as a
+    scanner or as slow as a person depending on the machine, so tests that are not about
+    it switch it off."""
     store = demo_store(tmp_path / "terminal.db")
+    store.apply_snapshot(
+        products=[],
+        customers=[],
+        ruleset=None,
+        cursor="2",
+        received_at=TUESDAY,
+        policy=OfflinePolicy(typed_check=typed_check),
+    )
     if staff:
         salt = bytes(16)  # fixed, so the screens are the same every run
         store.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, CASHIER_PIN, salt=salt))
