@@ -23,9 +23,19 @@ def _rst(sock: socket.socket) -> None:
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int, weights: dict[str, float], seed: int) -> None:
+    def __init__(
+        self,
+        upstream_port: int,
+        weights: dict[str, float],
+        seed: int,
+        first_uploads: tuple[str, ...] = (),
+    ) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
         self.weights = weights
+        # Fates for the first uploads (POSTs), so every kind of fault surely happens to a
+        # batch however few requests a run makes; random fates after them.
+        self._forced = list(first_uploads)
+        self._lock = threading.Lock()
         self.rng = random.Random(seed)
         self.fates: Counter[str] = Counter()
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -49,10 +59,14 @@ class FaultProxy:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _draw(self) -> str:
-        fate = self.rng.choices(list(self.weights), list(self.weights.values()))[0]
-        self.fates[fate] += 1
-        return fate
+    def _draw(self, upload: bool) -> str:
+        with self._lock:
+            if upload and self._forced:
+                fate = self._forced.pop(0)
+            else:
+                fate = self.rng.choices(list(self.weights), list(self.weights.values()))[0]
+            self.fates[fate] += 1
+            return fate
 
     def _serve(self, client: socket.socket) -> None:
         try:
@@ -68,7 +82,7 @@ class FaultProxy:
                 if not data:
                     break
                 if data[:4] in (b"GET ", b"POST"):  # a new request: draw its fate
-                    fate[0] = self._draw()
+                    fate[0] = self._draw(upload=data[:4] == b"POST")
                     if fate[0] == "reset-before":
                         break
                 upstream.sendall(data)

@@ -31,7 +31,10 @@ def test_exactly_once_through_resets_lost_replies_stalls_and_500s(
     seed = random.randrange(1 << 30)
     print(f"fault proxy seed {seed}")
     proxy = FaultProxy(
-        hq.port, {"pass": 0.75, "reset-before": 0.08, "reset-after": 0.12, "stall": 0.05}, seed
+        hq.port,
+        {"pass": 0.75, "reset-before": 0.08, "reset-after": 0.12, "stall": 0.05},
+        seed,
+        first_uploads=("reset-after", "reset-before", "stall", "reset-after"),
     )
     try:
         out = kassa(
