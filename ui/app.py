@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.theme import Theme
 from textual.widgets import DataTable, Input, Static
 
 from agent.codes import Classified, CodeKind, classify
@@ -70,6 +71,23 @@ def parse_entry(text: str) -> tuple[str, int]:
     return text.strip(), 1
 
 
+# Black, white and pure colours: readable in sunlight and for weaker eyes.
+HIGH_CONTRAST = Theme(
+    name="kassa-high-contrast",
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FFFF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#202020",
+    warning="#FFA500",
+    error="#FF3030",
+    success="#00FF00",
+    dark=True,
+)
+
+
 class CheckoutApp(App[None]):
     TITLE = "kassa"
     CSS = """
@@ -102,6 +120,7 @@ class CheckoutApp(App[None]):
         ("f9", "language", "Language"),
         ("f10", "complete", "Complete sale"),
         ("f12", "lock", "Lock"),
+        ("ctrl+t", "contrast", "Contrast"),
         ("ctrl+q", "quit", "Quit"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding(k, a, d) for k, a, d in BINDING_TEXTS]
@@ -130,6 +149,9 @@ class CheckoutApp(App[None]):
 
     def on_mount(self) -> None:
         services = self.services
+        self.register_theme(HIGH_CONTRAST)
+        if services.config.high_contrast:
+            self.theme = HIGH_CONTRAST.name
         self.apply_language(services.config.language)
         for source in services.code_sources:
             source.start(self._scanned, self._device_failed)
@@ -435,6 +457,10 @@ class CheckoutApp(App[None]):
             ),
             approved,
         )
+
+    def action_contrast(self) -> None:
+        """Switch between the usual colours and black, white and yellow for bright shops."""
+        self.theme = "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
 
     def action_language(self) -> None:
         self.apply_language(self.t.next_language())

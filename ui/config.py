@@ -36,6 +36,7 @@ class Config:
     data_dir: Path
     store_name: str = "kassa"
     language: str = "en"  # the screens' language: en, ru, pl or ro (a cashier's may differ)
+    high_contrast: bool = False  # black, white and yellow (Ctrl+T switches)
     hq: HqConfig = field(default_factory=HqConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
@@ -89,6 +90,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
             data_dir=data_dir,
             store_name=str(doc.get("store_name", "kassa")),
             language=language,
+            high_contrast=bool(doc.get("high_contrast", False)),
             hq=HqConfig(
                 url=str(hq.get("url", DEFAULT_HQ_URL)),
                 secret=str(hq.get("secret", "")),

@@ -223,3 +223,20 @@ def test_the_entry_tells_a_person_from_a_scanner() -> None:
     entry._key_times = [0.0, 0.18, 0.31, 0.52]  # a person
     assert entry.take_typed_by_hand()
     assert entry.take_typed_by_hand()  # nothing keyed (pasted): treated as typed
+
+
+def test_high_contrast_from_the_config_and_ctrl_t(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False, high_contrast=True)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert app.theme == "kassa-high-contrast"
+            assert app.current_theme.background == "#000000"
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert app.theme == "textual-dark"
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert app.theme == "kassa-high-contrast"
+
+    asyncio.run(flow())

@@ -97,3 +97,8 @@ def test_adjust_screen(snap_compare: SnapCompare, tmp_path: Path, language: str)
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_checkout_screen_high_contrast(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False, high_contrast=True)
+    assert snap_compare(app, press=SALE, terminal_size=(80, 24))

@@ -18,7 +18,11 @@ CASHIER_PIN, MANAGER_PIN = "1111", "9999"
 
 
 def till(
-    tmp_path: Path, language: str = "en", staff: bool = True, typed_check: bool = False
+    tmp_path: Path,
+    language: str = "en",
+    staff: bool = True,
+    typed_check: bool = False,
+    high_contrast: bool = False,
 ) -> CheckoutApp:
     """``typed_check``: HQ's policy on typed identification. Pilot types as fast as a
     scanner or as slow as a person depending on the machine, so tests that are not about
@@ -37,7 +41,9 @@ def till(
         store.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, CASHIER_PIN, salt=salt))
         store.save_cashier(new_cashier("marek", "Marek", Role.MANAGER, MANAGER_PIN, salt=salt))
     store.close()
-    config = Config("T1", tmp_path, store_name="Sklep", language=language)
+    config = Config(
+        "T1", tmp_path, store_name="Sklep", language=language, high_contrast=high_contrast
+    )
     services = build_services(
         config,
         clock=FixedClock(TUESDAY),
