@@ -44,20 +44,30 @@ class NoticeKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
+    """What the cashier reads: ``text`` in English, and the ``template`` and ``params``
+    it was made from, so a screen can show it in the cashier's language."""
+
     kind: NoticeKind
     text: str
+    template: str = ""
+    params: tuple[tuple[str, object], ...] = ()
 
     @property
     def refused(self) -> bool:
         return self.kind is NoticeKind.REFUSED
 
 
-def done(text: str) -> Notice:
-    return Notice(NoticeKind.DONE, text)
+def _notice(kind: NoticeKind, template: str, params: dict[str, object]) -> Notice:
+    text = template.format(**params) if params else template
+    return Notice(kind, text, template, tuple(sorted(params.items())))
 
 
-def refused(text: str) -> Notice:
-    return Notice(NoticeKind.REFUSED, text)
+def done(template: str, **params: object) -> Notice:
+    return _notice(NoticeKind.DONE, template, params)
+
+
+def refused(template: str, **params: object) -> Notice:
+    return _notice(NoticeKind.REFUSED, template, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +144,12 @@ class CheckoutSession:
         if code.kind is CodeKind.RECEIPT:
             terminal, _, seq = code.value.partition(":")
             if terminal != self.terminal_id:
-                return refused(f"Receipt {code.value} is from till {terminal}: return it there")
-            return done(f"Receipt {seq}: choose the lines to return")
+                return refused(
+                    "Receipt {code} is from till {terminal}: return it there",
+                    code=code.value,
+                    terminal=terminal,
+                )
+            return done("Receipt {seq}: choose the lines to return", seq=seq)
         if code.kind is CodeKind.GIFT_CARD:
             return self.use_gift_card(code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():
@@ -145,16 +159,16 @@ class CheckoutSession:
     def identify(self, card: str, typed: bool = False) -> Notice:
         customer = self.store.customer_by_card(card)
         if customer is None:
-            return refused(f"Unknown card {card}: not in this store's customer list")
+            return refused("Unknown card {card}: not in this store's customer list", card=card)
         return self._identified(customer, confirmed=not typed)
 
     def identify_phone(self, text: str) -> Notice:
         digits = "".join(ch for ch in text if ch.isdigit())
         if not 8 <= len(digits) <= 15:
-            return refused(f"{text.strip()}: not a phone number with its country code")
+            return refused("{text}: not a phone number with its country code", text=text.strip())
         customer = self.store.customer_by_phone(digits)
         if customer is None:
-            return refused(f"No customer with phone +{digits} in this store's list")
+            return refused("No customer with phone +{digits} in this store's list", digits=digits)
         return self._identified(customer, confirmed=False)
 
     def _identified(self, customer: Customer, confirmed: bool = True) -> Notice:
@@ -162,13 +176,12 @@ class CheckoutSession:
         self.redeem_points = Points(0)
         # A typed number proves nothing: points wait for the one-time check if asked for.
         self.confirmed = confirmed or not self.store.offline_policy().typed_check
-        text = (
-            f"Customer {customer.name} ({customer.tier}), "
-            f"balance {self.store.balance(customer)} points"
-        )
+        template = "Customer {name} ({tier}), balance {points} points"
         if not self.confirmed:
-            text += "; to spend points, scan the code in the customer's app"
-        return done(text)
+            template += "; to spend points, scan the code in the customer's app"
+        return done(
+            template, name=customer.name, tier=customer.tier, points=self.store.balance(customer)
+        )
 
     def identify_token(self, text: str) -> Notice:
         """Identify by a phone QR token: genuine, fresh, and never seen here before."""
@@ -191,10 +204,10 @@ class CheckoutSession:
         if self.ruleset is None:
             return refused("No loyalty rules yet: waiting for the first download from HQ")
         if not 1 <= qty <= MAX_QTY:
-            return refused(f"Quantity must be 1 to {MAX_QTY}")
+            return refused("Quantity must be 1 to {most}", most=MAX_QTY)
         product = self.store.product(code)
         if product is None:
-            return refused(f"Unknown product {code}")
+            return refused("Unknown product {code}", code=code)
         if product.price.currency != self.basket.currency:
             return refused(
                 f"{product.sku} is priced in {product.price.currency}, "
@@ -202,38 +215,42 @@ class CheckoutSession:
             )
         self.basket = self.basket.with_line(product, qty)
         self.redeem_points = Points(0)  # the cap depends on the basket: ask again
-        return done(f"{product.name} x{qty}")
+        return done("{name} x{qty}", name=product.name, qty=qty)
 
     def remove(self, sku: str) -> Notice:
         kept = tuple(ln for ln in self.basket.lines if ln.sku != sku)
         if len(kept) == len(self.basket.lines):
-            return refused(f"{sku} is not in the basket")
+            return refused("{sku} is not in the basket", sku=sku)
         self.basket = Basket(self.basket.currency, kept)
         self.redeem_points = Points(0)
-        return done(f"Removed {sku}")
+        return done("Removed {sku}", sku=sku)
 
     def apply_code(self, code: str) -> Notice:
         """Apply a promo code or personal coupon; a refusal says why in plain words."""
         rs = self.ruleset
         rule = rs.codes().get(code) if rs else None
         if rule is None:
-            return refused(f"Unknown code {code}")
+            return refused("Unknown code {code}", code=code)
         self.codes = self.codes | {code}
         q = self.quote()
         if rule.id not in {d.rule for d in q.discounts} | {a.rule for a in q.awards}:
             self.codes = self.codes - {code}
             why = q.refusal(rule.id) or "nothing in the basket it applies to yet"
-            return refused(f"{code} refused: {why}")
-        return done(f"{code} applied")
+            return refused("{code} refused: {why}", code=code, why=why)
+        return done("{code} applied", code=code)
 
     def use_gift_card(self, card: str) -> Notice:
         balance = self.store.gift_card_balance(card)
         if balance is None:
-            return refused(f"Unknown gift card {card}")
+            return refused("Unknown gift card {card}", card=card)
         if balance.currency != self.basket.currency or balance.minor <= 0:
-            return refused(f"Gift card {card} has no {self.basket.currency} balance left")
+            return refused(
+                "Gift card {card} has no {currency} balance left",
+                card=card,
+                currency=self.basket.currency,
+            )
         self.gift_card = card
-        return done(f"Gift card {card}: {balance} available")
+        return done("Gift card {card}: {balance} available", card=card, balance=balance)
 
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
@@ -255,9 +272,13 @@ class CheckoutSession:
         trial = self._quote(want)
         reason = trial.refusal("PAY-WITH-POINTS")
         if reason:
-            return refused(f"Points refused: {reason}")
+            return refused("Points refused: {reason}", reason=reason)
         self.redeem_points = want
-        return done(f"{trial.points_redeemed} points pay {trial.points_value.format()}")
+        return done(
+            "{points} points pay {value}",
+            points=trial.points_redeemed,
+            value=trial.points_value.format(),
+        )
 
     # -- pricing and commit -----------------------------------------------------------
     def stale(self, now: datetime) -> bool:
@@ -376,9 +397,9 @@ class CheckoutSession:
         """
         code = classify(card)
         if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
-            return refused(f"{card}: not a loyalty card number")
+            return refused("{card}: not a loyalty card number", card=card)
         if self.store.customer_by_card(code.value) is not None:
-            return refused(f"Card {code.value} already belongs to a customer")
+            return refused("Card {card} already belongs to a customer", card=code.value)
         if not name.strip():
             return refused("The name the customer wants to be called is needed")
         if not terms:
@@ -432,26 +453,31 @@ class CheckoutSession:
             self.terminal_id,
             LedgerMove(cid, "adjust", points),
         )
-        return done(f"{points:+d} points for {self.customer.name}: balance {self.balance()}")
+        return done(
+            "{points} points for {name}: balance {balance}",
+            points=f"{points:+d}",
+            name=self.customer.name,
+            balance=self.balance(),
+        )
 
     # -- returns ------------------------------------------------------------------------
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
         original = self.store.sale_body(seq)
         if original is None or "original_seq" in original:
-            return refused(f"No sale {seq} on this terminal")
+            return refused("No sale {seq} on this terminal", seq=seq)
         done_units = self.store.returned_units(seq)
         left = [
             (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
             for ln in original["lines"]
         ]
-        return [x for x in left if x[2] > 0] or refused(f"Sale {seq} was returned in full")
+        return [x for x in left if x[2] > 0] or refused("Sale {seq} was returned in full", seq=seq)
 
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
         original = self.store.sale_body(seq)
         if original is None or "original_seq" in original:
-            return refused(f"No sale {seq} on this terminal")
+            return refused("No sale {seq} on this terminal", seq=seq)
         r = refund(original["lines"], returns, self.store.returned_units(seq))
         if r.refusals:
             return refused("Return refused: " + "; ".join(r.refusals))

@@ -286,8 +286,11 @@ class CheckoutApp(App[None]):
 
     def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:
         msg = self.query_one("#message", Static)
-        if isinstance(notice, Notice):
-            refused, text = notice.refused, notice.text
+        if isinstance(notice, Notice):  # the session's words, in the cashier's language
+            refused = notice.refused
+            text = (
+                self.t(notice.template, **dict(notice.params)) if notice.template else notice.text
+            )
         else:
             text = notice
         msg.update(text)

@@ -240,3 +240,19 @@ def test_high_contrast_from_the_config_and_ctrl_t(tmp_path: Path) -> None:
             assert app.theme == "kassa-high-contrast"
 
     asyncio.run(flow())
+
+
+def test_the_sessions_messages_speak_the_cashiers_language_too(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False, language="pl")
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, "NOSUCH")
+            assert text_of(app, "#message") == "Nieznany towar NOSUCH"
+            await type_in(pilot, ANNA)
+            assert text_of(app, "#message") == "Klient Anna Kowalska (Bronze), saldo 3000 pkt"
+            await pilot.press("f9")  # -> Romanian; a refusal with the engine's reason in it
+            await type_in(pilot, "AUTUMN15")
+            assert text_of(app, "#message").startswith("AUTUMN15 refuzat: ")
+
+    asyncio.run(flow())
