@@ -223,3 +223,33 @@ def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
             await until(pilot.pause, lambda: bool(printer.jobs), "the reprint")
 
     asyncio.run(flow())
+
+
+def test_a_slow_hq_does_not_freeze_the_till(tmp_path: Path) -> None:
+    import threading
+
+    from ui.bench import demo_store
+
+    answering, release = threading.Event(), threading.Event()
+
+    def slow_hq(req: httpx.Request) -> httpx.Response:
+        answering.set()
+        release.wait(20)  # HQ hangs until the test lets it go, then times out
+        raise httpx.ReadTimeout("timed out", request=req)
+
+    services, printer = fake_hq_services(tmp_path, slow_hq, lambda p: demo_store(p).close())
+    app = CheckoutApp(services)
+
+    async def flow() -> None:
+        async with app.run_test(size=(110, 32)) as pilot:
+            await until(pilot.pause, answering.is_set, "the first call to HQ")
+            await pilot.press(*CARD, "enter", *"COFFEE", "enter")
+            assert "Total PLN39.90" in text_of(app, "#totals")
+            await pilot.press("f10")
+            await until(pilot.pause, lambda: bool(printer.jobs), "the receipt")
+            assert not release.is_set()  # all of it while HQ still hung
+            release.set()
+            await until(pilot.pause, lambda: "offline" in text_of(app, "#status"), "offline")
+            assert "waiting to sync: 1" in text_of(app, "#status")
+
+    asyncio.run(flow())

@@ -185,3 +185,35 @@ def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None
         assert store.verify() is None
     finally:
         store.close()
+
+
+def test_a_slow_printer_does_not_freeze_the_till(tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    class SlowPrinter(MemoryPrinter):
+        def print_receipt(self, receipt: object) -> bytes:  # type: ignore[override]
+            release.wait(10)  # a printer taking its time (a serial line, a jam)
+            return super().print_receipt(receipt)  # type: ignore[arg-type]
+
+    app = till(tmp_path, staff=False)
+    app.services.printer = SlowPrinter()
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, ANNA)
+            await type_in(pilot, "MILK")
+            await pilot.press("f10")
+            await pilot.pause()
+            assert text_of(app, "#message") == "Sale 1 saved. Printing the receipt…"
+            # The printer is still busy: the next customer is served meanwhile.
+            await type_in(pilot, "COFFEE")
+            assert "Total PLN39.90" in text_of(app, "#totals")
+            assert not printed(app)
+            release.set()
+            await until(pilot.pause, lambda: len(printed(app)) == 1, "the slow receipt")
+            assert text_of(app, "#message") == "Sale 1 complete, receipt printed"
+            assert "COFFEE" in str(app.session.basket.lines)  # the new sale was not touched
+
+    asyncio.run(flow())
