@@ -20,6 +20,24 @@ from tests.sync.test_e2e import kassa, local_sales, spawn, totals
 
 pytestmark = pytest.mark.e2e
 ROUNDS = int(os.environ.get("KASSA_FAULT_ROUNDS", "100"))
+
+
+def simulate(url: str, key: str, sales: int, data: Path, *extra: str) -> tuple[str, ...]:
+    """The `kassa simulate` command line for ``sales`` sales at the terminal in ``data``."""
+    return (
+        "simulate",
+        "--hq",
+        url,
+        "--hq-key",
+        key,
+        "--sales",
+        str(sales),
+        "--data-dir",
+        str(data),
+        *extra,
+    )
+
+
 SALES = int(os.environ.get("KASSA_FAULT_SALES", "60"))
 
 
@@ -38,15 +56,7 @@ def test_exactly_once_through_resets_lost_replies_stalls_and_500s(
     )
     try:
         out = kassa(
-            "simulate",
-            "--hq",
-            proxy.url,
-            "--hq-key",
-            hq.key,
-            "--sales",
-            str(SALES),
-            "--data-dir",
-            str(tmp_path / "T1"),
+            *simulate(proxy.url, hq.key, SALES, tmp_path / "T1"),
             "--batch-size",
             "4",
             "--backoff-max-s",
@@ -71,30 +81,11 @@ def test_terminal_sigkilled_at_random_instants_loses_and_doubles_nothing(
     seed = random.randrange(1 << 30)
     print(f"kill campaign seed {seed}, {ROUNDS} rounds")
     rng = random.Random(seed)
-    assert (
-        kassa(
-            "simulate", "--hq", hq.url, "--hq-key", hq.key, "--sales", "0", "--data-dir", str(data)
-        ).returncode
-        == 0
-    )
+    assert kassa(*simulate(hq.url, hq.key, 0, data)).returncode == 0
     killed_mid_work = 0
     for _ in range(ROUNDS):
         before = local_sales(data)
-        sim = spawn(
-            "simulate",
-            "--hq",
-            hq.url,
-            "--hq-key",
-            hq.key,
-            "--sales",
-            "15",
-            "--batch-size",
-            "2",
-            "--data-dir",
-            str(data),
-            "--timeout",
-            "30",
-        )
+        sim = spawn(*simulate(hq.url, hq.key, 15, data, "--batch-size", "2", "--timeout", "30"))
         if rng.random() < 0.25:
             time.sleep(rng.uniform(0.0, 0.6))  # during start-up (and maybe the first sales)
         else:  # once it sells, at a random instant of selling and uploading
@@ -105,19 +96,7 @@ def test_terminal_sigkilled_at_random_instants_loses_and_doubles_nothing(
         sim.send_signal(signal.SIGKILL)
         sim.wait(10)
         killed_mid_work += local_sales(data) > before
-    out = kassa(
-        "simulate",
-        "--hq",
-        hq.url,
-        "--hq-key",
-        hq.key,
-        "--sales",
-        "0",
-        "--data-dir",
-        str(data),
-        "--timeout",
-        "120",
-    )
+    out = kassa(*simulate(hq.url, hq.key, 0, data, "--timeout", "120"))
     assert out.returncode == 0, out.stdout + out.stderr
     committed = local_sales(data)
     t = totals(hq)
