@@ -53,7 +53,7 @@ class DayReport:
 def day_report(store: Store, day: str, currency: str, now: datetime) -> DayReport:
     """Return the report of store day ``day`` (YYYY-MM-DD, the programme's time zone)."""
     c = store.conn
-    sales = returns = total = issued = redeemed = offline = 0
+    sales = returns = total = issued = redeemed = offline = lifted = 0
     discounts: Counter[str] = Counter()
     for kind, total_minor, earned, spent, body, created, acked in c.execute(
         "SELECT s.kind, s.total_minor, s.points_earned, s.points_redeemed, j.body, "
@@ -63,8 +63,10 @@ def day_report(store: Store, day: str, currency: str, now: datetime) -> DayRepor
     ):
         if kind == "sale":
             sales += 1
-            for d in json.loads(body).get("discounts", []):
+            doc = json.loads(body)
+            for d in doc.get("discounts", []):
                 discounts[str(d["rule"])] += int(d["amount_minor"])
+            lifted += "limit_lifted_by" in doc
         else:
             returns += 1
         total += int(total_minor)
@@ -77,5 +79,14 @@ def day_report(store: Store, day: str, currency: str, now: datetime) -> DayRepor
         "SELECT COUNT(*) FROM journal WHERE kind='audit' AND substr(at,1,10)=?", (day,)
     ).fetchone()
     return DayReport(
-        day, currency, sales, returns, total, issued, redeemed, dict(discounts), offline, overrides
+        day,
+        currency,
+        sales,
+        returns,
+        total,
+        issued,
+        redeemed,
+        dict(discounts),
+        offline,
+        overrides + lifted,
     )

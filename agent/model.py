@@ -99,6 +99,9 @@ class OfflinePolicy:
     # A customer identified by a typed card or phone number spends points only after a
     # one-time check (their app's code); otherwise anyone who knows a number could.
     typed_check: bool = True
+    # A manager may lift the cap for one sale (up to the balance shown). Such sales are
+    # outside the overspend bound; each names the manager, for HQ to see.
+    manager_lift: bool = False
 
     def daily_cap(self, stale: bool) -> int | None:
         return self.stale_daily_points if stale else self.daily_points
@@ -109,6 +112,7 @@ class OfflinePolicy:
             "stale_after_s": self.stale_after_s,
             "stale_daily_points": self.stale_daily_points,
             "typed_check": self.typed_check,
+            "manager_lift": self.manager_lift,
         }
 
     @classmethod
@@ -123,10 +127,18 @@ class OfflinePolicy:
         stale = doc.get("stale_after_s")
         if not isinstance(stale, int) or isinstance(stale, bool) or stale <= 0:
             raise ValueError("policy.stale_after_s must be a whole number > 0")
-        typed = doc.get("typed_check", True)
-        if not isinstance(typed, bool):
-            raise ValueError("policy.typed_check must be true or false")
-        return cls(doc.get("daily_points"), stale, doc.get("stale_daily_points"), typed)
+        flags = {}
+        for name, default in (("typed_check", True), ("manager_lift", False)):
+            flags[name] = doc.get(name, default)
+            if not isinstance(flags[name], bool):
+                raise ValueError(f"policy.{name} must be true or false")
+        return cls(
+            doc.get("daily_points"),
+            stale,
+            doc.get("stale_daily_points"),
+            flags["typed_check"],
+            flags["manager_lift"],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,7 @@ class CheckoutSession:
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
         self._priced = None
+        self.limit_lifted_by: str | None = None
 
     @property
     def ruleset(self) -> Ruleset | None:
@@ -174,6 +175,7 @@ class CheckoutSession:
     def _identified(self, customer: Customer, confirmed: bool = True) -> Notice:
         self.customer = customer
         self.redeem_points = Points(0)
+        self.limit_lifted_by = None  # a lift was for the customer it was asked for
         # A typed number proves nothing: points wait for the one-time check if asked for.
         self.confirmed = confirmed or not self.store.offline_policy().typed_check
         template = "Customer {name} ({tier}), balance {points} points"
@@ -287,10 +289,30 @@ class CheckoutSession:
 
     def _daily_cap(self, now: datetime) -> int | None:
         policy, stale = self.store.offline_state(now)
+        if self.limit_lifted_by is not None and policy.manager_lift:
+            return None  # a manager lifted it for this sale
         return policy.daily_cap(stale)
 
+    def lift_limit(self, manager: str) -> Notice:
+        """Let this sale spend points beyond the offline cap, if HQ's policy allows it."""
+        if self.customer is None:
+            return refused("Identify the customer first")
+        if not self.store.offline_policy().manager_lift:
+            return refused("HQ's policy does not let a manager lift the points limit")
+        self.limit_lifted_by = manager
+        self._priced = None
+        return done("Points limit lifted for this sale by {manager}", manager=manager)
+
     def _inputs(self, redeem: int) -> tuple[object, ...]:
-        return (self.basket, self.customer, redeem, self.codes, self.gift_card, self._ruleset)
+        return (
+            self.basket,
+            self.customer,
+            redeem,
+            self.codes,
+            self.gift_card,
+            self._ruleset,
+            self.limit_lifted_by,
+        )
 
     def _still_valid(self, priced: _Priced | None) -> Quote | None:
         """The last quote shown, if nothing it depends on has changed since.
@@ -365,6 +387,8 @@ class CheckoutSession:
             spend = self.customer.tier_spend_minor + q.total.minor
             progress = rs.next_tier(self.customer.tier, spend)
         body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
+        if self.limit_lifted_by is not None:
+            body["limit_lifted_by"] = self.limit_lifted_by  # outside the bound: HQ sees who
         committed = self.store.commit_sale(
             NewSale(
                 sale_id=sale_id,

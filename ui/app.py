@@ -112,6 +112,7 @@ class CheckoutApp(TillFlows):
         ("f5", "enrol", "Enrol"),
         ("f6", "day_report", "Day report"),
         ("f7", "adjust", "Adjust points"),
+        ("f11", "lift_limit", "Lift limit"),
         ("f8", "reprint", "Reprint last"),
         ("f9", "language", "Language"),
         ("f10", "complete", "Complete sale"),

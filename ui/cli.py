@@ -67,6 +67,7 @@ def cmd_hq(args: argparse.Namespace) -> int:
             args.stale_after_s,
             args.stale_daily_points,
             not args.no_typed_check,
+            args.manager_lift,
         )
         HqStore(args.db).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
@@ -275,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="points a customer may spend per store day before HQ confirms ('none': no cap)",
     )
     sp.add_argument("--stale-after-s", type=int, default=default.stale_after_s)
+    sp.add_argument(
+        "--manager-lift",
+        action="store_true",
+        help="let a manager lift the cap for one sale (outside the overspend bound)",
+    )
     sp.add_argument(
         "--no-typed-check",
         action="store_true",

@@ -175,6 +175,28 @@ class TillFlows(App[None]):
             approved,
         )
 
+    def action_lift_limit(self) -> None:
+        """A manager lifts the offline points limit for this sale, where HQ allows it."""
+        if self.session.customer is None:
+            self.notify_cashier(self.t("Identify the customer first"), refused=True)
+            return
+
+        def approved(manager: Cashier | None) -> None:
+            if manager is not None:
+                self.notify_cashier(self.session.lift_limit(manager.cashier_id))
+                self.render_sale()
+
+        self.push_screen(
+            PinScreen(
+                self.services.store.cashiers,
+                self.t,
+                self.t("Lift the points limit: manager PIN (Esc cancels)"),
+                role=Role.MANAGER,
+                cancellable=True,
+            ),
+            approved,
+        )
+
     def action_lock(self) -> None:
         """Lock the till: nothing happens until a cashier signs in with a PIN."""
         if not self.services.store.cashiers():

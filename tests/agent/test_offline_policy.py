@@ -133,3 +133,25 @@ def test_without_a_cap_only_the_balance_limits(tmp_path: Path) -> None:
 def test_a_malformed_policy_is_refused_by_field(doc: dict[str, object], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         OfflinePolicy.from_doc(doc)
+
+
+def test_a_manager_lifts_the_cap_for_one_sale_only_where_hq_allows_it(tmp_path: Path) -> None:
+
+    store = demo_store(tmp_path / "t.db")
+    clock = FixedClock(TUESDAY)
+    hq_sends(store, TUESDAY, OfflinePolicy(1000, 7 * DAY_S))  # no manager lift
+    session = CheckoutSession(store, clock, SequentialIds(), "T1", "S")
+    session.enter(IOANA)
+    notice = session.lift_limit("marek")
+    assert notice.refused and "does not let a manager" in notice.text
+    session.reset()
+    hq_sends(store, TUESDAY, OfflinePolicy(1000, 7 * DAY_S, manager_lift=True))
+    session.enter(IOANA)
+    session.add("COFFEE", 3)
+    assert not session.lift_limit("marek").refused
+    session.pay_with_points(None)
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.points_redeemed == 5386  # the balance's limit
+    body = store.sale_body(sale.seq)
+    assert body is not None and body["limit_lifted_by"] == "marek"
+    assert sell_with_points(session) == 0  # the next sale: the cap is back (and used up)

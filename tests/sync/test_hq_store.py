@@ -111,4 +111,5 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "stale_after_s": 3600,
         "stale_daily_points": 100,
         "typed_check": True,
+        "manager_lift": False,
     }

@@ -256,3 +256,35 @@ def test_the_sessions_messages_speak_the_cashiers_language_too(tmp_path: Path) -
             assert text_of(app, "#message").startswith("AUTUMN15 refuzat: ")
 
     asyncio.run(flow())
+
+
+def test_a_manager_lifts_the_points_limit_with_f11(tmp_path: Path) -> None:
+    from agent.model import OfflinePolicy
+
+    app = till(tmp_path)
+    app.services.store.apply_snapshot(
+        products=[],
+        customers=[],
+        ruleset=None,
+        cursor="3",
+        received_at=TUESDAY,
+        policy=OfflinePolicy(1000, 7 * 86400, 0, typed_check=False, manager_lift=True),
+    )
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, CASHIER_PIN)
+            await type_in(pilot, "2900000000032")  # Ioana: 12,000 points
+            await type_in(pilot, "3*COFFEE")
+            await pilot.press("f2")
+            await pilot.pause()
+            assert app.session.redeem_points == 1000  # the offline cap
+            await pilot.press("f11")
+            await pilot.pause()
+            await type_in(pilot, MANAGER_PIN)
+            assert text_of(app, "#message") == "Points limit lifted for this sale by marek"
+            await pilot.press("f2")
+            await pilot.pause()
+            assert app.session.redeem_points == 5386  # half the sale, as the programme allows
+
+    asyncio.run(flow())
