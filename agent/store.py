@@ -180,30 +180,23 @@ class Store:
             return None
         return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5])
 
-    def customer_by_card(self, card: str) -> Customer | None:
+    def _customer_where(self, where: str, value: str) -> Customer | None:
         row = self.conn.execute(
             "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
-            "WHERE card=?",
-            (card,),
+            f"WHERE {where} LIMIT 1",  # where: one of the fixed clauses of the methods below
+            (value,),
         ).fetchone()
         return None if row is None else _customer(row)
+
+    def customer_by_card(self, card: str) -> Customer | None:
+        return self._customer_where("card=?", card)
 
     def customer_by_phone(self, phone: str) -> Customer | None:
         """The customer with this phone number (digits only), or None."""
-        row = self.conn.execute(
-            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
-            "WHERE phone=? AND phone != '' LIMIT 1",
-            (phone,),
-        ).fetchone()
-        return None if row is None else _customer(row)
+        return self._customer_where("phone=? AND phone != ''", phone)
 
     def customer(self, customer_id: str) -> Customer | None:
-        row = self.conn.execute(
-            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
-            "WHERE customer_id=?",
-            (customer_id,),
-        ).fetchone()
-        return None if row is None else _customer(row)
+        return self._customer_where("customer_id=?", customer_id)
 
     def balance(self, customer: Customer) -> Points:
         """HQ's balance at the last snapshot plus this terminal's moves HQ had not applied."""
@@ -216,11 +209,6 @@ class Store:
     def offline_policy(self) -> OfflinePolicy:
         """HQ's offline spending policy as last received (the default before any)."""
         return self.offline_state(None)[0]
-
-    def last_download_at(self) -> datetime | None:
-        """When the last snapshot from HQ was applied, or None before the first."""
-        text = self.get_meta("last_download_at")
-        return parse_utc(text) if text else None
 
     def offline_state(self, now: datetime | None) -> tuple[OfflinePolicy, bool]:
         """HQ's offline policy, and whether the last snapshot is older than it allows at

@@ -47,6 +47,13 @@ class TillFlows(App[None]):
         raise NotImplementedError
 
     # -- the flows ---------------------------------------------------------------------
+    def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
+        """Ask for a manager's PIN (``title`` is translated); ``then`` gets the manager or None."""
+        screen = PinScreen(
+            self.services.store.cashiers, self.t, self.t(title), role=Role.MANAGER, cancellable=True
+        )
+        self.push_screen(screen, then)
+
     def open_return(self, seq: int) -> None:
         lines = self.session.returnable(seq)
         if isinstance(lines, Notice):
@@ -87,16 +94,7 @@ class TillFlows(App[None]):
         if not self.session.basket.lines or not self.services.store.cashiers():
             self._void(None)
             return
-        self.push_screen(
-            PinScreen(
-                self.services.store.cashiers,
-                self.t,
-                self.t("Void this sale: manager PIN (Esc cancels)"),
-                role=Role.MANAGER,
-                cancellable=True,
-            ),
-            self._void,
-        )
+        self.ask_manager("Void this sale: manager PIN (Esc cancels)", self._void)
 
     def _void(self, manager: Cashier | None) -> None:
         session = self.session
@@ -164,16 +162,7 @@ class TillFlows(App[None]):
 
             return done
 
-        self.push_screen(
-            PinScreen(
-                self.services.store.cashiers,
-                self.t,
-                self.t("Point adjustment: manager PIN (Esc cancels)"),
-                role=Role.MANAGER,
-                cancellable=True,
-            ),
-            approved,
-        )
+        self.ask_manager("Point adjustment: manager PIN (Esc cancels)", approved)
 
     def action_lift_limit(self) -> None:
         """A manager lifts the offline points limit for this sale, where HQ allows it."""
@@ -186,16 +175,7 @@ class TillFlows(App[None]):
                 self.notify_cashier(self.session.lift_limit(manager.cashier_id))
                 self.render_sale()
 
-        self.push_screen(
-            PinScreen(
-                self.services.store.cashiers,
-                self.t,
-                self.t("Lift the points limit: manager PIN (Esc cancels)"),
-                role=Role.MANAGER,
-                cancellable=True,
-            ),
-            approved,
-        )
+        self.ask_manager("Lift the points limit: manager PIN (Esc cancels)", approved)
 
     def action_lock(self) -> None:
         """Lock the till: nothing happens until a cashier signs in with a PIN."""
