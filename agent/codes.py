@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from agent.words import Words, say
+
 MAX_CODE_LEN = 512
 GIFT_CARD_PREFIX = "GC"  # gift cards: GC and ten digits
 TOKEN_PREFIX = "KQ1."  # a phone QR token (agent.tokens)
@@ -29,7 +31,11 @@ class Classified:
 class Refusal:
     """A code kassa will not act on, and why, in words for the cashier."""
 
-    reason: str
+    words: Words
+
+    @property
+    def reason(self) -> str:
+        return str(self.words)
 
 
 def ean13_check_digit(first12: str) -> int:
@@ -52,11 +58,11 @@ def classify(text: str) -> Classified | Refusal:
     """Decide what a code is. Garbage gets a Refusal, never an exception."""
     code = text.strip()
     if not code:
-        return Refusal("Empty scan: scan again")
+        return Refusal(say("Empty scan: scan again"))
     if len(code) > MAX_CODE_LEN:
-        return Refusal("Scan too long to be a card or product code")
+        return Refusal(say("Scan too long to be a card or product code"))
     if not code.isprintable() or not code.isascii():
-        return Refusal("Unreadable scan (noise on the scanner line): scan again")
+        return Refusal(say("Unreadable scan (noise on the scanner line): scan again"))
     if code.startswith(TOKEN_PREFIX):
         return Classified(CodeKind.TOKEN, code)
     terminal, sep, seq = code.partition(":")
@@ -64,7 +70,7 @@ def classify(text: str) -> Classified | Refusal:
         return Classified(CodeKind.RECEIPT, code)
     if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
         if not is_valid_ean13(code):
-            return Refusal(f"Card number {code} has a wrong check digit: scan again")
+            return Refusal(say("Card number {code} has a wrong check digit: scan again", code=code))
         return Classified(CodeKind.CARD, code)
     if code.upper().startswith(GIFT_CARD_PREFIX) and code[2:].isdigit() and len(code) == 12:
         return Classified(CodeKind.GIFT_CARD, code.upper())
@@ -72,4 +78,4 @@ def classify(text: str) -> Classified | Refusal:
         return Classified(CodeKind.PRODUCT, code)
     if all(c.isalnum() or c in "-_." for c in code) and len(code) <= 32:
         return Classified(CodeKind.PRODUCT, code.upper())
-    return Refusal(f"Not a card or product code: {code[:40]!r}")
+    return Refusal(say("Not a card or product code: {code}", code=repr(code[:40])))

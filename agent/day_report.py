@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from agent.i18n import Texts
 from agent.money import Money
 from agent.receipt import Receipt, ReceiptLine, Style
 from agent.store import Store
@@ -27,26 +28,25 @@ class DayReport:
     made_offline: int = 0
     overrides: int = 0
 
-    def lines(self) -> list[tuple[str, str]]:
-        """(label, value) rows, in English (the screen translates the labels)."""
-        m = Money(self.total_minor, self.currency)
+    def lines(self, t: Texts) -> list[tuple[str, str]]:
+        """(label, value) rows in the language of ``t``."""
         rows = [
-            ("Day", self.day),
-            ("Sales", str(self.sales)),
-            ("Returns", str(self.returns)),
-            ("Takings", str(m)),
-            ("Points issued", str(self.points_issued)),
-            ("Points redeemed", str(self.points_redeemed)),
-            ("Sales made offline", str(self.made_offline)),
-            ("Manager overrides", str(self.overrides)),
+            (t("Day"), self.day),
+            (t("Sales"), str(self.sales)),
+            (t("Returns"), str(self.returns)),
+            (t("Takings"), t.money(Money(self.total_minor, self.currency))),
+            (t("Points issued"), str(self.points_issued)),
+            (t("Points redeemed"), str(self.points_redeemed)),
+            (t("Sales made offline"), str(self.made_offline)),
+            (t("Manager overrides"), str(self.overrides)),
         ]
         for rule, minor in sorted(self.discounts_by_rule.items()):
-            rows.append((f"Discount {rule}", str(Money(minor, self.currency))))
+            rows.append((t("Discount {rule}", rule=rule), t.money(Money(minor, self.currency))))
         return rows
 
-    def receipt(self, terminal_id: str) -> Receipt:
-        body = [ReceiptLine(f"Loyalty report {terminal_id}", Style.TITLE)]
-        body += [ReceiptLine(label, right=value) for label, value in self.lines()]
+    def receipt(self, terminal_id: str, t: Texts) -> Receipt:
+        body = [ReceiptLine(t("Loyalty report {terminal}", terminal=terminal_id), Style.TITLE)]
+        body += [ReceiptLine(label, right=value) for label, value in self.lines(t)]
         return Receipt((*body, ReceiptLine("", Style.RULE)))
 
 

@@ -29,6 +29,7 @@ from agent.money import (
     percent_of,
 )
 from agent.ruleset import Kind, Rule, Ruleset
+from agent.words import Words, say
 
 RULE_BASE = "BASE"
 RULE_PAY_POINTS = "PAY-WITH-POINTS"
@@ -79,21 +80,33 @@ class Discount:
     rule: str
     amount_minor: int
     per_line: tuple[int, ...]
-    why: str
+    words: Words  # what it is, for the cashier and the customer
     points: int = 0  # points that paid for it (reward items)
+
+    @property
+    def why(self) -> str:
+        return str(self.words)
 
 
 @dataclass(frozen=True, slots=True)
 class Award:
     rule: str
     points: Points
-    why: str
+    words: Words
+
+    @property
+    def why(self) -> str:
+        return str(self.words)
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
     rule: str
-    reason: str
+    words: Words
+
+    @property
+    def reason(self) -> str:
+        return str(self.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +129,8 @@ class Quote:
     lots_used: tuple[tuple[datetime, int], ...] = ()
     expiring_soon: tuple[tuple[int, datetime], ...] = ()
     usage_deltas: tuple[tuple[str, int], ...] = ()
-    # Why fewer points may be spent than the balance holds (HQ's offline policy), or "".
-    spend_limit: str = ""
+    # Why fewer points may be spent than the balance holds (HQ's offline policy).
+    spend_limit: Words | None = None
 
     @property
     def discount(self) -> Money:
@@ -142,6 +155,9 @@ class Quote:
 
     def refusal(self, rule: str) -> str | None:
         return next((r.reason for r in self.refusals if r.rule == rule), None)
+
+    def refusal_words(self, rule: str) -> Words | None:
+        return next((r.words for r in self.refusals if r.rule == rule), None)
 
     def to_json(self) -> dict[str, object]:
         """Return the quote as plain JSON data (amounts in minor units)."""
@@ -181,7 +197,7 @@ class Quote:
             "points_earned": self.points_earned,
             "awards": [{"rule": a.rule, "points": a.points, "why": a.why} for a in self.awards],
             "max_redeemable_points": self.max_redeemable,
-            "spend_limit": self.spend_limit or None,
+            "spend_limit": str(self.spend_limit) if self.spend_limit else None,
             "refusals": [{"rule": r.rule, "reason": r.reason} for r in self.refusals],
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
@@ -201,6 +217,9 @@ def max_redeemable(total_minor: int, balance: int, ruleset: Ruleset) -> Points:
     best = min(balance, cap_points)
     best -= best % (pwp.points // math.gcd(pwp.points, pwp.value_minor))  # whole minor units
     return Points(best if best >= pwp.min_points else 0)
+
+
+QUIET = Words("")  # a rule simply not for this sale: no reason shown
 
 
 def _is_birthday(customer: Customer, local: datetime) -> bool:
@@ -244,18 +263,19 @@ class _Pricer:
         self.applied: list[Rule] = []
         self.groups_taken: dict[str, str] = {}
 
-    def refuse(self, rule: str, reason: str) -> None:
+    def refuse(self, rule: str, words: Words) -> None:
         if not any(r.rule == rule for r in self.refusals):
-            self.refusals.append(Refusal(rule, reason))
+            self.refusals.append(Refusal(rule, words))
 
     # -- who may use a rule ------------------------------------------------------------
-    def why_not(self, r: Rule) -> str | None:
-        """None if ``r`` may apply; a reason to show; or "" when it is simply not for this sale."""
+    def why_not(self, r: Rule) -> Words | None:
+        """None if ``r`` may apply; a reason to show; or QUIET when it is simply not for
+        this sale (another audience, no code entered)."""
         if r.id in self.rs.revoked:
-            return "revoked by HQ"
+            return say("revoked by HQ")
         code = r.entered_code
         if code is not None and code not in self.tender.codes:
-            return ""
+            return QUIET
         off = r.when.refusal(self.local)
         if off:
             return off
@@ -266,29 +286,31 @@ class _Pricer:
             or r.limit_per_customer
         )
         if c is None:
-            return "identify the customer first" if code else ("" if needs_customer else None)
+            if code:
+                return say("identify the customer first")
+            return QUIET if needs_customer else None
         if a.countries and c.country not in a.countries:
-            return ""
+            return QUIET
         if (a.segments and not a.segments & c.segments) or (a.tiers and c.tier not in a.tiers):
-            return ""
+            return QUIET
         if a.birthday and not _is_birthday(c, self.local):
-            return ""
+            return QUIET
         if a.first_purchase and c.purchases_total + self.usage.unsynced_purchases > 0:
-            return ""
+            return QUIET
         if r.coupon:
             issued = dict(c.coupons)
             if code in self.usage.used_codes or issued.get(r.id) is True:
-                return "coupon already used"
+                return say("coupon already used")
             if r.id not in issued:
-                return "coupon not issued to this customer"
+                return say("coupon not issued to this customer")
         if r.quota and self.usage.quota_left.get(r.id, 0) <= 0:
-            return "quota at this terminal used up"
+            return say("quota at this terminal used up")
         if r.budget and self.usage.quota_left.get(f"budget:{r.id}", 0) <= 0:
-            return "discount budget at this terminal used up"
+            return say("discount budget at this terminal used up")
         if r.limit_per_customer is not None:
             used = dict(c.rule_uses).get(r.id, 0) + self.usage.rule_uses.get(r.id, 0)
             if used >= r.limit_per_customer:
-                return f"limit of {r.limit_per_customer} per customer reached"
+                return say("limit of {limit} per customer reached", limit=r.limit_per_customer)
         return None
 
     def codes_in_use(self) -> list[str]:
@@ -351,30 +373,43 @@ class _Pricer:
         known = c.month_purchases[1] if c.month_purchases[0] == month else 0
         number = known + self.usage.unsynced_month_purchases + 1
         if number % r.every:
-            self.refuse(r.id, f"this is purchase {number} this month; every {r.every}th gets it")
+            self.refuse(
+                r.id,
+                say(
+                    "this is purchase {number} this month; it applies to one purchase in {every}",
+                    number=number,
+                    every=r.every,
+                ),
+            )
             return False
         return True
 
     def may_apply_now(self, r: Rule) -> bool:
         if r.min_basket_minor and sum(self.rem) < r.min_basket_minor:
-            self.refuse(
-                r.id,
-                f"minimum basket {Money(r.min_basket_minor, self.basket.currency)} not reached",
-            )
+            self.refuse(r.id, self.minimum_not_reached(r))
             return False
         if not r.combinable_with_codes and self.codes_in_use():
-            self.refuse(r.id, f"not combinable with promo code {self.codes_in_use()[0]}")
+            self.refuse(r.id, self.not_with_code())
             return False
         if (
             r.kind is Kind.TIER_DISCOUNT
             and not r.combinable_with_coupons
             and any(a.coupon for a in self.applied)
         ):
-            self.refuse(r.id, "not combinable with coupons")
+            self.refuse(r.id, say("not combinable with coupons"))
             return False
         if r.kind is Kind.REWARD and self.balance < r.points:
-            have = self.offline_limit() or f"the balance is {self.balance}"
-            self.refuse(r.id, f"needs {r.points} points, {have}")
+            limit = self.offline_limit()
+            self.refuse(
+                r.id,
+                say("needs {points} points: {why}", points=r.points, why=limit)
+                if limit
+                else say(
+                    "needs {points} points, the balance is {balance}",
+                    points=r.points,
+                    balance=self.balance,
+                ),
+            )
             return False
         return not (r.kind is Kind.NTH_PURCHASE and not self.nth_purchase_ok(r))
 
@@ -383,7 +418,8 @@ class _Pricer:
         left = self.usage.quota_left.get(f"budget:{r.id}", 0)
         if not r.budget or sum(per_line) <= left:
             return per_line
-        self.refuse(r.id, f"cut to the {Money(left, self.basket.currency)} left of its budget")
+        left_money = Money(left, self.basket.currency)
+        self.refuse(r.id, say("cut to the {amount} left of its budget", amount=left_money))
         return allocate(left, per_line, self.keys)
 
     def apply_stage(self, rules: list[Rule]) -> None:
@@ -398,7 +434,7 @@ class _Pricer:
                 members = [r for r in groups[key] if self.may_apply_now(r)]
                 if key in self.groups_taken:
                     for r in members:
-                        self.refuse(r.id, f"exclusive with {self.groups_taken[key]}")
+                        self.refuse(r.id, say("exclusive with {rule}", rule=self.groups_taken[key]))
                     continue
                 offers = [
                     (sum(a), r, a)
@@ -410,7 +446,9 @@ class _Pricer:
                 total, win, per_line = max(offers, key=lambda o: o[0])  # first max on ties
                 for _, r, _ in offers:
                     if r is not win:
-                        self.refuse(r.id, f"exclusive with {win.id}, which gives more")
+                        self.refuse(
+                            r.id, say("exclusive with {rule}, which gives more", rule=win.id)
+                        )
                 if not key.startswith("\0"):
                     self.groups_taken[key] = win.id
                 self.rem = [m - d for m, d in zip(self.rem, per_line, strict=True)]
@@ -428,25 +466,28 @@ class _Pricer:
                     )
                 )
 
-    def why(self, r: Rule) -> str:
+    def why(self, r: Rule) -> Words:
         if r.kind is Kind.TIER_DISCOUNT:
             assert self.customer is not None
             pct = self.rs.tier(self.customer.tier).discount_percent
-            return f"{self.customer.tier} tier: {pct}% off the sale"
+            return say("{tier} tier: {percent}% off the sale", tier=self.customer.tier, percent=pct)
+        cur = self.basket.currency
         what = {
-            Kind.PERCENT_OFF: f"{r.percent}% off",
-            Kind.NTH_PURCHASE: f"{r.percent}% off every {r.every}th purchase this month",
-            Kind.FIXED_OFF: f"{Money(r.amount_minor, self.basket.currency)} off",
-            Kind.BUY_X_GET_Y: f"buy {r.buy} get {r.get}",
-            Kind.CHEAPEST_UNIT: f"{r.percent}% off the cheapest unit",
-            Kind.REWARD: f"taken for {r.points} points",
-        }[r.kind]
-        scope = (
-            "the sale"
-            if r.match.whole_sale
-            else ", ".join(sorted(r.match.skus | r.match.categories))
-        )
-        return f"{what} on {scope}"
+            Kind.PERCENT_OFF: lambda: say("{percent}% off", percent=r.percent),
+            Kind.NTH_PURCHASE: lambda: say(
+                "{percent}% off one purchase in {every} this month",
+                percent=r.percent,
+                every=r.every,
+            ),
+            Kind.FIXED_OFF: lambda: say("{amount} off", amount=Money(r.amount_minor, cur)),
+            Kind.BUY_X_GET_Y: lambda: say("buy {buy} get {get}", buy=r.buy, get=r.get),
+            Kind.CHEAPEST_UNIT: lambda: say("{percent}% off the cheapest unit", percent=r.percent),
+            Kind.REWARD: lambda: say("taken for {points} points", points=r.points),
+        }[r.kind]()
+        if r.match.whole_sale:
+            return say("{what} on the sale", what=what)
+        scope = ", ".join(sorted(r.match.skus | r.match.categories))
+        return say("{what} on {scope}", what=what, scope=scope)
 
     def apply_cap(self, subtotal: int) -> None:
         pct = self.rs.max_discount_percent
@@ -462,23 +503,34 @@ class _Pricer:
             self.rem = [
                 m + old - new for m, old, new in zip(self.rem, d.per_line, kept, strict=True)
             ]
-            self.discounts[k] = Discount(d.rule, d.amount_minor - cut, tuple(kept), d.why)
+            self.discounts[k] = Discount(d.rule, d.amount_minor - cut, tuple(kept), d.words)
             self.refuse(
                 d.rule,
-                f"cut by {Money(cut, self.basket.currency)}: the sale's "
-                f"discount cap of {pct}% reached",
+                say(
+                    "cut by {amount}: the sale's discount cap of {percent}% reached",
+                    amount=Money(cut, self.basket.currency),
+                    percent=pct,
+                ),
             )
             excess -= cut
         self.discounts = [d for d in self.discounts if d.amount_minor > 0]
 
-    def offline_limit(self) -> str | None:
+    def offline_limit(self) -> Words | None:
         """The reason, when HQ's offline policy and not the balance is what limits spending."""
         if not self.limited:
             return None
-        return (
-            f"only {self.balance} points may be spent here until HQ confirms "
-            "this customer's recent redemptions (offline limit)"
+        return say(
+            "only {points} points may be spent here until HQ confirms "
+            "this customer's recent redemptions (offline limit)",
+            points=self.balance,
         )
+
+    def minimum_not_reached(self, r: Rule) -> Words:
+        least = Money(r.min_basket_minor, self.basket.currency)
+        return say("minimum basket {amount} not reached", amount=least)
+
+    def not_with_code(self) -> Words:
+        return say("not combinable with promo code {code}", code=self.codes_in_use()[0])
 
     # -- paying ----------------------------------------------------------------------------
     def pay_with_points(self, balance: int) -> tuple[Points, int, Points]:
@@ -490,17 +542,17 @@ class _Pricer:
             return Points(0), 0, most
         reason = None
         if self.customer is None:
-            reason = "identify the customer first"
+            reason = say("identify the customer first")
         elif pwp is None:
-            reason = "this programme does not take points"
+            reason = say("this programme does not take points")
         elif want < pwp.min_points:
-            reason = f"fewer than {pwp.min_points} points"
+            reason = say("fewer than {points} points", points=pwp.min_points)
         elif want > balance:
-            reason = self.offline_limit() or f"balance is only {balance} points"
+            reason = self.offline_limit() or say("balance is only {points} points", points=balance)
         elif want > most:
-            reason = f"at most {most} points can pay for this sale"
+            reason = say("at most {points} points can pay for this sale", points=most)
         if reason is not None or pwp is None:
-            self.refuse(RULE_PAY_POINTS, reason or "")
+            self.refuse(RULE_PAY_POINTS, reason or QUIET)
             return Points(0), 0, most
         taken = want - want % (pwp.points // math.gcd(pwp.points, pwp.value_minor))
         return Points(taken), taken * pwp.value_minor // pwp.points, most
@@ -530,7 +582,14 @@ class _Pricer:
                 r.match.matches(ln.sku, ln.category) for ln in self.lines
             ):
                 top = max(winners.values(), key=lambda w: w.factor)
-                self.refuse(r.id, f"a larger multiplier applied ({top.id} x{top.factor})")
+                self.refuse(
+                    r.id,
+                    say(
+                        "a larger multiplier applied ({rule} x{factor})",
+                        rule=top.id,
+                        factor=top.factor,
+                    ),
+                )
         for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
             idx = best[key]
             factor = winners[key].factor if key in winners else Fraction(1)
@@ -539,9 +598,15 @@ class _Pricer:
             pts = floor_points(exact)
             if pts <= 0:
                 continue
-            why = f"{rate} points per 1 {self.basket.currency} paid ({c.tier})"
+            why = say(
+                "{rate} points per 1 {currency} paid ({tier})",
+                rate=rate,
+                currency=self.basket.currency,
+                tier=c.tier,
+            )
             if factor != 1:
-                why += f" x{factor} on {', '.join(self.lines[i].sku for i in idx)}"
+                skus = ", ".join(self.lines[i].sku for i in idx)
+                why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
             awards.append(Award(key, pts, why))
             self.share(pts, idx, [money[i] for i in idx], per_line)
         for r in eligible:
@@ -549,14 +614,23 @@ class _Pricer:
                 idx = self.scope(r)
                 raw = sum(self.lines[i].qty for i in idx) * r.points
                 bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
-                why = f"{r.points} points per unit" + (
-                    f", capped at {r.cap_per_sale} from {raw}" if bonus < raw else ""
+                why = (
+                    say(
+                        "{points} points per unit, capped at {cap} from {raw}",
+                        points=r.points,
+                        cap=r.cap_per_sale,
+                        raw=raw,
+                    )
+                    if bonus < raw
+                    else say("{points} points per unit", points=r.points)
                 )
                 awards.append(Award(r.id, Points(bonus), why))
                 self.share(bonus, idx, [self.lines[i].qty for i in idx], per_line)
                 self.applied.append(r)
             elif r.kind is Kind.BONUS_PER_SALE and self.may_earn(r, total_after):
-                awards.append(Award(r.id, Points(r.points), f"{r.points} bonus points"))
+                awards.append(
+                    Award(r.id, Points(r.points), say("{points} bonus points", points=r.points))
+                )
                 idx = list(range(len(self.lines)))
                 self.share(r.points, idx, [max(m, 0) for m in money], per_line)
                 self.applied.append(r)
@@ -564,13 +638,10 @@ class _Pricer:
 
     def may_earn(self, r: Rule, total_after: int) -> bool:
         if r.min_basket_minor and total_after < r.min_basket_minor:
-            self.refuse(
-                r.id,
-                f"minimum basket {Money(r.min_basket_minor, self.basket.currency)} not reached",
-            )
+            self.refuse(r.id, self.minimum_not_reached(r))
             return False
         if not r.combinable_with_codes and self.codes_in_use():
-            self.refuse(r.id, f"not combinable with promo code {self.codes_in_use()[0]}")
+            self.refuse(r.id, self.not_with_code())
             return False
         return True
 
@@ -623,25 +694,25 @@ def quote(
     cur = basket.currency
     known_codes = ruleset.codes()
     for code in sorted(tender.codes - known_codes.keys()):
-        p.refuse(code, "unknown code")
+        p.refuse(code, say("unknown code"))
     candidates = ruleset.index.candidates(
         {ln.sku for ln in basket.lines}, {ln.category for ln in basket.lines}
     )
     for code in sorted(tender.codes & known_codes.keys()):
         if known_codes[code] not in candidates:
-            p.refuse(known_codes[code].id, "nothing in the basket it applies to")
+            p.refuse(known_codes[code].id, say("nothing in the basket it applies to"))
     eligible = []
     for r in candidates:
         why = p.why_not(r)
         if why is None:
             eligible.append(r)
-        elif why:
+        elif why is not QUIET:
             p.refuse(r.id, why)
     discount_rules = [r for r in eligible if r.is_discount]
     if customer is not None and ruleset.tier(customer.tier).discount_percent > 0:
         tier_rule = ruleset.tier_rule
         if tier_rule.id in ruleset.revoked:
-            p.refuse(tier_rule.id, "revoked by HQ")
+            p.refuse(tier_rule.id, say("revoked by HQ"))
         else:
             discount_rules.append(tier_rule)
     p.apply_stage([r for r in discount_rules if r.line_level])
@@ -656,7 +727,7 @@ def quote(
     if tender.gift_card_balance_minor is not None:
         gift = max(0, min(tender.gift_card_balance_minor, total - value))
         if gift == 0:
-            p.refuse(RULE_GIFT_CARD, "the gift card has no balance left")
+            p.refuse(RULE_GIFT_CARD, say("the gift card has no balance left"))
     awards: list[Award] = []
     earned_per_line = [0] * len(basket.lines)
     if customer is not None and basket.lines:
@@ -698,5 +769,5 @@ def quote(
         lots_used=lots_used,
         expiring_soon=soon,
         usage_deltas=tuple(deltas),
-        spend_limit=p.offline_limit() or "",
+        spend_limit=p.offline_limit(),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from agent.clock import Clock
 from agent.errors import PrinterUnavailable
+from agent.i18n import Texts
 from agent.ports import ReceiptPrinter
 from agent.receipt import build_receipt
 from agent.store import Store
@@ -19,9 +20,15 @@ class PrintOutcome:
 
 
 def print_sale(
-    store: Store, printer: ReceiptPrinter, seq: int, clock: Clock, store_name: str
+    store: Store,
+    printer: ReceiptPrinter,
+    seq: int,
+    clock: Clock,
+    store_name: str,
+    texts: Texts | None = None,
 ) -> PrintOutcome:
-    """Print (or reprint) the receipt of sale ``seq``, built from its journal row.
+    """Print (or reprint) the receipt of sale ``seq``, built from its journal row, in
+    the language of ``texts`` (the terminal's, not the cashier's: it is the customer's).
 
     Returns the outcome and records it on the sale's print job; a printer fault is
     recorded and returned, never raised, so the job stays pending for a reprint.
@@ -30,7 +37,7 @@ def print_sale(
     if body is None:
         return PrintOutcome(seq, None, f"no sale {seq} on this terminal")
     try:
-        data = printer.print_receipt(build_receipt(body, store_name))
+        data = printer.print_receipt(build_receipt(body, store_name, texts))
     except PrinterUnavailable as exc:
         store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
         return PrintOutcome(seq, None, exc.for_cashier())

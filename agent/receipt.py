@@ -6,8 +6,10 @@ import enum
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from agent.i18n import Texts
 from agent.money import Money
 
 
@@ -64,80 +66,106 @@ class Receipt:
         return "\n".join(out)
 
 
-def build_receipt(body: dict[str, Any], store_name: str) -> Receipt:
-    """Return the receipt for a committed sale or return body (as in the journal)."""
+def build_receipt(body: dict[str, Any], store_name: str, texts: Texts | None = None) -> Receipt:
+    """Return the receipt for a committed sale or return body (as in the journal), in
+    the language of ``texts`` (the terminal's; English when not given)."""
+    t = texts or Texts("en")
     cur = str(body["currency"])
 
     def m(minor: object) -> str:
-        return Money(int(str(minor)), cur).format()
+        return t.amount(Money(int(str(minor)), cur))
+
+    def total(minor: object) -> str:
+        return t.money(Money(int(str(minor)), cur))
+
+    def pts(points: object) -> str:
+        return t("{points} pts", points=points)
 
     if "original_seq" in body:
-        return _return_receipt(body, store_name, m)
+        return _return_receipt(body, store_name, t, total, pts)
 
     lines = [
         ReceiptLine(store_name, Style.TITLE),
-        ReceiptLine(f"Receipt {body['terminal_id']}-{body['seq']}"),
-        ReceiptLine(str(body["at"])[:16].replace("T", " ") + " UTC"),
+        ReceiptLine(t("Receipt {number}", number=f"{body['terminal_id']}-{body['seq']}")),
+        ReceiptLine(_when(body)),
         ReceiptLine("", Style.RULE),
     ]
     for ln in body["lines"]:
         lines.append(ReceiptLine(f"{ln['name']} x{ln['qty']}", right=m(ln["amount_minor"])))
     lines.append(ReceiptLine("", Style.RULE))
     if body["discount_minor"]:
-        lines.append(ReceiptLine("Discounts", right="-" + m(body["discount_minor"])))
-    lines.append(ReceiptLine("TOTAL", Style.BOLD, right=f"{m(body['total_minor'])} {cur}"))
+        lines.append(ReceiptLine(t("Discounts"), right="-" + m(body["discount_minor"])))
+    lines.append(ReceiptLine(t("TOTAL"), Style.BOLD, right=total(body["total_minor"])))
     paying = int(body["points_redeemed"]) - int(body.get("reward_points", 0))
     if paying > 0:
-        lines.append(ReceiptLine(f"Paid with {paying} points", right=m(body["points_value_minor"])))
+        lines.append(
+            ReceiptLine(
+                t("Paid with {points} points", points=paying), right=m(body["points_value_minor"])
+            )
+        )
     if body.get("reward_points"):
-        lines.append(ReceiptLine(f"Rewards for {body['reward_points']} points"))
+        lines.append(ReceiptLine(t("Rewards for {points} points", points=body["reward_points"])))
     if body.get("gift_card"):
         gift = body["gift_card"]
-        lines.append(
-            ReceiptLine(f"Gift card …{str(gift['card'])[-4:]}", right=m(gift["amount_minor"]))
-        )
-    lines.append(ReceiptLine("To pay", Style.BOLD, right=f"{m(body['paid_money_minor'])} {cur}"))
+        card = "…" + str(gift["card"])[-4:]
+        lines.append(ReceiptLine(t("Gift card {card}", card=card), right=m(gift["amount_minor"])))
+    lines.append(ReceiptLine(t("To pay"), Style.BOLD, right=total(body["paid_money_minor"])))
     customer = body.get("customer")
     if isinstance(customer, dict):
         lines.append(ReceiptLine("", Style.RULE))
-        lines.append(ReceiptLine(f"Loyalty card {customer['card'][-4:]:>4}", Style.BOLD))
+        card = f"{customer['card'][-4:]:>4}"
+        lines.append(ReceiptLine(t("Loyalty card {card}", card=card), Style.BOLD))
         for award in body.get("awards", []):
             lines.append(ReceiptLine(f"  {award['rule']}", right=f"+{award['points']}"))
-        lines.append(ReceiptLine("Points earned", right=str(body["points_earned"])))
+        lines.append(ReceiptLine(t("Points earned"), right=str(body["points_earned"])))
         if body["points_redeemed"]:
-            lines.append(ReceiptLine("Points redeemed", right=str(body["points_redeemed"])))
-        lines.append(ReceiptLine("Balance", Style.BOLD, right=f"{customer['balance_after']} pts"))
+            lines.append(ReceiptLine(t("Points redeemed"), right=str(body["points_redeemed"])))
+        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=pts(customer["balance_after"])))
         for lot in customer.get("expiring_soon", []):
-            day = str(lot["expires_at"])[:10]
-            lines.append(ReceiptLine(f"Expiring {day}", right=f"{lot['points']} pts"))
+            day = t.day(date.fromisoformat(str(lot["expires_at"])[:10]))
+            lines.append(ReceiptLine(t("Expiring {day}", day=day), right=pts(lot["points"])))
         if customer.get("tier"):
-            lines.append(ReceiptLine("Tier", right=str(customer["tier"])))
+            lines.append(ReceiptLine(t("Tier"), right=str(customer["tier"])))
         nxt = customer.get("next_tier")
         if isinstance(nxt, dict):
-            lines.append(ReceiptLine(f"To {nxt['name']}: spend", right=m(nxt["missing_minor"])))
+            lines.append(
+                ReceiptLine(t("To {tier}: spend", tier=nxt["name"]), right=m(nxt["missing_minor"]))
+            )
     lines.append(ReceiptLine("", Style.RULE))
-    lines.append(ReceiptLine("Thank you!"))
+    lines.append(ReceiptLine(t("Thank you!")))
     return Receipt(tuple(lines), qr=f"{body['terminal_id']}:{body['seq']}")
 
 
-def _return_receipt(body: dict[str, Any], store_name: str, m: Callable[[object], str]) -> Receipt:
+def _when(body: dict[str, Any]) -> str:
+    return str(body["at"])[:16].replace("T", " ") + " UTC"
+
+
+def _return_receipt(
+    body: dict[str, Any],
+    store_name: str,
+    t: Texts,
+    total: Callable[[object], str],
+    pts: Callable[[object], str],
+) -> Receipt:
     cur = str(body["currency"])
+    number = f"{body['terminal_id']}-{body['seq']}"
     lines = [
         ReceiptLine(store_name, Style.TITLE),
-        ReceiptLine(f"RETURN {body['terminal_id']}-{body['seq']}", Style.BOLD),
-        ReceiptLine(f"of receipt {body['terminal_id']}-{body['original_seq']}"),
-        ReceiptLine(str(body["at"])[:16].replace("T", " ") + " UTC"),
+        ReceiptLine(t("RETURN {number}", number=number), Style.BOLD),
+        ReceiptLine(
+            t("of receipt {number}", number=f"{body['terminal_id']}-{body['original_seq']}")
+        ),
+        ReceiptLine(_when(body)),
         ReceiptLine("", Style.RULE),
     ]
     for ln in body["lines"]:
-        lines.append(ReceiptLine(f"{ln['sku']} x{ln['qty']}", right="-" + m(ln["money_minor"])))
+        amount = t.amount(Money(int(ln["money_minor"]), cur))
+        lines.append(ReceiptLine(f"{ln['sku']} x{ln['qty']}", right="-" + amount))
     lines.append(ReceiptLine("", Style.RULE))
-    lines.append(
-        ReceiptLine("Money back", Style.BOLD, right=f"{m(-int(body['total_minor']))} {cur}")
-    )
+    lines.append(ReceiptLine(t("Money back"), Style.BOLD, right=total(-int(body["total_minor"]))))
     customer = body.get("customer")
     if isinstance(customer, dict):
-        lines.append(ReceiptLine("Points taken back", right=str(-int(body["points_earned"]))))
-        lines.append(ReceiptLine("Points given back", right=str(-int(body["points_redeemed"]))))
-        lines.append(ReceiptLine("Balance", Style.BOLD, right=f"{customer['balance_after']} pts"))
+        lines.append(ReceiptLine(t("Points taken back"), right=str(-int(body["points_earned"]))))
+        lines.append(ReceiptLine(t("Points given back"), right=str(-int(body["points_redeemed"]))))
+        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=pts(customer["balance_after"])))
     return Receipt(tuple(lines), qr=None)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agent.words import Words, say
+
 
 @dataclass(frozen=True, slots=True)
 class RefundLine:
@@ -25,7 +27,7 @@ class RefundLine:
 @dataclass(frozen=True, slots=True)
 class RefundQuote:
     lines: tuple[RefundLine, ...]
-    refusals: tuple[str, ...]
+    refusals: tuple[Words, ...]
 
     @property
     def points_reversed(self) -> int:
@@ -63,15 +65,22 @@ def refund(
     before = already_returned or {}
     by_sku = {str(ln["sku"]): ln for ln in sale_lines}
     out: list[RefundLine] = []
-    refusals: list[str] = []
+    refusals: list[Words] = []
     for sku, qty in sorted(returns.items()):
         line = by_sku.get(sku)
         if line is None:
-            refusals.append(f"{sku} was not in this sale")
+            refusals.append(say("{sku} was not in this sale", sku=sku))
             continue
         bought, done = int(line["qty"]), int(before.get(sku, 0))
         if qty <= 0 or done + qty > bought:
-            refusals.append(f"{sku}: {bought - done} of {bought} can still be returned")
+            refusals.append(
+                say(
+                    "{sku}: {left} of {bought} can still be returned",
+                    sku=sku,
+                    left=bought - done,
+                    bought=bought,
+                )
+            )
             continue
         out.append(
             RefundLine(

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agent.clock import parse_utc
 from agent.errors import InvalidRuleset
 from agent.money import CURRENCY_EXPONENT
+from agent.words import Words, say
 
 FORMAT = "kassa-ruleset/2"
 TIER_RULE = "TIER"
@@ -74,18 +75,22 @@ class When:
     valid_from: datetime | None = None
     valid_to: datetime | None = None
 
-    def refusal(self, local: datetime) -> str | None:
+    def refusal(self, local: datetime) -> Words | None:
         """Return why the rule is off at ``local`` (store time), or None when it is on."""
         if self.valid_from and local < self.valid_from:
-            return "not started yet"
+            return say("not started yet")
         if self.valid_to and local >= self.valid_to:
-            return "ended"
+            return say("ended")
         if self.weekdays and local.isoweekday() not in self.weekdays:
-            return "not on this day"
+            return say("not on this day")
         if self.start is not None and self.end is not None:
             now = local.time().replace(tzinfo=None)
             if not self.start <= now < self.end:
-                return f"outside its hours ({self.start:%H:%M}-{self.end:%H:%M})"
+                return say(
+                    "outside its hours ({start}-{end})",
+                    start=f"{self.start:%H:%M}",
+                    end=f"{self.end:%H:%M}",
+                )
         return None
 
 

@@ -24,6 +24,7 @@ from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import GiftCardMove, LedgerMove, NewSale, Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
+from agent.words import Words, say
 
 MAX_QTY = 999
 
@@ -44,30 +45,27 @@ class NoticeKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """What the cashier reads: ``text`` in English, and the ``template`` and ``params``
-    it was made from, so a screen can show it in the cashier's language."""
+    """What the cashier reads: ``words``, English as ``text``, and translatable by a
+    screen into the cashier's language (``Texts.say``)."""
 
     kind: NoticeKind
-    text: str
-    template: str = ""
-    params: tuple[tuple[str, object], ...] = ()
+    words: Words
+
+    @property
+    def text(self) -> str:
+        return str(self.words)
 
     @property
     def refused(self) -> bool:
         return self.kind is NoticeKind.REFUSED
 
 
-def _notice(kind: NoticeKind, template: str, params: dict[str, object]) -> Notice:
-    text = template.format(**params) if params else template
-    return Notice(kind, text, template, tuple(sorted(params.items())))
-
-
 def done(template: str, **params: object) -> Notice:
-    return _notice(NoticeKind.DONE, template, params)
+    return Notice(NoticeKind.DONE, say(template, **params))
 
 
 def refused(template: str, **params: object) -> Notice:
-    return _notice(NoticeKind.REFUSED, template, params)
+    return Notice(NoticeKind.REFUSED, say(template, **params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +132,7 @@ class CheckoutSession:
             return self.identify_phone(text)
         code = classify(text)
         if isinstance(code, CodeRefusal):
-            return refused(code.reason)
+            return Notice(NoticeKind.REFUSED, code.words)
         return self._act(code, qty, typed)
 
     def _act(self, code: Classified, qty: int, typed: bool = False) -> Notice:
@@ -178,25 +176,29 @@ class CheckoutSession:
         self.limit_lifted_by = None  # a lift was for the customer it was asked for
         # A typed number proves nothing: points wait for the one-time check if asked for.
         self.confirmed = confirmed or not self.store.offline_policy().typed_check
-        template = "Customer {name} ({tier}), balance {points} points"
-        if not self.confirmed:
-            template += "; to spend points, scan the code in the customer's app"
+        found = {"name": customer.name, "tier": customer.tier}
+        points = self.store.balance(customer)
+        if self.confirmed:
+            return done("Customer {name} ({tier}), balance {points} points", **found, points=points)
         return done(
-            template, name=customer.name, tier=customer.tier, points=self.store.balance(customer)
+            "Customer {name} ({tier}), balance {points} points; "
+            "to spend points, scan the code in the customer's app",
+            **found,
+            points=points,
         )
 
     def identify_token(self, text: str) -> Notice:
         """Identify by a phone QR token: genuine, fresh, and never seen here before."""
         token = parse_token(text)
         if isinstance(token, TokenRefusal):
-            return refused(token.reason)
+            return Notice(NoticeKind.REFUSED, token.words)
         customer = self.store.customer(token.customer_id)
         if customer is None:
             return refused("Phone code of a customer not in this store's customer list")
         now = self.clock.now()
         why = check_token(token, customer.app_keys, now, self.token_policy)
         if why is not None:
-            return refused(why.reason)
+            return Notice(NoticeKind.REFUSED, why.words)
         keep_s = 2 * (self.token_policy.lifetime_s + self.token_policy.skew_s)
         if not self.store.use_token(customer.customer_id, token.nonce, now, keep_s):
             return refused("Phone code already used: ask the customer to refresh it")
@@ -212,8 +214,10 @@ class CheckoutSession:
             return refused("Unknown product {code}", code=code)
         if product.price.currency != self.basket.currency:
             return refused(
-                f"{product.sku} is priced in {product.price.currency}, "
-                f"this till sells in {self.basket.currency}"
+                "{sku} is priced in {currency}, this till sells in {till}",
+                sku=product.sku,
+                currency=product.price.currency,
+                till=self.basket.currency,
             )
         self.basket = self.basket.with_line(product, qty)
         self.redeem_points = Points(0)  # the cap depends on the basket: ask again
@@ -237,7 +241,7 @@ class CheckoutSession:
         q = self.quote()
         if rule.id not in {d.rule for d in q.discounts} | {a.rule for a in q.awards}:
             self.codes = self.codes - {code}
-            why = q.refusal(rule.id) or "nothing in the basket it applies to yet"
+            why = q.refusal_words(rule.id) or say("nothing in the basket it applies to yet")
             return refused("{code} refused: {why}", code=code, why=why)
         return done("{code} applied", code=code)
 
@@ -266,20 +270,16 @@ class CheckoutSession:
         want = Points(self.quote().max_redeemable if points is None else points)
         if points is None and want == 0:
             limit = self.quote().spend_limit
-            return refused(
-                f"Points refused: {limit}"
-                if limit
-                else "Points cannot pay for this sale (balance or minimum not reached)"
-            )
+            if limit:
+                return refused("Points refused: {reason}", reason=limit)
+            return refused("Points cannot pay for this sale (balance or minimum not reached)")
         trial = self._quote(want)
-        reason = trial.refusal("PAY-WITH-POINTS")
+        reason = trial.refusal_words("PAY-WITH-POINTS")
         if reason:
             return refused("Points refused: {reason}", reason=reason)
         self.redeem_points = want
         return done(
-            "{points} points pay {value}",
-            points=trial.points_redeemed,
-            value=trial.points_value.format(),
+            "{points} points pay {value}", points=trial.points_redeemed, value=trial.points_value
         )
 
     # -- pricing and commit -----------------------------------------------------------
@@ -504,7 +504,7 @@ class CheckoutSession:
             return refused("No sale {seq} on this terminal", seq=seq)
         r = refund(original["lines"], returns, self.store.returned_units(seq))
         if r.refusals:
-            return refused("Return refused: " + "; ".join(r.refusals))
+            return refused("Return refused: {why}", why=r.refusals)
         return r
 
     def commit_return(self, seq: int, returns: dict[str, int]) -> CommittedSale | Notice:

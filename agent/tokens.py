@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from agent.words import Words, say
+
 PREFIX = "KQ1"
 _TOKEN = re.compile(
     r"^KQ1\.(?P<cid>[A-Za-z0-9_-]{1,64})\.(?P<at>[0-9]{1,12})\."
@@ -54,7 +56,11 @@ class PhoneToken:
 
 @dataclass(frozen=True, slots=True)
 class TokenRefusal:
-    reason: str
+    words: Words
+
+    @property
+    def reason(self) -> str:
+        return str(self.words)
 
 
 def looks_like_token(text: str) -> bool:
@@ -73,7 +79,7 @@ def parse_token(text: str) -> PhoneToken | TokenRefusal:
     """Parse a scanned token; a malformed one is a refusal, never an exception."""
     m = _TOKEN.match(text.strip())
     if m is None:
-        return TokenRefusal("Phone code not readable as a kassa token: ask to refresh it")
+        return TokenRefusal(say("Phone code not readable as a kassa token: ask to refresh it"))
     signed_text, _, _ = text.strip().rpartition(".")
     return PhoneToken(
         m["cid"],
@@ -102,16 +108,24 @@ def check_token(
         except (InvalidSignature, ValueError):
             continue
     if not genuine:
-        return TokenRefusal("Phone code refused: its signature does not verify (forged or altered)")
+        return TokenRefusal(
+            say("Phone code refused: its signature does not verify (forged or altered)")
+        )
     age_s = (now - token.issued_at).total_seconds()
     if age_s < -policy.skew_s:
         return TokenRefusal(
-            f"Phone code refused: issued {-age_s:.0f} s in the future (check the phone's clock)"
+            say(
+                "Phone code refused: issued {seconds} s in the future (check the phone's clock)",
+                seconds=f"{-age_s:.0f}",
+            )
         )
     if age_s > policy.lifetime_s + policy.skew_s:
         late_s = age_s - policy.lifetime_s
         return TokenRefusal(
-            f"Phone code expired {late_s:.0f} s ago: ask the customer to refresh it"
+            say(
+                "Phone code expired {seconds} s ago: ask the customer to refresh it",
+                seconds=f"{late_s:.0f}",
+            )
         )
     return None
 

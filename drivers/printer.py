@@ -42,7 +42,10 @@ class PrinterConfig:
 
 # Characters no printer code page holds, and what is printed instead. Romanian ș and ț
 # (comma below) print as ş and ţ (cedilla), which CP852, CP1250 and ISO 8859-2 hold.
-SUBSTITUTES = str.maketrans({"ș": "ş", "Ș": "Ş", "ț": "ţ", "Ț": "Ţ", "₽": "руб."})
+SUBSTITUTES = str.maketrans(
+    # Babel's money has no-break spaces (39,90 zł): paper has plain ones.
+    {"ș": "ş", "Ș": "Ş", "ț": "ţ", "Ț": "Ţ", "₽": "руб.", "\u00a0": " ", "\u202f": " "}
+)
 # Stand-ins for characters that some code pages lack (used only where the page does).
 FALLBACKS = {
     "«": '"',
@@ -57,15 +60,14 @@ FALLBACKS = {
     "—": "-",
     "№": "N",
     "€": "EUR",
-    "\u00a0": " ",
 }
 
 
 def printable(text: str, code_page: str = "") -> str:
     """Return ``text`` as the printer can print it in ``code_page`` (empty: any page).
 
-    ș/ț become ş/ţ and ₽ "руб." everywhere; quotes, dashes and the like become ASCII
-    where the chosen page lacks them, rather than the printer's "?".
+    ș/ț become ş/ţ, ₽ "руб." and no-break spaces plain ones everywhere; quotes, dashes
+    and the like become ASCII where the chosen page lacks them, rather than the printer's "?".
     """
     text = text.translate(SUBSTITUTES)
     if not code_page:

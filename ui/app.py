@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from agent.codes import Classified, CodeKind, classify
 from agent.errors import KassaError, SaleNotReady
+from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
 from agent.money import Money
 from agent.printing import PrintOutcome, print_sale
@@ -28,7 +29,6 @@ from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.entry import EntryInput
 from ui.flows import TillFlows
-from ui.i18n import LANGUAGE_NAMES, Texts
 from ui.screens import (
     EnrolScreen,
     PinScreen,
@@ -98,24 +98,25 @@ class CheckoutApp(TillFlows):
     #receipt { width: auto; }
     #message { height: 1; padding: 0 1; }
     #message.refused { background: $error; color: $text; }
-    #keys { height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
+    #keys { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
     #status.stale { background: $warning; }
     /* 80x24: the sale takes the whole width; the receipt preview needs a wider screen */
     Screen.-narrow #receipt-pane { display: none; }
     Screen.-narrow #totals { height: 7; }
     """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - as Textual declares it
-    BINDING_TEXTS = (
-        ("f2", "pay_points", "Pay max with points"),
+    BINDING_TEXTS = (  # short: at 80 columns every key fits on two lines, in each language
+        ("f1", "explain", "Why"),
+        ("f2", "pay_points", "Max points"),
         ("f3", "status", "Status"),
-        ("f4", "new_sale", "Clear sale"),
+        ("f4", "new_sale", "Clear"),
         ("f5", "enrol", "Enrol"),
-        ("f6", "day_report", "Day report"),
-        ("f7", "adjust", "Adjust points"),
-        ("f11", "lift_limit", "Lift limit"),
-        ("f8", "reprint", "Reprint last"),
+        ("f6", "day_report", "Report"),
+        ("f7", "adjust", "Adjust"),
+        ("f8", "reprint", "Reprint"),
         ("f9", "language", "Language"),
-        ("f10", "complete", "Complete sale"),
+        ("f10", "complete", "Complete"),
+        ("f11", "lift_limit", "Lift limit"),
         ("f12", "lock", "Lock"),
         ("ctrl+t", "contrast", "Contrast"),
         ("ctrl+q", "quit", "Quit"),
@@ -161,6 +162,20 @@ class CheckoutApp(TillFlows):
         if services.store.cashiers():
             self.action_lock()  # a till with staff set up opens signed out
 
+    def render_keys(self) -> None:
+        """The key bar, wrapped between keys (never between a key and its label)."""
+        width = max(20, self.size.width - 2)
+        rows = [""]
+        for key, _, label in self.BINDING_TEXTS:
+            item = f"{key.replace('ctrl+', '^').upper()} {self.t(label)}"
+            if rows[-1] and len(rows[-1]) + 2 + len(item) > width:
+                rows.append("")
+            rows[-1] += ("  " if rows[-1] else "") + item
+        self.query_one("#keys", Static).update("\n".join(rows))
+
+    def on_resize(self) -> None:
+        self.render_keys()
+
     def apply_language(self, lang: str) -> None:
         """Show every screen text in ``lang`` (en, ru, pl, ro)."""
         self.t = t = Texts(lang)
@@ -170,8 +185,7 @@ class CheckoutApp(TillFlows):
         self.query_one("#entry", Input).placeholder = t(
             "Scan or type a card or SKU (3*MILK for three), Enter"
         )
-        keys = [f"{k.replace('ctrl+', '^').upper()} {t(d)}" for k, _, d in self.BINDING_TEXTS]
-        self.query_one("#keys", Static).update("  ".join(keys))
+        self.render_keys()
         if not self.last_receipt_text:
             self.query_one("#receipt", Static).update(t("Receipt preview"))
         self.render_sale()
@@ -253,7 +267,8 @@ class CheckoutApp(TillFlows):
             text += "   " + t("Max with points: {points}", points=q.max_redeemable)
         if q.refusals:
             text += "\n" + t("Not applied") + ": "
-            text += "; ".join(f"{r.rule}: {r.reason}" for r in q.refusals[:3])
+            text += "; ".join(f"{r.rule}: {t.say(r.words)}" for r in q.refusals[:2])
+            text += "  " + t("(F1: why)")
         totals.update(text)
 
     def customer_panel(self) -> str:
@@ -285,9 +300,7 @@ class CheckoutApp(TillFlows):
         msg = self.query_one("#message", Static)
         if isinstance(notice, Notice):  # the session's words, in the cashier's language
             refused = notice.refused
-            text = (
-                self.t(notice.template, **dict(notice.params)) if notice.template else notice.text
-            )
+            text = self.t.say(notice.words)
         else:
             text = notice
         msg.update(text)
@@ -378,6 +391,7 @@ class CheckoutApp(TillFlows):
                 seq,
                 self.services.clock,
                 self.services.config.store_name,
+                Texts(self.services.config.language),  # the store's language, not the cashier's
             )
         finally:
             store.close()

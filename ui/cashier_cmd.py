@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agent.i18n import LANGUAGES
 from agent.staff import Role, new_cashier
 from agent.store import Store
-from ui.i18n import LANGUAGES
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

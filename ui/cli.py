@@ -14,9 +14,9 @@ import httpx
 
 from agent.clock import SystemClock, parse_utc
 from agent.errors import KassaError
+from agent.i18n import LANGUAGES
 from agent.model import OfflinePolicy
 from ui import cashier_cmd, decode_cmd, devices_cmd, token_cmd
-from ui.i18n import LANGUAGES
 
 
 def _hq_report(db: str, as_json: bool) -> int:

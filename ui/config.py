@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ConfigError
+from agent.i18n import LANGUAGES
 from agent.tokens import TokenPolicy
 from drivers.camera import CameraConfig
 from drivers.keymap import LAYOUTS
 from drivers.printer import PrinterConfig, PrinterKind
 from drivers.serial_scanner import PARITIES, TERMINATORS, ScannerConfig
-from ui.i18n import LANGUAGES
 
 DEFAULT_HQ_URL = "http://127.0.0.1:8700"
 

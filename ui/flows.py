@@ -14,11 +14,11 @@ from textual.app import App
 
 from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
+from agent.i18n import Texts
 from agent.money import Money
 from agent.receipt import Receipt
 from agent.session import CheckoutSession, Notice
 from agent.staff import Cashier, Role
-from ui.i18n import Texts
 from ui.screens import AdjustScreen, Enrolment, EnrolScreen, PinScreen, ReturnScreen, TextScreen
 from ui.services import Services
 
@@ -205,9 +205,10 @@ class TillFlows(App[None]):
         tz = rs.tz if rs else None
         day = now.astimezone(tz).strftime("%Y-%m-%d")
         report = day_report(self.services.store, day, rs.currency if rs else "PLN", now)
-        text = "\n".join(f"{t(label):<28}{value:>20}" for label, value in report.lines())
+        text = "\n".join(f"{label:<28}{value:>20}" for label, value in report.lines(t))
         text += "\n\n" + t("P prints it, Esc closes")
-        receipt = report.receipt(self.services.config.terminal_id)
+        store_texts = Texts(self.services.config.language)  # paper is in the store's language
+        receipt = report.receipt(self.services.config.terminal_id, store_texts)
 
         def print_it() -> None:
             self.print_document(receipt)
@@ -222,6 +223,29 @@ class TillFlows(App[None]):
         except PrinterUnavailable as exc:
             text = exc.for_cashier()
         self.call_from_thread(self.notify_cashier, text)
+
+    def action_explain(self) -> None:
+        """Every discount and point of the sale, and every promotion that did not apply, why."""
+        session, t = self.session, self.t
+        if session.ruleset is None:
+            self.notify_cashier(t("Waiting for loyalty rules and products from HQ…"), refused=True)
+            return
+        q = session.quote()
+        rows: list[str] = []
+        if q.discounts:
+            rows.append(t("Discounts"))
+            for d in q.discounts:
+                amount = t.money(Money(d.amount_minor, q.currency))
+                rows.append(f"  -{amount}  {d.rule}: {t.say(d.words)}")
+        if q.awards:
+            rows.append(t("Points"))
+            rows += [f"  +{a.points}  {a.rule}: {t.say(a.words)}" for a in q.awards]
+        if q.refusals:
+            rows.append(t("Not applied"))
+            rows += [f"  {r.rule}: {t.say(r.words)}" for r in q.refusals]
+        if not rows:
+            rows.append(t("No discounts or points on this sale yet"))
+        self.push_screen(TextScreen("\n".join([*rows, "", t("Esc closes")])))
 
     def action_status(self) -> None:
         self.device_status()

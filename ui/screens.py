@@ -8,13 +8,13 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
+from agent.i18n import Texts
 from agent.session import Notice
 from agent.staff import Cashier, Role, pin_matches
-from ui.i18n import Texts
 
 
 class PinScreen(ModalScreen[Cashier | None]):
@@ -160,8 +160,11 @@ class TextScreen(ModalScreen[None]):
         self.on_print = on_print
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="text-box"):
+        with VerticalScroll(id="text-box"):  # arrows and Page Up/Down scroll a long page
             yield Static(self.text, markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#text-box").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -44,7 +44,7 @@ def test_R5_third_purchase_this_month_counting_unsynced_ones() -> None:
 def test_R5b_fourth_purchase_gets_no_discount() -> None:
     q = price(basket("SCARF"), customer(month=("2026-11", 3)))
     assert q.discount.minor == 0 and q.points_earned == 59
-    assert q.refusal("THIRD15") == "this is purchase 4 this month; every 3th gets it"
+    assert q.refusal("THIRD15") == "this is purchase 4 this month; it applies to one purchase in 3"
 
 
 def test_R6_promo_code_excludes_the_tier_discount() -> None:

@@ -80,7 +80,7 @@ def test_quote_invariants(
                 d.rule,
                 d.amount_minor,
                 tuple(d.per_line[[ln.sku for ln in b.lines].index(x.sku)] for x in shuffled),
-                d.why,
+                d.words,
             )
             for d in q.discounts
         ),

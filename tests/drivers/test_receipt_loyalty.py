@@ -10,6 +10,7 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from agent.clock import FixedClock
+from agent.i18n import Texts
 from agent.model import PointLot
 from agent.money import Points
 from agent.printing import print_sale
@@ -54,7 +55,7 @@ def test_the_loyalty_block_tells_the_customer_everything(
     assert rows["BASE"] == "+33"  # 39.90 - 6.00 paid with points: 33 points
     assert rows["Points earned"] == "33" and rows["Points redeemed"] == "600"
     assert rows["Balance"] == f"{3000 - 600 + 33} pts"
-    assert rows["Expiring 2026-12-01"] == "400 pts"  # the 600 spent came from this lot first
+    assert rows["Expiring 01/12/2026"] == "400 pts"  # the 600 spent came from this lot first
     assert rows["Tier"] == "Bronze"
     # Silver from 1,000.00 qualifying spend: 820.00 before, this sale 39.90.
     assert rows["To Silver: spend"] == "140.10"
@@ -82,3 +83,29 @@ def test_a_printer_without_native_qr_gets_an_image_that_scans(
     assert [r.data.decode() for r in read] == [f"T1:{sale.seq}"]
     native = decode_escpos(render_receipt(receipt, PrinterConfig()), code_pages(PrinterConfig()))
     assert native.qr_codes == [f"T1:{sale.seq}"] and native.rasters == []
+
+
+def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
+    session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
+) -> None:
+    give_anna_a_lot_expiring_soon(store)
+    session.enter(ANNA)
+    session.add("COFFEE")
+    session.pay_with_points(600)
+    sale = session.commit()
+    cfg = PrinterConfig(PrinterKind.FILE, str(tmp_path / "r.bin"), code_page="CP852")
+    printer = EscposPrinter(cfg)
+    assert print_sale(store, printer, sale.seq, clock, "Sklep", Texts("pl")).error is None
+    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
+    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    assert rows["RAZEM"] == "39,90 zł" and rows["Do zapłaty"] == "33,90 zł"
+    assert rows["Zapłacono 600 pkt"] == "6,00"
+    assert rows["Punkty zdobyte"] == "33" and rows["Saldo"] == f"{3000 - 600 + 33} pkt"
+    assert rows["Wygasa 1.12.2026"] == "400 pkt"
+    assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "140,10"
+    assert "Dziękujemy!" in text
+    assert print_sale(store, printer, sale.seq, clock, "Magazin", Texts("ro")).error is None
+    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
+    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    assert rows["De plată"] == "33,90 PLN" and rows["Sold"] == f"{3000 - 600 + 33} pct."
+    assert "Vă mulţumim!" in text  # ț as the cedilla form code page 852 has

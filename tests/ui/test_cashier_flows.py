@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -253,7 +254,8 @@ def test_the_sessions_messages_speak_the_cashiers_language_too(tmp_path: Path) -
             assert text_of(app, "#message") == "Klient Anna Kowalska (Bronze), saldo 3000 pkt"
             await pilot.press("f9")  # -> Romanian; a refusal with the engine's reason in it
             await type_in(pilot, "AUTUMN15")
-            assert text_of(app, "#message").startswith("AUTUMN15 refuzat: ")
+            refusal = "AUTUMN15 refuzat: încă nimic din coș la care să se aplice"
+            assert text_of(app, "#message") == refusal  # the engine's reason translated too
 
     asyncio.run(flow())
 
@@ -286,5 +288,22 @@ def test_a_manager_lifts_the_points_limit_with_f11(tmp_path: Path) -> None:
             await pilot.press("f2")
             await pilot.pause()
             assert app.session.redeem_points == 5386  # half the sale, as the programme allows
+
+    asyncio.run(flow())
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl", "ro"])
+def test_every_key_is_on_the_key_bar_at_80x24(tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            rows = text_of(app, "#keys").splitlines()
+            assert len(rows) <= 3 and all(len(row) <= 78 for row in rows)
+            assert app.query_one("#keys").size.height == len(rows)  # no row cut off
+            for key, _, label in CheckoutApp.BINDING_TEXTS:
+                item = f"{key.replace('ctrl+', '^').upper()} {app.t(label)}"
+                assert any(item in row for row in rows), item  # a key and its label together
 
     asyncio.run(flow())

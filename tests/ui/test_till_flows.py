@@ -116,10 +116,10 @@ def test_the_day_report_and_the_status_page(tmp_path: Path) -> None:
             shown = screen_text(app)
             rows = {ln[:28].strip(): ln[28:].strip() for ln in shown.splitlines() if ln.strip()}
             assert rows["Sprzedaże"] == "1" and rows["Punkty przyznane"] == "39"
-            assert rows["Utarg"] == "39.90 PLN" and rows["Sprzedaże offline"] == "0"
+            assert rows["Utarg"] == "39,90\xa0zł" and rows["Sprzedaże offline"] == "0"
             await pilot.press("p")  # printed on the till's printer
             await until(pilot.pause, lambda: len(printed(app)) == 2, "the report print")
-            assert "Loyalty report T1" in printed(app)[1]
+            assert "Raport lojalnościowy T1" in printed(app)[1]  # the store's language
             await pilot.press("f3")
             await until(pilot.pause, lambda: isinstance(app.screen, TextScreen), "the status")
             shown = screen_text(app)
@@ -215,5 +215,50 @@ def test_a_slow_printer_does_not_freeze_the_till(tmp_path: Path) -> None:
             await until(pilot.pause, lambda: len(printed(app)) == 1, "the slow receipt")
             assert text_of(app, "#message") == "Sale 1 complete, receipt printed"
             assert "COFFEE" in str(app.session.basket.lines)  # the new sale was not touched
+
+    asyncio.run(flow())
+
+
+def test_f1_explains_every_discount_point_and_refusal_in_the_cashiers_language(
+    tmp_path: Path,
+) -> None:
+    app = till(tmp_path, staff=False, language="pl")
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for entry in (ANNA, "COFFEE", "3*MILK"):
+                await type_in(pilot, entry)
+            totals = text_of(app, "#totals")
+            assert "HAPPY3: poza godzinami obowiązywania (16:00-18:00)" in totals
+            await pilot.press("f1")
+            await until(pilot.pause, lambda: isinstance(app.screen, TextScreen), "the page")
+            shown = screen_text(app)
+            assert "-4,50\xa0zł  MILK3FOR2: kup 2, weź 1 na MILK" in shown  # the discount
+            assert "+48  BASE: 1 pkt za 1 PLN zapłaty (Bronze)" in shown  # the points
+            assert "DE-MONDAY: nie obowiązuje w tym dniu" in shown  # what did not apply
+            assert "THIRD15: to 1. zakup w tym miesiącu" in shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, TextScreen)
+
+    asyncio.run(flow())
+
+
+def test_receipts_print_in_the_stores_language_whatever_the_cashier_reads(
+    tmp_path: Path,
+) -> None:
+    app = till(tmp_path, staff=False, language="ru")
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("f9", "f9", "f9")  # the cashier reads English (ru -> pl -> ro -> en)
+            await pilot.pause()
+            assert app.t.lang == "en"
+            await sell(pilot, app, ANNA, "COFFEE")
+            receipt = printed(app)[0]
+            assert "Чек T1-1" in receipt and "ИТОГО" in receipt and "К оплате" in receipt
+            assert "Баланс" in receipt and "Спасибо за покупку!" in receipt
+            assert "39,90" in receipt and "39.90" not in receipt  # decimals as Russians write
+            assert "Balance" not in receipt and "TOTAL" not in receipt
 
     asyncio.run(flow())
