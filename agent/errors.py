@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from agent.words import N_, Words, say
+
 
 class KassaError(Exception):
     """Base of every error kassa raises on purpose."""
 
-    title = "Something went wrong"
+    title = N_("Something went wrong")
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", detail_words: Words | None = None) -> None:
+        """``detail``: what happened, for logs and the cashier; ``detail_words`` the same
+        where it can be said in the cashier's language (a device's name stays as it is)."""
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        self.detail_words = detail_words
+
+    def words(self) -> Words:
+        """The one line the cashier reads, translatable: the title is, the detail may be."""
+        if self.detail == self.title:
+            return Words(self.title)
+        return say(
+            "{what}: {detail}", what=Words(self.title), detail=self.detail_words or self.detail
+        )
 
     def for_cashier(self) -> str:
         """Return the one line the cashier reads."""
@@ -18,36 +31,36 @@ class KassaError(Exception):
 
 
 class InvalidRuleset(KassaError):
-    title = "Loyalty rules refused"
+    title = N_("Loyalty rules refused")
 
 
 class StoreCorrupted(KassaError):
-    title = "Local journal is damaged"
+    title = N_("Local journal is damaged")
 
 
 class SaleNotReady(KassaError):
-    title = "The sale cannot be completed yet"
+    title = N_("The sale cannot be completed yet")
 
 
 class UnknownProduct(KassaError):
-    title = "Unknown product"
+    title = N_("Unknown product")
 
 
 class ScannerUnavailable(KassaError):
-    title = "Scanner not answering"
+    title = N_("Scanner not answering")
 
 
 class PrinterUnavailable(KassaError):
-    title = "Receipt printer not answering"
+    title = N_("Receipt printer not answering")
 
 
 class HqUnreachable(KassaError):
-    title = "HQ cannot be reached"
+    title = N_("HQ cannot be reached")
 
 
 class HqProtocolError(KassaError):
-    title = "HQ sent a reply kassa does not understand"
+    title = N_("HQ sent a reply kassa does not understand")
 
 
 class ConfigError(KassaError):
-    title = "Configuration error"
+    title = N_("Configuration error")

@@ -45,11 +45,6 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogs where it is translated later (``t(label)``)."""
-    return message
-
-
 class Texts:
     """One language's texts and formats, as the screens use them."""
 

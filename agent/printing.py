@@ -10,6 +10,7 @@ from agent.i18n import Texts
 from agent.ports import ReceiptPrinter
 from agent.receipt import build_receipt
 from agent.store import Store
+from agent.words import Words, say
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,7 @@ class PrintOutcome:
     seq: int
     data: bytes | None  # the bytes sent, None when the printer failed
     error: str | None
+    error_words: Words | None = None  # the error, in words a screen translates
 
 
 def print_sale(
@@ -35,11 +37,12 @@ def print_sale(
     """
     body = store.sale_body(seq)
     if body is None:
-        return PrintOutcome(seq, None, f"no sale {seq} on this terminal")
+        why = say("no sale {seq} on this terminal", seq=seq)
+        return PrintOutcome(seq, None, str(why), why)
     try:
         data = printer.print_receipt(build_receipt(body, store_name, texts))
     except PrinterUnavailable as exc:
         store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
-        return PrintOutcome(seq, None, exc.for_cashier())
+        return PrintOutcome(seq, None, exc.for_cashier(), exc.words())
     store.set_print_status(seq, "printed", None, clock.now())
     return PrintOutcome(seq, data, None)

@@ -333,7 +333,7 @@ class CheckoutSession:
     def _quote(self, redeem: int, balance: Points | None = None) -> Quote:
         ruleset = self.ruleset
         if ruleset is None:
-            raise SaleNotReady("no loyalty rules held yet")
+            raise SaleNotReady("no loyalty rules held yet", say("no loyalty rules held yet"))
         version = self.store.data_version()
         now = self.clock.now()
         day = now.astimezone(ruleset.tz).strftime("%Y-%m-%d")
@@ -359,7 +359,7 @@ class CheckoutSession:
     def commit(self) -> CommittedSale:
         """Write the sale durably and return it; raises SaleNotReady for an empty basket."""
         if not self.basket.lines:
-            raise SaleNotReady("the basket is empty")
+            raise SaleNotReady("the basket is empty", say("the basket is empty"))
         # Pricing again is work already done when the screen showed the total: reuse
         # that quote while nothing it depends on has changed.
         q = self.quote()

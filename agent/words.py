@@ -26,6 +26,11 @@ class Words:
         return self.template.format(**{k: english(v) for k, v in self.params})
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs where it is translated later (``t(label)``)."""
+    return message
+
+
 def say(template: str, **params: object) -> Words:
     return Words(template, tuple(sorted(params.items())))
 

@@ -9,6 +9,7 @@ from agent.errors import PrinterUnavailable
 from agent.model import Scan, Symbology
 from agent.ports import ErrorHandler, ScanHandler
 from agent.receipt import Receipt
+from agent.words import Words, say
 from drivers.printer import PrinterConfig, render_receipt
 
 
@@ -42,7 +43,8 @@ class MemoryPrinter:
 
     def print_receipt(self, receipt: Receipt) -> bytes:
         if self.failing:
-            raise PrinterUnavailable(self.failing)
+            state = say("{printer}: {state}", printer=self.name, state=Words(self.failing))
+            raise PrinterUnavailable(f"{self.name}: {self.failing}", state)
         data = render_receipt(receipt, self.config)
         self.jobs.append(data)
         return data

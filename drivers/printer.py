@@ -13,6 +13,7 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style
+from agent.words import Words, say
 from drivers.escpos_text import Decoded, decode_escpos, python_codec
 from drivers.printer_status import PrinterStatus, query_status
 
@@ -185,7 +186,10 @@ class EscposPrinter:
         if self.config.kind is not PrinterKind.FILE:
             st = self.status()
             if not st.state.can_print:
-                raise PrinterUnavailable(f"{self.name}: {st.detail}")
+                raise PrinterUnavailable(
+                    f"{self.name}: {st.detail}",
+                    say("{printer}: {state}", printer=self.name, state=Words(st.state.value)),
+                )
         self.send(data)
         return data
 

@@ -337,7 +337,7 @@ class CheckoutApp(TillFlows):
         self.render_sale()
 
     def on_device_failed(self, message: DeviceFailed) -> None:
-        self.notify_cashier(message.error.for_cashier(), refused=True)
+        self.notify_cashier(self.t.say(message.error.words()), refused=True)
 
     def action_pay_points(self) -> None:
         self.notify_cashier(self.session.pay_with_points(None))
@@ -355,7 +355,7 @@ class CheckoutApp(TillFlows):
         try:
             sale: CommittedSale = self.session.commit()
         except SaleNotReady as exc:
-            self.notify_cashier(exc.for_cashier(), refused=True)
+            self.notify_cashier(self.t.say(exc.words()), refused=True)
             return
         self.last_seq = sale.seq
         self.notify_cashier(self.t("Sale {seq} saved. Printing the receipt…", seq=sale.seq))
@@ -404,7 +404,7 @@ class CheckoutApp(TillFlows):
                 self.t(
                     "Sale {seq} is saved, receipt not printed: {error}. F8 reprints.",
                     seq=outcome.seq,
-                    error=outcome.error,
+                    error=outcome.error_words or outcome.error,
                 ),
                 refused=True,
             )

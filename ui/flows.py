@@ -221,7 +221,7 @@ class TillFlows(App[None]):
             self.services.printer.print_receipt(receipt)
             text = self.t("Printed")
         except PrinterUnavailable as exc:
-            text = exc.for_cashier()
+            text = self.t.say(exc.words())
         self.call_from_thread(self.notify_cashier, text)
 
     def action_explain(self) -> None:

@@ -262,3 +262,21 @@ def test_receipts_print_in_the_stores_language_whatever_the_cashier_reads(
             assert "Balance" not in receipt and "TOTAL" not in receipt
 
     asyncio.run(flow())
+
+
+def test_a_printer_fault_is_told_in_the_cashiers_language(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False, language="pl")
+    printer = app.services.printer
+    assert isinstance(printer, MemoryPrinter)
+    printer.failing = "cover open"
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, "MILK")
+            await pilot.press("f10")
+            await until(pilot.pause, lambda: "F8" in text_of(app, "#message"), "the fault")
+            message = text_of(app, "#message")
+            assert "Drukarka paragonów nie odpowiada: memory printer: otwarta pokrywa" in message
+            assert app.services.store.sales_count() == 1  # the sale is kept
+
+    asyncio.run(flow())
