@@ -23,7 +23,7 @@ from agent.errors import StoreCorrupted
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer, OfflinePolicy, PointLot, Product
 from agent.money import Money, Points
-from agent.pricing import Usage
+from agent.quote import Usage
 from agent.ruleset import Ruleset, parse_ruleset
 from agent.schema import migrations
 from agent.staff import Cashier, Role
