@@ -2,29 +2,28 @@
 
 The session is the record of the sale while it is open; widgets only show it.
 Every cashier action returns a Notice the cashier can read; nothing here raises
-for a business refusal.
+for a business refusal. Enrolment, adjustments and returns are in :mod:`agent.desk`.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
+from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
+from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
 from agent.pricing import Quote, Tender, quote
-from agent.records import return_body, sale_body
-from agent.refunds import RefundQuote, refund
+from agent.records import sale_body
 from agent.ruleset import Ruleset
 from agent.store import GiftCardMove, LedgerMove, NewSale, Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
-from agent.words import Words, say
+from agent.words import say
 
 MAX_QTY = 999
 
@@ -38,45 +37,7 @@ class _Priced:
     quote: Quote
 
 
-class NoticeKind(enum.Enum):
-    DONE = "done"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """What the cashier reads: ``words``, English as ``text``, and translatable by a
-    screen into the cashier's language (``Texts.say``)."""
-
-    kind: NoticeKind
-    words: Words
-
-    @property
-    def text(self) -> str:
-        return str(self.words)
-
-    @property
-    def refused(self) -> bool:
-        return self.kind is NoticeKind.REFUSED
-
-
-def done(template: str, **params: object) -> Notice:
-    return Notice(NoticeKind.DONE, say(template, **params))
-
-
-def refused(template: str, **params: object) -> Notice:
-    return Notice(NoticeKind.REFUSED, say(template, **params))
-
-
-@dataclass(frozen=True, slots=True)
-class CommittedSale:
-    seq: int
-    sale_id: str
-    quote: Quote | None  # None for a return
-    balance_after: Points | None
-
-
-class CheckoutSession:
+class CheckoutSession(CounterDesk):
     def __init__(
         self, store: Store, clock: Clock, ids: IdFactory, terminal_id: str, store_name: str
     ) -> None:
@@ -410,139 +371,3 @@ class CheckoutSession:
         result = CommittedSale(committed.seq, sale_id, q, q.balance_after)
         self.reset()
         return result
-
-    # -- enrolment --------------------------------------------------------------------------
-    def enrol(self, name: str, card: str, terms: bool, marketing: bool, phone: str = "") -> Notice:
-        """Enrol a new customer on a new card, with the least data and explicit consents.
-
-        Consent to the programme's terms is required; consent to marketing is separate
-        and optional (GDPR, 152-FZ). The customer can be identified here at once; HQ
-        receives the enrolment with the next upload and makes the customer its own.
-        """
-        code = classify(card)
-        if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
-            return refused("{card}: not a loyalty card number", card=card)
-        if self.store.customer_by_card(code.value) is not None:
-            return refused("Card {card} already belongs to a customer", card=code.value)
-        if not name.strip():
-            return refused("The name the customer wants to be called is needed")
-        if not terms:
-            return refused("The customer must accept the programme's terms to join")
-        rs = self.ruleset
-        now = self.clock.now()
-        customer = Customer(
-            customer_id=f"{self.terminal_id}-{self.ids.new_id()}",
-            card=code.value,
-            name=name.strip(),
-            tier=rs.default_tier if rs else "",
-            hq_balance=Points(0),
-        )
-        consents = {"terms": True, "marketing": marketing, "at": now.isoformat()}
-        self.store.commit_event(
-            "enrol",
-            {
-                "customer": {"customer_id": customer.customer_id},
-                "card": customer.card,
-                "name": customer.name,
-                "tier": customer.tier,
-                "phone": phone.strip() or None,
-                "consents": consents,
-            },
-            self.ids.new_id(),
-            now,
-            self.terminal_id,
-            new_customer=customer,
-        )
-        return self._identified(customer)
-
-    # -- overrides ------------------------------------------------------------------------
-    def adjust_points(self, points: int, reason: str, cashier: str, manager: str) -> Notice:
-        """Correct the identified customer's balance by ``points``, with a manager's approval
-        and a reason; journalled as an audit event that HQ applies to its balance."""
-        if self.customer is None:
-            return refused("Identify the customer first")
-        if points == 0 or not reason.strip():
-            return refused("An adjustment needs points other than 0 and a reason")
-        cid = self.customer.customer_id
-        self.store.commit_audit(
-            {
-                "action": "adjust_points",
-                "cashier": cashier,
-                "approved_by": manager,
-                "reason": reason.strip(),
-                "points": points,
-            },
-            self.ids.new_id(),
-            self.clock.now(),
-            self.terminal_id,
-            LedgerMove(cid, "adjust", points),
-        )
-        return done(
-            "{points} points for {name}: balance {balance}",
-            points=f"{points:+d}",
-            name=self.customer.name,
-            balance=self.balance(),
-        )
-
-    # -- returns ------------------------------------------------------------------------
-    def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
-        """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
-        original = self.store.sale_body(seq)
-        if original is None or "original_seq" in original:
-            return refused("No sale {seq} on this terminal", seq=seq)
-        done_units = self.store.returned_units(seq)
-        left = [
-            (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
-            for ln in original["lines"]
-        ]
-        return [x for x in left if x[2] > 0] or refused("Sale {seq} was returned in full", seq=seq)
-
-    def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
-        """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
-        original = self.store.sale_body(seq)
-        if original is None or "original_seq" in original:
-            return refused("No sale {seq} on this terminal", seq=seq)
-        r = refund(original["lines"], returns, self.store.returned_units(seq))
-        if r.refusals:
-            return refused("Return refused: {why}", why=r.refusals)
-        return r
-
-    def commit_return(self, seq: int, returns: dict[str, int]) -> CommittedSale | Notice:
-        """Write a return of lines of sale ``seq`` durably; the balance may go negative."""
-        r = self.preview_return(seq, returns)
-        if isinstance(r, Notice):
-            return r
-        original: dict[str, Any] = self.store.sale_body(seq) or {}
-        cust = original.get("customer")
-        customer = self.store.customer(cust["customer_id"]) if isinstance(cust, dict) else None
-        before = self.store.balance(customer) if customer else None
-        at = self.clock.now()
-        event_id = self.ids.new_id()
-        body = return_body(r, event_id, at.isoformat(), original, before)
-        moves = []
-        if customer is not None:
-            if r.points_reversed:
-                moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
-            if r.points_restored:
-                moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
-        committed = self.store.commit_sale(
-            NewSale(
-                sale_id=event_id,
-                at=at,
-                body=body,
-                customer_id=customer.customer_id if customer else None,
-                currency=str(original["currency"]),
-                total_minor=-r.money_minor,
-                paid_money_minor=-r.money_minor,
-                points_earned=-r.points_reversed,
-                points_redeemed=-r.points_restored,
-                moves=tuple(moves),
-                usage=(),
-                kind="return",
-                original_seq=seq,
-                returned=tuple(sorted(returns.items())),
-            ),
-            self.terminal_id,
-        )
-        after = None if before is None else Points(before - r.points_reversed + r.points_restored)
-        return CommittedSale(committed.seq, event_id, None, after)

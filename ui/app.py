@@ -21,8 +21,8 @@ from agent.errors import KassaError, SaleNotReady
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
 from agent.money import Money
+from agent.notice import CommittedSale, Notice
 from agent.printing import PrintOutcome, print_sale
-from agent.session import CommittedSale, Notice
 from agent.staff import Cashier
 from agent.store import Store
 from drivers.escpos_text import decode_escpos

@@ -16,8 +16,9 @@ from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
 from agent.i18n import Texts
 from agent.money import Money
+from agent.notice import Notice
 from agent.receipt import Receipt
-from agent.session import CheckoutSession, Notice
+from agent.session import CheckoutSession
 from agent.staff import Cashier, Role
 from ui.screens import AdjustScreen, Enrolment, EnrolScreen, PinScreen, ReturnScreen, TextScreen
 from ui.services import Services

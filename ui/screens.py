@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
 from agent.i18n import Texts
-from agent.session import Notice
+from agent.notice import Notice
 from agent.staff import Cashier, Role, pin_matches
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
 from agent.codes import make_card_number
-from agent.session import CheckoutSession, CommittedSale, Notice
+from agent.notice import CommittedSale, Notice
+from agent.session import CheckoutSession
 from agent.store import Store
 from sync.wire import parse_snapshot
 from tests.conftest import TUESDAY
