@@ -1,0 +1,248 @@
+"""What HQ sends and the till reads: products, customers and balances, the ruleset, the
+offline policy; a snapshot applied in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from agent.clock import parse_utc
+from agent.journal import canonical
+from agent.model import Customer, OfflinePolicy, PointLot, Product
+from agent.money import Money, Points
+from agent.ruleset import Ruleset, parse_ruleset
+from agent.store_base import StoreBase
+
+
+class CatalogueStore(StoreBase):
+    """Products, customers, the ruleset and HQ's policy, as the last snapshot left them."""
+
+    # -- catalogue, customers, ruleset ---------------------------------------
+    def product(self, code: str) -> Product | None:
+        """Return the product whose SKU or barcode is ``code``, or None."""
+        row = self.conn.execute(
+            "SELECT sku, name, price_minor, currency, category, barcode FROM products "
+            "WHERE sku=? OR barcode=? LIMIT 1",
+            (code, code),
+        ).fetchone()
+        if row is None:
+            return None
+        return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5])
+
+    def _customer_where(self, where: str, value: str) -> Customer | None:
+        row = self.conn.execute(
+            "SELECT customer_id, card, doc, hq_balance, applied_seq, allowance FROM customers "
+            f"WHERE {where} LIMIT 1",  # where: one of the fixed clauses of the methods below
+            (value,),
+        ).fetchone()
+        return None if row is None else _customer(row)
+
+    def customer_by_card(self, card: str) -> Customer | None:
+        return self._customer_where("card=?", card)
+
+    def customer_by_phone(self, phone: str) -> Customer | None:
+        """The customer with this phone number (digits only), or None."""
+        return self._customer_where("phone=? AND phone != ''", phone)
+
+    def customer(self, customer_id: str) -> Customer | None:
+        return self._customer_where("customer_id=?", customer_id)
+
+    def balance(self, customer: Customer) -> Points:
+        """HQ's balance at the last snapshot plus this terminal's moves HQ had not applied."""
+        (moves,) = self.conn.execute(
+            "SELECT COALESCE(SUM(points), 0) FROM ledger WHERE customer_id=? AND seq>?",
+            (customer.customer_id, customer.applied_seq),
+        ).fetchone()
+        return Points(customer.hq_balance + int(moves))
+
+    def offline_policy(self) -> OfflinePolicy:
+        """HQ's offline spending policy as last received (the default before any)."""
+        return self.offline_state(None)[0]
+
+    def offline_state(self, now: datetime | None) -> tuple[OfflinePolicy, bool]:
+        """HQ's offline policy, and whether the last snapshot is older than it allows at
+        ``now`` (always stale before the first snapshot). One query: read at every quote."""
+        policy_text, last_text = self.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='offline_policy'), "
+            "(SELECT value FROM meta WHERE key='last_download_at')"
+        ).fetchone()
+        if policy_text != self._policy_text:  # parse once per policy HQ sends
+            self._policy_text = policy_text
+            self._policy = (
+                OfflinePolicy()
+                if policy_text is None
+                else OfflinePolicy.from_doc(json.loads(policy_text))
+            )
+        if now is None or last_text is None:
+            return self._policy, True
+        age_s = (now - parse_utc(last_text)).total_seconds()
+        return self._policy, age_s > self._policy.stale_after_s
+
+    def use_token(self, customer_id: str, nonce: str, at: datetime, keep_s: int) -> bool:
+        """Record a phone token's nonce as used; False if it was used before.
+
+        Nonces older than ``keep_s`` are forgotten: their tokens have expired anyway.
+        """
+        with self.atomic() as c:
+            c.execute(
+                "DELETE FROM used_tokens WHERE used_at < ?",
+                ((at - timedelta(seconds=keep_s)).isoformat(),),
+            )
+            cur = c.execute(
+                "INSERT OR IGNORE INTO used_tokens(customer_id, nonce, used_at) VALUES(?,?,?)",
+                (customer_id, nonce, at.isoformat()),
+            )
+            return cur.rowcount == 1
+
+    def record_clock_skew(self, local: datetime, hq: datetime) -> None:
+        """Keep both clocks' readings when they disagree by more than the tolerance."""
+        self.conn.execute(
+            "INSERT INTO clock_skew(local_time, hq_time, skew_s) VALUES(?,?,?)",
+            (local.isoformat(), hq.isoformat(), (local - hq).total_seconds()),
+        )
+
+    def ruleset(self) -> Ruleset | None:
+        """Return the newest ruleset held, or None before the first download."""
+        version, revoked_text = self.conn.execute(
+            "SELECT (SELECT MAX(version) FROM rulesets), "
+            "(SELECT group_concat(rule_id, char(31)) FROM revocations)"
+        ).fetchone()
+        if version is None:
+            return None
+        cached = self._ruleset_cache
+        if cached is None or cached.version != version:  # parse once per version
+            (doc,) = self.conn.execute(
+                "SELECT document FROM rulesets WHERE version=?", (version,)
+            ).fetchone()
+            cached = self._ruleset_cache = parse_ruleset(json.loads(doc))
+        revoked = frozenset(revoked_text.split("\x1f")) if revoked_text else frozenset()
+        return cached if revoked == cached.revoked else replace(cached, revoked=revoked)
+
+    def apply_snapshot(
+        self,
+        *,
+        products: list[Product],
+        customers: list[Customer],
+        ruleset: Ruleset | None,
+        cursor: str,
+        received_at: datetime,
+        quotas: dict[str, int] | None = None,
+        revoked: list[str] | None = None,
+        gift_cards: list[tuple[str, Money, int]] | None = None,
+        policy: OfflinePolicy | None = None,
+    ) -> None:
+        """Apply one validated snapshot atomically: all of it or none of it."""
+        with self.atomic() as c:
+            if policy is not None:
+                self.set_meta("offline_policy", canonical(policy.to_doc()))
+            c.executemany(
+                "INSERT INTO products(sku, name, price_minor, currency, category, barcode) "
+                "VALUES(?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
+                "price_minor=excluded.price_minor, currency=excluded.currency, "
+                "category=excluded.category, barcode=excluded.barcode",
+                [
+                    (p.sku, p.name, p.price.minor, p.price.currency, p.category, p.barcode)
+                    for p in products
+                ],
+            )
+            c.executemany(
+                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
+                "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
+                "card=excluded.card, doc=excluded.doc, hq_balance=excluded.hq_balance, "
+                "applied_seq=excluded.applied_seq, allowance=excluded.allowance, "
+                "phone=excluded.phone",
+                [
+                    (
+                        k.customer_id,
+                        k.card,
+                        json.dumps(customer_doc(k)),
+                        k.hq_balance,
+                        k.applied_seq,
+                        k.allowance,
+                        k.phone,
+                    )
+                    for k in customers
+                ],
+            )
+            if ruleset is not None:
+                c.execute(
+                    "INSERT OR IGNORE INTO rulesets(version, document, received_at) VALUES(?,?,?)",
+                    (ruleset.version, canonical(ruleset.document), received_at.isoformat()),
+                )
+            if quotas is not None:
+                c.execute("DELETE FROM quotas")
+                c.executemany(
+                    "INSERT INTO quotas(rule_id, granted) VALUES(?, ?)", sorted(quotas.items())
+                )
+            c.executemany(
+                "INSERT OR IGNORE INTO revocations(rule_id, received_at) VALUES(?, ?)",
+                [(r, received_at.isoformat()) for r in revoked or []],
+            )
+            c.executemany(
+                "INSERT INTO gift_cards(card, hq_balance_minor, currency, applied_seq) "
+                "VALUES(?,?,?,?) ON CONFLICT(card) DO UPDATE SET "
+                "hq_balance_minor=excluded.hq_balance_minor, currency=excluded.currency, "
+                "applied_seq=excluded.applied_seq",
+                [(card, m.minor, m.currency, applied) for card, m, applied in gift_cards or []],
+            )
+            self.set_meta("snapshot_cursor", cursor)
+            self.set_meta("last_download_at", received_at.isoformat())
+
+
+def customer_doc(c: Customer) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "tier": c.tier,
+        "country": c.country,
+        "birthday": c.birthday.isoformat() if c.birthday else None,
+        "segments": sorted(c.segments),
+        "coupons": dict(c.coupons),
+        "purchases_total": c.purchases_total,
+        "month_purchases": list(c.month_purchases),
+        "rule_uses": dict(c.rule_uses),
+        "app_keys": list(c.app_keys),
+        "tier_spend_minor": c.tier_spend_minor,
+        "phone": c.phone,
+        "lots": [
+            {
+                "points": lot.points,
+                "earned_at": lot.earned_at.isoformat(),
+                "expires_at": lot.expires_at.isoformat(),
+            }
+            for lot in c.lots
+        ],
+    }
+
+
+def _customer(row: tuple[Any, ...]) -> Customer:
+    doc = json.loads(row[2])
+    return Customer(
+        customer_id=row[0],
+        card=row[1],
+        name=doc["name"],
+        tier=doc["tier"],
+        hq_balance=Points(row[3]),
+        country=doc.get("country") or "",
+        birthday=date.fromisoformat(doc["birthday"]) if doc.get("birthday") else None,
+        lots=tuple(
+            PointLot(
+                Points(lot["points"]), parse_utc(lot["earned_at"]), parse_utc(lot["expires_at"])
+            )
+            for lot in doc.get("lots", [])
+        ),
+        applied_seq=int(row[4]),
+        segments=frozenset(doc.get("segments", [])),
+        coupons=tuple(sorted(doc.get("coupons", {}).items())),
+        purchases_total=int(doc.get("purchases_total", 0)),
+        month_purchases=(
+            str(doc.get("month_purchases", ["", 0])[0]),
+            int(doc.get("month_purchases", ["", 0])[1]),
+        ),
+        rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
+        allowance=Points(int(row[5])),
+        app_keys=tuple(doc.get("app_keys", [])),
+        tier_spend_minor=int(doc.get("tier_spend_minor", 0)),
+        phone=str(doc.get("phone") or ""),
+    )

@@ -1,0 +1,341 @@
+"""What the till writes: sales and returns, events and audit entries in the hash chain,
+their usage counters, print jobs and the outbox HQ drains."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from agent.catalogue import customer_doc
+from agent.clock import parse_utc
+from agent.entries import Committed, LedgerMove, NewSale, OutboxStats, PendingEvent
+from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
+from agent.model import Customer
+from agent.money import Money
+from agent.quote import Usage
+from agent.staff import Cashier, Role
+from agent.store_base import StoreBase
+
+
+class LedgerStore(StoreBase):
+    """The journal, the ledger and the outbox: every write a sale makes, in one transaction."""
+
+    # -- staff and audit -------------------------------------------------------------
+    def save_cashier(self, c: Cashier) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO cashiers(cashier_id, name, role, pin_salt, pin_hash, language)"
+            " VALUES(?,?,?,?,?,?)",
+            (c.cashier_id, c.name, c.role.value, c.pin_salt, c.pin_hash, c.language),
+        )
+
+    def cashiers(self) -> list[Cashier]:
+        return [
+            Cashier(cid, name, Role(role), salt, digest, lang)
+            for cid, name, role, salt, digest, lang in self.conn.execute(
+                "SELECT cashier_id, name, role, pin_salt, pin_hash, language FROM cashiers "
+                "ORDER BY cashier_id"
+            )
+        ]
+
+    def commit_audit(
+        self,
+        body: dict[str, Any],
+        event_id: str,
+        at: datetime,
+        terminal_id: str,
+        adjustment: LedgerMove | None = None,
+    ) -> int:
+        """Journal an override (who, what, why) and queue it for HQ; return its seq.
+
+        It joins the hash chain and the outbox like a sale, so HQ receives it exactly
+        once and nobody can remove it locally unseen. An ``adjustment`` (a manual
+        point correction) moves the customer's balance here and, through the body's
+        points, at HQ.
+        """
+        return self.commit_event("audit", body, event_id, at, terminal_id, adjustment)
+
+    def commit_event(
+        self,
+        kind: str,
+        body: dict[str, Any],
+        event_id: str,
+        at: datetime,
+        terminal_id: str,
+        adjustment: LedgerMove | None = None,
+        new_customer: Customer | None = None,
+    ) -> int:
+        """Journal an event that is not a sale (an override, an enrolment) and queue it.
+
+        ``new_customer`` is written to the customer list in the same transaction, so a
+        customer enrolled here can be identified at once.
+        """
+        points = adjustment.points if adjustment else 0
+        with self.atomic() as c:
+            if new_customer is not None:
+                c.execute(
+                    "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, phone)"
+                    " VALUES(?,?,?,?,?,?)",
+                    (
+                        new_customer.customer_id,
+                        new_customer.card,
+                        json.dumps(customer_doc(new_customer)),
+                        0,
+                        0,
+                        new_customer.phone,
+                    ),
+                )
+            last_seq, prev = self.last_link()
+            seq = last_seq + 1
+            doc = dict(
+                body,
+                seq=seq,
+                terminal_id=terminal_id,
+                at=at.isoformat(),
+                points_earned=max(0, points),
+                points_redeemed=max(0, -points),
+                total_minor=0,
+            )
+            if adjustment is not None:
+                doc["customer"] = {"customer_id": adjustment.customer_id}
+            text = canonical(doc)
+            c.execute(
+                "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
+                "VALUES(?,?,?,?,?,?,?)",
+                (seq, kind, event_id, at.isoformat(), text, prev, row_hash(prev, text)),
+            )
+            if adjustment is not None:  # after its journal row: the ledger points at it
+                c.execute(
+                    "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
+                    "VALUES(?,?,?,?,?)",
+                    (seq, adjustment.customer_id, "adjust", points, None),
+                )
+            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at.isoformat()))
+        return seq
+
+    # -- the sale ---------------------------------------------------------------
+    def last_link(self) -> tuple[int, str]:
+        row = self.conn.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def commit_sale(self, sale: NewSale, terminal_id: str) -> Committed:
+        """Write the sale and everything that goes with it in one durable transaction."""
+        with self.atomic() as c:
+            last_seq, prev = self.last_link()
+            seq = last_seq + 1
+            body = dict(sale.body, seq=seq, terminal_id=terminal_id)
+            text = canonical(body)
+            digest = row_hash(prev, text)
+            at = sale.at.isoformat()
+            c.execute(
+                "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
+                "VALUES(?,?,?,?,?,?,?)",
+                (seq, sale.kind, sale.sale_id, at, text, prev, digest),
+            )
+            if sale.gift_card_moves:
+                c.executemany(
+                    "INSERT INTO gift_card_moves(seq, card, amount_minor) VALUES(?,?,?)",
+                    [(seq, g.card, g.amount_minor) for g in sale.gift_card_moves],
+                )
+            if sale.returned:
+                c.executemany(
+                    "INSERT INTO returns(seq, original_seq, sku, qty) VALUES(?,?,?,?)",
+                    [(seq, sale.original_seq, sku, n) for sku, n in sale.returned],
+                )
+            c.execute(
+                "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
+                "paid_money_minor, points_earned, points_redeemed, kind, month, day) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    seq,
+                    sale.sale_id,
+                    sale.customer_id,
+                    sale.currency,
+                    sale.total_minor,
+                    sale.paid_money_minor,
+                    sale.points_earned,
+                    sale.points_redeemed,
+                    sale.kind,
+                    sale.day[:7],
+                    sale.day,
+                ),
+            )
+            if sale.moves:
+                c.executemany(
+                    "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
+                    "VALUES(?,?,?,?,?)",
+                    [
+                        (
+                            seq,
+                            m.customer_id,
+                            m.kind,
+                            m.points,
+                            m.expires_at.isoformat() if m.expires_at else None,
+                        )
+                        for m in sale.moves
+                    ],
+                )
+            for key, n in sale.usage:
+                c.execute(
+                    "INSERT INTO usage(key, count) VALUES(?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET count=count+excluded.count",
+                    (key, n),
+                )
+            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at))
+            c.execute(
+                "INSERT INTO print_jobs(seq, status, updated_at) VALUES(?,?,?)",
+                (seq, "pending", at),
+            )
+        return Committed(seq, digest)
+
+    def sale_body(self, seq: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT body FROM journal WHERE seq=? AND kind IN ('sale', 'return')", (seq,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def usage(self) -> dict[str, int]:
+        return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}
+
+    _USAGE_SQL = (
+        "SELECT 'q', rule_id, granted, 0, 0 FROM quotas "
+        "UNION ALL SELECT 'c', key, count, 0, 0 FROM usage "
+        "WHERE (key >= 'budget:' AND key < 'budget;')"
+        " OR (key >= 'quota:' AND key < 'quota;') OR (key >= ? AND key < ?)"
+        " OR (key >= ? AND key < ?) "
+        "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0), "
+        "COALESCE(SUM(CASE WHEN day<? THEN points_redeemed END), 0), "
+        "COALESCE(SUM(CASE WHEN day=? THEN points_redeemed END), 0) FROM sales "
+        "WHERE customer_id=? AND seq>? AND kind='sale'"
+    )
+
+    def usage_for(self, customer: Customer | None, day: str, daily_cap: int | None = None) -> Usage:
+        """What this terminal adds to HQ's snapshot for ``customer`` on ``day`` (YYYY-MM-DD).
+
+        ``daily_cap`` limits the points the customer may spend here before HQ has
+        confirmed them: the allowance HQ reserved absorbs earlier days' unconfirmed
+        redemptions first; today may spend what is left of it plus the cap, less what
+        was already spent today. One query (index range scans): it runs for every quote.
+        """
+        cid = customer.customer_id if customer else "\0"
+        coupon, uses_p = f"coupon:{cid}:", f"uses:{cid}:"
+        granted: dict[str, int] = {}
+        counters: dict[str, int] = {}
+        total = in_month = spent_before = spent_today = 0
+        for tag, a, b, c, d in self.conn.execute(
+            self._USAGE_SQL,
+            (
+                coupon,
+                coupon[:-1] + ";",
+                uses_p,
+                uses_p[:-1] + ";",
+                day[:7],
+                day,
+                day,
+                cid,
+                customer.applied_seq if customer else 0,
+            ),
+        ):
+            if tag == "q":
+                granted[str(a)] = int(b)
+            elif tag == "c":
+                counters[str(a)] = int(b)
+            else:
+                total, in_month, spent_before, spent_today = int(a), int(b), int(c), int(d)
+        # Quotas count uses ("WELCOME50"); budgets count minor units ("budget:AUTUMN15").
+        quota_left = {
+            k: n - counters.get(k if k.startswith("budget:") else f"quota:{k}", 0)
+            for k, n in granted.items()
+        }
+        if customer is None:
+            return Usage(quota_left=quota_left)
+        used = frozenset(
+            k[len(coupon) :] for k, n in counters.items() if k.startswith(coupon) and n > 0
+        )
+        uses = {k[len(uses_p) :]: n for k, n in counters.items() if k.startswith(uses_p)}
+        left = None
+        if daily_cap is not None:
+            allowance_left = max(0, customer.allowance - spent_before)
+            left = max(0, allowance_left + daily_cap - spent_today)
+        return Usage(total, in_month, quota_left, used, uses, left)
+
+    def gift_card_balance(self, card: str) -> Money | None:
+        """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""
+        row = self.conn.execute(
+            "SELECT hq_balance_minor, currency, applied_seq FROM gift_cards WHERE card=?", (card,)
+        ).fetchone()
+        if row is None:
+            return None
+        (moves,) = self.conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM gift_card_moves WHERE card=? AND seq>?",
+            (card, row[2]),
+        ).fetchone()
+        return Money(int(row[0]) + int(moves), str(row[1]))
+
+    def returned_units(self, original_seq: int) -> dict[str, int]:
+        """SKU -> units of sale ``original_seq`` already returned."""
+        return {
+            str(s): int(n)
+            for s, n in self.conn.execute(
+                "SELECT sku, SUM(qty) FROM returns WHERE original_seq=? GROUP BY sku",
+                (original_seq,),
+            )
+        }
+
+    def sales_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0])
+
+    # -- receipts ------------------------------------------------------------------
+    def print_job(self, seq: int) -> tuple[str, str | None] | None:
+        """Return (status, error) of the receipt of sale ``seq``, or None."""
+        row = self.conn.execute(
+            "SELECT status, error FROM print_jobs WHERE seq=?", (seq,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), row[1])
+
+    def set_print_status(self, seq: int, status: str, error: str | None, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE print_jobs SET status=?, error=?, updated_at=? WHERE seq=?",
+            (status, error, at.isoformat(), seq),
+        )
+
+    # -- outbox ----------------------------------------------------------------------
+    def pending_events(self, limit: int) -> list[PendingEvent]:
+        """Return up to ``limit`` unacknowledged journal rows, in seq order."""
+        rows = self.conn.execute(
+            "SELECT j.seq, j.kind, j.event_id, j.at, j.body, j.prev_hash, j.hash "
+            "FROM outbox o JOIN journal j ON j.seq=o.seq WHERE o.acked_at IS NULL "
+            "ORDER BY o.seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [PendingEvent(*r) for r in rows]
+
+    def mark_acked(self, through_seq: int, at: datetime) -> int:
+        """Mark every outbox row up to ``through_seq`` acknowledged; return how many changed."""
+        cur = self.conn.execute(
+            "UPDATE outbox SET acked_at=? WHERE seq<=? AND acked_at IS NULL",
+            (at.isoformat(), through_seq),
+        )
+        return cur.rowcount
+
+    def outbox_stats(self) -> OutboxStats:
+        pending, oldest = self.conn.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL"
+        ).fetchone()
+        (acked,) = self.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL"
+        ).fetchone()
+        return OutboxStats(int(pending), parse_utc(oldest) if oldest else None, int(acked))
+
+    # -- integrity ---------------------------------------------------------------------
+    def verify(self) -> ChainBreak | None:
+        """Check the journal's seq continuity and hash chain; return the first break."""
+        rows = (
+            ChainRow(int(s), str(b), str(p), str(h))
+            for s, b, p, h in self.conn.execute(
+                "SELECT seq, body, prev_hash, hash FROM journal ORDER BY seq"
+            )
+        )
+        return verify_chain(rows)
