@@ -30,6 +30,7 @@ from drivers.printer import PrinterConfig, code_pages
 from ui.entry import EntryInput
 from ui.flows import TillFlows
 from ui.screens import (
+    AdjustScreen,
     EnrolScreen,
     PinScreen,
     ReturnScreen,
@@ -317,7 +318,7 @@ class CheckoutApp(TillFlows):
         self.take_code(*parse_entry(event.value), typed=typed)
 
     def on_code_scanned(self, message: CodeScanned) -> None:
-        if isinstance(self.screen, PinScreen):  # locked, or a manager is approving
+        if isinstance(self.screen, PinScreen | AdjustScreen):  # locked, or a manager at work
             self.bell()
             return
         if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form

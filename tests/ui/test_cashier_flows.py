@@ -147,6 +147,9 @@ def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
             await pilot.press("f7")
             await pilot.pause()
             await type_in(pilot, MANAGER_PIN)
+            app.post_message(CodeScanned(Scan(Symbology.EAN13, "MILK", "scanner", TUESDAY)))
+            await pilot.pause()
+            assert not app.session.basket.lines  # a scan does not sell behind the manager's form
             await type_in(pilot, "+500")
             await type_in(pilot, "")  # no reason: refused on the form
             assert "a reason" in str(app.screen.query_one("#adjust-error", Static).content)
