@@ -23,10 +23,11 @@ from cryptography.hazmat.primitives.serialization import (
 
 from agent.errors import KassaError
 from agent.journal import canonical
+from agent.words import N_
 
 
 class DocumentRefused(KassaError):
-    title = "A document from HQ was refused"
+    title = N_("A document from HQ was refused")
 
 
 @dataclass(frozen=True, slots=True)

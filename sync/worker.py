@@ -17,6 +17,7 @@ from agent.clock import Clock, parse_utc
 from agent.errors import HqProtocolError, HqUnreachable, InvalidRuleset, KassaError
 from agent.signing import DocumentRefused
 from agent.store import Store
+from agent.words import Words, say
 from sync.client import HqClient
 from sync.wire import Snapshot
 
@@ -37,6 +38,7 @@ class SyncStatus:
     message: str
     stale: bool = False  # the last snapshot is older than HQ's policy allows
     skew_s: float | None = None  # this clock minus HQ's, when beyond the tolerance
+    notes: tuple[Words, ...] = ()  # the message, in words a screen translates
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ class SyncWorker:
         whatever HQ sends back. A round that stored sales downloads at once, so the
         balances and the offline limit reflect them.
         """
-        state, message = SyncState.ONLINE, ""
+        state, note = SyncState.ONLINE, None
         try:
             uploaded = self.upload_all(store)
             now = self._clock.now()
@@ -103,13 +105,13 @@ class SyncWorker:
                     self.download(store)
                     self._last_download = now
                 except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
-                    state, message = SyncState.REFUSED, exc.for_cashier()
+                    state, note = SyncState.REFUSED, exc.words()
         except HqUnreachable as exc:
-            state, message = SyncState.OFFLINE, exc.for_cashier()
+            state, note = SyncState.OFFLINE, exc.words()
         except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
-            state, message = SyncState.REFUSED, exc.for_cashier()
+            state, note = SyncState.REFUSED, exc.words()
         self._failures = 0 if state is SyncState.ONLINE else self._failures + 1
-        self._set(store, state, message, synced=state is SyncState.ONLINE)
+        self._set(store, state, note, synced=state is SyncState.ONLINE)
         return self.status()
 
     def download(self, store: Store) -> None:
@@ -192,24 +194,28 @@ class SyncWorker:
             if ack.acked_through < first <= ack.expected_seq:
                 raise HqProtocolError(f"HQ stored none of the batch from seq {first}")
 
-    def _set(self, store: Store, state: SyncState, message: str, synced: bool = False) -> None:
+    def _set(
+        self, store: Store, state: SyncState, note: Words | None, synced: bool = False
+    ) -> None:
         stats = store.outbox_stats()
         now = self._clock.now()
         stale = store.offline_state(now)[1]
-        notes = [message] if message else []
+        notes = [note] if note else []
         if stale:
-            notes.append("HQ data is stale: points spending is limited")
+            notes.append(say("HQ data is stale: points spending is limited"))
         if self._skew_s is not None:
-            notes.append(f"clock is {self._skew_s:+.0f} s off HQ's: check the time")
+            seconds = f"{self._skew_s:+.0f}"
+            notes.append(say("clock is {seconds} s off HQ's: check the time", seconds=seconds))
         with self._lock:
             self._status = SyncStatus(
                 state,
                 stats.pending,
                 stats.oldest_at,
                 now if synced else self._status.last_sync_at,
-                "; ".join(notes),
+                "; ".join(str(n) for n in notes),
                 stale,
                 self._skew_s,
+                tuple(notes),
             )
 
     def backoff_s(self) -> float:
@@ -238,7 +244,9 @@ class SyncWorker:
                     self.run_once(store)
                 except KassaError as exc:  # e.g. a local store fault: show it, keep going
                     with self._lock:
-                        self._status = replace(self._status, message=exc.for_cashier())
+                        self._status = replace(
+                            self._status, message=exc.for_cashier(), notes=(exc.words(),)
+                        )
                 self._wake.wait(self.backoff_s())
                 self._wake.clear()
         finally:

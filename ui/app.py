@@ -214,8 +214,8 @@ class CheckoutApp(TillFlows):
             offline, stale = st.state.value != "online", st.stale
             last = st.last_sync_at.strftime("%H:%M:%S") if st.last_sync_at else t("never")
             text = t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
-            if st.message and (offline or st.stale or st.skew_s is not None):
-                text += f"  ({st.message[:90]})"
+            if st.notes and (offline or st.stale or st.skew_s is not None):
+                text += f"  ({'; '.join(t.say(n) for n in st.notes)[:90]})"
         waiting = t("sales waiting to sync: {n}", n=stats.pending)
         if stats.oldest_at is not None:
             age_min = int((services.clock.now() - stats.oldest_at).total_seconds() // 60)

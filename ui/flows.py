@@ -264,15 +264,15 @@ class TillFlows(App[None]):
         printer = status().state.value if callable(status) else t("in memory")
         rows.append(f"  {services.printer.name}: {t(printer)}")
         stats = services.store.outbox_stats()
-        rows += ["", "HQ"]
+        rows += ["", t("HQ")]
         if services.sync is not None:
             st = services.sync.status()
             last = st.last_sync_at.strftime("%Y-%m-%d %H:%M:%S") if st.last_sync_at else t("never")
             rows.append(
                 "  " + t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
             )
-            if st.message:
-                rows.append(f"  {st.message[:72]}")
+            if st.notes:
+                rows.append(f"  {'; '.join(t.say(n) for n in st.notes)[:72]}")
         rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
         if stats.oldest_at is not None:
             rows.append(

@@ -11,6 +11,7 @@ import pytest
 
 from agent.clock import FixedClock
 from agent.errors import HqProtocolError, HqUnreachable
+from agent.i18n import Texts
 from agent.session import CheckoutSession
 from agent.signing import new_private_key, public_key_hex, sign
 from agent.store import Store
@@ -257,6 +258,8 @@ def test_a_clock_off_hqs_is_reported_and_both_times_recorded(
     status = w.run_once(store)
     assert status.state is SyncState.ONLINE  # a warning, not a stop
     assert status.skew_s == 600 and "600 s off HQ's" in status.message
+    # The status bar says it in the cashier's language.
+    assert Texts("pl").say(status.notes[-1]) == "zegar różni się od centrali o +600 s: sprawdź czas"
     rows = store.conn.execute("SELECT local_time, hq_time, skew_s FROM clock_skew").fetchall()
     assert rows == [("2026-11-24T09:00:00+00:00", "2026-11-24T08:50:00+00:00", 600.0)]
     w.run_once(store)  # the same episode is recorded once
