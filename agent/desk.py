@@ -18,6 +18,7 @@ from agent.records import return_body
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import LedgerMove, NewSale, Store
+from agent.words import points_of
 
 
 class CounterDesk:
@@ -106,8 +107,9 @@ class CounterDesk:
             LedgerMove(cid, "adjust", points),
         )
         return done(
-            "{points} points for {name}: balance {balance}",
-            points=f"{points:+d}",
+            "{sign}{points} for {name}: balance {balance}",
+            sign="+" if points > 0 else "-",
+            points=points_of(abs(points)),
             name=self.customer.name,
             balance=self.balance(),
         )

@@ -16,7 +16,7 @@ from agent.money import (
 from agent.pricer import Pricer
 from agent.quote import RULE_BASE, Award
 from agent.ruleset import Kind, Rule
-from agent.words import say
+from agent.words import points_of, say
 
 
 class Earner(Pricer):
@@ -81,20 +81,24 @@ class Earner(Pricer):
                 bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
                 why = (
                     say(
-                        "{points} points per unit, capped at {cap} from {raw}",
-                        points=r.points,
+                        "{points} per unit, capped at {cap} from {raw}",
+                        points=points_of(r.points),
                         cap=r.cap_per_sale,
                         raw=raw,
                     )
                     if bonus < raw
-                    else say("{points} points per unit", points=r.points)
+                    else say("{points} per unit", points=points_of(r.points))
                 )
                 awards.append(Award(r.id, Points(bonus), why))
                 self.share(bonus, idx, [self.lines[i].qty for i in idx], per_line)
                 self.applied.append(r)
             elif r.kind is Kind.BONUS_PER_SALE and self.may_earn(r, total_after):
                 awards.append(
-                    Award(r.id, Points(r.points), say("{points} bonus points", points=r.points))
+                    Award(
+                        r.id,
+                        Points(r.points),
+                        say("a bonus of {points}", points=points_of(r.points)),
+                    )
                 )
                 idx = list(range(len(self.lines)))
                 self.share(r.points, idx, [max(m, 0) for m in money], per_line)

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
 from agent.money import CURRENCY_EXPONENT, Money
-from agent.words import Words
+from agent.words import Words, points_of
 
 LANGUAGES = ("en", "ru", "pl", "ro")
 LOCALES = {"en": "en_IE", "ru": "ru_RU", "pl": "pl_PL", "ro": "ro_RO"}
@@ -61,8 +61,15 @@ class Texts:
         return text.format(**{k: self.value(v) for k, v in values.items()})
 
     def say(self, words: Words) -> str:
-        """The agent's ``Words`` in this language."""
-        return self(words.template, **dict(words.params))
+        """The agent's ``Words`` in this language (a count chooses the plural form)."""
+        if not words.plural:
+            return self(words.template, **dict(words.params))
+        text = self._t.ngettext(words.template, words.plural, abs(words.count))
+        return text.format(**{k: self.value(v) for k, v in words.params})
+
+    def points(self, n: int) -> str:
+        """``3041 балл``, ``2 puncte``: a number of points as this language counts them."""
+        return self.say(points_of(n))
 
     def value(self, v: object) -> object:
         if isinstance(v, Money):

@@ -27,7 +27,7 @@ from agent.quote import (
     max_redeemable,
 )
 from agent.ruleset import Kind, Rule, Ruleset
-from agent.words import Words, say
+from agent.words import Words, points_of, say
 
 QUIET = Words("")  # a rule simply not for this sale: no reason shown
 
@@ -213,11 +213,11 @@ class Pricer:
             limit = self.offline_limit()
             self.refuse(
                 r.id,
-                say("needs {points} points: {why}", points=r.points, why=limit)
+                say("needs {points}: {why}", points=points_of(r.points), why=limit)
                 if limit
                 else say(
-                    "needs {points} points, the balance is {balance}",
-                    points=r.points,
+                    "needs {points}, the balance is {balance}",
+                    points=points_of(r.points),
                     balance=self.balance,
                 ),
             )
@@ -293,7 +293,7 @@ class Pricer:
             Kind.FIXED_OFF: lambda: say("{amount} off", amount=Money(r.amount_minor, cur)),
             Kind.BUY_X_GET_Y: lambda: say("buy {buy} get {get}", buy=r.buy, get=r.get),
             Kind.CHEAPEST_UNIT: lambda: say("{percent}% off the cheapest unit", percent=r.percent),
-            Kind.REWARD: lambda: say("taken for {points} points", points=r.points),
+            Kind.REWARD: lambda: say("taken for {points}", points=points_of(r.points)),
         }[r.kind]()
         if r.match.whole_sale:
             return say("{what} on the sale", what=what)
@@ -331,9 +331,9 @@ class Pricer:
         if not self.limited:
             return None
         return say(
-            "only {points} points may be spent here until HQ confirms "
+            "only {points} may be spent here until HQ confirms "
             "this customer's recent redemptions (offline limit)",
-            points=self.balance,
+            points=points_of(self.balance),
         )
 
     def minimum_not_reached(self, r: Rule) -> Words:
@@ -357,11 +357,13 @@ class Pricer:
         elif pwp is None:
             reason = say("this programme does not take points")
         elif want < pwp.min_points:
-            reason = say("fewer than {points} points", points=pwp.min_points)
+            reason = say("fewer than {points}", points=points_of(pwp.min_points))
         elif want > balance:
-            reason = self.offline_limit() or say("balance is only {points} points", points=balance)
+            reason = self.offline_limit() or say(
+                "the balance is only {points}", points=points_of(balance)
+            )
         elif want > most:
-            reason = say("at most {points} points can pay for this sale", points=most)
+            reason = say("at most {points} can pay for this sale", points=points_of(most))
         if reason is not None or pwp is None:
             self.refuse(RULE_PAY_POINTS, reason or QUIET)
             return Points(0), 0, most

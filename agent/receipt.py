@@ -11,6 +11,7 @@ from typing import Any
 
 from agent.i18n import Texts
 from agent.money import Money
+from agent.words import points_of
 
 
 class Style(enum.Enum):
@@ -100,11 +101,14 @@ def build_receipt(body: dict[str, Any], store_name: str, texts: Texts | None = N
     if paying > 0:
         lines.append(
             ReceiptLine(
-                t("Paid with {points} points", points=paying), right=m(body["points_value_minor"])
+                t("Paid with {points}", points=points_of(paying)),
+                right=m(body["points_value_minor"]),
             )
         )
     if body.get("reward_points"):
-        lines.append(ReceiptLine(t("Rewards for {points} points", points=body["reward_points"])))
+        lines.append(
+            ReceiptLine(t("Rewards for {points}", points=points_of(body["reward_points"])))
+        )
     if body.get("gift_card"):
         gift = body["gift_card"]
         card = "…" + str(gift["card"])[-4:]

@@ -23,7 +23,7 @@ from agent.records import sale_body
 from agent.ruleset import Ruleset
 from agent.store import GiftCardMove, LedgerMove, NewSale, Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
-from agent.words import say
+from agent.words import points_of, say
 
 MAX_QTY = 999
 
@@ -138,11 +138,11 @@ class CheckoutSession(CounterDesk):
         # A typed number proves nothing: points wait for the one-time check if asked for.
         self.confirmed = confirmed or not self.store.offline_policy().typed_check
         found = {"name": customer.name, "tier": customer.tier}
-        points = self.store.balance(customer)
+        points = points_of(self.store.balance(customer))
         if self.confirmed:
-            return done("Customer {name} ({tier}), balance {points} points", **found, points=points)
+            return done("Customer {name} ({tier}), balance {points}", **found, points=points)
         return done(
-            "Customer {name} ({tier}), balance {points} points; "
+            "Customer {name} ({tier}), balance {points}; "
             "to spend points, scan the code in the customer's app",
             **found,
             points=points,
@@ -240,7 +240,9 @@ class CheckoutSession(CounterDesk):
             return refused("Points refused: {reason}", reason=reason)
         self.redeem_points = want
         return done(
-            "{points} points pay {value}", points=trial.points_redeemed, value=trial.points_value
+            "{points} pay {value}",
+            points=points_of(trial.points_redeemed),
+            value=trial.points_value,
         )
 
     # -- pricing and commit -----------------------------------------------------------

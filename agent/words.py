@@ -19,11 +19,14 @@ Params = tuple[tuple[str, object], ...]
 class Words:
     template: str
     params: Params = ()
+    plural: str = ""  # the template for a count other than one (gettext's msgid_plural)
+    count: int = 0  # the count that chooses between them (and among a language's forms)
 
     def __str__(self) -> str:
+        template = self.plural if self.plural and abs(self.count) != 1 else self.template
         if not self.params:
-            return self.template
-        return self.template.format(**{k: english(v) for k, v in self.params})
+            return template
+        return template.format(**{k: english(v) for k, v in self.params})
 
 
 def N_(message: str) -> str:
@@ -33,6 +36,16 @@ def N_(message: str) -> str:
 
 def say(template: str, **params: object) -> Words:
     return Words(template, tuple(sorted(params.items())))
+
+
+def say_n(singular: str, plural: str, count: int, **params: object) -> Words:
+    """Words whose form depends on ``count`` (1 point, 2 points; 2 балла, 5 баллов)."""
+    return Words(singular, tuple(sorted(params.items())), plural, count)
+
+
+def points_of(n: int) -> Words:
+    """A number of points, in the form a language counts them: "1 point", "2 балла"."""
+    return say_n("{n} point", "{n} points", n, n=n)
 
 
 def english(v: object) -> object:

@@ -25,6 +25,7 @@ from agent.notice import CommittedSale, Notice
 from agent.printing import PrintOutcome, print_sale
 from agent.staff import Cashier
 from agent.store import Store
+from agent.words import points_of
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.entry import EntryInput
@@ -278,12 +279,14 @@ class CheckoutApp(TillFlows):
         c = session.customer
         assert c is not None
         rows = [f"{c.name}  [{c.tier}]  " + t("card") + f" …{c.card[-4:]}"]
-        balance = t("Balance: {points} points", points=session.balance())
+        balance = t("Balance: {points}", points=points_of(session.balance() or 0))
         rs = session.ruleset
         soon = session.quote().expiring_soon if rs is not None else ()
         if soon:
             points, when = soon[0]
-            balance += "   " + t("{points} expire {day}", points=points, day=when.date())
+            balance += "   " + t(
+                "expiring {day}: {points}", points=points_of(points), day=t.day(when.date())
+            )
         rows.append(balance)
         extra = []
         nxt = rs.next_tier(c.tier, c.tier_spend_minor) if rs is not None else None

@@ -99,7 +99,7 @@ def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
     rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
     assert rows["RAZEM"] == "39,90 zł" and rows["Do zapłaty"] == "33,90 zł"
-    assert rows["Zapłacono 600 pkt"] == "6,00"
+    assert rows["Zapłacono: 600 pkt"] == "6,00"
     assert rows["Punkty zdobyte"] == "33" and rows["Saldo"] == f"{3000 - 600 + 33} pkt"
     assert rows["Wygasa 1.12.2026"] == "400 pkt"
     assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "140,10"
@@ -108,4 +108,5 @@ def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
     rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
     assert rows["De plată"] == "33,90 PLN" and rows["Sold"] == f"{3000 - 600 + 33} pct."
+    assert rows["Plătit cu 600 de puncte"] == "6,00"  # Romanian counts 20 and up "de puncte"
     assert "Vă mulţumim!" in text  # ț as the cedilla form code page 852 has
