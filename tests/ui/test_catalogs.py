@@ -138,3 +138,31 @@ def test_points_are_counted_as_each_language_counts(lang: str, counts: dict[int,
             "pl": "Saldo: 3041 pkt",
         }[lang]
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["PLN1,234.50", "RUB1,234.50", "RON1,234.50", "€1,234.50"]),
+        ("ru", ["1 234,50 PLN", "1 234,50 ₽", "1 234,50 RON", "1 234,50 €"]),
+        ("pl", ["1 234,50 zł", "1 234,50 RUB", "1 234,50 RON", "1 234,50 €"]),
+        ("ro", ["1.234,50 PLN", "1.234,50 RUB", "1.234,50 RON", "1.234,50 EUR"]),
+    ],
+)
+def test_money_is_written_as_each_locale_writes_each_currency(
+    lang: str, expected: list[str]
+) -> None:
+    t = Texts(lang)
+    shown = [
+        t.money(Money(123450, cur)).replace("\xa0", " ") for cur in ("PLN", "RUB", "RON", "EUR")
+    ]
+    assert shown == expected
+    assert (
+        t.amount(Money(-450, "PLN")).replace("\xa0", " ")
+        == {
+            "en": "-4.50",
+            "ru": "-4,50",
+            "pl": "-4,50",
+            "ro": "-4,50",
+        }[lang]
+    )
