@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.ui.till import CASHIER_PIN, till
+from ui.screens import TextScreen
 
 SnapCompare = Callable[..., bool]
 SALE = ["2", "9", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "8", "enter"]
@@ -102,3 +103,24 @@ def test_adjust_screen(snap_compare: SnapCompare, tmp_path: Path, language: str)
 def test_checkout_screen_high_contrast(snap_compare: SnapCompare, tmp_path: Path) -> None:
     app = till(tmp_path, staff=False, high_contrast=True)
     assert snap_compare(app, press=SALE, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_why_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=[*SALE, "f1"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_status_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _sell_then(pilot, "f3")  # the devices are asked in a thread: wait for the page
+        for _ in range(200):
+            if isinstance(pilot.app.screen, TextScreen):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
