@@ -184,6 +184,23 @@ class CheckoutSession(CounterDesk):
         self.redeem_points = Points(0)  # the cap depends on the basket: ask again
         return done("{name} x{qty}", name=product.name, qty=qty)
 
+    def take_off(self, code: str, qty: int = 1) -> Notice:
+        """Take ``qty`` units of a product off the basket (a scan made by mistake, a
+        customer who changed their mind); the last unit takes the line away."""
+        product = self.store.product(code) or self.store.product(code.upper())
+        line = next((ln for ln in self.basket.lines if product and ln.sku == product.sku), None)
+        if product is None or line is None:
+            return refused("{sku} is not in the basket", sku=code)
+        if not 1 <= qty <= line.qty:
+            return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.sku)
+        self.basket = self.basket.with_line(product, -qty)
+        self.redeem_points = Points(0)  # the cap depends on the basket: ask again
+        if qty == line.qty:
+            return done("Removed {sku}", sku=line.sku)
+        return done(
+            "{sku}: {qty} taken off, {left} left", sku=line.sku, qty=qty, left=line.qty - qty
+        )
+
     def remove(self, sku: str) -> Notice:
         kept = tuple(ln for ln in self.basket.lines if ln.sku != sku)
         if len(kept) == len(self.basket.lines):

@@ -185,7 +185,7 @@ class CheckoutApp(TillFlows):
         table.clear(columns=True)
         table.add_columns(t("SKU"), t("Item"), t("Qty"), t("Amount"))
         self.query_one("#entry", Input).placeholder = t(
-            "Scan or type a card or SKU (3*MILK for three), Enter"
+            "Card or SKU, Enter (3*MILK: three; -MILK: one off)"
         )
         self.render_keys()
         if not self.last_receipt_text:
@@ -318,7 +318,12 @@ class CheckoutApp(TillFlows):
         typed = event.input.take_typed_by_hand() if isinstance(event.input, EntryInput) else True
         if not event.value.strip():
             return
-        self.take_code(*parse_entry(event.value), typed=typed)
+        text = event.value.strip()
+        if text.startswith("-"):  # -MILK, -2*MILK: take units off the basket
+            self.notify_cashier(self.session.take_off(*parse_entry(text[1:])))
+            self.render_sale()
+            return
+        self.take_code(*parse_entry(text), typed=typed)
 
     def on_code_scanned(self, message: CodeScanned) -> None:
         if isinstance(self.screen, PinScreen | AdjustScreen):  # locked, or a manager at work

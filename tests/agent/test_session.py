@@ -125,3 +125,27 @@ def test_a_changed_basket_is_priced_again(session: CheckoutSession) -> None:
     session.add("MILK")
     assert session.quote() is not shown
     assert len(session.commit().quote.lines) == 2  # type: ignore[union-attr]
+
+
+def test_units_come_off_a_line_and_the_last_takes_it_away(session: CheckoutSession) -> None:
+    session.enter(CARD)
+    session.add("MILK", 3)
+    session.add("COFFEE")
+    assert session.quote().discount_by("MILK3FOR2") == 450  # three milks: one free
+    notice = session.take_off("MILK")
+    assert notice.text == "MILK: 1 taken off, 2 left"
+    assert [(ln.sku, ln.qty) for ln in session.basket.lines] == [("MILK", 2), ("COFFEE", 1)]
+    assert session.quote().discount_by("MILK3FOR2") == 0  # the quote follows at once
+    assert session.take_off("MILK", 3).text == "Only 2 of MILK in the basket"
+    assert session.take_off("BREAD").text == "BREAD is not in the basket"
+    assert session.take_off("MILK", 0).refused
+    assert session.take_off("MILK", 2).text == "Removed MILK"
+    assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]
+
+
+def test_a_product_comes_off_by_its_barcode_too(session: CheckoutSession) -> None:
+    product = session.store.product("COFFEE")
+    assert product is not None and product.barcode
+    session.add(product.barcode)
+    assert session.take_off(product.barcode).text == "Removed COFFEE"
+    assert session.basket.lines == ()

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from agent.store import Store
 from drivers.escpos_text import decode_escpos
@@ -278,5 +278,28 @@ def test_a_printer_fault_is_told_in_the_cashiers_language(tmp_path: Path) -> Non
             message = text_of(app, "#message")
             assert "Drukarka paragonów nie odpowiada: memory printer: otwarta pokrywa" in message
             assert app.services.store.sales_count() == 1  # the sale is kept
+
+    asyncio.run(flow())
+
+
+def test_a_mistaken_line_comes_off_with_a_minus(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for entry in (ANNA, "3*MILK", "COFFEE"):
+                await type_in(pilot, entry)
+            assert "MILK3FOR2" in text_of(app, "#totals")
+            await type_in(pilot, "-MILK")
+            assert text_of(app, "#message") == "MILK: 1 taken off, 2 left"
+            table = app.query_one("#lines", DataTable)
+            assert [table.get_row_at(i)[:3] for i in range(table.row_count)] == [
+                ["MILK", "Milk 1 l", "2"],
+                ["COFFEE", "Coffee beans 1 kg", "1"],
+            ]
+            assert "MILK3FOR2 -" not in text_of(app, "#totals")  # two milks: none free
+            await type_in(pilot, "-2*milk")
+            assert text_of(app, "#message") == "Removed MILK"
+            assert table.row_count == 1
 
     asyncio.run(flow())
