@@ -68,6 +68,7 @@ class CheckoutSession(CounterDesk):
         self.basket = Basket(currency)
         self._priced = None
         self.limit_lifted_by: str | None = None
+        self.last_sku: str | None = None  # the line the cashier changed last (screens follow it)
 
     @property
     def ruleset(self) -> Ruleset | None:
@@ -182,6 +183,7 @@ class CheckoutSession(CounterDesk):
             )
         self.basket = self.basket.with_line(product, qty)
         self.redeem_points = Points(0)  # the cap depends on the basket: ask again
+        self.last_sku = product.sku
         return done("{name} x{qty}", name=product.name, qty=qty)
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
@@ -195,6 +197,7 @@ class CheckoutSession(CounterDesk):
             return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.sku)
         self.basket = self.basket.with_line(product, -qty)
         self.redeem_points = Points(0)  # the cap depends on the basket: ask again
+        self.last_sku = product.sku
         if qty == line.qty:
             return done("Removed {sku}", sku=line.sku)
         return done(

@@ -303,3 +303,23 @@ def test_a_mistaken_line_comes_off_with_a_minus(tmp_path: Path) -> None:
             assert table.row_count == 1
 
     asyncio.run(flow())
+
+
+def test_the_line_just_scanned_stays_in_view_at_80x24(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+    skus = ["COFFEE", "MILK", "SYRUP", "JACKET", "SCARF", "FOG"]
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = app.query_one("#lines", DataTable)
+            for sku in skus:
+                await type_in(pilot, sku)
+            await pilot.pause()
+            assert table.row_count == 6 and table.cursor_row == 5
+            assert table.max_scroll_y > 0 and table.scroll_y == table.max_scroll_y  # scrolled
+            await type_in(pilot, "MILK")  # a second milk: its line is the one shown
+            await pilot.pause()
+            assert table.cursor_row == 1 and table.get_row_at(1)[2] == "2"
+            assert table.scroll_y < table.max_scroll_y
+
+    asyncio.run(flow())
