@@ -314,11 +314,8 @@ class CheckoutApp(TillFlows):
         msg.set_class(refused, "refused")
 
     # -- events -----------------------------------------------------------------------
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "entry":
-            return
-        event.input.value = ""
-        typed = event.input.take_typed_by_hand() if isinstance(event.input, EntryInput) else True
+    def on_entry_input_entered(self, event: EntryInput.Entered) -> None:
+        typed = event.typed_by_hand
         if not event.value.strip():
             return
         text = event.value.strip()

@@ -3,6 +3,11 @@
 A wedge scanner types a whole code in a few milliseconds a key; a person takes a
 tenth of a second or more. A card number typed by hand identifies the customer but
 does not let their points be spent without the one-time check (agent.session).
+
+Enter ends an entry at once, in the order the keys came: Input's own Enter goes through
+the key bindings, which a burst of keys overtakes (two scans read together from the
+terminal became one code, "MILKSYRUP"). So the entry takes its Enter itself, posts
+``Entered`` with what was typed up to it, and starts the next entry empty.
 """
 
 from __future__ import annotations
@@ -10,17 +15,32 @@ from __future__ import annotations
 import time
 
 from textual import events
+from textual.message import Message
 from textual.widgets import Input
 
 SCANNER_KEY_GAP_S = 0.03  # faster than this between keys: a scanner typed it
 
 
 class EntryInput(Input):
+    class Entered(Message):
+        """One entry, ended by Enter: the text, and whether a person typed it."""
+
+        def __init__(self, value: str, typed_by_hand: bool) -> None:
+            super().__init__()
+            self.value = value
+            self.typed_by_hand = typed_by_hand
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._key_times: list[float] = []
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            value, self.value = self.value, ""
+            self.post_message(self.Entered(value, self.take_typed_by_hand()))
+            return
         if event.is_printable:
             self._key_times.append(time.monotonic())
         await super()._on_key(event)

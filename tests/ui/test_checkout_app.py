@@ -253,3 +253,23 @@ def test_a_slow_hq_does_not_freeze_the_till(tmp_path: Path) -> None:
             assert "waiting to sync: 1" in text_of(app, "#status")
 
     asyncio.run(flow())
+
+
+def test_two_scans_read_together_from_the_terminal_stay_two(tmp_path: Path) -> None:
+    """A wedge scanner's codes arriving in one burst (the app was busy): each Enter ends
+    its own code; Textual's Enter binding alone would be overtaken by the next keys."""
+    from textual import events
+
+    from tests.ui.till import till
+
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for ch in "MILK\rSYRUP\r":  # as the terminal driver delivers a burst: no waits
+                key = "enter" if ch == "\r" else ch.lower()
+                app.post_message(events.Key(key, ch))
+            await until(pilot.pause, lambda: len(app.session.basket.lines) == 2, "both lines")
+            assert [ln.sku for ln in app.session.basket.lines] == ["MILK", "SYRUP"]
+
+    asyncio.run(flow())
