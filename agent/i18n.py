@@ -8,14 +8,14 @@ language's locale and the sale's currency: ``39,90 zł``, ``1 234,50 ₽``.
 from __future__ import annotations
 
 import gettext
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -94,6 +94,11 @@ class Texts:
         """``1,5``: a rate, factor or percent as the locale writes decimals."""
         exact = Decimal(f.numerator) / Decimal(f.denominator)
         return str(format_decimal(exact, locale=LOCALES[self.lang]))
+
+    def moment(self, at: datetime) -> str:
+        """``23.11.2026, 18:53``: a time of day and its date, as the locale writes them
+        (``at`` already in the time zone to show)."""
+        return str(format_datetime(at, "short", tzinfo=at.tzinfo, locale=LOCALES[self.lang]))
 
     def day(self, d: date) -> str:
         """``01.12.2026``: a day in the locale's short form."""

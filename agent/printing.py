@@ -40,7 +40,9 @@ def print_sale(
         why = say("no sale {seq} on this terminal", seq=seq)
         return PrintOutcome(seq, None, str(why), why)
     try:
-        data = printer.print_receipt(build_receipt(body, store_name, texts))
+        rs = store.ruleset()
+        receipt = build_receipt(body, store_name, texts, rs.tz if rs else None)
+        data = printer.print_receipt(receipt)
     except PrinterUnavailable as exc:
         store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
         return PrintOutcome(seq, None, exc.for_cashier(), exc.words())

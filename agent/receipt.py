@@ -6,7 +6,7 @@ import enum
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from agent.i18n import Texts
@@ -67,9 +67,12 @@ class Receipt:
         return "\n".join(out)
 
 
-def build_receipt(body: dict[str, Any], store_name: str, texts: Texts | None = None) -> Receipt:
+def build_receipt(
+    body: dict[str, Any], store_name: str, texts: Texts | None = None, tz: tzinfo | None = None
+) -> Receipt:
     """Return the receipt for a committed sale or return body (as in the journal), in
-    the language of ``texts`` (the terminal's; English when not given)."""
+    the language of ``texts`` (the terminal's; English when not given), its time in the
+    store's time zone ``tz`` (UTC, said so, when the till holds no ruleset yet)."""
     t = texts or Texts("en")
     cur = str(body["currency"])
 
@@ -83,12 +86,12 @@ def build_receipt(body: dict[str, Any], store_name: str, texts: Texts | None = N
         return t("{points} pts", points=points)
 
     if "original_seq" in body:
-        return _return_receipt(body, store_name, t, total, pts)
+        return _return_receipt(body, store_name, t, total, pts, tz)
 
     lines = [
         ReceiptLine(store_name, Style.TITLE),
         ReceiptLine(t("Receipt {number}", number=f"{body['terminal_id']}-{body['seq']}")),
-        ReceiptLine(_when(body)),
+        ReceiptLine(_when(body, t, tz)),
         ReceiptLine("", Style.RULE),
     ]
     for ln in body["lines"]:
@@ -140,8 +143,11 @@ def build_receipt(body: dict[str, Any], store_name: str, texts: Texts | None = N
     return Receipt(tuple(lines), qr=f"{body['terminal_id']}:{body['seq']}")
 
 
-def _when(body: dict[str, Any]) -> str:
-    return str(body["at"])[:16].replace("T", " ") + " UTC"
+def _when(body: dict[str, Any], t: Texts, tz: tzinfo | None) -> str:
+    at = datetime.fromisoformat(str(body["at"]))
+    if tz is None:
+        return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return t.moment(at.astimezone(tz))
 
 
 def _return_receipt(
@@ -150,6 +156,7 @@ def _return_receipt(
     t: Texts,
     total: Callable[[object], str],
     pts: Callable[[object], str],
+    tz: tzinfo | None,
 ) -> Receipt:
     cur = str(body["currency"])
     number = f"{body['terminal_id']}-{body['seq']}"
@@ -159,7 +166,7 @@ def _return_receipt(
         ReceiptLine(
             t("of receipt {number}", number=f"{body['terminal_id']}-{body['original_seq']}")
         ),
-        ReceiptLine(_when(body)),
+        ReceiptLine(_when(body, t, tz)),
         ReceiptLine("", Style.RULE),
     ]
     for ln in body["lines"]:

@@ -270,7 +270,7 @@ class CheckoutApp(TillFlows):
         text += t("Points this sale: {points} ({rules})", points=q.points_earned, rules=earned)
         if session.customer is not None:
             text += "   " + t("Max with points: {points}", points=q.max_redeemable)
-        if q.refusals:
+        if q.refusals and q.lines:  # an empty basket has nothing to explain
             text += "\n" + t("Not applied") + ": "
             text += "; ".join(f"{r.rule}: {t.say(r.words)}" for r in q.refusals[:2])
             text += "  " + t("(F1: why)")

@@ -241,7 +241,7 @@ class TillFlows(App[None]):
         if q.awards:
             rows.append(t("Points"))
             rows += [f"  +{a.points}  {a.rule}: {t.say(a.words)}" for a in q.awards]
-        if q.refusals:
+        if q.refusals and q.lines:
             rows.append(t("Not applied"))
             rows += [f"  {r.rule}: {t.say(r.words)}" for r in q.refusals]
         if not rows:

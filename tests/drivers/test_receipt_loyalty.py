@@ -104,6 +104,7 @@ def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     assert rows["Wygasa 1.12.2026"] == "400 pkt"
     assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "140,10"
     assert "Dziękujemy!" in text
+    assert text.splitlines()[2] == "24.11.2026, 10:00"  # 09:00 UTC is 10:00 in Warsaw
     assert print_sale(store, printer, sale.seq, clock, "Magazin", Texts("ro")).error is None
     text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
     rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))

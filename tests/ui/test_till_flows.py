@@ -301,6 +301,9 @@ def test_a_mistaken_line_comes_off_with_a_minus(tmp_path: Path) -> None:
             await type_in(pilot, "-2*milk")
             assert text_of(app, "#message") == "Removed MILK"
             assert table.row_count == 1
+            await type_in(pilot, "-COFFEE")
+            assert table.row_count == 0  # and an empty basket has nothing to explain
+            assert "Not applied" not in text_of(app, "#totals")
 
     asyncio.run(flow())
 
