@@ -20,16 +20,15 @@ from agent.codes import Classified, CodeKind, classify
 from agent.errors import KassaError, SaleNotReady
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
-from agent.money import Money
 from agent.notice import CommittedSale, Notice
 from agent.printing import PrintOutcome, print_sale
 from agent.staff import Cashier
 from agent.store import Store
-from agent.words import points_of
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.entry import EntryInput
 from ui.flows import TillFlows
+from ui.panels import customer_text, totals_text
 from ui.screens import (
     AdjustScreen,
     EnrolScreen,
@@ -233,7 +232,7 @@ class CheckoutApp(TillFlows):
         if session.customer is None:
             customer.update(t("No customer: scan a loyalty card"))
         else:
-            customer.update(self.customer_panel())
+            customer.update(customer_text(session, t))
         table = self.query_one("#lines", DataTable)
         table.clear()
         totals = self.query_one("#totals", Static)
@@ -246,62 +245,7 @@ class CheckoutApp(TillFlows):
         changed = [i for i, ql in enumerate(q.lines) if ql.line.sku == session.last_sku]
         if changed:  # the line just scanned stays in view, however long the basket
             table.move_cursor(row=changed[0], animate=False)
-        earned = ", ".join(f"{a.rule} +{a.points}" for a in q.awards) or t("none")
-        text = ""
-        if q.discounts:
-            text += (
-                t("Discounts")
-                + ": "
-                + ", ".join(
-                    f"{d.rule} -{t.money(Money(d.amount_minor, q.currency))}" for d in q.discounts
-                )
-                + "\n"
-            )
-        text += t(
-            "Total {total}   To pay {to_pay}", total=t.money(q.total), to_pay=t.money(q.to_pay)
-        )
-        text += "\n"
-        if q.points_redeemed:
-            value = t.money(q.points_value)
-            text += t("Paid with points: {points} ({value})", points=q.points_redeemed, value=value)
-            text += "\n"
-        if q.gift_card.minor:
-            text += t("Gift card: {value}", value=t.money(q.gift_card)) + "\n"
-        text += t("Points this sale: {points} ({rules})", points=q.points_earned, rules=earned)
-        if session.customer is not None:
-            text += "   " + t("Max with points: {points}", points=q.max_redeemable)
-        if q.refusals and q.lines:  # an empty basket has nothing to explain
-            text += "\n" + t("Not applied") + ": "
-            text += "; ".join(f"{r.rule}: {t.say(r.words)}" for r in q.refusals[:2])
-            text += "  " + t("(F1: why)")
-        totals.update(text)
-
-    def customer_panel(self) -> str:
-        """Name, tier, balance, what expires soon, the next tier, unused personal coupons."""
-        session, t = self.session, self.t
-        c = session.customer
-        assert c is not None
-        rows = [f"{c.name}  [{c.tier}]  " + t("card") + f" …{c.card[-4:]}"]
-        balance = t("Balance: {points}", points=points_of(session.balance() or 0))
-        rs = session.ruleset
-        soon = session.quote().expiring_soon if rs is not None else ()
-        if soon:
-            points, when = soon[0]
-            balance += "   " + t(
-                "expiring {day}: {points}", points=points_of(points), day=t.day(when.date())
-            )
-        rows.append(balance)
-        extra = []
-        nxt = rs.next_tier(c.tier, c.tier_spend_minor) if rs is not None else None
-        if nxt is not None:
-            missing = t.money(Money(nxt[1], rs.currency if rs else "PLN"))
-            extra.append(t("{tier} after {money} more", tier=nxt[0], money=missing))
-        coupons = [code for code, used in c.coupons if not used]
-        if coupons:
-            extra.append(t("Coupons: {codes}", codes=", ".join(coupons)))
-        if extra:
-            rows.append("   ".join(extra))
-        return "\n".join(rows)
+        totals.update(totals_text(q, session.customer is not None, t))
 
     def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:
         msg = self.query_one("#message", Static)

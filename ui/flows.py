@@ -20,6 +20,7 @@ from agent.notice import Notice
 from agent.receipt import Receipt
 from agent.session import CheckoutSession
 from agent.staff import Cashier, Role
+from ui.panels import why_text
 from ui.screens import AdjustScreen, Enrolment, EnrolScreen, PinScreen, ReturnScreen, TextScreen
 from ui.services import Services
 
@@ -231,22 +232,7 @@ class TillFlows(App[None]):
         if session.ruleset is None:
             self.notify_cashier(t("Waiting for loyalty rules and products from HQ…"), refused=True)
             return
-        q = session.quote()
-        rows: list[str] = []
-        if q.discounts:
-            rows.append(t("Discounts"))
-            for d in q.discounts:
-                amount = t.money(Money(d.amount_minor, q.currency))
-                rows.append(f"  -{amount}  {d.rule}: {t.say(d.words)}")
-        if q.awards:
-            rows.append(t("Points"))
-            rows += [f"  +{a.points}  {a.rule}: {t.say(a.words)}" for a in q.awards]
-        if q.refusals and q.lines:
-            rows.append(t("Not applied"))
-            rows += [f"  {r.rule}: {t.say(r.words)}" for r in q.refusals]
-        if not rows:
-            rows.append(t("No discounts or points on this sale yet"))
-        self.push_screen(TextScreen("\n".join([*rows, "", t("Esc closes")])))
+        self.push_screen(TextScreen(why_text(session.quote(), t)))
 
     def action_status(self) -> None:
         self.device_status()
