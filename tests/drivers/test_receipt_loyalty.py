@@ -40,18 +40,30 @@ def give_anna_a_lot_expiring_soon(store: Store) -> None:
     )
 
 
-def test_the_loyalty_block_tells_the_customer_everything(
-    session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
-) -> None:
+def sell_anna_coffee_with_600_points(session: CheckoutSession, store: Store) -> int:
+    """Anna (3,000 points, 1,000 expiring soon) buys coffee and pays 600 points of it."""
     give_anna_a_lot_expiring_soon(store)
     session.enter(ANNA)
     session.add("COFFEE")
     session.pay_with_points(600)
-    sale = session.commit()
-    cfg = PrinterConfig(PrinterKind.FILE, str(tmp_path / "r.bin"), code_page="CP852")
-    assert print_sale(store, EscposPrinter(cfg), sale.seq, clock, "Sklep").error is None
-    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
-    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    return session.commit().seq
+
+
+def print_and_read(
+    store: Store, clock: FixedClock, seq: int, path: Path, texts: Texts | None = None
+) -> tuple[str, dict[str, str]]:
+    """Print sale ``seq`` on a CP852 file printer; the text read back, and its rows."""
+    cfg = PrinterConfig(PrinterKind.FILE, str(path), code_page="CP852")
+    assert print_sale(store, EscposPrinter(cfg), seq, clock, "Sklep", texts).error is None
+    text = decode_escpos(path.read_bytes(), code_pages(cfg)).text
+    return text, dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+
+
+def test_the_loyalty_block_tells_the_customer_everything(
+    session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
+) -> None:
+    seq = sell_anna_coffee_with_600_points(session, store)
+    _, rows = print_and_read(store, clock, seq, tmp_path / "r.bin")
     assert rows["BASE"] == "+33"  # 39.90 - 6.00 paid with points: 33 points
     assert rows["Points earned"] == "33" and rows["Points redeemed"] == "600"
     assert rows["Balance"] == f"{3000 - 600 + 33} pts"
@@ -88,16 +100,8 @@ def test_a_printer_without_native_qr_gets_an_image_that_scans(
 def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     session: CheckoutSession, store: Store, clock: FixedClock, tmp_path: Path
 ) -> None:
-    give_anna_a_lot_expiring_soon(store)
-    session.enter(ANNA)
-    session.add("COFFEE")
-    session.pay_with_points(600)
-    sale = session.commit()
-    cfg = PrinterConfig(PrinterKind.FILE, str(tmp_path / "r.bin"), code_page="CP852")
-    printer = EscposPrinter(cfg)
-    assert print_sale(store, printer, sale.seq, clock, "Sklep", Texts("pl")).error is None
-    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
-    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    seq = sell_anna_coffee_with_600_points(session, store)
+    text, rows = print_and_read(store, clock, seq, tmp_path / "r.bin", Texts("pl"))
     assert rows["RAZEM"] == "39,90 zł" and rows["Do zapłaty"] == "33,90 zł"
     assert rows["Zapłacono: 600 pkt"] == "6,00"
     assert rows["Punkty zdobyte"] == "33" and rows["Saldo"] == f"{3000 - 600 + 33} pkt"
@@ -105,9 +109,7 @@ def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "140,10"
     assert "Dziękujemy!" in text
     assert text.splitlines()[2] == "24.11.2026, 10:00"  # 09:00 UTC is 10:00 in Warsaw
-    assert print_sale(store, printer, sale.seq, clock, "Magazin", Texts("ro")).error is None
-    text = decode_escpos((tmp_path / "r.bin").read_bytes(), code_pages(cfg)).text
-    rows = dict(m.groups() for ln in text.splitlines() if (m := ROW.match(ln)))
+    text, rows = print_and_read(store, clock, seq, tmp_path / "r.bin", Texts("ro"))
     assert rows["De plată"] == "33,90 PLN" and rows["Sold"] == f"{3000 - 600 + 33} pct."
     assert rows["Plătit cu 600 de puncte"] == "6,00"  # Romanian counts 20 and up "de puncte"
     assert "Vă mulţumim!" in text  # ț as the cedilla form code page 852 has
