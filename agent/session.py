@@ -204,14 +204,6 @@ class CheckoutSession(CounterDesk):
             "{sku}: {qty} taken off, {left} left", sku=line.sku, qty=qty, left=line.qty - qty
         )
 
-    def remove(self, sku: str) -> Notice:
-        kept = tuple(ln for ln in self.basket.lines if ln.sku != sku)
-        if len(kept) == len(self.basket.lines):
-            return refused("{sku} is not in the basket", sku=sku)
-        self.basket = Basket(self.basket.currency, kept)
-        self.redeem_points = Points(0)
-        return done("Removed {sku}", sku=sku)
-
     def apply_code(self, code: str) -> Notice:
         """Apply a promo code or personal coupon; a refusal says why in plain words."""
         rs = self.ruleset

@@ -58,8 +58,9 @@ def test_lines_merge_and_remove(session: CheckoutSession) -> None:
     session.add("MILK")
     session.add("5900000000017", 2)  # the same product by its barcode
     assert [(ln.sku, ln.qty) for ln in session.basket.lines] == [("MILK", 3)]
-    assert session.remove("MILK").kind.value == "done"
-    assert session.remove("MILK").refused
+    assert session.take_off("MILK", 3).kind.value == "done"
+    assert session.basket.lines == ()
+    assert session.take_off("MILK").refused
 
 
 def test_commit_resets_the_session_and_seq_grows(session: CheckoutSession) -> None:
