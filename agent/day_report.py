@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from agent.i18n import Texts
 from agent.money import Money
@@ -21,9 +21,12 @@ class DayReport:
     currency: str
     sales: int = 0
     returns: int = 0
-    total_minor: int = 0
-    points_issued: int = 0
-    points_redeemed: int = 0
+    total_minor: int = 0  # takings: money paid (not points) less money given back
+    refunded_minor: int = 0  # money given back by returns
+    points_issued: int = 0  # earned by the day's sales
+    points_taken_back: int = 0  # of earlier points, by the day's returns
+    points_redeemed: int = 0  # spent on the day's sales
+    points_given_back: int = 0  # of spent points, by the day's returns
     discounts_by_rule: dict[str, int] = field(default_factory=dict)
     made_offline: int = 0
     overrides: int = 0
@@ -35,8 +38,11 @@ class DayReport:
             (t("Sales"), str(self.sales)),
             (t("Returns"), str(self.returns)),
             (t("Takings"), t.money(Money(self.total_minor, self.currency))),
+            (t("Money back"), t.money(Money(self.refunded_minor, self.currency))),
             (t("Points issued"), str(self.points_issued)),
+            (t("Points taken back"), str(self.points_taken_back)),
             (t("Points redeemed"), str(self.points_redeemed)),
+            (t("Points given back"), str(self.points_given_back)),
             (t("Sales made offline"), str(self.made_offline)),
             (t("Manager overrides"), str(self.overrides)),
         ]
@@ -50,43 +56,59 @@ class DayReport:
         return Receipt((*body, ReceiptLine("", Style.RULE)))
 
 
-def day_report(store: Store, day: str, currency: str, now: datetime) -> DayReport:
-    """Return the report of store day ``day`` (YYYY-MM-DD, the programme's time zone)."""
+def day_report(store: Store, day: str, currency: str, now: datetime, tz: tzinfo = UTC) -> DayReport:
+    """Return the report of store day ``day`` (YYYY-MM-DD in the store's time zone ``tz``).
+
+    Sales count on the day they were made (their row says which); returns and audit
+    events by their time in ``tz`` (returns made before returns carried a day too).
+    """
+    start = datetime.combine(date.fromisoformat(day), time(), tz)
+    end = start + timedelta(days=1)
+
+    def on_the_day(at: str) -> bool:
+        return start <= datetime.fromisoformat(at) < end
+
     c = store.conn
-    sales = returns = total = issued = redeemed = offline = lifted = 0
+    n = Counter[str]()
     discounts: Counter[str] = Counter()
-    for kind, total_minor, earned, spent, body, created, acked in c.execute(
-        "SELECT s.kind, s.total_minor, s.points_earned, s.points_redeemed, j.body, "
-        "o.created_at, o.acked_at FROM sales s JOIN journal j ON j.seq=s.seq "
-        "JOIN outbox o ON o.seq=s.seq WHERE s.day=? OR (s.kind='return' AND substr(j.at,1,10)=?)",
-        (day, day),
+    for kind, money_minor, earned, spent, sale_day, body, at, created, acked in c.execute(
+        "SELECT s.kind, s.paid_money_minor, s.points_earned, s.points_redeemed, s.day, "
+        "j.body, j.at, o.created_at, o.acked_at FROM sales s JOIN journal j ON j.seq=s.seq "
+        "JOIN outbox o ON o.seq=s.seq WHERE s.day=? OR (s.day='' AND s.kind='return')",
+        (day,),
     ):
+        if sale_day == "" and not on_the_day(at):
+            continue
+        n["total"] += int(money_minor)
         if kind == "sale":
-            sales += 1
+            n["sales"] += 1
+            n["issued"] += int(earned)
+            n["redeemed"] += int(spent)
             doc = json.loads(body)
             for d in doc.get("discounts", []):
                 discounts[str(d["rule"])] += int(d["amount_minor"])
-            lifted += "limit_lifted_by" in doc
+            n["lifted"] += "limit_lifted_by" in doc
         else:
-            returns += 1
-        total += int(total_minor)
-        issued += int(earned)
-        redeemed += int(spent)
-        end = datetime.fromisoformat(acked) if acked else now
-        if (end - datetime.fromisoformat(created)).total_seconds() > LATE_S:
-            offline += 1
-    (overrides,) = c.execute(
-        "SELECT COUNT(*) FROM journal WHERE kind='audit' AND substr(at,1,10)=?", (day,)
-    ).fetchone()
+            n["returns"] += 1
+            n["refunded"] -= int(money_minor)
+            n["taken_back"] -= int(earned)
+            n["given_back"] -= int(spent)
+        done = datetime.fromisoformat(acked) if acked else now
+        n["offline"] += (done - datetime.fromisoformat(created)).total_seconds() > LATE_S
+    audits = c.execute("SELECT at FROM journal WHERE kind='audit'").fetchall()
+    overrides = sum(on_the_day(at) for (at,) in audits)
     return DayReport(
-        day,
-        currency,
-        sales,
-        returns,
-        total,
-        issued,
-        redeemed,
-        dict(discounts),
-        offline,
-        overrides + lifted,
+        day=day,
+        currency=currency,
+        sales=n["sales"],
+        returns=n["returns"],
+        total_minor=n["total"],
+        refunded_minor=n["refunded"],
+        points_issued=n["issued"],
+        points_taken_back=n["taken_back"],
+        points_redeemed=n["redeemed"],
+        points_given_back=n["given_back"],
+        discounts_by_rule=dict(discounts),
+        made_offline=n["offline"],
+        overrides=overrides + n["lifted"],
     )

@@ -171,6 +171,7 @@ class CounterDesk:
                 kind="return",
                 original_seq=seq,
                 returned=tuple(sorted(returns.items())),
+                day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if (rs := self.ruleset) else "",
             ),
             self.terminal_id,
         )

@@ -8,6 +8,7 @@ services, the texts and the rendering these flows call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 
 from textual import work
 from textual.app import App
@@ -204,9 +205,9 @@ class TillFlows(App[None]):
 
     def action_day_report(self) -> None:
         rs, now, t = self.session.ruleset, self.services.clock.now(), self.t
-        tz = rs.tz if rs else None
+        tz = rs.tz if rs else UTC
         day = now.astimezone(tz).strftime("%Y-%m-%d")
-        report = day_report(self.services.store, day, rs.currency if rs else "PLN", now)
+        report = day_report(self.services.store, day, rs.currency if rs else "PLN", now, tz)
         text = "\n".join(f"{label:<28}{value:>20}" for label, value in report.lines(t))
         text += "\n\n" + t("P prints it, Esc closes")
         store_texts = Texts(self.services.config.language)  # paper is in the store's language
