@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
 from agent.journal import canonical
@@ -102,6 +103,15 @@ class CatalogueStore(StoreBase):
             "INSERT INTO clock_skew(local_time, hq_time, skew_s) VALUES(?,?,?)",
             (local.isoformat(), hq.isoformat(), (local - hq).total_seconds()),
         )
+
+    def timezone(self) -> ZoneInfo | None:
+        """The store's time zone, from the newest ruleset without parsing all of it (a
+        receipt, printed through a connection of its own, needs only this)."""
+        row = self.conn.execute(
+            "SELECT json_extract(document, '$.timezone') FROM rulesets "
+            "ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else ZoneInfo(str(row[0]))
 
     def ruleset(self) -> Ruleset | None:
         """Return the newest ruleset held, or None before the first download."""

@@ -8,6 +8,7 @@ language's locale and the sale's currency: ``39,90 zł``, ``1 234,50 ₽``.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -21,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
 from agent.money import CURRENCY_EXPONENT, Money
-from agent.words import Words, points_of
+from agent.words import Words
 
 LANGUAGES = ("en", "ru", "pl", "ro")
 LOCALES = {"en": "en_IE", "ru": "ru_RU", "pl": "pl_PL", "ro": "ro_RO"}
@@ -67,9 +68,9 @@ class Texts:
         text = self._t.ngettext(words.template, words.plural, abs(words.count))
         return text.format(**{k: self.value(v) for k, v in words.params})
 
-    def points(self, n: int) -> str:
-        """``3041 балл``, ``2 puncte``: a number of points as this language counts them."""
-        return self.say(points_of(n))
+    def say_all(self, words: Iterable[Words]) -> str:
+        """Several reasons or notes, each in this language, after one another."""
+        return "; ".join(self.say(w) for w in words)
 
     def value(self, v: object) -> object:
         if isinstance(v, Money):
@@ -79,7 +80,7 @@ class Texts:
         if isinstance(v, Words):
             return self.say(v)
         if isinstance(v, tuple) and all(isinstance(w, Words) for w in v):
-            return "; ".join(self.say(w) for w in v)
+            return self.say_all(v)
         return v
 
     def money(self, m: Money) -> str:

@@ -40,8 +40,7 @@ def print_sale(
         why = say("no sale {seq} on this terminal", seq=seq)
         return PrintOutcome(seq, None, str(why), why)
     try:
-        rs = store.ruleset()
-        receipt = build_receipt(body, store_name, texts, rs.tz if rs else None)
+        receipt = build_receipt(body, store_name, texts, store.timezone())
         data = printer.print_receipt(receipt)
     except PrinterUnavailable as exc:
         store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())

@@ -141,7 +141,8 @@ class Quote:
         return sum(a.points for a in self.awards if a.rule == rule)
 
     def refusal(self, rule: str) -> str | None:
-        return next((r.reason for r in self.refusals if r.rule == rule), None)
+        words = self.refusal_words(rule)
+        return None if words is None else str(words)
 
     def refusal_words(self, rule: str) -> Words | None:
         return next((r.words for r in self.refusals if r.rule == rule), None)

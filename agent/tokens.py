@@ -56,11 +56,7 @@ class PhoneToken:
 
 @dataclass(frozen=True, slots=True)
 class TokenRefusal:
-    words: Words
-
-    @property
-    def reason(self) -> str:
-        return str(self.words)
+    words: Words  # why, for the cashier
 
 
 def looks_like_token(text: str) -> bool:

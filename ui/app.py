@@ -106,7 +106,7 @@ class CheckoutApp(TillFlows):
     Screen.-narrow #totals { height: 7; }
     """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - as Textual declares it
-    BINDING_TEXTS = (  # short: at 80 columns every key fits on two lines, in each language
+    BINDING_TEXTS = (  # short: at 80 columns every key fits in three rows, in each language
         ("f1", "explain", "Why"),
         ("f2", "pay_points", "Max points"),
         ("f3", "status", "Status"),
@@ -215,7 +215,7 @@ class CheckoutApp(TillFlows):
             last = st.last_sync_at.strftime("%H:%M:%S") if st.last_sync_at else t("never")
             text = t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
             if st.notes and (offline or st.stale or st.skew_s is not None):
-                text += f"  ({'; '.join(t.say(n) for n in st.notes)[:90]})"
+                text += f"  ({t.say_all(st.notes)[:90]})"
         waiting = t("sales waiting to sync: {n}", n=stats.pending)
         if stats.oldest_at is not None:
             age_min = int((services.clock.now() - stats.oldest_at).total_seconds() // 60)

@@ -259,7 +259,7 @@ class TillFlows(App[None]):
                 "  " + t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
             )
             if st.notes:
-                rows.append(f"  {'; '.join(t.say(n) for n in st.notes)[:72]}")
+                rows.append(f"  {t.say_all(st.notes)[:72]}")
         rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
         if stats.oldest_at is not None:
             rows.append(

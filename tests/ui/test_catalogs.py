@@ -127,7 +127,7 @@ def test_the_rules_engine_speaks_the_cashiers_language() -> None:
 )
 def test_points_are_counted_as_each_language_counts(lang: str, counts: dict[int, str]) -> None:
     t = Texts(lang)
-    assert {n: t.points(n) for n in counts} == counts
+    assert {n: t.say(points_of(n)) for n in counts} == counts
     balance = t("Balance: {points}", points=points_of(3041))
     assert (
         balance
