@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
+from agent.documents import customer_from_doc, customer_profile
 from agent.journal import canonical
-from agent.model import Customer, OfflinePolicy, PointLot, Product
+from agent.model import Customer, OfflinePolicy, Product
 from agent.money import Money, Points
-from agent.ruleset import Ruleset, parse_ruleset
+from agent.ruleset import Ruleset
+from agent.ruleset_reader import parse_ruleset
 from agent.store_base import StoreBase
 
 
@@ -167,7 +169,7 @@ class CatalogueStore(StoreBase):
                     (
                         k.customer_id,
                         k.card,
-                        json.dumps(customer_doc(k)),
+                        json.dumps(customer_profile(k)),
                         k.hq_balance,
                         k.applied_seq,
                         k.allowance,
@@ -201,58 +203,15 @@ class CatalogueStore(StoreBase):
             self.set_meta("last_download_at", received_at.isoformat())
 
 
-def customer_doc(c: Customer) -> dict[str, Any]:
-    return {
-        "name": c.name,
-        "tier": c.tier,
-        "country": c.country,
-        "birthday": c.birthday.isoformat() if c.birthday else None,
-        "segments": sorted(c.segments),
-        "coupons": dict(c.coupons),
-        "purchases_total": c.purchases_total,
-        "month_purchases": list(c.month_purchases),
-        "rule_uses": dict(c.rule_uses),
-        "app_keys": list(c.app_keys),
-        "tier_spend_minor": c.tier_spend_minor,
-        "phone": c.phone,
-        "lots": [
-            {
-                "points": lot.points,
-                "earned_at": lot.earned_at.isoformat(),
-                "expires_at": lot.expires_at.isoformat(),
-            }
-            for lot in c.lots
-        ],
-    }
-
-
 def _customer(row: tuple[Any, ...]) -> Customer:
-    doc = json.loads(row[2])
-    return Customer(
-        customer_id=row[0],
-        card=row[1],
-        name=doc["name"],
-        tier=doc["tier"],
-        hq_balance=Points(row[3]),
-        country=doc.get("country") or "",
-        birthday=date.fromisoformat(doc["birthday"]) if doc.get("birthday") else None,
-        lots=tuple(
-            PointLot(
-                Points(lot["points"]), parse_utc(lot["earned_at"]), parse_utc(lot["expires_at"])
-            )
-            for lot in doc.get("lots", [])
-        ),
-        applied_seq=int(row[4]),
-        segments=frozenset(doc.get("segments", [])),
-        coupons=tuple(sorted(doc.get("coupons", {}).items())),
-        purchases_total=int(doc.get("purchases_total", 0)),
-        month_purchases=(
-            str(doc.get("month_purchases", ["", 0])[0]),
-            int(doc.get("month_purchases", ["", 0])[1]),
-        ),
-        rule_uses=tuple(sorted(doc.get("rule_uses", {}).items())),
-        allowance=Points(int(row[5])),
-        app_keys=tuple(doc.get("app_keys", [])),
-        tier_spend_minor=int(doc.get("tier_spend_minor", 0)),
-        phone=str(doc.get("phone") or ""),
+    cid, card, doc, balance, applied_seq, allowance = row
+    return customer_from_doc(
+        dict(
+            json.loads(doc),
+            customer_id=cid,
+            card=card,
+            balance=balance,
+            applied_seq=applied_seq,
+            allowance=allowance,
+        )
     )

@@ -64,3 +64,7 @@ class HqProtocolError(KassaError):
 
 class ConfigError(KassaError):
     title = N_("Configuration error")
+
+
+class InputError(KassaError):
+    title = N_("Input refused")

@@ -7,8 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from agent.catalogue import customer_doc
 from agent.clock import parse_utc
+from agent.documents import customer_profile
 from agent.entries import Committed, LedgerMove, NewSale, OutboxStats, PendingEvent
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
@@ -79,7 +79,7 @@ class LedgerStore(StoreBase):
                     (
                         new_customer.customer_id,
                         new_customer.card,
-                        json.dumps(customer_doc(new_customer)),
+                        json.dumps(customer_profile(new_customer)),
                         0,
                         0,
                         new_customer.phone,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -9,6 +10,14 @@ import httpx
 from agent.errors import HqProtocolError, HqUnreachable
 from agent.signing import verify
 from sync.wire import Ack, Snapshot, parse_ack, parse_snapshot
+
+
+def read_public_key(source: str) -> str:
+    """A public key given as hex, or as the path of a .pub file; returns hex."""
+    text = source.strip()
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return text.lower()
+    return Path(text).read_text(encoding="ascii").strip()
 
 
 class HqClient:

@@ -6,14 +6,14 @@ Anything that does not parse is an HqProtocolError: it never reaches the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from agent.clock import parse_utc
+from agent.documents import customer_from_doc, product_from_doc
 from agent.errors import HqProtocolError, InvalidRuleset
-from agent.model import Customer, OfflinePolicy, PointLot, Product
-from agent.money import Money, Points
-from agent.ruleset import Ruleset, parse_ruleset
+from agent.model import Customer, OfflinePolicy, Product
+from agent.money import Money
+from agent.ruleset import Ruleset
+from agent.ruleset_reader import parse_ruleset
 
 MAX_BATCH = 1000
 EVENT_FIELDS: dict[str, type] = {
@@ -76,72 +76,20 @@ def parse_ack(doc: object) -> Ack:
 
 
 def _product(d: object) -> Product:
-    if not isinstance(d, dict):
-        raise HqProtocolError("product is not an object")
-    barcode = d.get("barcode")
-    if barcode is not None and not isinstance(barcode, str):
-        raise HqProtocolError("product barcode must be text")
     try:
-        price = Money(_get(d, "price_minor", int), _get(d, "currency", str))
+        return product_from_doc(d)
     except ValueError as exc:
-        raise HqProtocolError(f"product {d.get('sku')}: {exc}") from None
-    return Product(
-        _get(d, "sku", str), _get(d, "name", str), price, _get(d, "category", str), barcode
-    )
-
-
-def _allowance(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("allowance must be a whole number of points >= 0")
-    return value
-
-
-def _app_keys(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(
-        isinstance(k, str) and len(k) == 64 and all(c in "0123456789abcdef" for c in k)
-        for k in value
-    ):
-        raise ValueError("app_keys must be a list of 64-hex-digit Ed25519 public keys")
-    return tuple(value)
+        sku = d.get("sku") if isinstance(d, dict) else None
+        raise HqProtocolError(f"product {sku}: {exc}") from None
 
 
 def parse_customer(d: object) -> Customer:
     """Parse one customer of a snapshot; raises HqProtocolError naming the fault."""
-    if not isinstance(d, dict):
-        raise HqProtocolError("customer is not an object")
     try:
-        month = d.get("month_purchases") or ["", 0]
-        birthday = d.get("birthday")
-        lots = tuple(
-            PointLot(
-                Points(_get(lot, "points", int)),
-                parse_utc(_get(lot, "earned_at", str)),
-                parse_utc(_get(lot, "expires_at", str)),
-            )
-            for lot in d.get("lots", [])
-        )
-        return Customer(
-            customer_id=_get(d, "customer_id", str),
-            card=_get(d, "card", str),
-            name=_get(d, "name", str),
-            tier=_get(d, "tier", str),
-            hq_balance=Points(_get(d, "balance", int)),
-            country=str(d.get("country") or ""),
-            birthday=date.fromisoformat(birthday) if isinstance(birthday, str) else None,
-            lots=lots,
-            applied_seq=_get(d, "applied_seq", int),
-            segments=frozenset(str(s) for s in d.get("segments", [])),
-            coupons=tuple(sorted((str(k), bool(v)) for k, v in d.get("coupons", {}).items())),
-            purchases_total=int(d.get("purchases_total", 0)),
-            month_purchases=(str(month[0]), int(month[1])),
-            rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
-            allowance=Points(_allowance(d.get("allowance", 0))),
-            app_keys=_app_keys(d.get("app_keys", [])),
-            tier_spend_minor=int(d.get("tier_spend_minor", 0)),
-            phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
-        )
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise HqProtocolError(f"customer {d.get('customer_id')}: {exc}") from None
+        return customer_from_doc(d)
+    except ValueError as exc:
+        cid = d.get("customer_id") if isinstance(d, dict) else None
+        raise HqProtocolError(f"customer {cid}: {exc}") from None
 
 
 def parse_snapshot(doc: object) -> Snapshot:

@@ -5,115 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from agent.clock import SystemClock, parse_utc
+from agent.clock import SystemClock
 from agent.errors import KassaError
 from agent.i18n import LANGUAGES
-from agent.model import OfflinePolicy
-from ui import cashier_cmd, decode_cmd, devices_cmd, token_cmd
-
-
-def _hq_report(db: str, as_json: bool) -> int:
-    from sync.hq_store import HqStore
-
-    report = HqStore(db).report()
-    if as_json:
-        print(json.dumps(report, indent=2))
-        return 0
-    t = report["total"]
-    print(
-        f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
-    )
-    for tid, row in report["terminals"].items():
-        print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
-    for flag in report["negative_balances"]:
-        print(f"  NEGATIVE balance {flag['customer_id']}: {flag['balance']}")
-    return 0
-
-
-def cmd_hq(args: argparse.Namespace) -> int:
-    from sync.hq_store import HqStore
-
-    if args.hq_cmd == "report":
-        return _hq_report(args.db, args.json)
-    if args.hq_cmd == "publish":
-        from agent.ruleset import load_ruleset
-
-        store = HqStore(args.db)
-        doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
-        print(f"ruleset version {store.publish_ruleset(doc)} published")
-        return 0
-    if args.hq_cmd == "revoke":
-        HqStore(args.db).revoke(args.rule)
-        print(f"{args.rule} revoked; terminals stop applying it at their next download")
-        return 0
-    if args.hq_cmd == "grant-quota":
-        HqStore(args.db).grant_quota(args.terminal, args.rule, args.count)
-        print(f"{args.terminal}: {args.rule} quota {args.count}")
-        return 0
-    if args.hq_cmd == "grant-allowance":
-        HqStore(args.db).grant_allowance(args.terminal, args.customer, args.points)
-        print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
-        return 0
-    if args.hq_cmd == "set-policy":
-        policy = OfflinePolicy(
-            args.daily_points,
-            args.stale_after_s,
-            args.stale_daily_points,
-            not args.no_typed_check,
-            args.manager_lift,
-        )
-        HqStore(args.db).set_policy(policy)
-        print(f"offline policy: {json.dumps(policy.to_doc())}")
-        return 0
-    if args.hq_cmd == "add-terminal":
-        store = HqStore(args.db)
-        store.add_terminal(args.id, args.secret)
-        print(f"terminal {args.id} added")
-        return 0
-    if args.db is None:
-        raise SystemExit("kassa hq: --db FILE is required")
-    from sync.hq_server import serve
-
-    serve(
-        args.db,
-        args.host,
-        args.port,
-        args.demo,
-        parse_utc(args.fixed_time) if args.fixed_time else None,
-    )
-    return 0
-
-
-def wait_for_hq(url: str, timeout_s: float) -> bool:
-    """Return True once HQ answers its health check, False after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1.0).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass  # not up yet
-        time.sleep(0.1)
-    return False
-
-
-def start_hq(db: Path, port: int, demo: bool) -> subprocess.Popen[bytes]:
-    """Start the reference HQ as its own process on loopback."""
-    cmd = [sys.executable, "-m", "ui.cli", "hq", "--db", str(db), "--port", str(port)]
-    return subprocess.Popen(cmd + (["--demo"] if demo else []))
+from sync.hq import commands as hq_commands
+from ui.commands import cashier, decode, devices, token
+from ui.hq_process import start_hq, wait_for_hq
 
 
 def _run_app(config_path: Path | None, config: object | None = None) -> int:
-    from ui.app import CheckoutApp
     from ui.config import Config, load_config
     from ui.services import build_services
+    from ui.till.app import CheckoutApp
 
     cfg = load_config(config_path) if config_path else config
     assert isinstance(cfg, Config)
@@ -169,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ui.simulate import simulate
+    from ui.tools.simulate import simulate
 
     result = simulate(
         args.hq,
@@ -187,7 +93,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from ui.simulate import verify_dir
+    from ui.commands.verify import verify_dir
 
     broken = verify_dir(Path(args.data_dir))
     if broken is None:
@@ -198,7 +104,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_quote(args: argparse.Namespace) -> int:
-    from ui.quote_cmd import run_quote
+    from ui.commands.quote import run_quote
 
     doc = run_quote(
         Path(args.ruleset),
@@ -213,17 +119,8 @@ def cmd_quote(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cap(text: str) -> int | None:
-    if text.lower() == "none":
-        return None
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("a cap is a whole number of points >= 0, or 'none'")
-    return value
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
-    from ui.bench import format_bench, main_json, run_bench
+    from ui.tools.bench import format_bench, main_json, run_bench
 
     result = run_bench(quick=args.quick)
     print(main_json(result) if args.json else format_bench(result))
@@ -234,65 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kassa", description="Offline-first loyalty agent")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    hq = sub.add_parser("hq", help="run or inspect the reference HQ")
-    hq.add_argument("--db")
-    hq.add_argument("--port", type=int, default=8700)
-    hq.add_argument("--host", default="127.0.0.1")
-    hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
-    hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
-    hq_sub = hq.add_subparsers(dest="hq_cmd")
-    rep = hq_sub.add_parser("report", help="what HQ holds")
-    rep.add_argument("--db", required=True)
-    rep.add_argument("--json", action="store_true")
-    add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
-    add.add_argument("--db", required=True)
-    add.add_argument("--id", required=True)
-    add.add_argument("--secret", required=True)
-    pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
-    pub.add_argument("--db", required=True)
-    pub.add_argument("ruleset")
-    rev = hq_sub.add_parser("revoke", help="kill switch: stop a campaign on every terminal")
-    rev.add_argument("--db", required=True)
-    rev.add_argument("rule")
-    gq = hq_sub.add_parser("grant-quota", help="grant a terminal uses of a quota-limited rule")
-    gq.add_argument("--db", required=True)
-    gq.add_argument("--terminal", required=True)
-    gq.add_argument("--rule", required=True)
-    gq.add_argument("--count", type=int, required=True)
-    ga = hq_sub.add_parser(
-        "grant-allowance", help="reserve points of a customer for one terminal to spend offline"
-    )
-    ga.add_argument("--db", required=True)
-    ga.add_argument("--terminal", required=True)
-    ga.add_argument("--customer", required=True)
-    ga.add_argument("--points", type=int, required=True)
-    sp = hq_sub.add_parser("set-policy", help="limit what terminals let customers spend offline")
-    sp.add_argument("--db", required=True)
-    default = OfflinePolicy()
-    sp.add_argument(
-        "--daily-points",
-        type=_cap,
-        default=default.daily_points,
-        help="points a customer may spend per store day before HQ confirms ('none': no cap)",
-    )
-    sp.add_argument("--stale-after-s", type=int, default=default.stale_after_s)
-    sp.add_argument(
-        "--manager-lift",
-        action="store_true",
-        help="let a manager lift the cap for one sale (outside the overspend bound)",
-    )
-    sp.add_argument(
-        "--no-typed-check",
-        action="store_true",
-        help="let a typed card or phone number spend points without the app's code",
-    )
-    sp.add_argument(
-        "--stale-daily-points",
-        type=_cap,
-        default=default.stale_daily_points,
-        help="the stricter cap once the last snapshot is older than --stale-after-s",
-    )
-    hq.set_defaults(func=cmd_hq)
+    hq_commands.add_parser(sub)
 
     run = sub.add_parser("run", help="start a terminal from a TOML config")
     run.add_argument("--config", required=True)
@@ -336,10 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--revoked", action="append", default=[], help="treat RULE as revoked")
     q.set_defaults(func=cmd_quote)
 
-    token_cmd.add_parser(sub)
-    devices_cmd.add_parsers(sub)
-    decode_cmd.add_parser(sub)
-    cashier_cmd.add_parser(sub)
+    token.add_parser(sub)
+    devices.add_parsers(sub)
+    decode.add_parser(sub)
+    cashier.add_parser(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

@@ -13,8 +13,7 @@ from drivers.camera import CameraScanner
 from drivers.evdev_scanner import EvdevScanner
 from drivers.printer import EscposPrinter
 from drivers.serial_scanner import SerialScanner
-from sync.client import HqClient
-from sync.hq_keys import read_public_key
+from sync.client import HqClient, read_public_key
 from sync.worker import SyncPolicy, SyncWorker
 from ui.config import Config
 

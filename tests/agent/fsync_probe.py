@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import RECEIVED_AT as AT
+from agent.demo import demo_store
 from agent.session import CheckoutSession
-from ui.bench import AT, demo_store
 
 if __name__ == "__main__":
     store = demo_store(Path(tempfile.mkdtemp()) / "t.db")

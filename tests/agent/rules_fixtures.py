@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from agent.demo import PRODUCTS, RULESET
 from agent.model import Basket, Customer, Line, PointLot
 from agent.money import Money, Points
 from agent.pricing import Quote, Tender, Usage, quote
-from agent.ruleset import Ruleset, parse_ruleset
-from sync.demo import PRODUCTS, RULESET
+from agent.ruleset import Ruleset
+from agent.ruleset_reader import parse_ruleset
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PROGRAMME: Ruleset = parse_ruleset(RULESET)

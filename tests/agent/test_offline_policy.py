@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.model import OfflinePolicy, Points
 from agent.session import CheckoutSession
 from agent.store import Store
 from tests.conftest import TUESDAY
-from ui.bench import demo_store
 
 IOANA = "2900000000032"  # Gold, 12,000 points
 DAY_S = 24 * 3600

@@ -20,13 +20,13 @@ import apsw
 import pytest
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.model import Product
 from agent.money import Money
 from agent.session import CheckoutSession
 from agent.store import Store
 from tests.agent.crashvfs import ApswConnection, CrashVFS, PowerCut
 from tests.conftest import TUESDAY
-from ui.bench import demo_store
 
 ROUNDS = int(os.environ.get("KASSA_POWER_ROUNDS", "150"))
 SALES = 12

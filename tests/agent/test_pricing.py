@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.demo import RULESET
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
 from agent.pricing import Tender, Usage, quote
-from agent.ruleset import parse_ruleset
-from sync.demo import RULESET
+from agent.ruleset_reader import parse_ruleset
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 RS = parse_ruleset(RULESET)

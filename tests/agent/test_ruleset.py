@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from agent.demo import RULESET
 from agent.errors import InvalidRuleset
-from agent.ruleset import load_ruleset, parse_ruleset
-from sync.demo import RULESET
+from agent.ruleset_reader import load_ruleset, parse_ruleset
 
 
 def broken(**changes: Any) -> dict[str, Any]:

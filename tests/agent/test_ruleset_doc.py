@@ -15,10 +15,11 @@ import pytest
 from agent.model import Basket, Line
 from agent.money import Money
 from agent.pricing import Quote, Tender, quote
+from agent.quote_input import customer_from_json, usage_from_json
 from agent.records import journal_lines
 from agent.refunds import refund
-from agent.ruleset import FORMAT, parse_ruleset
-from ui.quote_cmd import customer_from_json, usage_from_json
+from agent.ruleset import FORMAT
+from agent.ruleset_reader import parse_ruleset
 
 DOC = Path(__file__).resolve().parents[2] / "agent" / "RULESET.md"
 BASE: dict[str, Any] = {

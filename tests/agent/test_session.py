@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.errors import SaleNotReady
 from agent.session import CheckoutSession
 from agent.store import Store
 from tests.conftest import TUESDAY
-from ui.bench import demo_store
 
 CARD = "2900000000018"
 

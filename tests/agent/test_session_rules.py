@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
 from agent.codes import make_card_number
+from agent.documents import customer_from_doc
 from agent.notice import CommittedSale, Notice
 from agent.session import CheckoutSession
 from agent.store import Store
-from sync.wire import parse_snapshot
 from tests.conftest import TUESDAY
 
 ANNA, IOANA = make_card_number(1), make_card_number(3)
 
 
-def hq_sends(store: Store, **doc: Any) -> None:
-    snap = parse_snapshot(
-        {
-            "cursor": 2,
-            "hq_time": TUESDAY.isoformat(),
-            "products": [],
-            "customers": [],
-            "ruleset": None,
-            **doc,
-        }
-    )
+def hq_sends(
+    store: Store, customers: Sequence[dict[str, Any]] = (), revoked: list[str] | None = None
+) -> None:
+    """Apply what HQ would send: these customers (in the snapshot's shape) and revocations."""
     store.apply_snapshot(
-        products=snap.products,
-        customers=snap.customers,
+        products=[],
+        customers=[customer_from_doc(c) for c in customers],
         ruleset=None,
         cursor="2",
         received_at=TUESDAY,
-        quotas=snap.quotas,
-        revoked=snap.revoked,
-        gift_cards=snap.gift_cards,
+        revoked=revoked,
     )
 
 

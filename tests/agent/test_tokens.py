@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from agent.clock import FixedClock
+from agent.demo import demo_app_key
 from agent.session import CheckoutSession
 from agent.signing import new_private_key
 from agent.tokens import PhoneToken, TokenPolicy, issue_token, parse_token
-from sync.demo import demo_app_key
 from tests.conftest import TUESDAY
 
 IOANA = demo_app_key("C3")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, HqProcess
+from tests.conftest import ROOT
+from tests.hqproc import HqProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import HqProcess
+from tests.hqproc import HqProcess
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.test_e2e import kassa, local_sales, spawn, totals
 

@@ -9,7 +9,11 @@ import pytest
 from agent.model import OfflinePolicy
 from agent.session import CheckoutSession
 from agent.store import Store
-from sync.hq_store import BadBatch, HqStore
+from sync.hq.ingest import BadBatch, ingest
+from sync.hq.report import report
+from sync.hq.seed import seed_demo
+from sync.hq.snapshot import snapshot
+from sync.hq.store import HqStore
 
 AT = "2026-11-24T09:00:00+00:00"
 
@@ -17,7 +21,7 @@ AT = "2026-11-24T09:00:00+00:00"
 @pytest.fixture
 def hq_store(tmp_path: Path) -> HqStore:
     s = HqStore(tmp_path / "hq.db")
-    s.seed_demo()
+    seed_demo(s)
     return s
 
 
@@ -33,13 +37,13 @@ def test_each_sale_is_stored_once_and_moves_the_balance(
     hq_store: HqStore, session: CheckoutSession, store: Store
 ) -> None:
     evs = events(session, store, 3)
-    first = hq_store.ingest("T1", evs, AT)
-    again = hq_store.ingest("T1", evs, AT)
+    first = ingest(hq_store, "T1", evs, AT)
+    again = ingest(hq_store, "T1", evs, AT)
     assert first.acked_through == 3 and [r.status for r in first.results] == ["stored"] * 3
     assert again.acked_through == 3 and [r.status for r in again.results] == ["duplicate"] * 3
-    report = hq_store.report()
-    assert report["total"]["sales"] == 3
-    snap = hq_store.snapshot("T1", 0, 0)
+    summary = report(hq_store)
+    assert summary["total"]["sales"] == 3
+    snap = snapshot(hq_store, "T1", 0, 0)
     anna = next(c for c in snap["customers"] if c["customer_id"] == "C1")
     # MILK x1, x2, x3 at Tuesday 10:00: 4 points; 9; the third is Anna's 3rd purchase this
     # month (counted from this terminal's unsynced sales), so THIRD15 and MILK3FOR2 leave
@@ -52,21 +56,21 @@ def test_a_gap_is_answered_with_the_seq_hq_expects(
     hq_store: HqStore, session: CheckoutSession, store: Store
 ) -> None:
     evs = events(session, store, 3)
-    result = hq_store.ingest("T1", evs[1:], AT)
+    result = ingest(hq_store, "T1", evs[1:], AT)
     assert result.acked_through == 0 and result.results == []
-    assert hq_store.report()["total"]["sales"] == 0
+    assert report(hq_store)["total"]["sales"] == 0
 
 
 def test_same_seq_with_another_body_is_refused_and_flagged(
     hq_store: HqStore, session: CheckoutSession, store: Store
 ) -> None:
     evs = events(session, store, 1)
-    hq_store.ingest("T1", evs, AT)
+    ingest(hq_store, "T1", evs, AT)
     forged = dict(evs[0], hash="f" * 64)
-    result = hq_store.ingest("T1", [forged], AT)
+    result = ingest(hq_store, "T1", [forged], AT)
     assert [r.status for r in result.results] == ["conflict"]
-    assert hq_store.report()["conflicts"] == 1
-    assert hq_store.report()["total"]["sales"] == 1
+    assert report(hq_store)["conflicts"] == 1
+    assert report(hq_store)["total"]["sales"] == 1
 
 
 def test_a_batch_that_breaks_the_chain_is_refused_whole(
@@ -75,8 +79,8 @@ def test_a_batch_that_breaks_the_chain_is_refused_whole(
     evs = events(session, store, 2)
     altered = dict(evs[1], body=str(evs[1]["body"]).replace('"qty":2', '"qty":1'))
     with pytest.raises(BadBatch, match="hash chain"):
-        hq_store.ingest("T1", [evs[0], altered], AT)
-    assert hq_store.report()["total"]["sales"] == 0  # the good first event rolled back too
+        ingest(hq_store, "T1", [evs[0], altered], AT)
+    assert report(hq_store)["total"]["sales"] == 0  # the good first event rolled back too
 
 
 def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
@@ -86,7 +90,7 @@ def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
     hq_store.grant_allowance("T1", "C1", 1200)
 
     def anna(terminal: str) -> dict[str, object]:
-        snap = hq_store.snapshot(terminal, 0, 0)
+        snap = snapshot(hq_store, terminal, 0, 0)
         return next(c for c in snap["customers"] if c["customer_id"] == "C1")
 
     assert (anna("T1")["balance"], anna("T1")["allowance"]) == (3000, 1200)
@@ -95,7 +99,7 @@ def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
     session.add("COFFEE", 2)
     session.pay_with_points(800)
     session.commit()
-    hq_store.ingest("T1", [e.to_wire() for e in store.pending_events(10)], AT)
+    ingest(hq_store, "T1", [e.to_wire() for e in store.pending_events(10)], AT)
     t1, t2 = anna("T1"), anna("T2")
     assert t1["allowance"] == 400  # 800 of the 1,200 spent at T1
     assert isinstance(t1["balance"], int) and isinstance(t2["balance"], int)
@@ -103,9 +107,9 @@ def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
 
 
 def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
-    assert hq_store.snapshot("T1", 0, 0)["policy"] == OfflinePolicy().to_doc()
+    assert snapshot(hq_store, "T1", 0, 0)["policy"] == OfflinePolicy().to_doc()
     hq_store.set_policy(OfflinePolicy(2000, 3600, 100))
-    snap = hq_store.snapshot("T1", 10**9, 0)  # nothing else changed since: policy still there
+    snap = snapshot(hq_store, "T1", 10**9, 0)  # nothing else changed since: policy still there
     assert snap["policy"] == {
         "daily_points": 2000,
         "stale_after_s": 3600,

@@ -19,8 +19,9 @@ from starlette.testclient import TestClient
 from agent.session import CheckoutSession
 from agent.signing import new_private_key
 from agent.store import Store
-from sync.hq_server import OPENAPI_PATH, create_app
-from sync.hq_store import HqStore
+from sync.hq.seed import seed_demo
+from sync.hq.server import OPENAPI_PATH, create_app
+from sync.hq.store import HqStore
 
 SPEC: dict[str, Any] = json.loads(OPENAPI_PATH.read_text())
 AUTH = {"Authorization": "Bearer T1:demo"}
@@ -34,7 +35,7 @@ def check(name: str, value: object) -> None:
 @pytest.fixture
 def hq(tmp_path: Path) -> TestClient:
     store = HqStore(tmp_path / "hq.db")
-    store.seed_demo()
+    seed_demo(store)
     return TestClient(create_app(store, new_private_key()))
 
 

@@ -18,7 +18,8 @@ import pytest
 from agent.clock import FixedClock
 from drivers.memory import MemoryPrinter
 from sync.worker import SyncState
-from tests.conftest import TUESDAY, HqProcess
+from tests.conftest import TUESDAY
+from tests.hqproc import HqProcess
 from tests.sync.test_e2e import kassa
 from ui.config import Config, HqConfig
 from ui.services import Services, build_services

@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from agent.clock import FixedClock
+from agent.demo import RULESET
 from agent.errors import HqProtocolError, HqUnreachable
 from agent.i18n import Texts
 from agent.session import CheckoutSession
 from agent.signing import new_private_key, public_key_hex, sign
 from agent.store import Store
 from sync.client import HqClient
-from sync.demo import RULESET
 from sync.worker import SyncState, SyncWorker
 
 Handler = Callable[[httpx.Request], httpx.Response]

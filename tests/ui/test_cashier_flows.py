@@ -14,8 +14,8 @@ from agent.model import Scan, Symbology
 from tests.conftest import TUESDAY
 from tests.ui.test_checkout_app import text_of
 from tests.ui.till import CASHIER_PIN, MANAGER_PIN, till
-from ui.app import CheckoutApp, CodeScanned
-from ui.screens import PinScreen
+from ui.till.app import CheckoutApp, CodeScanned
+from ui.till.screens import PinScreen
 
 ANNA = "2900000000018"
 
@@ -159,11 +159,15 @@ def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
 
     asyncio.run(flow())
     from agent.store import Store
-    from sync.hq_store import HqStore
+    from sync.hq.ingest import ingest
+    from sync.hq.report import report
+    from sync.hq.seed import seed_demo
+    from sync.hq.snapshot import snapshot
+    from sync.hq.store import HqStore
 
     s = Store.open(app.services.config.db_path)
     hq = HqStore(tmp_path / "hq.db")
-    hq.seed_demo()
+    seed_demo(hq)
     try:
         (body,) = [json.loads(b) for (b,) in s.conn.execute("SELECT body FROM journal")]
         assert (body["action"], body["approved_by"], body["points"]) == (
@@ -172,22 +176,22 @@ def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
             500,
         )
         assert body["reason"] == "goodwill: a broken jar" and body["cashier"] == "ola"
-        result = hq.ingest(
-            "T1", [e.to_wire() for e in s.pending_events(10)], "2026-11-24T09:00:00Z"
+        result = ingest(
+            hq, "T1", [e.to_wire() for e in s.pending_events(10)], "2026-11-24T09:00:00Z"
         )
         assert [r.status for r in result.results] == ["stored"]
-        report = hq.report()
-        assert report["terminals"]["T1"]["audit_events"] == 1
-        assert report["terminals"]["T1"]["sales"] == 0
-        anna = next(c for c in hq.snapshot("T1", 0, 0)["customers"] if c["customer_id"] == "C1")
+        summary = report(hq)
+        assert summary["terminals"]["T1"]["audit_events"] == 1
+        assert summary["terminals"]["T1"]["sales"] == 0
+        anna = next(c for c in snapshot(hq, "T1", 0, 0)["customers"] if c["customer_id"] == "C1")
         assert anna["balance"] == 3500
     finally:
         s.close()
 
 
 def test_a_typed_number_identifies_but_points_wait_for_the_app_code(tmp_path: Path) -> None:
+    from agent.demo import demo_app_key
     from agent.tokens import issue_token
-    from sync.demo import demo_app_key
 
     app = till(tmp_path, staff=False, typed_check=True)
 
@@ -219,7 +223,7 @@ def test_a_typed_number_identifies_but_points_wait_for_the_app_code(tmp_path: Pa
 
 
 def test_the_entry_tells_a_person_from_a_scanner() -> None:
-    from ui.entry import EntryInput
+    from ui.till.entry import EntryInput
 
     entry = EntryInput()
     entry._key_times = [0.0, 0.004, 0.009, 0.012]  # a wedge scanner: milliseconds a key

@@ -23,7 +23,7 @@ from agent.staff import Role
 from agent.words import points_of, say
 from drivers.printer_status import PrinterState
 from sync.worker import SyncState
-from ui.app import CheckoutApp
+from ui.till.app import CheckoutApp
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS: dict[str, object] = {

@@ -18,10 +18,11 @@ from drivers.printer import PrinterConfig, code_pages
 from drivers.serial_scanner import ScannerConfig
 from sync.client import HqClient
 from sync.worker import SyncPolicy, SyncWorker
-from tests.conftest import TUESDAY, HqProcess
-from ui.app import CheckoutApp, parse_entry
+from tests.conftest import TUESDAY
+from tests.hqproc import HqProcess
 from ui.config import Config, HqConfig
 from ui.services import Services, build_services
+from ui.till.app import CheckoutApp, parse_entry
 
 CARD = "2900000000018"  # Anna Kowalska, Bronze, 3000 points at HQ
 
@@ -176,7 +177,7 @@ def fake_hq_services(
 
 
 def test_unknown_card_and_a_malformed_hq_reply_do_not_stop_the_sale(tmp_path: Path) -> None:
-    from ui.bench import demo_store
+    from ui.tools.bench import demo_store
 
     def broken_hq(req: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"cursor": "tomorrow"})
@@ -201,7 +202,7 @@ def test_unknown_card_and_a_malformed_hq_reply_do_not_stop_the_sale(tmp_path: Pa
 
 
 def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
-    from ui.bench import demo_store
+    from ui.tools.bench import demo_store
 
     def offline(req: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("no route", request=req)
@@ -228,7 +229,7 @@ def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
 def test_a_slow_hq_does_not_freeze_the_till(tmp_path: Path) -> None:
     import threading
 
-    from ui.bench import demo_store
+    from ui.tools.bench import demo_store
 
     answering, release = threading.Event(), threading.Event()
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.demo import RULESET
 from agent.errors import ConfigError
 from agent.session import CheckoutSession
-from sync.demo import RULESET
 from tests.conftest import ROOT
 from ui.config import load_config
 
@@ -148,7 +148,7 @@ def test_token_issues_what_a_till_verifies(tmp_path: Path) -> None:
 def test_printer_test_page_reads_right_in_every_language(tmp_path: Path) -> None:
     from drivers.escpos_text import decode_escpos
     from drivers.printer import PrinterConfig, code_pages, printable
-    from ui.devices_cmd import TEST_LINES
+    from ui.commands.devices import TEST_LINES
 
     (tmp_path / "kassa.toml").write_text(
         "terminal_id = 'T1'\n[printer]\nkind = 'file'\ntarget = 'page.bin'\n"

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.ui.till import CASHIER_PIN, till
-from ui.screens import TextScreen
+from ui.till.screens import TextScreen
 
 SnapCompare = Callable[..., bool]
 SALE = ["2", "9", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "8", "enter"]

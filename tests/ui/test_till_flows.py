@@ -14,8 +14,8 @@ from drivers.memory import MemoryPrinter
 from drivers.printer import PrinterConfig, code_pages
 from tests.ui.test_checkout_app import text_of, until
 from tests.ui.till import till
-from ui.app import CheckoutApp
-from ui.screens import ReturnScreen, TextScreen
+from ui.till.app import CheckoutApp
+from ui.till.screens import ReturnScreen, TextScreen
 
 ANNA = "2900000000018"
 
@@ -149,7 +149,10 @@ def test_the_customer_panel_shows_tier_progress_and_coupons(tmp_path: Path) -> N
 
 def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None:
     from agent.codes import make_card_number
-    from sync.hq_store import HqStore
+    from sync.hq.ingest import ingest
+    from sync.hq.seed import seed_demo
+    from sync.hq.snapshot import snapshot
+    from sync.hq.store import HqStore
 
     app = till(tmp_path, staff=False)
     card = make_card_number(500)
@@ -176,10 +179,10 @@ def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None
     asyncio.run(flow())
     store = Store.open(app.services.config.db_path)
     hq = HqStore(tmp_path / "hq.db")
-    hq.seed_demo()
+    seed_demo(hq)
     try:
-        hq.ingest("T1", [e.to_wire() for e in store.pending_events(10)], "2026-11-24T09:00:00Z")
-        (ewa,) = [c for c in hq.snapshot("T1", 0, 0)["customers"] if c["card"] == card]
+        ingest(hq, "T1", [e.to_wire() for e in store.pending_events(10)], "2026-11-24T09:00:00Z")
+        (ewa,) = [c for c in snapshot(hq, "T1", 0, 0)["customers"] if c["card"] == card]
         assert ewa["name"] == "Ewa" and ewa["balance"] == 39 + 50  # coffee, WELCOME50
         assert ewa["consents"]["terms"] is True and ewa["consents"]["marketing"] is False
         assert store.verify() is None

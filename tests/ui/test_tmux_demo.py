@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
+from tests.hqproc import free_port
 
 pytestmark = pytest.mark.e2e
 

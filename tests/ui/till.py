@@ -9,10 +9,10 @@ from agent.model import OfflinePolicy
 from agent.staff import Role, new_cashier
 from drivers.memory import MemoryPrinter
 from tests.conftest import TUESDAY
-from ui.app import CheckoutApp
-from ui.bench import demo_store
 from ui.config import Config
 from ui.services import build_services
+from ui.till.app import CheckoutApp
+from ui.tools.bench import demo_store
 
 CASHIER_PIN, MANAGER_PIN = "1111", "9999"
 

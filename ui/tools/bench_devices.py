@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.model import Scan
 from agent.receipt import build_receipt
 from agent.session import CheckoutSession
@@ -22,7 +23,7 @@ from drivers.decode import Code, decode, prepare, read_zbar, read_zxing
 from drivers.phone_images import FRAME_H, FRAME_W, Look, looks, phone_screen
 from drivers.printer import PrinterConfig, render_receipt
 from drivers.serial_scanner import SerialScanner
-from ui.bench import AT, _p99, demo_store
+from ui.tools.measure import AT, p99
 
 TOKEN = "KQ1.C3.1795447555.CusSpC4xRri_JXZQfPmZOQ." + "W" * 86
 
@@ -147,7 +148,7 @@ def bench_scan_to_customer(workdir: Path, rounds: int) -> dict[str, float]:
         os.close(slave)
         store.close()
     return {
-        "scan_to_customer_p99_ms": _p99(samples) * 1000,
+        "scan_to_customer_p99_ms": p99(samples) * 1000,
         "scan_to_customer_median_ms": statistics.median(samples) * 1000,
     }
 

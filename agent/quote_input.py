@@ -1,34 +1,16 @@
-"""`kassa quote`: price a basket file against a ruleset file, print the quote as JSON.
-
-The customer file has the shape of a customer in HQ's snapshot (see the README), so
-HQ staff can paste one in; the usage file holds this terminal's unsynced counts.
-"""
+"""What a quote is asked with, as documents: the basket (lines and tender), the customer
+(in the shape of HQ's snapshot) and this terminal's unsynced usage. Read by `kassa
+quote` from files; anything malformed is an InputError naming the fault."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from agent.clock import Clock, parse_utc
-from agent.errors import KassaError
+from agent.documents import customer_from_doc
+from agent.errors import InputError
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Tender, Usage, quote
-from agent.ruleset import load_ruleset
-from sync.wire import parse_customer
-
-
-class InputError(KassaError):
-    title = "Input refused"
-
-
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: {exc}") from None
+from agent.pricing import Tender, Usage
 
 
 def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:
@@ -62,9 +44,9 @@ def customer_from_json(doc: Any) -> tuple[Customer, Points]:
     if not isinstance(doc, dict):
         raise InputError("customer: must be an object")
     try:
-        c = parse_customer({"card": "", "name": "", "applied_seq": 0, "balance": 0, **doc})
-    except KassaError as exc:
-        raise InputError(f"customer: {exc.detail}") from None
+        c = customer_from_doc({"card": "", "name": "", "applied_seq": 0, "balance": 0, **doc})
+    except ValueError as exc:
+        raise InputError(f"customer: {exc}") from None
     return c, c.hq_balance
 
 
@@ -80,31 +62,3 @@ def usage_from_json(doc: Any) -> Usage:
         )
     except (AttributeError, TypeError, ValueError) as exc:
         raise InputError(f"usage: {exc!r}") from None
-
-
-def run_quote(
-    ruleset_path: Path,
-    basket_path: Path,
-    customer_path: Path | None,
-    usage_path: Path | None,
-    at: str | None,
-    clock: Clock,
-    revoked: list[str] | None = None,
-) -> dict[str, object]:
-    """Return the quote as JSON data; raises KassaError for bad input files."""
-    try:
-        ruleset = load_ruleset(ruleset_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(exc)) from None
-    basket, tender = basket_from_json(_read(basket_path), ruleset.currency)
-    customer, balance = (None, None)
-    if customer_path is not None:
-        customer, balance = customer_from_json(_read(customer_path))
-    usage = usage_from_json(_read(usage_path)) if usage_path else Usage()
-    try:
-        moment = parse_utc(at) if at else clock.now()
-    except ValueError as exc:
-        raise InputError(f"--at: {exc}") from None
-    if revoked:
-        ruleset = replace(ruleset, revoked=frozenset(revoked))
-    return quote(basket, customer, balance, ruleset, usage, moment, tender).to_json()

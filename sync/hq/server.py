@@ -22,11 +22,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent.signing import sign
-from sync.hq_keys import load_or_create
-from sync.hq_store import BadBatch, HqStore
+from sync.hq.ingest import BadBatch, ingest
+from sync.hq.keys import load_or_create
+from sync.hq.seed import seed_demo
+from sync.hq.snapshot import snapshot as build_snapshot
+from sync.hq.store import HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
-OPENAPI_PATH = Path(__file__).with_name("openapi.json")  # the protocol, for other HQs
+OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
 FAULT_ENV = "KASSA_HQ_FAULT"
 FLAKY_500_P = 0.2  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
@@ -87,7 +90,7 @@ def create_app(
         if isinstance(checked, str):
             return _error(400, checked)
         try:
-            result = await run_in_threadpool(store.ingest, tid, checked, clock().isoformat())
+            result = await run_in_threadpool(ingest, store, tid, checked, clock().isoformat())
         except BadBatch as exc:
             return _error(409, str(exc))
         if fault == "crash-after-commit" and any(r.status == "stored" for r in result.results):
@@ -110,7 +113,7 @@ def create_app(
             version = int(request.query_params.get("ruleset_version", "0"))
         except ValueError:
             return _error(400, "cursor and ruleset_version must be whole numbers")
-        snap = await run_in_threadpool(store.snapshot, tid, cursor, version)
+        snap = await run_in_threadpool(build_snapshot, store, tid, cursor, version)
         issued = clock()
         doc = dict(
             snap,
@@ -139,7 +142,7 @@ def serve(
 
     store = HqStore(db_path)
     if demo:
-        store.seed_demo()
+        seed_demo(store)
     uvicorn.run(
         create_app(store, load_or_create(db_path), (lambda: fixed_time) if fixed_time else None),
         host=host,

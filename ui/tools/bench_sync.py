@@ -1,6 +1,6 @@
 """`kassa bench` sync figures: an offline backlog uploaded to the real HQ on loopback.
 
-The baseline is HQ's own work on the same events: :meth:`HqStore.ingest` called
+The baseline is HQ's own work on the same events: :func:`sync.hq.ingest.ingest` called
 directly, in the same batches, on a fresh HQ database on the same disk. The ratio
 is what the protocol costs on top (reading the outbox, JSON both ways, HTTP,
 marking rows acknowledged).
@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.session import CheckoutSession
 from agent.store import NewSale, Store
-from sync.client import HqClient
-from sync.hq_keys import read_public_key
-from sync.hq_store import HqStore
+from sync.client import HqClient, read_public_key
+from sync.hq.ingest import ingest
+from sync.hq.seed import seed_demo
+from sync.hq.store import HqStore
 from sync.wire import MAX_BATCH
 from sync.worker import SyncPolicy, SyncWorker
-from ui.bench import AT, demo_store
-from ui.cli import start_hq, wait_for_hq
+from ui.hq_process import start_hq, wait_for_hq
+from ui.tools.measure import AT
 
 TEMPLATES = 40  # distinct scripted sales, replayed with fresh ids and seqs
 
@@ -76,10 +78,10 @@ def bench_catchup(n_sales: int, workdir: Path) -> dict[str, float]:
 
     direct_db = workdir / "hq-direct.db"
     hq = HqStore(direct_db)
-    hq.seed_demo()
+    seed_demo(hq)
     t0 = time.perf_counter()
     for i in range(0, len(events), MAX_BATCH):
-        hq.ingest("T1", events[i : i + MAX_BATCH], AT.isoformat())
+        ingest(hq, "T1", events[i : i + MAX_BATCH], AT.isoformat())
     direct_s = time.perf_counter() - t0
     hq.conn.close()
 

@@ -1,13 +1,23 @@
-"""The demo programme HQ seeds: the acceptance catalogue and programme, a few customers."""
+"""The demo programme: the acceptance catalogue and rules, a few customers, a gift card.
+
+One module that HQ's seeding (:mod:`sync.hq.seed`), the tests and the benchmarks all
+use; :func:`demo_store` gives a terminal's store holding it, as if HQ had sent it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from agent.codes import make_card_number
+from agent.documents import customer_from_doc, product_from_doc
+from agent.money import Money
 from agent.ruleset import FORMAT
+from agent.ruleset_reader import parse_ruleset
 from agent.signing import public_key_hex
+from agent.store import Store
 
 PRODUCTS: list[dict[str, Any]] = [
     {
@@ -196,3 +206,34 @@ QUOTAS: dict[str, int] = {"WELCOME50": 3}
 
 DEMO_SECRET = "demo"
 DEMO_TERMINALS = [f"T{i}" for i in range(1, 17)]
+
+# When a demo store received its programme: a Tuesday, 10:00 in Warsaw.
+RECEIVED_AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def demo_store(path: Path, extra_customers: int = 0) -> Store:
+    """A terminal's store at ``path`` holding the demo programme, as if HQ had sent it.
+
+    ``extra_customers`` adds that many Bronze customers (C1000...) to the demo ones.
+    """
+    extra = [
+        {
+            "customer_id": f"C{1000 + i}",
+            "card": make_card_number(1000 + i),
+            "name": f"Bench {i}",
+            "tier": "Bronze",
+            "balance": 5000,
+        }
+        for i in range(extra_customers)
+    ]
+    store = Store.open(path)
+    store.apply_snapshot(
+        products=[product_from_doc(dict(p, currency="PLN")) for p in PRODUCTS],
+        customers=[customer_from_doc(dict(c, applied_seq=0)) for c in CUSTOMERS + extra],
+        ruleset=parse_ruleset(RULESET),
+        cursor="1",
+        received_at=RECEIVED_AT,
+        quotas=QUOTAS,
+        gift_cards=[(card, Money(minor, "PLN"), 0) for card, minor in GIFT_CARDS.items()],
+    )
+    return store

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from agent.clock import SystemClock
 from agent.printing import print_sale
-from agent.store import Store
 from drivers.memory import MemoryPrinter, MemoryScanner
 from sync.worker import SyncState
 from ui.config import Config, HqConfig
@@ -112,13 +111,3 @@ def simulate(
         return SimulationResult(sales, pending, refusals, msg)
     finally:
         services.close()
-
-
-def verify_dir(data_dir: Path) -> str | None:
-    """Return None if the journal at ``data_dir`` is intact, else where it breaks."""
-    store = Store.open(data_dir / "terminal.db")
-    try:
-        broken = store.verify()
-    finally:
-        store.close()
-    return None if broken is None else f"seq {broken.seq}: {broken.reason}"

@@ -26,17 +26,17 @@ from agent.staff import Cashier
 from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
-from ui.entry import EntryInput
-from ui.flows import TillFlows
-from ui.panels import customer_text, totals_text
-from ui.screens import (
+from ui.services import Services
+from ui.till.entry import EntryInput
+from ui.till.flows import TillFlows
+from ui.till.panels import customer_text, totals_text
+from ui.till.screens import (
     AdjustScreen,
     EnrolScreen,
     PinScreen,
     ReturnScreen,
     TextScreen,
 )
-from ui.services import Services
 
 
 class CodeScanned(Message):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 async def _kassa(workdir: Path) -> None:
     from agent.clock import SystemClock
+    from agent.demo import demo_store
     from drivers.memory import MemoryPrinter
-    from ui.app import CheckoutApp
-    from ui.bench import demo_store
     from ui.config import Config
     from ui.services import build_services
+    from ui.till.app import CheckoutApp
 
     db_dir = workdir / "first-screen"
     if not (db_dir / "terminal.db").exists():

@@ -1,7 +1,7 @@
 """The till's flows beyond ringing up a sale: returns, voids, enrolment, adjustments,
 signing in and out, the day report and the status page.
 
-A mixin of the cashier app (ui.app.CheckoutApp), which supplies the session, the
+A mixin of the cashier app (ui.till.app.CheckoutApp), which supplies the session, the
 services, the texts and the rendering these flows call.
 """
 
@@ -21,9 +21,16 @@ from agent.notice import Notice
 from agent.receipt import Receipt
 from agent.session import CheckoutSession
 from agent.staff import Cashier, Role
-from ui.panels import why_text
-from ui.screens import AdjustScreen, Enrolment, EnrolScreen, PinScreen, ReturnScreen, TextScreen
 from ui.services import Services
+from ui.till.panels import why_text
+from ui.till.screens import (
+    AdjustScreen,
+    Enrolment,
+    EnrolScreen,
+    PinScreen,
+    ReturnScreen,
+    TextScreen,
+)
 
 
 class TillFlows(App[None]):

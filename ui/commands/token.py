@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         print("kassa token: give --customer and --key FILE (or --demo), or --new-key FILE")
         return 2
     if args.demo:
-        from sync.demo import demo_app_key
+        from agent.demo import demo_app_key
 
         private = demo_app_key(args.customer)
     else:

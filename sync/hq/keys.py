@@ -24,11 +24,3 @@ def load_or_create(db_path: str | Path) -> bytes:
     key = private_path.read_bytes()
     public_path.write_text(public_key_hex(key) + "\n", encoding="ascii")
     return key
-
-
-def read_public_key(source: str) -> str:
-    """A public key given as hex, or as the path of a .pub file; returns hex."""
-    text = source.strip()
-    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
-        return text.lower()
-    return Path(text).read_text(encoding="ascii").strip()

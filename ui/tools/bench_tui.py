@@ -13,18 +13,19 @@ from typing import Any
 from textual import events
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.model import Product
 from agent.money import Money
 from drivers.memory import MemoryPrinter
-from ui.bench import AT, _p99, demo_store
+from ui.tools.measure import AT, p99
 
 
 def _till(workdir: Path) -> Any:
     from textual.widgets import Input, Static
 
-    from ui.app import CheckoutApp
     from ui.config import Config
     from ui.services import build_services
+    from ui.till.app import CheckoutApp
 
     store = demo_store(workdir / "terminal.db")
     products = [
@@ -74,6 +75,6 @@ def bench_keypress(presses: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="kassa-tui-") as d:
         samples = asyncio.run(_measure(Path(d), presses))
     return {
-        "keypress_to_quote_p99_ms": _p99(samples) * 1000,
+        "keypress_to_quote_p99_ms": p99(samples) * 1000,
         "keypress_to_quote_median_ms": statistics.median(samples) * 1000,
     }

@@ -12,72 +12,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import RULESET, demo_store
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
 from agent.pricing import Tender, Usage, quote
-from agent.ruleset import parse_ruleset
+from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
-from agent.store import Store, connect
-from sync.demo import RULESET
-from sync.wire import parse_snapshot
-
-AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-def _p99(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[98]
-
-
-def demo_store(path: Path, extra_customers: int = 0) -> Store:
-    """A store holding the demo programme, as if HQ had sent it.
-
-    ``extra_customers`` adds that many Bronze customers (C1000...) to the demo ones.
-    """
-    from agent.codes import make_card_number
-    from sync.demo import CUSTOMERS, GIFT_CARDS, PRODUCTS, QUOTAS
-
-    extra = [
-        {
-            "customer_id": f"C{1000 + i}",
-            "card": make_card_number(1000 + i),
-            "name": f"Bench {i}",
-            "tier": "Bronze",
-            "balance": 5000,
-        }
-        for i in range(extra_customers)
-    ]
-
-    store = Store.open(path)
-    snap = parse_snapshot(
-        {
-            "cursor": 1,
-            "hq_time": AT.isoformat(),
-            "ruleset": RULESET,
-            "products": [dict(p, currency="PLN") for p in PRODUCTS],
-            "customers": [dict(c, applied_seq=0) for c in CUSTOMERS + extra],
-            "quotas": QUOTAS,
-            "gift_cards": [
-                {"card": k, "balance_minor": v, "currency": "PLN", "applied_seq": 0}
-                for k, v in GIFT_CARDS.items()
-            ],
-        }
-    )
-    store.apply_snapshot(
-        products=snap.products,
-        customers=snap.customers,
-        ruleset=snap.ruleset,
-        cursor="1",
-        received_at=AT,
-        quotas=snap.quotas,
-        gift_cards=snap.gift_cards,
-    )
-    return store
-
+from agent.store import connect
+from ui.tools.bench_devices import run_device_benches
+from ui.tools.bench_sync import bench_catchup
+from ui.tools.bench_tui import bench_keypress
+from ui.tools.measure import AT, p99
 
 BENCH_CUSTOMERS = 100
 
@@ -173,7 +122,7 @@ def bench_quote(rounds: int) -> dict[str, float]:
             t0 = time.perf_counter()
             quote(basket, customer, Points(5000), rs, usage, AT, tender)
             samples.append(time.perf_counter() - t0)
-        results[name] = _p99(samples) * 1000
+        results[name] = p99(samples) * 1000
     return {
         "quote_p99_ms": results["300"],
         "quote_3000_rules_p99_ms": results["3000"],
@@ -184,7 +133,7 @@ def bench_quote(rounds: int) -> dict[str, float]:
 def _first_screen(mode: str, workdir: Path) -> float:
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "ui.first_screen", mode, str(workdir)],
+        [sys.executable, "-m", "ui.tools.first_screen", mode, str(workdir)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -214,14 +163,8 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         result.update(bench_commit(200 if quick else 500, workdir))
         result.update(bench_quote(300 if quick else 3000))
         result.update(bench_first_screen(workdir))
-        from ui.bench_sync import bench_catchup  # it imports this module
-
         result.update(bench_catchup(20_000 if quick else 100_000, workdir))
-        from ui.bench_devices import run_device_benches
-
         result.update(run_device_benches(workdir, quick))
-        from ui.bench_tui import bench_keypress
-
         result.update(bench_keypress(100 if quick else 500))
     return result
 

@@ -1,0 +1,117 @@
+"""HQ's documents of products and customers, read into the core's values and written back.
+
+One reader for the snapshot on the wire, the terminal's own copy on disk, the demo
+programme and `kassa quote`'s customer file. Each reader raises ValueError naming the
+field at fault; the boundary that called it says where the document came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from agent.clock import parse_utc
+from agent.model import Customer, PointLot, Product
+from agent.money import Money, Points
+
+
+def field(doc: dict[str, Any], key: str, kind: type) -> Any:
+    """``doc[key]`` if it is a ``kind`` (a bool is no int); raises ValueError otherwise."""
+    value = doc.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"field {key!r} missing or not {kind.__name__}")
+    return value
+
+
+def product_from_doc(d: object) -> Product:
+    """A product as HQ sends it; raises ValueError."""
+    if not isinstance(d, dict):
+        raise ValueError("product is not an object")
+    barcode = d.get("barcode")
+    if barcode is not None and not isinstance(barcode, str):
+        raise ValueError("product barcode must be text")
+    price = Money(field(d, "price_minor", int), field(d, "currency", str))
+    return Product(
+        field(d, "sku", str), field(d, "name", str), price, field(d, "category", str), barcode
+    )
+
+
+def _allowance(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("allowance must be a whole number of points >= 0")
+    return value
+
+
+def _app_keys(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(k, str) and len(k) == 64 and all(c in "0123456789abcdef" for c in k)
+        for k in value
+    ):
+        raise ValueError("app_keys must be a list of 64-hex-digit Ed25519 public keys")
+    return tuple(value)
+
+
+def customer_from_doc(d: object) -> Customer:
+    """A customer as HQ sends it in a snapshot; raises ValueError naming the fault."""
+    if not isinstance(d, dict):
+        raise ValueError("customer is not an object")
+    try:
+        month = d.get("month_purchases") or ["", 0]
+        birthday = d.get("birthday")
+        lots = tuple(
+            PointLot(
+                Points(field(lot, "points", int)),
+                parse_utc(field(lot, "earned_at", str)),
+                parse_utc(field(lot, "expires_at", str)),
+            )
+            for lot in d.get("lots", [])
+        )
+        return Customer(
+            customer_id=field(d, "customer_id", str),
+            card=field(d, "card", str),
+            name=field(d, "name", str),
+            tier=field(d, "tier", str),
+            hq_balance=Points(field(d, "balance", int)),
+            country=str(d.get("country") or ""),
+            birthday=date.fromisoformat(birthday) if isinstance(birthday, str) else None,
+            lots=lots,
+            applied_seq=field(d, "applied_seq", int),
+            segments=frozenset(str(s) for s in d.get("segments", [])),
+            coupons=tuple(sorted((str(k), bool(v)) for k, v in d.get("coupons", {}).items())),
+            purchases_total=int(d.get("purchases_total", 0)),
+            month_purchases=(str(month[0]), int(month[1])),
+            rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
+            allowance=Points(_allowance(d.get("allowance", 0))),
+            app_keys=_app_keys(d.get("app_keys", [])),
+            tier_spend_minor=int(d.get("tier_spend_minor", 0)),
+            phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
+        )
+    except (TypeError, AttributeError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def customer_profile(c: Customer) -> dict[str, Any]:
+    """What the terminal keeps of a customer besides its columns (id, card, balance,
+    applied seq, allowance): the document :func:`customer_from_doc` reads back."""
+    return {
+        "name": c.name,
+        "tier": c.tier,
+        "country": c.country,
+        "birthday": c.birthday.isoformat() if c.birthday else None,
+        "segments": sorted(c.segments),
+        "coupons": dict(c.coupons),
+        "purchases_total": c.purchases_total,
+        "month_purchases": list(c.month_purchases),
+        "rule_uses": dict(c.rule_uses),
+        "app_keys": list(c.app_keys),
+        "tier_spend_minor": c.tier_spend_minor,
+        "phone": c.phone,
+        "lots": [
+            {
+                "points": lot.points,
+                "earned_at": lot.earned_at.isoformat(),
+                "expires_at": lot.expires_at.isoformat(),
+            }
+            for lot in c.lots
+        ],
+    }

@@ -1,0 +1,151 @@
+"""The `kassa hq` command: run the reference HQ, or administer and inspect its database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from agent.clock import parse_utc
+from agent.model import OfflinePolicy
+from agent.ruleset_reader import load_ruleset
+from sync.hq.report import report
+from sync.hq.store import HqStore
+
+
+def _cap(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("a cap is a whole number of points >= 0, or 'none'")
+    return value
+
+
+def _hq_report(db: str, as_json: bool) -> int:
+    doc = report(HqStore(db))
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    t = doc["total"]
+    print(
+        f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
+    )
+    for tid, row in doc["terminals"].items():
+        print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
+    for flag in doc["negative_balances"]:
+        print(f"  NEGATIVE balance {flag['customer_id']}: {flag['balance']}")
+    return 0
+
+
+def cmd_hq(args: argparse.Namespace) -> int:
+    if args.hq_cmd == "report":
+        return _hq_report(args.db, args.json)
+    if args.hq_cmd == "publish":
+        store = HqStore(args.db)
+        doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
+        print(f"ruleset version {store.publish_ruleset(doc)} published")
+        return 0
+    if args.hq_cmd == "revoke":
+        HqStore(args.db).revoke(args.rule)
+        print(f"{args.rule} revoked; terminals stop applying it at their next download")
+        return 0
+    if args.hq_cmd == "grant-quota":
+        HqStore(args.db).grant_quota(args.terminal, args.rule, args.count)
+        print(f"{args.terminal}: {args.rule} quota {args.count}")
+        return 0
+    if args.hq_cmd == "grant-allowance":
+        HqStore(args.db).grant_allowance(args.terminal, args.customer, args.points)
+        print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
+        return 0
+    if args.hq_cmd == "set-policy":
+        policy = OfflinePolicy(
+            args.daily_points,
+            args.stale_after_s,
+            args.stale_daily_points,
+            not args.no_typed_check,
+            args.manager_lift,
+        )
+        HqStore(args.db).set_policy(policy)
+        print(f"offline policy: {json.dumps(policy.to_doc())}")
+        return 0
+    if args.hq_cmd == "add-terminal":
+        store = HqStore(args.db)
+        store.add_terminal(args.id, args.secret)
+        print(f"terminal {args.id} added")
+        return 0
+    if args.db is None:
+        raise SystemExit("kassa hq: --db FILE is required")
+    from sync.hq.server import serve  # starlette and uvicorn only when HQ runs
+
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        args.demo,
+        parse_utc(args.fixed_time) if args.fixed_time else None,
+    )
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `kassa hq` and its subcommands to the `kassa` command's parser."""
+    hq = sub.add_parser("hq", help="run or inspect the reference HQ")
+    hq.add_argument("--db")
+    hq.add_argument("--port", type=int, default=8700)
+    hq.add_argument("--host", default="127.0.0.1")
+    hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
+    hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
+    hq_sub = hq.add_subparsers(dest="hq_cmd")
+    rep = hq_sub.add_parser("report", help="what HQ holds")
+    rep.add_argument("--db", required=True)
+    rep.add_argument("--json", action="store_true")
+    add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
+    add.add_argument("--db", required=True)
+    add.add_argument("--id", required=True)
+    add.add_argument("--secret", required=True)
+    pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
+    pub.add_argument("--db", required=True)
+    pub.add_argument("ruleset")
+    rev = hq_sub.add_parser("revoke", help="kill switch: stop a campaign on every terminal")
+    rev.add_argument("--db", required=True)
+    rev.add_argument("rule")
+    gq = hq_sub.add_parser("grant-quota", help="grant a terminal uses of a quota-limited rule")
+    gq.add_argument("--db", required=True)
+    gq.add_argument("--terminal", required=True)
+    gq.add_argument("--rule", required=True)
+    gq.add_argument("--count", type=int, required=True)
+    ga = hq_sub.add_parser(
+        "grant-allowance", help="reserve points of a customer for one terminal to spend offline"
+    )
+    ga.add_argument("--db", required=True)
+    ga.add_argument("--terminal", required=True)
+    ga.add_argument("--customer", required=True)
+    ga.add_argument("--points", type=int, required=True)
+    sp = hq_sub.add_parser("set-policy", help="limit what terminals let customers spend offline")
+    sp.add_argument("--db", required=True)
+    default = OfflinePolicy()
+    sp.add_argument(
+        "--daily-points",
+        type=_cap,
+        default=default.daily_points,
+        help="points a customer may spend per store day before HQ confirms ('none': no cap)",
+    )
+    sp.add_argument("--stale-after-s", type=int, default=default.stale_after_s)
+    sp.add_argument(
+        "--manager-lift",
+        action="store_true",
+        help="let a manager lift the cap for one sale (outside the overspend bound)",
+    )
+    sp.add_argument(
+        "--no-typed-check",
+        action="store_true",
+        help="let a typed card or phone number spend points without the app's code",
+    )
+    sp.add_argument(
+        "--stale-daily-points",
+        type=_cap,
+        default=default.stale_daily_points,
+        help="the stricter cap once the last snapshot is older than --stale-after-s",
+    )
+    hq.set_defaults(func=cmd_hq)

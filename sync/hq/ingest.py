@@ -1,0 +1,178 @@
+"""HQ taking in a terminal's events: each stored exactly once, in seq order, its hash
+chain checked, and its points, purchases, coupons and gift card moves applied."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from agent.journal import row_hash
+from sync.hq.store import HqStore
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    seq: int
+    status: str  # "stored" | "duplicate" | "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    acked_through: int
+    results: list[EventResult]
+
+
+class BadBatch(ValueError):
+    """A batch HQ refuses as a whole (malformed event, broken chain)."""
+
+
+def _month(at: str, timezone: str) -> str:
+    """The calendar month (YYYY-MM) of an event, in the store's time zone."""
+    return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+
+
+def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: str) -> IngestResult:
+    """Store each event exactly once, in seq order; return per-event results.
+
+    Raises BadBatch for an event that is malformed or breaks the terminal's chain.
+    """
+    with store.transaction() as c:
+        acked, last_hash = c.execute(
+            "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
+        ).fetchone()
+        results: list[EventResult] = []
+        for ev in events:
+            seq = ev["seq"]
+            if seq <= acked:
+                row = c.execute(
+                    "SELECT hash FROM hq_events WHERE terminal_id=? AND seq=?",
+                    (terminal_id, seq),
+                ).fetchone()
+                if row is not None and row[0] == ev["hash"]:
+                    results.append(EventResult(seq, "duplicate"))
+                else:
+                    c.execute(
+                        "INSERT INTO conflicts(terminal_id, seq, reason, received_at) "
+                        "VALUES(?,?,?,?)",
+                        (terminal_id, seq, "same seq, other body", at),
+                    )
+                    results.append(EventResult(seq, "conflict"))
+                continue
+            if seq != acked + 1:
+                break  # a gap: answer with the seq HQ expects
+            chained = ev["prev_hash"] == last_hash
+            if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
+                raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
+            _apply(store, terminal_id, ev, at)
+            acked, last_hash = seq, ev["hash"]
+            results.append(EventResult(seq, "stored"))
+        c.execute(
+            "UPDATE terminals SET acked_seq=?, last_hash=? WHERE terminal_id=?",
+            (acked, last_hash, terminal_id),
+        )
+    return IngestResult(acked, results)
+
+
+def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> None:
+    try:
+        body = json.loads(ev["body"])
+        customer = body.get("customer") or None
+        earned, redeemed = int(body["points_earned"]), int(body["points_redeemed"])
+        total = int(body["total_minor"])
+        if body.get("seq") != ev["seq"] or body.get("terminal_id") != terminal_id:
+            raise BadBatch(f"event {ev['seq']}: body names another seq or terminal")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadBatch(f"event {ev.get('seq')}: malformed body ({exc})") from None
+    cid = customer["customer_id"] if isinstance(customer, dict) else None
+    store.conn.execute(
+        "INSERT INTO hq_events(terminal_id, seq, kind, event_id, body, hash, received_at, "
+        "customer_id, points_earned, points_redeemed, total_minor) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            terminal_id,
+            ev["seq"],
+            ev["kind"],
+            ev["event_id"],
+            ev["body"],
+            ev["hash"],
+            at,
+            cid,
+            earned,
+            redeemed,
+            total,
+        ),
+    )
+    if ev["kind"] == "enrol" and cid is not None:
+        _enrol(store, cid, body)
+    elif cid is not None:
+        _apply_customer(store, cid, body, ev["kind"], earned - redeemed)
+        if redeemed > 0:  # redemptions here use up this terminal's allowance first
+            store.conn.execute(
+                "UPDATE hq_allowances SET points=MAX(0, points-?) "
+                "WHERE terminal_id=? AND customer_id=?",
+                (redeemed, terminal_id, cid),
+            )
+    gift = body.get("gift_card")
+    if isinstance(gift, dict) and gift.get("amount_minor"):
+        store.conn.execute(
+            "UPDATE hq_gift_cards SET balance_minor=balance_minor-?, rev=? WHERE card=?",
+            (int(gift["amount_minor"]), store.next_rev(), str(gift["card"])),
+        )
+
+
+def _enrol(store: HqStore, cid: str, body: dict[str, Any]) -> None:
+    """A customer enrolled at a till: HQ's from now on (a card already taken is kept
+    with its first owner, and the enrolment flagged)."""
+    profile = {
+        "name": str(body.get("name", "")),
+        "tier": str(body.get("tier", "")),
+        "phone": body.get("phone"),
+        "consents": body.get("consents", {}),
+    }
+    try:
+        store.conn.execute(
+            "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)",
+            (
+                cid,
+                str(body["card"]),
+                json.dumps(profile, ensure_ascii=False),
+                0,
+                store.next_rev(),
+            ),
+        )
+    except sqlite3.IntegrityError:
+        store.conn.execute(
+            "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
+            (
+                body.get("terminal_id"),
+                body.get("seq"),
+                "enrolment of a card already taken",
+                body.get("at"),
+            ),
+        )
+
+
+def _apply_customer(store: HqStore, cid: str, body: dict[str, Any], kind: str, delta: int) -> None:
+    """Balance, purchase counts and used coupons of a customer after one event."""
+    row = store.conn.execute("SELECT doc FROM hq_customers WHERE customer_id=?", (cid,)).fetchone()
+    if row is None:
+        return  # a customer HQ does not know: the event is kept, nothing to update
+    doc = json.loads(row[0])
+    if kind == "sale":
+        month = _month(body["at"], store.timezone())
+        held_month, count = doc.get("month_purchases") or ["", 0]
+        doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
+        doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
+        coupons = doc.get("coupons") or {}
+        for code in body.get("codes", []):
+            if code in coupons:
+                coupons[code] = True
+        doc["coupons"] = coupons
+    store.conn.execute(
+        "UPDATE hq_customers SET balance=balance+?, doc=?, rev=? WHERE customer_id=?",
+        (delta, json.dumps(doc, ensure_ascii=False), store.next_rev(), cid),
+    )

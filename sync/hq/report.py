@@ -1,0 +1,47 @@
+"""What HQ holds, summed up: sales and points per terminal and in total, and what to look at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.hq.store import HqStore
+
+
+def report(store: HqStore) -> dict[str, Any]:
+    """Return what HQ holds: sales and points per terminal and in total."""
+    terms: dict[str, Any] = {}
+    for tid, acked, n, returns, audits, issued, redeemed, money in store.conn.execute(
+        "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
+        "COALESCE(SUM(e.kind='return'),0), COALESCE(SUM(e.kind='audit'),0), "
+        "COALESCE(SUM(e.points_earned),0), "
+        "COALESCE(SUM(e.points_redeemed),0), COALESCE(SUM(e.total_minor),0) "
+        "FROM terminals t LEFT JOIN hq_events e ON e.terminal_id=t.terminal_id "
+        "GROUP BY t.terminal_id ORDER BY t.terminal_id"
+    ):
+        if n or acked:
+            terms[tid] = {
+                "sales": n,
+                "returns": returns,
+                "audit_events": audits,
+                "acked_seq": acked,
+                "points_issued": issued,
+                "points_redeemed": redeemed,
+                "total_minor": money,
+            }
+    total = {
+        k: sum(t[k] for t in terms.values())
+        for k in ("sales", "returns", "points_issued", "points_redeemed", "total_minor")
+    }
+    flagged = [
+        {"customer_id": cid, "balance": bal}
+        for cid, bal in store.conn.execute(
+            "SELECT customer_id, balance FROM hq_customers WHERE balance<0 ORDER BY customer_id"
+        )
+    ]
+    (conflicts,) = store.conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()
+    return {
+        "terminals": terms,
+        "total": total,
+        "negative_balances": flagged,
+        "conflicts": conflicts,
+    }

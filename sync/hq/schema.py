@@ -1,0 +1,70 @@
+"""The reference HQ's tables, as sqlite-utils migrations applied when HQ opens its file."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("kassa-hq")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE terminals (
+            terminal_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,
+            acked_seq INTEGER NOT NULL DEFAULT 0, last_hash TEXT NOT NULL
+        );
+        CREATE TABLE hq_events (
+            terminal_id TEXT NOT NULL REFERENCES terminals(terminal_id), seq INTEGER NOT NULL,
+            kind TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL,
+            received_at TEXT NOT NULL, customer_id TEXT, points_earned INTEGER NOT NULL,
+            points_redeemed INTEGER NOT NULL, total_minor INTEGER NOT NULL,
+            PRIMARY KEY (terminal_id, seq)
+        );
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL,
+            reason TEXT NOT NULL, received_at TEXT NOT NULL
+        );
+        CREATE TABLE hq_customers (
+            customer_id TEXT PRIMARY KEY, card TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+            balance INTEGER NOT NULL, rev INTEGER NOT NULL
+        );
+        CREATE TABLE hq_products (sku TEXT PRIMARY KEY, doc TEXT NOT NULL, rev INTEGER NOT NULL);
+        CREATE TABLE hq_rulesets (version INTEGER PRIMARY KEY, document TEXT NOT NULL);
+        """
+    )
+
+
+@migrations()
+def m002_rules_engine(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE hq_quotas (
+            terminal_id TEXT NOT NULL, rule_id TEXT NOT NULL, granted INTEGER NOT NULL,
+            PRIMARY KEY (terminal_id, rule_id)
+        );
+        CREATE TABLE hq_revocations (rule_id TEXT PRIMARY KEY, rev INTEGER NOT NULL);
+        CREATE TABLE hq_gift_cards (
+            card TEXT PRIMARY KEY, balance_minor INTEGER NOT NULL, currency TEXT NOT NULL,
+            rev INTEGER NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m003_offline_policy(db: Database) -> None:
+    # Points of a customer's balance reserved for one terminal to spend offline; what
+    # is left of it shrinks as that terminal's redemptions arrive.
+    db.executescript(
+        """
+        CREATE TABLE hq_allowances (
+            terminal_id TEXT NOT NULL REFERENCES terminals(terminal_id),
+            customer_id TEXT NOT NULL REFERENCES hq_customers(customer_id),
+            points INTEGER NOT NULL CHECK (points >= 0),
+            PRIMARY KEY (terminal_id, customer_id)
+        );
+        """
+    )

@@ -1,0 +1,73 @@
+"""What HQ sends a terminal: everything changed since the terminal's cursor, read in one
+transaction (the server signs it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sync.hq.store import HqStore
+
+
+def snapshot(store: HqStore, terminal_id: str, cursor: int, ruleset_version: int) -> dict[str, Any]:
+    """Return what changed since ``cursor``, read in one transaction."""
+    c = store.conn
+    c.execute("BEGIN")
+    try:
+        (applied,) = c.execute(
+            "SELECT acked_seq FROM terminals WHERE terminal_id=?", (terminal_id,)
+        ).fetchone()
+        row = c.execute("SELECT value FROM hq_meta WHERE key='rev'").fetchone()
+        rev = int(row[0]) if row else 0
+        products = [
+            json.loads(d)
+            for (d,) in c.execute("SELECT doc FROM hq_products WHERE rev>? ORDER BY sku", (cursor,))
+        ]
+        # Each terminal sees the balance less the allowances reserved at the others,
+        # and its own allowance beside it.
+        customers = [
+            dict(
+                json.loads(d),
+                customer_id=cid,
+                card=card,
+                balance=bal - elsewhere,
+                applied_seq=applied,
+                allowance=mine,
+            )
+            for cid, card, d, bal, elsewhere, mine in c.execute(
+                "SELECT c.customer_id, c.card, c.doc, c.balance, "
+                "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
+                "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) "
+                "FROM hq_customers c LEFT JOIN hq_allowances a "
+                "ON a.customer_id=c.customer_id WHERE c.rev>? "
+                "GROUP BY c.customer_id ORDER BY c.customer_id",
+                (terminal_id, terminal_id, cursor),
+            )
+        ]
+        quotas = dict(
+            c.execute("SELECT rule_id, granted FROM hq_quotas WHERE terminal_id=?", (terminal_id,))
+        )
+        revoked = [r for (r,) in c.execute("SELECT rule_id FROM hq_revocations ORDER BY 1")]
+        cards = [
+            {"card": card, "balance_minor": bal, "currency": cur, "applied_seq": applied}
+            for card, bal, cur in c.execute(
+                "SELECT card, balance_minor, currency FROM hq_gift_cards WHERE rev>? ORDER BY card",
+                (cursor,),
+            )
+        ]
+        rs = c.execute(
+            "SELECT document FROM hq_rulesets WHERE version>? ORDER BY version DESC LIMIT 1",
+            (ruleset_version,),
+        ).fetchone()
+    finally:
+        c.execute("COMMIT")
+    return {
+        "cursor": rev,
+        "products": products,
+        "customers": customers,
+        "ruleset": json.loads(rs[0]) if rs else None,
+        "quotas": quotas,
+        "revoked": revoked,
+        "gift_cards": cards,
+        "policy": store.policy().to_doc(),
+    }

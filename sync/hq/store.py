@@ -1,0 +1,171 @@
+"""The reference HQ's storage: its own SQLite file (WAL, FULL), and HQ's administration
+(terminals, products, customers, rulesets, quotas, allowances, gift cards, policy).
+
+All de-duplication stands in unique constraints ((terminal_id, seq) is the
+primary key of hq_events), so more HQ workers can share the file later. Taking in
+events is :mod:`sync.hq.ingest`; building a terminal's snapshot :mod:`sync.hq.snapshot`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from agent.journal import GENESIS
+from agent.model import OfflinePolicy
+from agent.ruleset_reader import parse_ruleset
+from agent.store import connect
+from sync.hq.schema import migrations
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class HqStore:
+    """Thread-safe: each thread gets its own connection to the same file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        migrations.apply(Database(self.conn))
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def next_rev(self) -> int:
+        """Advance HQ's change counter; what changes carries it so a snapshot finds it."""
+        self.conn.execute(
+            "INSERT INTO hq_meta(key, value) VALUES('rev', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1"
+        )
+        return int(self.conn.execute("SELECT value FROM hq_meta WHERE key='rev'").fetchone()[0])
+
+    # -- administration -------------------------------------------------------------
+    def add_terminal(self, terminal_id: str, secret: str) -> None:
+        self.conn.execute(
+            "INSERT INTO terminals(terminal_id, secret_sha256, last_hash) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id) DO UPDATE SET secret_sha256=excluded.secret_sha256",
+            (terminal_id, secret_hash(secret), GENESIS),
+        )
+
+    def authenticate(self, terminal_id: str, secret: str) -> bool:
+        row = self.conn.execute(
+            "SELECT secret_sha256 FROM terminals WHERE terminal_id=?", (terminal_id,)
+        ).fetchone()
+        return row is not None and hmac.compare_digest(row[0], secret_hash(secret))
+
+    def publish_ruleset(self, document: dict[str, Any]) -> int:
+        ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
+        self.conn.execute(
+            "INSERT INTO hq_rulesets(version, document) VALUES(?, ?)",
+            (ruleset.version, json.dumps(document, ensure_ascii=False)),
+        )
+        return ruleset.version
+
+    def upsert_product(self, doc: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO hq_products(sku, doc, rev) VALUES(?,?,?) ON CONFLICT(sku) "
+            "DO UPDATE SET doc=excluded.doc, rev=excluded.rev",
+            (doc["sku"], json.dumps(doc, ensure_ascii=False), self.next_rev()),
+        )
+
+    def upsert_customer(self, doc: dict[str, Any]) -> None:
+        profile = {k: v for k, v in doc.items() if k not in ("customer_id", "card", "balance")}
+        self.conn.execute(
+            "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?) "
+            "ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, doc=excluded.doc, "
+            "balance=excluded.balance, rev=excluded.rev",
+            (
+                doc["customer_id"],
+                doc["card"],
+                json.dumps(profile, ensure_ascii=False),
+                int(doc.get("balance", 0)),
+                self.next_rev(),
+            ),
+        )
+
+    # -- sync ------------------------------------------------------------------------
+    def timezone(self) -> str:
+        row = self.conn.execute(
+            "SELECT document FROM hq_rulesets ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return str(json.loads(row[0])["timezone"]) if row else "UTC"
+
+    def revoke(self, rule_id: str) -> None:
+        """Stop a campaign everywhere: terminals apply it at their next download."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_revocations(rule_id, rev) VALUES(?, ?)",
+            (rule_id, self.next_rev()),
+        )
+
+    def grant_quota(self, terminal_id: str, rule_id: str, granted: int) -> None:
+        self.conn.execute(
+            "INSERT INTO hq_quotas(terminal_id, rule_id, granted) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id, rule_id) DO UPDATE SET granted=excluded.granted",
+            (terminal_id, rule_id, granted),
+        )
+        self.next_rev()
+
+    def set_policy(self, policy: OfflinePolicy) -> None:
+        """Set the offline spending policy every terminal receives with its next snapshot."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_meta(key, value) VALUES('offline_policy', ?)",
+            (json.dumps(policy.to_doc()),),
+        )
+        self.next_rev()
+
+    def policy(self) -> OfflinePolicy:
+        row = self.conn.execute("SELECT value FROM hq_meta WHERE key='offline_policy'").fetchone()
+        return OfflinePolicy() if row is None else OfflinePolicy.from_doc(json.loads(row[0]))
+
+    def grant_allowance(self, terminal_id: str, customer_id: str, points: int) -> None:
+        """Reserve ``points`` of a customer's balance for one terminal to spend offline.
+
+        Other terminals are sent the balance less what is reserved elsewhere, so the
+        reserved points can be spent at that terminal without overspending.
+        """
+        if points < 0:
+            raise ValueError("an allowance is a whole number of points >= 0")
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO hq_allowances(terminal_id, customer_id, points) VALUES(?,?,?) "
+                "ON CONFLICT(terminal_id, customer_id) DO UPDATE SET points=excluded.points",
+                (terminal_id, customer_id, points),
+            )
+            c.execute(  # every terminal's view of this customer changes
+                "UPDATE hq_customers SET rev=? WHERE customer_id=?",
+                (self.next_rev(), customer_id),
+            )
+
+    def upsert_gift_card(self, card: str, balance_minor: int, currency: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO hq_gift_cards(card, balance_minor, currency, rev) "
+            "VALUES(?,?,?,?)",
+            (card, balance_minor, currency, self.next_rev()),
+        )

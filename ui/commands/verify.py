@@ -1,0 +1,17 @@
+"""`kassa verify`: check a terminal's journal (seq continuity and hash chain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.store import Store
+
+
+def verify_dir(data_dir: Path) -> str | None:
+    """Return None if the journal at ``data_dir`` is intact, else where it breaks."""
+    store = Store.open(data_dir / "terminal.db")
+    try:
+        broken = store.verify()
+    finally:
+        store.close()
+    return None if broken is None else f"seq {broken.seq}: {broken.reason}"
