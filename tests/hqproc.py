@@ -43,10 +43,7 @@ class HqProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, fault: str | None = None) -> None:
-        env = dict(self.env)
-        if fault:
-            env["KASSA_HQ_FAULT"] = fault
+    def start(self) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -60,7 +57,7 @@ class HqProcess:
                 "--demo",
                 *(["--fixed-time", self.fixed_time.isoformat()] if self.fixed_time else []),
             ],
-            env=env,
+            env=self.env,
             cwd=ROOT,
         )
         assert wait_for_hq(self.url, 30), "HQ did not come up"

@@ -1,15 +1,12 @@
 """The reference HQ: an ASGI app (Starlette) over :class:`HqStore`, served by uvicorn.
 
-Fault hooks for tests (KASSA_HQ_FAULT): ``crash-after-commit`` exits right after
-committing the first non-empty batch, before replying, so the terminal sees a lost
-reply for a batch HQ already holds; ``flaky-500`` answers a share of uploads 500.
+Tests break it from outside (a proxy that answers 500, loses replies or kills HQ
+after it committed: tests/sync/faultproxy.py); nothing here knows about faults.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +27,6 @@ from sync.hq.store import HqStore
 from sync.wire import EVENT_FIELDS, MAX_BATCH
 
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
-FAULT_ENV = "KASSA_HQ_FAULT"
-FLAKY_500_P = 0.2  # KASSA_HQ_FAULT=flaky-500: share of uploads answered 500
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
 
 
@@ -68,7 +63,6 @@ def create_app(
     store: HqStore, private_key: bytes, now: Callable[[], datetime] | None = None
 ) -> Starlette:
     clock = now or (lambda: datetime.now(UTC))
-    fault = os.environ.get(FAULT_ENV, "")
 
     async def openapi(request: Request) -> Response:
         return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
@@ -78,8 +72,6 @@ def create_app(
 
     async def events(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if fault == "flaky-500" and random.random() < FLAKY_500_P:
-            return _error(500, "injected fault: HQ answered 500 before reading the batch")
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
         try:
@@ -93,8 +85,6 @@ def create_app(
             result = await run_in_threadpool(ingest, store, tid, checked, clock().isoformat())
         except BadBatch as exc:
             return _error(409, str(exc))
-        if fault == "crash-after-commit" and any(r.status == "stored" for r in result.results):
-            os._exit(3)
         return JSONResponse(
             {
                 "acked_through": result.acked_through,

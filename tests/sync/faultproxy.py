@@ -1,8 +1,11 @@
 """A TCP proxy on loopback that breaks connections the way networks do.
 
-Each new connection draws a fate: relayed faithfully; reset before the request
-reaches HQ; reset after HQ answered (HQ committed, the terminal never hears);
-or stalled (the reply is swallowed until the client gives up).
+Each new request draws a fate: relayed faithfully ("pass"); reset before the
+request reaches HQ ("reset-before"); reset after HQ answered, so HQ committed and the
+terminal never hears ("reset-after"); stalled, the reply swallowed until the client
+gives up ("stall"); answered 500 by the proxy without reaching HQ ("http-500"); or
+HQ killed the moment it has answered, its reply lost ("kill-after", which calls
+``on_kill``). Faults come from outside HQ: HQ's own code knows nothing of them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,13 @@ import socket
 import struct
 import threading
 from collections import Counter
+from collections.abc import Callable
+
+HTTP_500 = (
+    b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n"
+    b"content-length: 44\r\nconnection: close\r\n\r\n"
+    b'{"error": "the proxy answered 500 for HQ"}  '
+)
 
 
 def _rst(sock: socket.socket) -> None:
@@ -29,12 +39,14 @@ class FaultProxy:
         weights: dict[str, float],
         seed: int,
         first_uploads: tuple[str, ...] = (),
+        on_kill: Callable[[], None] | None = None,
     ) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
         self.weights = weights
         # Fates for the first uploads (POSTs), so every kind of fault surely happens to a
         # batch however few requests a run makes; random fates after them.
         self._forced = list(first_uploads)
+        self.on_kill = on_kill
         self._lock = threading.Lock()
         self.rng = random.Random(seed)
         self.fates: Counter[str] = Counter()
@@ -85,6 +97,9 @@ class FaultProxy:
                     fate[0] = self._draw(upload=data[:4] == b"POST")
                     if fate[0] == "reset-before":
                         break
+                    if fate[0] == "http-500":
+                        client.sendall(HTTP_500)
+                        break
                 upstream.sendall(data)
         except OSError:
             pass  # one side vanished
@@ -99,6 +114,10 @@ class FaultProxy:
                     break
                 if fate[0] == "reset-after":
                     break  # HQ has answered, so it committed; the terminal never hears
+                if fate[0] == "kill-after":
+                    if self.on_kill is not None:
+                        self.on_kill()  # HQ dies having committed, before the reply is out
+                    break
                 if fate[0] == "stall":
                     continue  # swallow the reply until the client gives up
                 client.sendall(data)

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.hqproc import HqProcess
+from tests.sync.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -95,28 +96,38 @@ def test_simulated_sales_reach_hq_exactly_once(hq: HqProcess, tmp_path: Path) ->
 def test_hq_dying_after_commit_before_reply_counts_the_batch_once(
     hq: HqProcess, tmp_path: Path
 ) -> None:
-    hq.kill()
-    hq.start(fault="crash-after-commit")
-    sim = spawn(
-        "simulate",
-        "--hq",
-        hq.url,
-        "--hq-key",
-        hq.key,
-        "--sales",
-        "12",
-        "--data-dir",
-        str(tmp_path / "T1"),
-        "--timeout",
-        "90",
-        "--batch-size",
-        "5",
+    # The proxy lets the first upload through, and SIGKILLs HQ the moment HQ answers
+    # it: HQ holds the batch, the terminal never hears.
+    proxy = FaultProxy(
+        hq.port, {"pass": 1.0}, seed=0, first_uploads=("kill-after",), on_kill=hq.kill
     )
-    assert hq.proc is not None
-    hq.proc.wait(60)  # it commits the first batch and dies without answering
-    assert hq.proc.returncode == 3
-    hq.start()  # restarted, healthy
-    out, err = sim.communicate(timeout=120)
+    try:
+        sim = spawn(
+            "simulate",
+            "--hq",
+            proxy.url,
+            "--hq-key",
+            hq.key,
+            "--sales",
+            "12",
+            "--data-dir",
+            str(tmp_path / "T1"),
+            "--timeout",
+            "90",
+            "--batch-size",
+            "5",
+        )
+        deadline = time.monotonic() + 60
+        while (proxy.fates["kill-after"] == 0 or hq.proc is not None) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert proxy.fates["kill-after"] == 1 and hq.proc is None, proxy.fates
+        assert totals(hq)["sales"] >= 1  # the batch HQ committed before it died
+        hq.start()  # restarted, healthy, on the port the proxy relays to
+        out, err = sim.communicate(timeout=120)
+    finally:
+        proxy.close()
     assert sim.returncode == 0, out + err
     t = totals(hq)
     assert t["sales"] == 12 and t["conflicts"] == 0
