@@ -38,6 +38,30 @@ class StoreCorrupted(KassaError):
     title = N_("Local journal is damaged")
 
 
+class StoreBusy(KassaError):
+    """Another writer held the till's database longer than the store waits."""
+
+    title = N_("The till's database is busy: try again")
+
+
+class StoreFull(KassaError):
+    """The disk (or the database's size limit) is full: nothing new can be written."""
+
+    title = N_("The till's disk is full: nothing new can be saved")
+
+
+class StoreUnavailable(KassaError):
+    """The database file cannot be opened, read or written (I/O error, missing folder)."""
+
+    title = N_("The till's database cannot be reached")
+
+
+class StoreRefused(KassaError):
+    """A write broke one of the database's constraints: it was not saved."""
+
+    title = N_("The till's database refused a change")
+
+
 class SaleNotReady(KassaError):
     title = N_("The sale cannot be completed yet")
 
@@ -68,3 +92,19 @@ class ConfigError(KassaError):
 
 class InputError(KassaError):
     title = N_("Input refused")
+
+
+class DocumentRefused(KassaError):
+    title = N_("A document from HQ was refused")
+
+
+class CurrencyMismatch(KassaError, ValueError):
+    """Two amounts in different currencies were combined."""
+
+    title = N_("Amounts in different currencies")
+
+
+class BadBatch(KassaError):
+    """A batch HQ refuses as a whole (malformed event, broken chain)."""
+
+    title = N_("HQ refused a batch of events")

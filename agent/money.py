@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NewType
 
+from agent.errors import CurrencyMismatch
+
 Points = NewType("Points", int)
 
 # ISO 4217 currencies kassa knows, with their minor-unit exponent.
 CURRENCY_EXPONENT: dict[str, int] = {"PLN": 2, "RUB": 2, "RON": 2, "EUR": 2, "USD": 2}
-
-
-class CurrencyMismatch(ValueError):
-    """Two amounts in different currencies were combined."""
 
 
 @dataclass(frozen=True, slots=True, order=True)

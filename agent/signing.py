@@ -21,13 +21,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from agent.errors import KassaError
+from agent.errors import DocumentRefused
 from agent.journal import canonical
-from agent.words import N_
-
-
-class DocumentRefused(KassaError):
-    title = N_("A document from HQ was refused")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,28 @@
-"""The terminal's SQLite connection: WAL, synchronous=FULL, one write transaction at a time."""
+"""The terminal's SQLite connection: WAL, synchronous=FULL, one write transaction at a time.
+
+sqlite3's errors stop here: every statement run through a connection from
+:func:`connect` raises kassa's own (StoreBusy, StoreFull, StoreUnavailable,
+StoreRefused, StoreCorrupted), each with a title the cashier can read.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
-from agent.errors import StoreCorrupted
+from agent.errors import (
+    KassaError,
+    StoreBusy,
+    StoreCorrupted,
+    StoreFull,
+    StoreRefused,
+    StoreUnavailable,
+)
 from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 
@@ -24,9 +37,61 @@ SETTINGS = (
 )
 
 
+def store_error(exc: sqlite3.Error) -> KassaError:
+    """The kassa error for an sqlite3 error, by SQLite's own result code."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    detail = str(exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreBusy(detail)
+    if name.startswith("SQLITE_FULL"):
+        return StoreFull(detail)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreCorrupted(detail)
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreRefused(detail)
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+        return StoreUnavailable(detail)
+    if isinstance(exc, sqlite3.OperationalError):
+        return StoreUnavailable(detail)
+    return StoreCorrupted(detail)
+
+
+class TranslatingConnection(sqlite3.Connection):
+    """An SQLite connection whose errors arrive as kassa's own (:func:`store_error`)."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(script)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open an SQLite connection with kassa's durability settings."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    """Open an SQLite connection with kassa's durability settings.
+
+    Raises StoreUnavailable (the folder is missing or unreadable) or StoreCorrupted.
+    """
+    try:
+        conn = sqlite3.connect(
+            str(path),
+            isolation_level=None,
+            check_same_thread=False,
+            factory=TranslatingConnection,
+        )
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
     for pragma in SETTINGS:
         (value,) = conn.execute(pragma).fetchone() or (None,)
         if pragma.endswith("journal_mode=WAL") and str(path) != ":memory:" and value != "wal":
@@ -54,10 +119,11 @@ class StoreBase:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # -- meta -----------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:

@@ -14,8 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.clock import Clock, parse_utc
-from agent.errors import HqProtocolError, HqUnreachable, InvalidRuleset, KassaError
-from agent.signing import DocumentRefused
+from agent.errors import (
+    DocumentRefused,
+    HqProtocolError,
+    HqUnreachable,
+    InvalidRuleset,
+    KassaError,
+)
 from agent.store import Store
 from agent.words import Words, say
 from sync.client import HqClient

@@ -208,3 +208,28 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_relative_and_lazy_imports_are_seen() -> None:
     names = imported_modules(ROOT / "tests" / "test_architecture.py")
     assert "ast" in names and "pytest" in names
+
+
+BUILTIN_ERRORS = {
+    "Exception",
+    "BaseException",
+    "ValueError",
+    "RuntimeError",
+    "TypeError",
+    "OSError",
+}
+
+
+def test_one_error_tree() -> None:
+    """Every error class kassa defines descends from KassaError (agent.errors)."""
+    strays = []
+    for p in sources(*PACKAGES):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+                root = node.name == "KassaError" and module_name(p) == "agent.errors"
+                if bases & BUILTIN_ERRORS and "KassaError" not in bases and not root:
+                    strays.append(f"{module_name(p)}.{node.name}")
+    assert strays == []
+    errors = (ROOT / "agent" / "errors.py").read_text(encoding="utf-8")
+    assert "class KassaError(Exception)" in errors

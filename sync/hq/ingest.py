@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.errors import BadBatch
 from agent.journal import row_hash
 from sync.hq.store import HqStore
 
@@ -24,10 +25,6 @@ class EventResult:
 class IngestResult:
     acked_through: int
     results: list[EventResult]
-
-
-class BadBatch(ValueError):
-    """A batch HQ refuses as a whole (malformed event, broken chain)."""
 
 
 def _month(at: str, timezone: str) -> str:

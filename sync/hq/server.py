@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from agent.errors import BadBatch
 from agent.signing import sign
-from sync.hq.ingest import BadBatch, ingest
+from sync.hq.ingest import ingest
 from sync.hq.keys import load_or_create
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot as build_snapshot

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.money import CurrencyMismatch, Money, allocate
+from agent.errors import CurrencyMismatch
+from agent.money import Money, allocate
 
 
 @pytest.mark.parametrize(

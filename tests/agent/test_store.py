@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from agent.clock import FixedClock
+from agent.errors import StoreRefused
 from agent.session import CheckoutSession
 from agent.store import LedgerMove, NewSale, Store
 
@@ -63,7 +63,7 @@ def test_a_failing_commit_leaves_nothing_behind(store: Store, clock: FixedClock)
         # and ledger rows went in: all of them must go.
         usage=(("WELCOME50", None),),  # type: ignore[arg-type]
     )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreRefused):  # sqlite3 errors stop at the store
         store.commit_sale(sale, "T1")
     for table in ("journal", "sales", "ledger", "outbox", "print_jobs", "usage"):
         assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0

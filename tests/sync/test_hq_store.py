@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.errors import BadBatch
 from agent.model import OfflinePolicy
 from agent.session import CheckoutSession
 from agent.store import Store
-from sync.hq.ingest import BadBatch, ingest
+from sync.hq.ingest import ingest
 from sync.hq.report import report
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot

@@ -17,7 +17,7 @@ from textual.theme import Theme
 from textual.widgets import DataTable, Input, Static
 
 from agent.codes import Classified, CodeKind, classify
-from agent.errors import KassaError, SaleNotReady
+from agent.errors import KassaError
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
 from agent.notice import CommittedSale, Notice
@@ -307,7 +307,7 @@ class CheckoutApp(TillFlows):
     def action_complete(self) -> None:
         try:
             sale: CommittedSale = self.session.commit()
-        except SaleNotReady as exc:
+        except KassaError as exc:  # not ready, or the database refused: the sale stays open
             self.notify_cashier(self.t.say(exc.words()), refused=True)
             return
         self.last_seq = sale.seq

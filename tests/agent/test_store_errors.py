@@ -1,0 +1,80 @@
+"""sqlite3's errors stop at the store: a locked, full, missing or damaged database is
+kassa's own error with a title for the cashier, and the open sale is kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agent.errors import (
+    KassaError,
+    StoreBusy,
+    StoreCorrupted,
+    StoreFull,
+    StoreRefused,
+    StoreUnavailable,
+)
+from agent.session import CheckoutSession
+from agent.store import Store
+
+
+def ring_up(session: CheckoutSession) -> None:
+    assert not session.enter("2900000000018").refused  # Anna
+    assert not session.add("COFFEE").refused
+
+
+def test_a_locked_database_refuses_the_commit_and_keeps_the_sale(
+    session: CheckoutSession, store: Store, tmp_path: Path
+) -> None:
+    ring_up(session)
+    store.conn.execute("PRAGMA busy_timeout=50")  # the test need not wait the full 5 s
+    other = sqlite3.connect(tmp_path / "terminal.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    with pytest.raises(StoreBusy) as caught:
+        session.commit()
+    assert isinstance(caught.value, KassaError)
+    assert "busy" in caught.value.for_cashier()
+    assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]  # the sale is still open
+    assert store.sales_count() == 0
+    other.execute("ROLLBACK")
+    other.close()
+    assert session.commit().seq == 1  # once the lock is gone, the same sale goes through
+    assert store.verify() is None
+
+
+def test_a_full_disk_refuses_the_commit_writes_nothing_and_keeps_the_sale(
+    session: CheckoutSession, store: Store
+) -> None:
+    (pages,) = store.conn.execute("PRAGMA page_count").fetchone()
+    store.conn.execute(f"PRAGMA max_page_count={pages}")  # the file may not grow: disk full
+    saved = 0
+    with pytest.raises(StoreFull):  # sales fill what room the file had, then one is refused
+        for _ in range(500):
+            ring_up(session)
+            session.commit()
+            saved += 1
+    assert not store.conn.in_transaction
+    assert store.sales_count() == saved and store.outbox_stats().pending == saved
+    assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]  # the refused sale is open
+    store.conn.execute(f"PRAGMA max_page_count={pages * 100}")  # space freed
+    assert session.commit().seq == saved + 1
+    assert store.verify() is None
+
+
+def test_a_missing_folder_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable):
+        Store.open(tmp_path / "no-such-folder" / "terminal.db")
+
+
+def test_a_file_that_is_not_a_database_is_a_damaged_store(tmp_path: Path) -> None:
+    path = tmp_path / "terminal.db"
+    path.write_bytes(b"this is a receipt, not a database" * 200)
+    with pytest.raises(StoreCorrupted):
+        Store.open(path)
+
+
+def test_a_write_that_breaks_a_constraint_is_refused_by_name(store: Store) -> None:
+    with pytest.raises(StoreRefused):
+        store.conn.execute("INSERT INTO meta(key, value) VALUES('k', NULL)")
