@@ -16,11 +16,18 @@ from agent.model import Customer, OfflinePolicy, Product
 from agent.money import Money, Points
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
-from agent.store_base import StoreBase
+from agent.store_base import StoreFile
 
 
-class CatalogueStore(StoreBase):
+class Catalogue:
     """Products, customers, the ruleset and HQ's policy, as the last snapshot left them."""
+
+    def __init__(self, file: StoreFile) -> None:
+        self.file = file
+        self.conn = file.conn
+        self._ruleset_cache: Ruleset | None = None
+        self._policy_text: str | None = None
+        self._policy = OfflinePolicy()
 
     # -- catalogue, customers, ruleset ---------------------------------------
     def product(self, code: str) -> Product | None:
@@ -88,7 +95,7 @@ class CatalogueStore(StoreBase):
 
         Nonces older than ``keep_s`` are forgotten: their tokens have expired anyway.
         """
-        with self.atomic() as c:
+        with self.file.atomic() as c:
             c.execute(
                 "DELETE FROM used_tokens WHERE used_at < ?",
                 ((at - timedelta(seconds=keep_s)).isoformat(),),
@@ -146,9 +153,9 @@ class CatalogueStore(StoreBase):
         policy: OfflinePolicy | None = None,
     ) -> None:
         """Apply one validated snapshot atomically: all of it or none of it."""
-        with self.atomic() as c:
+        with self.file.atomic() as c:
             if policy is not None:
-                self.set_meta("offline_policy", canonical(policy.to_doc()))
+                self.file.set_meta("offline_policy", canonical(policy.to_doc()))
             c.executemany(
                 "INSERT INTO products(sku, name, price_minor, currency, category, barcode) "
                 "VALUES(?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
@@ -199,8 +206,8 @@ class CatalogueStore(StoreBase):
                 "applied_seq=excluded.applied_seq",
                 [(card, m.minor, m.currency, applied) for card, m, applied in gift_cards or []],
             )
-            self.set_meta("snapshot_cursor", cursor)
-            self.set_meta("last_download_at", received_at.isoformat())
+            self.file.set_meta("snapshot_cursor", cursor)
+            self.file.set_meta("last_download_at", received_at.isoformat())
 
 
 def _customer(row: tuple[Any, ...]) -> Customer:

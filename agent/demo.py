@@ -227,7 +227,7 @@ def demo_store(path: Path, extra_customers: int = 0) -> Store:
         for i in range(extra_customers)
     ]
     store = Store.open(path)
-    store.apply_snapshot(
+    store.catalogue.apply_snapshot(
         products=[product_from_doc(dict(p, currency="PLN")) for p in PRODUCTS],
         customers=[customer_from_doc(dict(c, applied_seq=0)) for c in CUSTOMERS + extra],
         ruleset=parse_ruleset(RULESET),

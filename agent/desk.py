@@ -11,13 +11,14 @@ from typing import Any
 from agent.clock import Clock, IdFactory
 from agent.codes import CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
+from agent.entries import LedgerMove, NewSale
 from agent.model import Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, done, refused
 from agent.records import return_body
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
-from agent.store import LedgerMove, NewSale, Store
+from agent.store import Store
 from agent.words import points_of
 
 
@@ -51,7 +52,7 @@ class CounterDesk:
         code = classify(card)
         if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
             return refused("{card}: not a loyalty card number", card=card)
-        if self.store.customer_by_card(code.value) is not None:
+        if self.store.catalogue.customer_by_card(code.value) is not None:
             return refused("Card {card} already belongs to a customer", card=code.value)
         if not name.strip():
             return refused("The name the customer wants to be called is needed")
@@ -67,7 +68,7 @@ class CounterDesk:
             hq_balance=Points(0),
         )
         consents = {"terms": True, "marketing": marketing, "at": now.isoformat()}
-        self.store.commit_event(
+        self.store.ledger.commit_event(
             "enrol",
             {
                 "customer": {"customer_id": customer.customer_id},
@@ -93,7 +94,7 @@ class CounterDesk:
         if points == 0 or not reason.strip():
             return refused("An adjustment needs points other than 0 and a reason")
         cid = self.customer.customer_id
-        self.store.commit_audit(
+        self.store.ledger.commit_audit(
             {
                 "action": "adjust_points",
                 "cashier": cashier,
@@ -117,10 +118,10 @@ class CounterDesk:
     # -- returns ------------------------------------------------------------------------
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
-        original = self.store.sale_body(seq)
+        original = self.store.ledger.sale_body(seq)
         if original is None or "original_seq" in original:
             return refused("No sale {seq} on this terminal", seq=seq)
-        done_units = self.store.returned_units(seq)
+        done_units = self.store.ledger.returned_units(seq)
         left = [
             (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
             for ln in original["lines"]
@@ -129,10 +130,10 @@ class CounterDesk:
 
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
-        original = self.store.sale_body(seq)
+        original = self.store.ledger.sale_body(seq)
         if original is None or "original_seq" in original:
             return refused("No sale {seq} on this terminal", seq=seq)
-        r = refund(original["lines"], returns, self.store.returned_units(seq))
+        r = refund(original["lines"], returns, self.store.ledger.returned_units(seq))
         if r.refusals:
             return refused("Return refused: {why}", why=r.refusals)
         return r
@@ -142,10 +143,12 @@ class CounterDesk:
         r = self.preview_return(seq, returns)
         if isinstance(r, Notice):
             return r
-        original: dict[str, Any] = self.store.sale_body(seq) or {}
+        original: dict[str, Any] = self.store.ledger.sale_body(seq) or {}
         cust = original.get("customer")
-        customer = self.store.customer(cust["customer_id"]) if isinstance(cust, dict) else None
-        before = self.store.balance(customer) if customer else None
+        customer = (
+            self.store.catalogue.customer(cust["customer_id"]) if isinstance(cust, dict) else None
+        )
+        before = self.store.catalogue.balance(customer) if customer else None
         at = self.clock.now()
         event_id = self.ids.new_id()
         body = return_body(r, event_id, at.isoformat(), original, before)
@@ -155,7 +158,7 @@ class CounterDesk:
                 moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
             if r.points_restored:
                 moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
-        committed = self.store.commit_sale(
+        committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=event_id,
                 at=at,

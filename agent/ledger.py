@@ -15,11 +15,15 @@ from agent.model import Customer
 from agent.money import Money
 from agent.quote import Usage
 from agent.staff import Cashier, Role
-from agent.store_base import StoreBase
+from agent.store_base import StoreFile
 
 
-class LedgerStore(StoreBase):
+class Ledger:
     """The journal, the ledger and the outbox: every write a sale makes, in one transaction."""
+
+    def __init__(self, file: StoreFile) -> None:
+        self.file = file
+        self.conn = file.conn
 
     # -- staff and audit -------------------------------------------------------------
     def save_cashier(self, c: Cashier) -> None:
@@ -71,7 +75,7 @@ class LedgerStore(StoreBase):
         customer enrolled here can be identified at once.
         """
         points = adjustment.points if adjustment else 0
-        with self.atomic() as c:
+        with self.file.atomic() as c:
             if new_customer is not None:
                 c.execute(
                     "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, phone)"
@@ -122,7 +126,7 @@ class LedgerStore(StoreBase):
 
     def commit_sale(self, sale: NewSale, terminal_id: str) -> Committed:
         """Write the sale and everything that goes with it in one durable transaction."""
-        with self.atomic() as c:
+        with self.file.atomic() as c:
             last_seq, prev = self.last_link()
             seq = last_seq + 1
             body = dict(sale.body, seq=seq, terminal_id=terminal_id)

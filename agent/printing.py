@@ -35,15 +35,15 @@ def print_sale(
     Returns the outcome and records it on the sale's print job; a printer fault is
     recorded and returned, never raised, so the job stays pending for a reprint.
     """
-    body = store.sale_body(seq)
+    body = store.ledger.sale_body(seq)
     if body is None:
         why = say("no sale {seq} on this terminal", seq=seq)
         return PrintOutcome(seq, None, str(why), why)
     try:
-        receipt = build_receipt(body, store_name, texts, store.timezone())
+        receipt = build_receipt(body, store_name, texts, store.catalogue.timezone())
         data = printer.print_receipt(receipt)
     except PrinterUnavailable as exc:
-        store.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
+        store.ledger.set_print_status(seq, "failed", exc.for_cashier(), clock.now())
         return PrintOutcome(seq, None, exc.for_cashier(), exc.words())
-    store.set_print_status(seq, "printed", None, clock.now())
+    store.ledger.set_print_status(seq, "printed", None, clock.now())
     return PrintOutcome(seq, data, None)

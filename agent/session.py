@@ -14,6 +14,7 @@ from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
+from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
@@ -21,7 +22,7 @@ from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
 from agent.pricing import Quote, Tender, quote
 from agent.records import sale_body
 from agent.ruleset import Ruleset
-from agent.store import GiftCardMove, LedgerMove, NewSale, Store
+from agent.store import Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import points_of, say
 
@@ -59,7 +60,7 @@ class CheckoutSession(CounterDesk):
 
     def reset(self) -> None:
         """Start a fresh sale with the newest ruleset the store holds."""
-        self._ruleset = self.store.ruleset()
+        self._ruleset = self.store.catalogue.ruleset()
         self.customer = None
         self.redeem_points = Points(0)
         self.codes = frozenset()
@@ -74,13 +75,13 @@ class CheckoutSession(CounterDesk):
     def ruleset(self) -> Ruleset | None:
         """The ruleset this sale is priced with; adopts the first one HQ sends."""
         if self._ruleset is None:
-            self._ruleset = self.store.ruleset()
+            self._ruleset = self.store.catalogue.ruleset()
             if self._ruleset is not None and not self.basket.lines:
                 self.basket = Basket(self._ruleset.currency)
         return self._ruleset
 
     def balance(self) -> Points | None:
-        return None if self.customer is None else self.store.balance(self.customer)
+        return None if self.customer is None else self.store.catalogue.balance(self.customer)
 
     # -- cashier actions ---------------------------------------------------------
     def enter(self, text: str, qty: int = 1, typed: bool = False) -> Notice:
@@ -118,7 +119,7 @@ class CheckoutSession(CounterDesk):
         return self.add(code.value, qty)
 
     def identify(self, card: str, typed: bool = False) -> Notice:
-        customer = self.store.customer_by_card(card)
+        customer = self.store.catalogue.customer_by_card(card)
         if customer is None:
             return refused("Unknown card {card}: not in this store's customer list", card=card)
         return self._identified(customer, confirmed=not typed)
@@ -127,7 +128,7 @@ class CheckoutSession(CounterDesk):
         digits = "".join(ch for ch in text if ch.isdigit())
         if not 8 <= len(digits) <= 15:
             return refused("{text}: not a phone number with its country code", text=text.strip())
-        customer = self.store.customer_by_phone(digits)
+        customer = self.store.catalogue.customer_by_phone(digits)
         if customer is None:
             return refused("No customer with phone +{digits} in this store's list", digits=digits)
         return self._identified(customer, confirmed=False)
@@ -137,9 +138,9 @@ class CheckoutSession(CounterDesk):
         self.redeem_points = Points(0)
         self.limit_lifted_by = None  # a lift was for the customer it was asked for
         # A typed number proves nothing: points wait for the one-time check if asked for.
-        self.confirmed = confirmed or not self.store.offline_policy().typed_check
+        self.confirmed = confirmed or not self.store.catalogue.offline_policy().typed_check
         found = {"name": customer.name, "tier": customer.tier}
-        points = points_of(self.store.balance(customer))
+        points = points_of(self.store.catalogue.balance(customer))
         if self.confirmed:
             return done("Customer {name} ({tier}), balance {points}", **found, points=points)
         return done(
@@ -154,7 +155,7 @@ class CheckoutSession(CounterDesk):
         token = parse_token(text)
         if isinstance(token, TokenRefusal):
             return Notice(NoticeKind.REFUSED, token.words)
-        customer = self.store.customer(token.customer_id)
+        customer = self.store.catalogue.customer(token.customer_id)
         if customer is None:
             return refused("Phone code of a customer not in this store's customer list")
         now = self.clock.now()
@@ -162,7 +163,7 @@ class CheckoutSession(CounterDesk):
         if why is not None:
             return Notice(NoticeKind.REFUSED, why.words)
         keep_s = 2 * (self.token_policy.lifetime_s + self.token_policy.skew_s)
-        if not self.store.use_token(customer.customer_id, token.nonce, now, keep_s):
+        if not self.store.catalogue.use_token(customer.customer_id, token.nonce, now, keep_s):
             return refused("Phone code already used: ask the customer to refresh it")
         return self._identified(customer)
 
@@ -171,7 +172,7 @@ class CheckoutSession(CounterDesk):
             return refused("No loyalty rules yet: waiting for the first download from HQ")
         if not 1 <= qty <= MAX_QTY:
             return refused("Quantity must be 1 to {most}", most=MAX_QTY)
-        product = self.store.product(code)
+        product = self.store.catalogue.product(code)
         if product is None:
             return refused("Unknown product {code}", code=code)
         if product.price.currency != self.basket.currency:
@@ -189,7 +190,7 @@ class CheckoutSession(CounterDesk):
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a product off the basket (a scan made by mistake, a
         customer who changed their mind); the last unit takes the line away."""
-        product = self.store.product(code) or self.store.product(code.upper())
+        product = self.store.catalogue.product(code) or self.store.catalogue.product(code.upper())
         line = next((ln for ln in self.basket.lines if product and ln.sku == product.sku), None)
         if product is None or line is None:
             return refused("{sku} is not in the basket", sku=code)
@@ -219,7 +220,7 @@ class CheckoutSession(CounterDesk):
         return done("{code} applied", code=code)
 
     def use_gift_card(self, card: str) -> Notice:
-        balance = self.store.gift_card_balance(card)
+        balance = self.store.ledger.gift_card_balance(card)
         if balance is None:
             return refused("Unknown gift card {card}", card=card)
         if balance.currency != self.basket.currency or balance.minor <= 0:
@@ -260,10 +261,10 @@ class CheckoutSession(CounterDesk):
     # -- pricing and commit -----------------------------------------------------------
     def stale(self, now: datetime) -> bool:
         """True when the last snapshot from HQ is older than its policy allows."""
-        return self.store.offline_state(now)[1]
+        return self.store.catalogue.offline_state(now)[1]
 
     def _daily_cap(self, now: datetime) -> int | None:
-        policy, stale = self.store.offline_state(now)
+        policy, stale = self.store.catalogue.offline_state(now)
         if self.limit_lifted_by is not None and policy.manager_lift:
             return None  # a manager lifted it for this sale
         return policy.daily_cap(stale)
@@ -272,7 +273,7 @@ class CheckoutSession(CounterDesk):
         """Let this sale spend points beyond the offline cap, if HQ's policy allows it."""
         if self.customer is None:
             return refused("Identify the customer first")
-        if not self.store.offline_policy().manager_lift:
+        if not self.store.catalogue.offline_policy().manager_lift:
             return refused("HQ's policy does not let a manager lift the points limit")
         self.limit_lifted_by = manager
         self._priced = None
@@ -298,7 +299,7 @@ class CheckoutSession(CounterDesk):
         """
         if priced is None or priced.inputs != self._inputs(self.redeem_points):
             return None
-        if priced.data_version != self.store.data_version():
+        if priced.data_version != self.store.file.data_version():
             return None
         now, at = self.clock.now(), priced.quote.at
         if now < at or now.replace(second=0, microsecond=0) != at.replace(second=0, microsecond=0):
@@ -309,17 +310,17 @@ class CheckoutSession(CounterDesk):
         ruleset = self.ruleset
         if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet", say("no loyalty rules held yet"))
-        version = self.store.data_version()
+        version = self.store.file.data_version()
         now = self.clock.now()
         day = now.astimezone(ruleset.tz).strftime("%Y-%m-%d")
-        gift = self.store.gift_card_balance(self.gift_card) if self.gift_card else None
+        gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
         tender = Tender(redeem, self.codes, gift.minor if gift else None)
         q = quote(
             self.basket,
             self.customer,
             self.balance() if balance is None else balance,
             ruleset,
-            self.store.usage_for(self.customer, day, self._daily_cap(now)),
+            self.store.ledger.usage_for(self.customer, day, self._daily_cap(now)),
             now,
             tender,
         )
@@ -364,7 +365,7 @@ class CheckoutSession(CounterDesk):
         body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
         if self.limit_lifted_by is not None:
             body["limit_lifted_by"] = self.limit_lifted_by  # outside the bound: HQ sees who
-        committed = self.store.commit_sale(
+        committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=sale_id,
                 at=q.at,

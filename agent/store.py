@@ -1,43 +1,41 @@
 """The terminal's local store: one SQLite file (WAL, synchronous=FULL) via sqlite-utils.
 
-A sale, its ledger entries, its usage counters, its print job and its outbox row
-are written in one transaction: once :meth:`Store.commit_sale` returns, the sale
-survives a power cut. One connection per thread; open a Store in each thread.
+Two rooms share the file's one connection: the :class:`Catalogue` (what HQ sent:
+products, customers, the ruleset, the offline policy) and the :class:`Ledger`
+(what the till wrote: the journal, the ledger, usage, print jobs, the outbox).
+A sale and everything that goes with it are written in one transaction: once
+``store.ledger.commit_sale`` returns, the sale survives a power cut. One
+connection per thread; open a Store in each thread.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from agent.catalogue import CatalogueStore
-from agent.entries import Committed, GiftCardMove, LedgerMove, NewSale, OutboxStats, PendingEvent
-from agent.ledger import LedgerStore
+from agent.catalogue import Catalogue
+from agent.ledger import Ledger
 from agent.schema import migrations
-from agent.store_base import SETTINGS, connect
-
-__all__ = [
-    "SETTINGS",
-    "Committed",
-    "GiftCardMove",
-    "LedgerMove",
-    "NewSale",
-    "OutboxStats",
-    "PendingEvent",
-    "Store",
-    "connect",
-]
+from agent.store_base import StoreFile, connect
 
 
-class Store(CatalogueStore, LedgerStore):
-    """The terminal's store: what HQ sent (:class:`CatalogueStore`) and what the till
-    wrote (:class:`LedgerStore`), through one connection."""
+class Store:
+    """The terminal's store: its file, what HQ sent, and what the till wrote."""
+
+    def __init__(self, file: StoreFile) -> None:
+        self.file = file
+        self.conn = file.conn
+        self.catalogue = Catalogue(file)
+        self.ledger = Ledger(file)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating if needed) the store at ``path``."""
-        store = cls(connect(path))
-        migrations.apply(store.db)
-        return store
+        """Open (creating and migrating if needed) the store at ``path``.
+
+        Raises StoreUnavailable or StoreCorrupted when the file cannot serve.
+        """
+        file = StoreFile(connect(path))
+        migrations.apply(file.db)
+        return cls(file)
 
     def close(self) -> None:
         self.conn.close()

@@ -23,8 +23,6 @@ from agent.errors import (
     StoreRefused,
     StoreUnavailable,
 )
-from agent.model import OfflinePolicy
-from agent.ruleset import Ruleset
 
 BUSY_TIMEOUT_MS = 5000
 # Every connection to the terminal's store: wait for the other thread's writes, WAL,
@@ -99,15 +97,14 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-class StoreBase:
-    """A connection with kassa's settings, write transactions, and the meta table."""
+class StoreFile:
+    """The terminal's SQLite file: one connection with kassa's settings, write
+    transactions, and the meta table. :class:`agent.catalogue.Catalogue` and
+    :class:`agent.ledger.Ledger` both work through it."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.db = Database(conn)
-        self._ruleset_cache: Ruleset | None = None
-        self._policy_text: str | None = None
-        self._policy = OfflinePolicy()
 
     def data_version(self) -> int:
         """A number that changes whenever another connection (the sync thread) commits."""

@@ -120,12 +120,12 @@ class SyncWorker:
         return self.status()
 
     def download(self, store: Store) -> None:
-        cursor = int(store.get_meta("snapshot_cursor", "0") or 0)
-        held = store.ruleset()
+        cursor = int(store.file.get_meta("snapshot_cursor", "0") or 0)
+        held = store.catalogue.ruleset()
         snap = self._client.snapshot(cursor, held.version if held else 0)
         self.check_clock(store, snap.hq_time)
         self.check(snap, cursor, held.version if held else 0)
-        store.apply_snapshot(
+        store.catalogue.apply_snapshot(
             products=snap.products,
             customers=snap.customers,
             ruleset=snap.ruleset,
@@ -174,20 +174,20 @@ class SyncWorker:
             self._skew_s = None
             return
         if self._skew_s is None or abs(skew - self._skew_s) > self.policy.max_skew_s:
-            store.record_clock_skew(mine, theirs)  # once per episode, not per reply
+            store.catalogue.record_clock_skew(mine, theirs)  # once per episode, not per reply
         self._skew_s = skew
 
     def upload_all(self, store: Store) -> int:
         """Send the outbox in batches until it is empty; return how many HQ acknowledged."""
         acked = 0
         while True:
-            batch = store.pending_events(self.policy.batch_size)
+            batch = store.ledger.pending_events(self.policy.batch_size)
             if not batch:
                 return acked
             ack = self._client.upload([e.to_wire() for e in batch])
             self.check_clock(store, ack.hq_time)
             first, last = batch[0].seq, batch[-1].seq
-            with store.atomic():
+            with store.file.atomic():
                 if ack.expected_seq < first:
                     # HQ holds less than we thought (restored from a backup): resend.
                     store.conn.execute(
@@ -195,16 +195,18 @@ class SyncWorker:
                     )
                 else:
                     # Never take an ack for more than was sent: a wrong reply loses nothing.
-                    acked += store.mark_acked(min(ack.acked_through, last), self._clock.now())
+                    acked += store.ledger.mark_acked(
+                        min(ack.acked_through, last), self._clock.now()
+                    )
             if ack.acked_through < first <= ack.expected_seq:
                 raise HqProtocolError(f"HQ stored none of the batch from seq {first}")
 
     def _set(
         self, store: Store, state: SyncState, note: Words | None, synced: bool = False
     ) -> None:
-        stats = store.outbox_stats()
+        stats = store.ledger.outbox_stats()
         now = self._clock.now()
-        stale = store.offline_state(now)[1]
+        stale = store.catalogue.offline_state(now)[1]
         notes = [note] if note else []
         if stale:
             notes.append(say("HQ data is stale: points spending is limited"))

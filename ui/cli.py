@@ -38,9 +38,9 @@ def seed_demo_cashiers(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store.open(data_dir / "terminal.db")
     try:
-        if not store.cashiers():
+        if not store.ledger.cashiers():
             for cid, name, role, pin, lang in DEMO_CASHIERS:
-                store.save_cashier(new_cashier(cid, name, Role(role), pin, lang))
+                store.ledger.save_cashier(new_cashier(cid, name, Role(role), pin, lang))
     finally:
         store.close()
 

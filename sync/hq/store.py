@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import parse_ruleset
-from agent.store import connect
+from agent.store_base import connect
 from sync.hq.schema import migrations
 
 

@@ -25,13 +25,13 @@ def hq_sends(
     """A snapshot from HQ carrying a policy and/or Ioana's record changed."""
     customers = []
     if customer:
-        held = store.customer_by_card(IOANA)
+        held = store.catalogue.customer_by_card(IOANA)
         assert held is not None
         from dataclasses import replace
 
         customers.append(replace(held, **customer))  # type: ignore[arg-type]
-    cursor = str(int(store.get_meta("snapshot_cursor", "0") or 0) + 1)
-    store.apply_snapshot(
+    cursor = str(int(store.file.get_meta("snapshot_cursor", "0") or 0) + 1)
+    store.catalogue.apply_snapshot(
         products=[],
         customers=customers,
         ruleset=None,
@@ -62,7 +62,7 @@ def test_unconfirmed_spending_is_capped_per_store_day(
 ) -> None:
     store, clock, session = till
     assert sell_with_points(session) == 1000  # the balance would allow 5,386
-    after_first = store.balance(store.customer_by_card(IOANA))  # type: ignore[arg-type]
+    after_first = store.catalogue.balance(store.catalogue.customer_by_card(IOANA))  # type: ignore[arg-type]
     session.enter(IOANA)
     session.add("COFFEE")
     notice = session.pay_with_points(None)
@@ -152,6 +152,6 @@ def test_a_manager_lifts_the_cap_for_one_sale_only_where_hq_allows_it(tmp_path: 
     session.pay_with_points(None)
     sale = session.commit()
     assert sale.quote is not None and sale.quote.points_redeemed == 5386  # the balance's limit
-    body = store.sale_body(sale.seq)
+    body = store.ledger.sale_body(sale.seq)
     assert body is not None and body["limit_lifted_by"] == "marek"
     assert sell_with_points(session) == 0  # the next sale: the cap is back (and used up)

@@ -25,6 +25,7 @@ from agent.model import Product
 from agent.money import Money
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store_base import StoreFile
 from tests.agent.crashvfs import ApswConnection, CrashVFS, PowerCut
 from tests.conftest import TUESDAY
 
@@ -43,7 +44,7 @@ def sell_until_the_power_goes(
     conn: ApswConnection | None = None
     try:
         conn = ApswConnection(str(path), vfs.name)
-        store = Store(conn)  # type: ignore[arg-type]
+        store = Store(StoreFile(conn))  # type: ignore[arg-type]
         session = CheckoutSession(store, FixedClock(TUESDAY), SequentialIds(f"s{seed}"), "T1", "S")
         for i in range(SALES):
             if CARDS[i % 4]:
@@ -54,13 +55,13 @@ def sell_until_the_power_goes(
                 session.pay_with_points(None)
             acknowledged.append(session.commit().seq)
             if i % 5 == 4:  # the uploader acknowledging, in between
-                store.mark_acked(acknowledged[-1], TUESDAY)
+                store.ledger.mark_acked(acknowledged[-1], TUESDAY)
             if i == SALES // 2:  # a snapshot from HQ: every price up by 1.00, and a cursor
                 raised = [
                     replace(p, price=Money(p.price.minor + 100, p.price.currency))
                     for p in prices(store)
                 ]
-                store.apply_snapshot(
+                store.catalogue.apply_snapshot(
                     products=raised, customers=[], ruleset=None, cursor="2", received_at=TUESDAY
                 )
     except PowerCut:
@@ -78,7 +79,7 @@ def sell_until_the_power_goes(
 
 
 def prices(store: Store) -> list[Product]:
-    return [p for sku in SKUS if (p := store.product(sku)) is not None]
+    return [p for sku in SKUS if (p := store.catalogue.product(sku)) is not None]
 
 
 def check_after_reboot(path: Path, acknowledged: list[int], before: list[Product]) -> None:
@@ -87,7 +88,7 @@ def check_after_reboot(path: Path, acknowledged: list[int], before: list[Product
     raw.close()
     store = Store.open(path)
     try:
-        assert store.verify() is None  # seq continuity and the hash chain
+        assert store.ledger.verify() is None  # seq continuity and the hash chain
         seqs = [s for (s,) in store.conn.execute("SELECT seq FROM journal ORDER BY seq")]
         assert seqs == list(range(1, len(seqs) + 1))
         assert set(acknowledged) <= set(seqs), "an acknowledged sale was lost"
@@ -100,7 +101,7 @@ def check_after_reboot(path: Path, acknowledged: list[int], before: list[Product
         ).fetchone()
         assert orphans == 0
         # The snapshot is there whole (cursor and every price) or not at all.
-        raised = store.get_meta("snapshot_cursor") == "2"
+        raised = store.file.get_meta("snapshot_cursor") == "2"
         assert [p.price.minor for p in prices(store)] == [
             p.price.minor + (100 if raised else 0) for p in before
         ]
@@ -132,7 +133,7 @@ def test_the_shim_counts_io_and_loses_nothing_without_a_crash(
     assert acknowledged == list(range(1, SALES + 1)) and vfs.calls > SALES * 4
     check_after_reboot(path, acknowledged, template_prices(template))
     store = Store.open(path)
-    assert store.get_meta("snapshot_cursor") == "2"  # the snapshot did arrive
+    assert store.file.get_meta("snapshot_cursor") == "2"  # the snapshot did arrive
     store.close()
 
 

@@ -112,7 +112,7 @@ def test_commit_prices_again_after_the_sync_thread_changed_the_store(
     shown = session.quote()
     assert shown.gift_card.minor == 3990
     other = Store.open(tmp_path / "terminal.db")  # the sync thread's own connection
-    with other.atomic() as c:  # HQ says the card was spent elsewhere: 5.00 left
+    with other.file.atomic() as c:  # HQ says the card was spent elsewhere: 5.00 left
         c.execute("UPDATE gift_cards SET hq_balance_minor=500 WHERE card='GC0000000001'")
     other.close()
     committed = session.commit().quote
@@ -145,7 +145,7 @@ def test_units_come_off_a_line_and_the_last_takes_it_away(session: CheckoutSessi
 
 
 def test_a_product_comes_off_by_its_barcode_too(session: CheckoutSession) -> None:
-    product = session.store.product("COFFEE")
+    product = session.store.catalogue.product("COFFEE")
     assert product is not None and product.barcode
     session.add(product.barcode)
     assert session.take_off(product.barcode).text == "Removed COFFEE"

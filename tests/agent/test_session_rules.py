@@ -21,7 +21,7 @@ def hq_sends(
     store: Store, customers: Sequence[dict[str, Any]] = (), revoked: list[str] | None = None
 ) -> None:
     """Apply what HQ would send: these customers (in the snapshot's shape) and revocations."""
-    store.apply_snapshot(
+    store.catalogue.apply_snapshot(
         products=[],
         customers=[customer_from_doc(c) for c in customers],
         ruleset=None,
@@ -59,8 +59,8 @@ def test_R11_welcome_quota_is_counted_by_the_store(session: CheckoutSession, sto
     last = earned[3]
     assert last is not None
     assert last.refusal("WELCOME50") == "quota at this terminal used up"
-    assert store.usage()["quota:WELCOME50"] == 3
-    assert store.outbox_stats().pending == 4  # all four sales completed
+    assert store.ledger.usage()["quota:WELCOME50"] == 3
+    assert store.ledger.outbox_stats().pending == 4  # all four sales completed
 
 
 def test_R12_coupon_once_then_refused_in_plain_words(session: CheckoutSession) -> None:
@@ -107,12 +107,12 @@ def test_R13_return_through_the_store(session: CheckoutSession, store: Store) ->
     assert preview.points_reversed == 59
     back = session.commit_return(sale.seq, {"SCARF": 1})
     assert isinstance(back, CommittedSale) and back.balance_after == 998
-    customer = store.customer("Z")
-    assert customer is not None and store.balance(customer) == 998
+    customer = store.catalogue.customer("Z")
+    assert customer is not None and store.catalogue.balance(customer) == 998
     again = session.commit_return(sale.seq, {"SCARF": 1})
     assert not isinstance(again, CommittedSale)
     assert "SCARF: 0 of 1 can still be returned" in again.text
-    assert store.verify() is None
+    assert store.ledger.verify() is None
 
 
 def test_R13b_return_flags_a_negative_balance(session: CheckoutSession, store: Store) -> None:
@@ -151,7 +151,7 @@ def test_R13b_return_flags_a_negative_balance(session: CheckoutSession, store: S
     )
     back = session.commit_return(sale.seq, {"JACKET": 1})
     assert isinstance(back, CommittedSale) and back.balance_after == -978
-    body = store.sale_body(back.seq)
+    body = store.ledger.sale_body(back.seq)
     assert body is not None and body["flags"] == ["negative_balance"]
     assert body["points_earned"] == -998
 
@@ -170,6 +170,6 @@ def test_R17_gift_card_pays_and_its_balance_follows(session: CheckoutSession, st
     sale = sell(session, ANNA, "COFFEE", "MILK", "GC0000000001")
     assert sale.quote is not None and sale.quote.gift_card.minor == 4440
     assert sale.quote.points_earned == 44
-    balance = store.gift_card_balance("GC0000000001")
+    balance = store.ledger.gift_card_balance("GC0000000001")
     assert balance is not None and balance.minor == 560
     assert session.enter("GC0000000002").text == "Unknown gift card GC0000000002"

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock
+from agent.entries import LedgerMove, NewSale
 from agent.errors import StoreRefused
 from agent.session import CheckoutSession
-from agent.store import LedgerMove, NewSale, Store
+from agent.store import Store
 
 CARD = "2900000000018"  # Anna, Bronze, 3000 points at HQ
 
@@ -33,8 +34,8 @@ def test_commit_writes_sale_ledger_outbox_and_print_job_together(
         ("earn", 19),
         ("redeem", -1995),
     ]
-    assert [e.seq for e in store.pending_events(10)] == [1]
-    job = store.print_job(1)
+    assert [e.seq for e in store.ledger.pending_events(10)] == [1]
+    job = store.ledger.print_job(1)
     assert job == ("pending", None)
 
 
@@ -42,9 +43,9 @@ def test_balance_is_hq_snapshot_plus_unsynced_moves(session: CheckoutSession, st
     session.enter(CARD)
     session.add("COFFEE")
     session.commit()
-    customer = store.customer_by_card(CARD)
+    customer = store.catalogue.customer_by_card(CARD)
     assert customer is not None
-    assert store.balance(customer) == 3000 + 39
+    assert store.catalogue.balance(customer) == 3000 + 39
 
 
 def test_a_failing_commit_leaves_nothing_behind(store: Store, clock: FixedClock) -> None:
@@ -64,10 +65,13 @@ def test_a_failing_commit_leaves_nothing_behind(store: Store, clock: FixedClock)
         usage=(("WELCOME50", None),),  # type: ignore[arg-type]
     )
     with pytest.raises(StoreRefused):  # sqlite3 errors stop at the store
-        store.commit_sale(sale, "T1")
+        store.ledger.commit_sale(sale, "T1")
     for table in ("journal", "sales", "ledger", "outbox", "print_jobs", "usage"):
         assert store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
-    assert store.commit_sale(dataclasses.replace(sale, usage=(("WELCOME50", 1),)), "T1").seq == 1
+    assert (
+        store.ledger.commit_sale(dataclasses.replace(sale, usage=(("WELCOME50", 1),)), "T1").seq
+        == 1
+    )
 
 
 def sell(session: CheckoutSession, n: int) -> None:
@@ -79,7 +83,7 @@ def sell(session: CheckoutSession, n: int) -> None:
 
 def test_verify_passes_an_intact_journal(session: CheckoutSession, store: Store) -> None:
     sell(session, 5)
-    assert store.verify() is None
+    assert store.ledger.verify() is None
 
 
 def test_verify_names_the_first_edited_row(session: CheckoutSession, store: Store) -> None:
@@ -87,7 +91,7 @@ def test_verify_names_the_first_edited_row(session: CheckoutSession, store: Stor
     store.conn.execute(
         "UPDATE journal SET body=replace(body, '\"qty\":1', '\"qty\":2') WHERE seq=3"
     )
-    broken = store.verify()
+    broken = store.ledger.verify()
     assert broken is not None and broken.seq == 3 and "altered" in broken.reason
 
 
@@ -95,12 +99,12 @@ def test_verify_names_a_deleted_row(session: CheckoutSession, store: Store) -> N
     sell(session, 5)
     store.conn.execute("PRAGMA foreign_keys=OFF")
     store.conn.execute("DELETE FROM journal WHERE seq=2")
-    broken = store.verify()
+    broken = store.ledger.verify()
     assert broken is not None and broken.seq == 3 and "gap" in broken.reason
 
 
 def test_seq_survives_reopening_the_file(tmp_path: Path, session: CheckoutSession) -> None:
     sell(session, 2)
     again = Store.open(session.store.conn.execute("PRAGMA database_list").fetchone()[2])
-    assert again.last_link()[0] == 2
+    assert again.ledger.last_link()[0] == 2
     again.close()

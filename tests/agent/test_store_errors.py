@@ -37,11 +37,11 @@ def test_a_locked_database_refuses_the_commit_and_keeps_the_sale(
     assert isinstance(caught.value, KassaError)
     assert "busy" in caught.value.for_cashier()
     assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]  # the sale is still open
-    assert store.sales_count() == 0
+    assert store.ledger.sales_count() == 0
     other.execute("ROLLBACK")
     other.close()
     assert session.commit().seq == 1  # once the lock is gone, the same sale goes through
-    assert store.verify() is None
+    assert store.ledger.verify() is None
 
 
 def test_a_full_disk_refuses_the_commit_writes_nothing_and_keeps_the_sale(
@@ -56,11 +56,11 @@ def test_a_full_disk_refuses_the_commit_writes_nothing_and_keeps_the_sale(
             session.commit()
             saved += 1
     assert not store.conn.in_transaction
-    assert store.sales_count() == saved and store.outbox_stats().pending == saved
+    assert store.ledger.sales_count() == saved and store.ledger.outbox_stats().pending == saved
     assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]  # the refused sale is open
     store.conn.execute(f"PRAGMA max_page_count={pages * 100}")  # space freed
     assert session.commit().seq == saved + 1
-    assert store.verify() is None
+    assert store.ledger.verify() is None
 
 
 def test_a_missing_folder_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:

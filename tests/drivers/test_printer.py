@@ -56,7 +56,7 @@ def test_a_sale_receipt_shows_the_balance(
     assert [ln for ln in text.splitlines() if ln.startswith("Balance")] == [
         "Balance" + " " * 27 + "3039 pts"
     ]
-    job = store.print_job(sale.seq)
+    job = store.ledger.print_job(sale.seq)
     assert job is not None and job[0] == "printed"
 
 
@@ -70,9 +70,9 @@ def test_a_printer_fault_keeps_the_sale_and_the_job_for_reprint(
     printer.failing = "paper out"
     outcome = print_sale(store, printer, sale.seq, clock, "Test store")
     assert outcome.data is None and outcome.error is not None and "paper out" in outcome.error
-    job = store.print_job(sale.seq)
+    job = store.ledger.print_job(sale.seq)
     assert job is not None and job[0] == "failed"
-    assert store.sales_count() == 1 and store.outbox_stats().pending == 1
+    assert store.ledger.sales_count() == 1 and store.ledger.outbox_stats().pending == 1
     printer.failing = None
     assert print_sale(store, printer, sale.seq, clock, "Test store").error is None
     assert len(printer.jobs) == 1

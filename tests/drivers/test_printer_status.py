@@ -102,8 +102,8 @@ def test_paper_out_keeps_the_job_and_the_reprint_prints(
     twin.answers = {1: OK | OFFLINE_BIT, 2: OK | PAPER_END_STOP, 4: OK | PAPER_OUT}
     outcome = print_sale(store, printer(twin), sale.seq, clock, "Sklep")
     assert outcome.error is not None and "out of paper" in outcome.error
-    assert store.print_job(sale.seq) == ("failed", outcome.error)
-    assert store.sales_count() == 1 and twin.received == b""  # the sale stands, nothing sent
+    assert store.ledger.print_job(sale.seq) == ("failed", outcome.error)
+    assert store.ledger.sales_count() == 1 and twin.received == b""  # the sale stands, nothing sent
     twin.answers = {1: OK, 2: OK, 4: OK}  # the cashier put a new roll in
     assert print_sale(store, printer(twin), sale.seq, clock, "Sklep").error is None
     deadline = 50
@@ -111,7 +111,7 @@ def test_paper_out_keeps_the_job_and_the_reprint_prints(
         select.select([], [], [], 0.05)
         deadline -= 1
     text = decode_escpos(bytes(twin.received), code_pages(PrinterConfig())).text
-    assert "Balance" in text and store.print_job(sale.seq) == ("printed", None)
+    assert "Balance" in text and store.ledger.print_job(sale.seq) == ("printed", None)
 
 
 def test_a_silent_printer_is_still_tried(twin: SerialPrinterTwin, tmp_path: Path) -> None:

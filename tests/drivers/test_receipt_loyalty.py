@@ -26,12 +26,12 @@ ROW = re.compile(r"^\s*(\S.*?)\s{2,}(\S.*?)\s*$")  # a label, and its right-alig
 
 
 def give_anna_a_lot_expiring_soon(store: Store) -> None:
-    anna = store.customer_by_card(ANNA)
+    anna = store.catalogue.customer_by_card(ANNA)
     assert anna is not None
     from dataclasses import replace
 
     lot = PointLot(Points(1000), TUESDAY - timedelta(days=340), TUESDAY + timedelta(days=7))
-    store.apply_snapshot(
+    store.catalogue.apply_snapshot(
         products=[],
         customers=[replace(anna, lots=(lot,))],
         ruleset=None,
@@ -85,7 +85,7 @@ def test_a_printer_without_native_qr_gets_an_image_that_scans(
     session.enter(ANNA)
     session.add("MILK")
     sale = session.commit()
-    body = store.sale_body(sale.seq)
+    body = store.ledger.sale_body(sale.seq)
     assert body is not None
     receipt = build_receipt(body, "Sklep")
     cheap = PrinterConfig(profile="POS-5890", width_chars=32)

@@ -31,7 +31,7 @@ def events(session: CheckoutSession, store: Store, n: int) -> list[dict[str, obj
         session.enter("2900000000018")
         session.add("MILK", 1 + i)
         session.commit()
-    return [e.to_wire() for e in store.pending_events(100)]
+    return [e.to_wire() for e in store.ledger.pending_events(100)]
 
 
 def test_each_sale_is_stored_once_and_moves_the_balance(
@@ -100,7 +100,7 @@ def test_an_allowance_is_hidden_from_other_terminals_and_used_up_by_its_own(
     session.add("COFFEE", 2)
     session.pay_with_points(800)
     session.commit()
-    ingest(hq_store, "T1", [e.to_wire() for e in store.pending_events(10)], AT)
+    ingest(hq_store, "T1", [e.to_wire() for e in store.ledger.pending_events(10)], AT)
     t1, t2 = anna("T1"), anna("T2")
     assert t1["allowance"] == 400  # 800 of the 1,200 spent at T1
     assert isinstance(t1["balance"], int) and isinstance(t2["balance"], int)

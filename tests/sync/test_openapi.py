@@ -58,7 +58,7 @@ def test_real_replies_and_events_match_the_schemas(
         if i == 1:
             session.pay_with_points(None)
         session.commit()
-    events = [e.to_wire() for e in store.pending_events(10)]
+    events = [e.to_wire() for e in store.ledger.pending_events(10)]
     check("Batch", {"events": events})
     for e in events:
         check("SaleBody", json.loads(e["body"]))

@@ -98,7 +98,7 @@ def test_terminals_cut_off_from_hq_overspend_within_the_documented_bound(
             for _ in range(20):
                 if t.sync.run_once(t.store).pending == 0:
                     break
-            assert t.store.outbox_stats().pending == 0
+            assert t.store.ledger.outbox_stats().pending == 0
     finally:
         for t in tills:
             t.close()

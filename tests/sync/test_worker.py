@@ -111,7 +111,7 @@ def test_offline_sales_wait_and_are_sent_in_order_when_hq_answers(
     w = worker(store, clock, hq)
     w.policy = type(w.policy)(batch_size=2)
     assert w.run_once(store).state is SyncState.OFFLINE
-    assert store.outbox_stats().pending == 5
+    assert store.ledger.outbox_stats().pending == 5
     online["up"] = True
     status = w.run_once(store)
     assert status.state is SyncState.ONLINE and status.pending == 0
@@ -140,7 +140,7 @@ def test_an_ack_for_more_than_was_sent_acknowledges_only_what_was_sent(
     w.policy = type(w.policy)(batch_size=2)
     w.upload_all(store)
     assert sent == [1, 2, 3]  # seq 3 was not taken as acknowledged before it was sent
-    assert store.outbox_stats().pending == 0
+    assert store.ledger.outbox_stats().pending == 0
 
 
 def test_a_malformed_ruleset_from_hq_is_refused_and_the_old_one_kept(
@@ -151,9 +151,9 @@ def test_a_malformed_ruleset_from_hq_is_refused_and_the_old_one_kept(
     status = w.run_once(store)
     assert status.state is SyncState.REFUSED
     assert "currency" in status.message and "old one kept" in status.message
-    held = store.ruleset()
+    held = store.catalogue.ruleset()
     assert held is not None and held.version == 1
-    assert store.get_meta("snapshot_cursor") == "1"  # the cursor did not move either
+    assert store.file.get_meta("snapshot_cursor") == "1"  # the cursor did not move either
 
 
 def test_a_truncated_snapshot_changes_nothing(store: Store, clock: FixedClock) -> None:
@@ -162,7 +162,7 @@ def test_a_truncated_snapshot_changes_nothing(store: Store, clock: FixedClock) -
 
     w = worker(store, clock, truncated)
     assert w.run_once(store).state is SyncState.REFUSED
-    assert store.get_meta("snapshot_cursor") == "1"
+    assert store.file.get_meta("snapshot_cursor") == "1"
 
 
 def test_backoff_grows_with_failures_and_is_jittered(store: Store, clock: FixedClock) -> None:
@@ -202,8 +202,8 @@ def test_snapshots_that_are_not_genuine_current_and_ours_are_refused(
     status = w.run_once(store)
     assert status.state is SyncState.REFUSED
     assert reason in status.message
-    assert store.get_meta("snapshot_cursor") == "1"  # nothing of it was applied
-    held = store.ruleset()
+    assert store.file.get_meta("snapshot_cursor") == "1"  # nothing of it was applied
+    held = store.catalogue.ruleset()
     assert held is not None and held.version == 1
 
 
@@ -214,8 +214,8 @@ def test_a_genuine_snapshot_is_applied(store: Store, clock: FixedClock) -> None:
         lambda req: httpx.Response(200, json=empty_snapshot(cursor=7, revoked=["HAPPY3"])),
     )
     assert w.run_once(store).state is SyncState.ONLINE
-    held = store.ruleset()
-    assert store.get_meta("snapshot_cursor") == "7"
+    held = store.catalogue.ruleset()
+    assert store.file.get_meta("snapshot_cursor") == "7"
     assert held is not None and held.revoked == frozenset({"HAPPY3"})
 
 
@@ -246,7 +246,7 @@ def test_a_refused_snapshot_does_not_stop_the_upload(
     rolled_back = lambda: empty_snapshot(cursor=0)  # noqa: E731 - older than the held 1
     status = worker(store, clock, acking_hq("2026-11-24T09:00:00Z", rolled_back)).run_once(store)
     assert status.state is SyncState.REFUSED and "rollback" in status.message
-    assert status.pending == 0 and store.outbox_stats().pending == 0
+    assert status.pending == 0 and store.ledger.outbox_stats().pending == 0
 
 
 def test_a_clock_off_hqs_is_reported_and_both_times_recorded(

@@ -116,7 +116,9 @@ def test_a_void_needs_a_manager_and_is_audited(tmp_path: Path) -> None:
         body = json.loads(rows[0][1])
         assert (body["action"], body["cashier"], body["approved_by"]) == ("void", "ola", "marek")
         assert body["customer"] == "C1" and body["lines"] == [["MILK", 2, 900]]
-        assert s.outbox_stats().pending == 1 and s.verify() is None  # on its way to HQ
+        assert (
+            s.ledger.outbox_stats().pending == 1 and s.ledger.verify() is None
+        )  # on its way to HQ
         assert store is not None
     finally:
         s.close()
@@ -124,7 +126,7 @@ def test_a_void_needs_a_manager_and_is_audited(tmp_path: Path) -> None:
 
 def test_pins_are_kept_as_salted_hashes_only(tmp_path: Path) -> None:
     app = till(tmp_path)
-    cashiers = app.services.store.cashiers()
+    cashiers = app.services.store.ledger.cashiers()
     assert {c.name for c in cashiers} == {"Ola", "Marek"}
     assert all(c.pin_hash not in (CASHIER_PIN, MANAGER_PIN) for c in cashiers)
     app.services.store.close()
@@ -177,7 +179,7 @@ def test_a_manual_point_adjustment_needs_a_manager_and_a_reason_and_reaches_hq(
         )
         assert body["reason"] == "goodwill: a broken jar" and body["cashier"] == "ola"
         result = ingest(
-            hq, "T1", [e.to_wire() for e in s.pending_events(10)], "2026-11-24T09:00:00Z"
+            hq, "T1", [e.to_wire() for e in s.ledger.pending_events(10)], "2026-11-24T09:00:00Z"
         )
         assert [r.status for r in result.results] == ["stored"]
         summary = report(hq)
@@ -271,7 +273,7 @@ def test_a_manager_lifts_the_points_limit_with_f11(tmp_path: Path) -> None:
     from agent.model import OfflinePolicy
 
     app = till(tmp_path)
-    app.services.store.apply_snapshot(
+    app.services.store.catalogue.apply_snapshot(
         products=[],
         customers=[],
         ruleset=None,

@@ -84,7 +84,7 @@ def test_a_sale_from_serial_card_scan_to_hq(
         async with app.run_test(size=(110, 32)) as pilot:
             await until(
                 pilot.pause,
-                lambda: services.store.ruleset() is not None,
+                lambda: services.store.catalogue.ruleset() is not None,
                 "the first snapshot from HQ",
             )
             # The card arrives over the pty exactly as a serial scanner sends it,
@@ -109,7 +109,7 @@ def test_a_sale_from_serial_card_scan_to_hq(
                 pilot.pause, lambda: "Balance" in text_of(app, "#receipt"), "the receipt preview"
             )
             await until(
-                pilot.pause, lambda: services.store.outbox_stats().pending == 0, "the upload"
+                pilot.pause, lambda: services.store.ledger.outbox_stats().pending == 0, "the upload"
             )
             await until(
                 pilot.pause,
@@ -218,7 +218,7 @@ def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
                 pilot.pause, lambda: "cover open" in text_of(app, "#message"), "the printer fault"
             )
             assert "saved" in text_of(app, "#message")
-            assert services.store.sales_count() == 1
+            assert services.store.ledger.sales_count() == 1
             printer.failing = None
             await pilot.press("f8")
             await until(pilot.pause, lambda: bool(printer.jobs), "the reprint")

@@ -76,9 +76,9 @@ def test_a_return_by_the_receipt_qr_shows_the_reversal_before_it_is_saved(tmp_pa
 
     asyncio.run(flow())
     store = Store.open(app.services.config.db_path)
-    customer = store.customer_by_card(ANNA)
-    assert customer is not None and store.balance(customer) == 3000 + 48 - 3
-    assert store.verify() is None
+    customer = store.catalogue.customer_by_card(ANNA)
+    assert customer is not None and store.catalogue.balance(customer) == 3000 + 48 - 3
+    assert store.ledger.verify() is None
     store.close()
 
 
@@ -181,11 +181,13 @@ def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None
     hq = HqStore(tmp_path / "hq.db")
     seed_demo(hq)
     try:
-        ingest(hq, "T1", [e.to_wire() for e in store.pending_events(10)], "2026-11-24T09:00:00Z")
+        ingest(
+            hq, "T1", [e.to_wire() for e in store.ledger.pending_events(10)], "2026-11-24T09:00:00Z"
+        )
         (ewa,) = [c for c in snapshot(hq, "T1", 0, 0)["customers"] if c["card"] == card]
         assert ewa["name"] == "Ewa" and ewa["balance"] == 39 + 50  # coffee, WELCOME50
         assert ewa["consents"]["terms"] is True and ewa["consents"]["marketing"] is False
-        assert store.verify() is None
+        assert store.ledger.verify() is None
     finally:
         store.close()
 
@@ -280,7 +282,7 @@ def test_a_printer_fault_is_told_in_the_cashiers_language(tmp_path: Path) -> Non
             await until(pilot.pause, lambda: "F8" in text_of(app, "#message"), "the fault")
             message = text_of(app, "#message")
             assert "Drukarka paragonów nie odpowiada: memory printer: otwarta pokrywa" in message
-            assert app.services.store.sales_count() == 1  # the sale is kept
+            assert app.services.store.ledger.sales_count() == 1  # the sale is kept
 
     asyncio.run(flow())
 

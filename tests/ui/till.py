@@ -28,7 +28,7 @@ def till(
     scanner or as slow as a person depending on the machine, so tests that are not about
     it switch it off."""
     store = demo_store(tmp_path / "terminal.db")
-    store.apply_snapshot(
+    store.catalogue.apply_snapshot(
         products=[],
         customers=[],
         ruleset=None,
@@ -38,8 +38,10 @@ def till(
     )
     if staff:
         salt = bytes(16)  # fixed, so the screens are the same every run
-        store.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, CASHIER_PIN, salt=salt))
-        store.save_cashier(new_cashier("marek", "Marek", Role.MANAGER, MANAGER_PIN, salt=salt))
+        store.ledger.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, CASHIER_PIN, salt=salt))
+        store.ledger.save_cashier(
+            new_cashier("marek", "Marek", Role.MANAGER, MANAGER_PIN, salt=salt)
+        )
     store.close()
     config = Config(
         "T1", tmp_path, store_name="Sklep", language=language, high_contrast=high_contrast

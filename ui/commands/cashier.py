@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     data.mkdir(parents=True, exist_ok=True)
     store = Store.open(data / "terminal.db")
     try:
-        store.save_cashier(cashier)
+        store.ledger.save_cashier(cashier)
     finally:
         store.close()
     print(f"{cashier.role.value} {cashier.name} ({cashier.cashier_id}) can sign in")

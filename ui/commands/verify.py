@@ -11,7 +11,7 @@ def verify_dir(data_dir: Path) -> str | None:
     """Return None if the journal at ``data_dir`` is intact, else where it breaks."""
     store = Store.open(data_dir / "terminal.db")
     try:
-        broken = store.verify()
+        broken = store.ledger.verify()
     finally:
         store.close()
     return None if broken is None else f"seq {broken.seq}: {broken.reason}"

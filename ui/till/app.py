@@ -160,7 +160,7 @@ class CheckoutApp(TillFlows):
         self.refresh_status()
         self.render_sale()
         self.query_one("#entry", Input).focus()
-        if services.store.cashiers():
+        if services.store.ledger.cashiers():
             self.action_lock()  # a till with staff set up opens signed out
 
     def render_keys(self) -> None:
@@ -204,7 +204,7 @@ class CheckoutApp(TillFlows):
     # -- rendering -----------------------------------------------------------------
     def refresh_status(self) -> None:
         services = self.services
-        stats = services.store.outbox_stats()
+        stats = services.store.ledger.outbox_stats()
         t = self.t
         stale = False
         if services.sync is None:
@@ -323,7 +323,7 @@ class CheckoutApp(TillFlows):
         typed = entry.value.strip()
         if typed.isdigit():
             entry.value = ""
-            if self.services.store.sale_body(int(typed)) is None:
+            if self.services.store.ledger.sale_body(int(typed)) is None:
                 self.notify_cashier(self.t("No receipt {seq} on this till", seq=typed), True)
                 return
             self.print_receipt(int(typed))

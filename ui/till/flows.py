@@ -60,7 +60,11 @@ class TillFlows(App[None]):
     def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
         """Ask for a manager's PIN (``title`` is translated); ``then`` gets the manager or None."""
         screen = PinScreen(
-            self.services.store.cashiers, self.t, self.t(title), role=Role.MANAGER, cancellable=True
+            self.services.store.ledger.cashiers,
+            self.t,
+            self.t(title),
+            role=Role.MANAGER,
+            cancellable=True,
         )
         self.push_screen(screen, then)
 
@@ -75,7 +79,7 @@ class TillFlows(App[None]):
             r = self.session.preview_return(seq, units)
             if isinstance(r, Notice):
                 return r.text
-            cur = str((self.session.store.sale_body(seq) or {}).get("currency", "PLN"))
+            cur = str((self.session.store.ledger.sale_body(seq) or {}).get("currency", "PLN"))
             return t(
                 "Money back {money}; points taken back {reversed}, points given back {restored}",
                 money=t.money(Money(r.money_minor, cur)),
@@ -101,7 +105,7 @@ class TillFlows(App[None]):
 
     def action_new_sale(self) -> None:
         """Clear the sale; with lines in it, that is a void a manager approves."""
-        if not self.session.basket.lines or not self.services.store.cashiers():
+        if not self.session.basket.lines or not self.services.store.ledger.cashiers():
             self._void(None)
             return
         self.ask_manager("Void this sale: manager PIN (Esc cancels)", self._void)
@@ -111,7 +115,7 @@ class TillFlows(App[None]):
         if manager is not None:
             lines = [[ln.sku, ln.qty, ln.amount.minor] for ln in session.basket.lines]
             services = self.services
-            services.store.commit_audit(
+            services.store.ledger.commit_audit(
                 {
                     "action": "void",
                     "cashier": self.cashier.cashier_id if self.cashier else None,
@@ -125,7 +129,7 @@ class TillFlows(App[None]):
             )
             if services.sync is not None:
                 services.sync.wake()
-        elif session.basket.lines and self.services.store.cashiers():
+        elif session.basket.lines and self.services.store.ledger.cashiers():
             self.notify_cashier(self.t("Void cancelled"))
             return
         session.reset()
@@ -150,7 +154,7 @@ class TillFlows(App[None]):
         if customer is None:
             self.notify_cashier(self.t("Identify the customer first"), refused=True)
             return
-        if not self.services.store.cashiers():
+        if not self.services.store.ledger.cashiers():
             self.notify_cashier(self.t("No cashiers set up: kassa cashier add"), refused=True)
             return
 
@@ -189,13 +193,13 @@ class TillFlows(App[None]):
 
     def action_lock(self) -> None:
         """Lock the till: nothing happens until a cashier signs in with a PIN."""
-        if not self.services.store.cashiers():
+        if not self.services.store.ledger.cashiers():
             self.notify_cashier(self.t("No cashiers set up: kassa cashier add"), refused=True)
             return
         self.cashier = None
         self.push_screen(
             PinScreen(
-                self.services.store.cashiers, self.t, self.t("Locked: sign in with your PIN")
+                self.services.store.ledger.cashiers, self.t, self.t("Locked: sign in with your PIN")
             ),
             self._signed_in,
         )
@@ -257,7 +261,7 @@ class TillFlows(App[None]):
         status = getattr(services.printer, "status", None)
         printer = status().state.value if callable(status) else t("in memory")
         rows.append(f"  {services.printer.name}: {t(printer)}")
-        stats = services.store.outbox_stats()
+        stats = services.store.ledger.outbox_stats()
         rows += ["", t("HQ")]
         if services.sync is not None:
             st = services.sync.status()

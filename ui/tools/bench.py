@@ -22,7 +22,7 @@ from agent.money import Money, Points
 from agent.pricing import Tender, Usage, quote
 from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
-from agent.store import connect
+from agent.store_base import connect
 from ui.tools.bench_devices import run_device_benches
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress

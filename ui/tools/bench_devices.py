@@ -162,7 +162,7 @@ def bench_receipt_9600(workdir: Path) -> dict[str, float]:
         session.add(sku, qty)
     session.pay_with_points(None)
     sale = session.commit()
-    body = store.sale_body(sale.seq)
+    body = store.ledger.sale_body(sale.seq)
     store.close()
     assert body is not None
     data = render_receipt(build_receipt(body, "Sklep Centrum"), PrinterConfig(code_page="CP852"))

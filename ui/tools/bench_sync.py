@@ -16,8 +16,9 @@ from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
+from agent.entries import NewSale
 from agent.session import CheckoutSession
-from agent.store import NewSale, Store
+from agent.store import Store
 from sync.client import HqClient, read_public_key
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
@@ -43,13 +44,13 @@ def offline_backlog(path: Path, n_sales: int) -> Store:
     """
     store = demo_store(path)
     captured: list[NewSale] = []
-    commit = store.commit_sale
+    commit = store.ledger.commit_sale
 
     def capture(sale: NewSale, terminal_id: str) -> Any:
         captured.append(sale)
         return commit(sale, terminal_id)
 
-    store.commit_sale = capture  # type: ignore[method-assign]
+    store.ledger.commit_sale = capture  # type: ignore[method-assign]
     session = CheckoutSession(store, FixedClock(AT), SequentialIds("t"), "T1", "bench")
     cards = [r[0] for r in store.conn.execute("SELECT card FROM customers ORDER BY card")]
     skus = [r[0] for r in store.conn.execute("SELECT sku FROM products ORDER BY sku")]
@@ -59,12 +60,14 @@ def offline_backlog(path: Path, n_sales: int) -> Store:
         for k in range(1 + i % 3):
             session.add(skus[(i * 7 + k * 3) % len(skus)], 1 + k % 2)
         session.commit()
-    store.commit_sale = commit  # type: ignore[method-assign]
+    store.ledger.commit_sale = commit  # type: ignore[method-assign]
     store.conn.execute("PRAGMA synchronous=OFF")
     for i in range(len(captured), n_sales):
         t = captured[i % len(captured)]
         sale_id = f"b-{i}"
-        store.commit_sale(replace(t, sale_id=sale_id, body=dict(t.body, sale_id=sale_id)), "T1")
+        store.ledger.commit_sale(
+            replace(t, sale_id=sale_id, body=dict(t.body, sale_id=sale_id)), "T1"
+        )
     store.conn.execute("PRAGMA synchronous=FULL")
     return store
 
@@ -74,7 +77,7 @@ def bench_catchup(n_sales: int, workdir: Path) -> dict[str, float]:
     workdir = workdir / "catchup"
     workdir.mkdir()
     store = offline_backlog(workdir / "terminal.db", n_sales)
-    events = [e.to_wire() for e in store.pending_events(n_sales)]
+    events = [e.to_wire() for e in store.ledger.pending_events(n_sales)]
 
     direct_db = workdir / "hq-direct.db"
     hq = HqStore(direct_db)

@@ -32,7 +32,9 @@ def _till(workdir: Path) -> Any:
         Product(f"B{i:02d}", f"Bench item {i}", Money(199 + 37 * i, "PLN"), f"cat{i % 10}")
         for i in range(40)
     ]
-    store.apply_snapshot(products=products, customers=[], ruleset=None, cursor="2", received_at=AT)
+    store.catalogue.apply_snapshot(
+        products=products, customers=[], ruleset=None, cursor="2", received_at=AT
+    )
     store.close()
     services = build_services(
         Config("T1", workdir),

@@ -76,10 +76,10 @@ def simulate(
     scanner.start(lambda scan: notices.append(session.enter(scan.text).text), lambda e: None)
     worker.start()
     try:
-        if not _wait(lambda: store.ruleset() is not None, deadline):
+        if not _wait(lambda: store.catalogue.ruleset() is not None, deadline):
             return SimulationResult(
                 0,
-                store.outbox_stats().pending,
+                store.ledger.outbox_stats().pending,
                 0,
                 f"no ruleset from HQ yet: {worker.status().message}",
             )
@@ -98,11 +98,14 @@ def simulate(
             print_sale(store, services.printer, sale.seq, clock, config.store_name)
             worker.wake()
         drained = _wait(
-            lambda: worker.status().state is SyncState.ONLINE and store.outbox_stats().pending == 0,
+            lambda: (
+                worker.status().state is SyncState.ONLINE
+                and store.ledger.outbox_stats().pending == 0
+            ),
             deadline,
         )
         st = worker.status()
-        pending = store.outbox_stats().pending
+        pending = store.ledger.outbox_stats().pending
         msg = (
             "all sales acknowledged by HQ"
             if drained and pending == 0
