@@ -13,7 +13,7 @@ from agent.entries import Committed, LedgerMove, NewSale, OutboxStats, PendingEv
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
 from agent.money import Money
-from agent.quote import Usage
+from agent.pricing.inputs import Usage
 from agent.staff import Cashier, Role
 from agent.store_base import StoreFile
 

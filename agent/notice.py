@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from agent.money import Points
-from agent.quote import Quote
+from agent.pricing.result import Quote
 from agent.words import Words, say
 
 

@@ -10,7 +10,7 @@ from agent.documents import customer_from_doc
 from agent.errors import InputError
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Tender, Usage
+from agent.pricing.inputs import Tender, Usage
 
 
 def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:

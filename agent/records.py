@@ -6,7 +6,7 @@ from typing import Any
 
 from agent.model import Customer
 from agent.money import allocate
-from agent.quote import Quote
+from agent.pricing.result import Quote
 from agent.refunds import RefundQuote
 
 

@@ -19,7 +19,9 @@ from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
-from agent.pricing import Quote, Tender, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender
+from agent.pricing.result import Quote
 from agent.records import sale_body
 from agent.ruleset import Ruleset
 from agent.store import Store

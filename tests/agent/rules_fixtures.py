@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from agent.demo import PRODUCTS, RULESET
 from agent.model import Basket, Customer, Line, PointLot
 from agent.money import Money, Points
-from agent.pricing import Quote, Tender, Usage, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender, Usage
+from agent.pricing.result import Quote
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 

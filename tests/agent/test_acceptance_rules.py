@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from agent.model import PointLot
 from agent.money import Points
-from agent.pricing import Tender, Usage
+from agent.pricing.inputs import Tender, Usage
 from agent.refunds import refund
 from tests.agent.rules_fixtures import PROGRAMME, at, basket, customer, price
 

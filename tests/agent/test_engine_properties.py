@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.model import Basket
-from agent.pricing import Tender, Usage
+from agent.pricing.inputs import Tender, Usage
 from agent.records import journal_lines
 from agent.refunds import refund
 from tests.agent.rules_fixtures import CATALOGUE, TUE_10, basket, customer, price

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from agent.demo import RULESET
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Tender, Usage, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender, Usage
 from agent.ruleset_reader import parse_ruleset
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

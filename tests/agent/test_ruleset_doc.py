@@ -14,7 +14,9 @@ import pytest
 
 from agent.model import Basket, Line
 from agent.money import Money
-from agent.pricing import Quote, Tender, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender
+from agent.pricing.result import Quote
 from agent.quote_input import customer_from_json, usage_from_json
 from agent.records import journal_lines
 from agent.refunds import refund

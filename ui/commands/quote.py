@@ -13,7 +13,8 @@ from typing import Any
 
 from agent.clock import Clock, parse_utc
 from agent.errors import InputError
-from agent.pricing import Usage, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Usage
 from agent.quote_input import basket_from_json, customer_from_json, usage_from_json
 from agent.ruleset_reader import load_ruleset
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.i18n import Texts
 from agent.money import Money
-from agent.quote import Quote
+from agent.pricing.result import Quote
 from agent.session import CheckoutSession
 from agent.words import points_of
 

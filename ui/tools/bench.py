@@ -19,7 +19,8 @@ from agent.clock import FixedClock, SequentialIds
 from agent.demo import RULESET, demo_store
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
-from agent.pricing import Tender, Usage, quote
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender, Usage
 from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store_base import connect

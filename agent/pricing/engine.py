@@ -15,44 +15,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from agent.earning import Earner
 from agent.model import Basket, Customer
 from agent.money import (
     Money,
     Points,
     allocate,
 )
-from agent.pricer import QUIET
-from agent.quote import (
-    RULE_BASE,
-    RULE_GIFT_CARD,
-    RULE_PAY_POINTS,
-    Award,
-    Discount,
-    Quote,
-    QuoteLine,
-    Refusal,
-    Tender,
-    Usage,
-    max_redeemable,
-)
+from agent.pricing.discounts import apply_cap, apply_stage
+from agent.pricing.earning import earn, lots
+from agent.pricing.eligibility import QUIET, offline_limit, why_not
+from agent.pricing.inputs import Tender, Usage
+from agent.pricing.paying import pay_with_points
+from agent.pricing.result import RULE_GIFT_CARD, Award, Quote, QuoteLine
+from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Ruleset
 from agent.words import say
-
-__all__ = [
-    "RULE_BASE",
-    "RULE_GIFT_CARD",
-    "RULE_PAY_POINTS",
-    "Award",
-    "Discount",
-    "Quote",
-    "QuoteLine",
-    "Refusal",
-    "Tender",
-    "Usage",
-    "max_redeemable",
-    "quote",
-]
 
 
 def quote(
@@ -67,52 +44,52 @@ def quote(
     """Price ``basket`` for ``customer`` at ``at``; never raises for a business refusal."""
     tender = tender or Tender()
     have = balance if balance is not None and customer is not None else 0
-    p = Earner(basket, customer, ruleset, usage, at, tender, have)
+    w = Worksheet(basket, customer, ruleset, usage, at, tender, have)
     cur = basket.currency
     known_codes = ruleset.codes()
     for code in sorted(tender.codes - known_codes.keys()):
-        p.refuse(code, say("unknown code"))
+        w.refuse(code, say("unknown code"))
     candidates = ruleset.index.candidates(
         {ln.sku for ln in basket.lines}, {ln.category for ln in basket.lines}
     )
     for code in sorted(tender.codes & known_codes.keys()):
         if known_codes[code] not in candidates:
-            p.refuse(known_codes[code].id, say("nothing in the basket it applies to"))
+            w.refuse(known_codes[code].id, say("nothing in the basket it applies to"))
     eligible = []
     for r in candidates:
-        why = p.why_not(r)
+        why = why_not(w, r)
         if why is None:
             eligible.append(r)
         elif why is not QUIET:
-            p.refuse(r.id, why)
+            w.refuse(r.id, why)
     discount_rules = [r for r in eligible if r.is_discount]
     if customer is not None and ruleset.tier(customer.tier).discount_percent > 0:
         tier_rule = ruleset.tier_rule
         if tier_rule.id in ruleset.revoked:
-            p.refuse(tier_rule.id, say("revoked by HQ"))
+            w.refuse(tier_rule.id, say("revoked by HQ"))
         else:
             discount_rules.append(tier_rule)
-    p.apply_stage([r for r in discount_rules if r.line_level])
-    p.apply_stage([r for r in discount_rules if not r.line_level])
-    subtotal = sum(p.amount)
-    p.apply_cap(subtotal)
-    taken, value, most = p.pay_with_points(p.balance)
-    point_parts = allocate(value, p.rem, p.keys)
-    money = [r - q for r, q in zip(p.rem, point_parts, strict=True)]
-    total = sum(p.rem)
+    apply_stage(w, [r for r in discount_rules if r.line_level])
+    apply_stage(w, [r for r in discount_rules if not r.line_level])
+    subtotal = sum(w.amount)
+    apply_cap(w, subtotal)
+    taken, value, most = pay_with_points(w, w.balance)
+    point_parts = allocate(value, w.rem, w.keys)
+    money = [r - q for r, q in zip(w.rem, point_parts, strict=True)]
+    total = sum(w.rem)
     gift = 0
     if tender.gift_card_balance_minor is not None:
         gift = max(0, min(tender.gift_card_balance_minor, total - value))
         if gift == 0:
-            p.refuse(RULE_GIFT_CARD, say("the gift card has no balance left"))
+            w.refuse(RULE_GIFT_CARD, say("the gift card has no balance left"))
     awards: list[Award] = []
     earned_per_line = [0] * len(basket.lines)
     if customer is not None and basket.lines:
-        awards, earned_per_line = p.earn(eligible, money)
-    lots_used, soon = p.lots(taken)
+        awards, earned_per_line = earn(w, eligible, money)
+    lots_used, soon = lots(w, taken)
     cid = customer.customer_id if customer else ""
     deltas: list[tuple[str, int]] = []
-    for r in p.applied:
+    for r in w.applied:
         if r.quota:
             deltas.append((f"quota:{r.id}", 1))
         if r.coupon:
@@ -120,31 +97,31 @@ def quote(
         if r.limit_per_customer is not None:
             deltas.append((f"uses:{cid}:{r.id}", 1))
         if r.budget:
-            given = sum(d.amount_minor for d in p.discounts if d.rule == r.id)
+            given = sum(d.amount_minor for d in w.discounts if d.rule == r.id)
             deltas.append((f"budget:{r.id}", given))
     return Quote(
         currency=cur,
         lines=tuple(
             QuoteLine(ln, a - r, q, e)
             for ln, a, r, q, e in zip(
-                basket.lines, p.amount, p.rem, point_parts, earned_per_line, strict=True
+                basket.lines, w.amount, w.rem, point_parts, earned_per_line, strict=True
             )
         ),
         subtotal=Money(subtotal, cur),
-        discounts=tuple(p.discounts),
+        discounts=tuple(w.discounts),
         total=Money(total, cur),
         points_redeemed=taken,
-        reward_points=Points(p.reward_points),
+        reward_points=Points(w.reward_points),
         points_value=Money(value, cur),
         gift_card=Money(gift, cur),
         to_pay=Money(total - value - gift, cur),
         awards=tuple(awards),
-        refusals=tuple(p.refusals),
+        refusals=tuple(w.refusals),
         max_redeemable=most,
         balance_before=Points(have) if customer is not None else None,
         at=at,
         lots_used=lots_used,
         expiring_soon=soon,
         usage_deltas=tuple(deltas),
-        spend_limit=p.offline_limit(),
+        spend_limit=offline_limit(w),
     )

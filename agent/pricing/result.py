@@ -1,13 +1,14 @@
-"""What a quote says: its lines, discounts, points and refusals, and what it was asked.
+"""What a quote says: its lines, discounts, points and refusals.
 
-The types :func:`agent.pricing.quote` takes (``Usage``, ``Tender``) and returns
-(``Quote``), kept apart from the engine so a record or a screen needs only these.
+The type :func:`agent.pricing.engine.quote` returns (``Quote``), kept apart from the
+engine so a record or a screen needs only this; what it is asked is in
+:mod:`agent.pricing.inputs`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from agent.model import Line
@@ -21,28 +22,6 @@ from agent.words import Words
 RULE_BASE = "BASE"
 RULE_PAY_POINTS = "PAY-WITH-POINTS"
 RULE_GIFT_CARD = "GIFT-CARD"
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """What this terminal knows beyond HQ's snapshot: its own unsynced counts and quotas."""
-
-    unsynced_purchases: int = 0  # this customer's purchases here HQ has not applied
-    unsynced_month_purchases: int = 0  # ... of them in the month of the sale
-    quota_left: dict[str, int] = field(default_factory=dict)  # rule id -> uses left here
-    used_codes: frozenset[str] = frozenset()  # coupons this customer used here, unsynced
-    rule_uses: dict[str, int] = field(default_factory=dict)  # unsynced uses of limited rules
-    # Points this customer may still spend here before HQ confirms (None: no limit).
-    redeem_left: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Tender:
-    """How the customer wants to pay and which codes the cashier entered."""
-
-    redeem_points: int = 0
-    codes: frozenset[str] = frozenset()
-    gift_card_balance_minor: int | None = None  # a presented gift card's balance
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,147 @@
+"""Earning points on the money paid, bonus points, and which point lots are spent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from agent.model import PointLot
+from agent.money import (
+    CURRENCY_EXPONENT,
+    Points,
+    allocate,
+    floor_points,
+)
+from agent.pricing.discounts import scope
+from agent.pricing.eligibility import codes_in_use, minimum_not_reached, not_with_code
+from agent.pricing.result import RULE_BASE, Award
+from agent.pricing.worksheet import Worksheet
+from agent.ruleset import Kind, Rule
+from agent.words import points_of, say
+
+
+def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Award], list[int]]:
+    """Return the awards and the points each line earned (for returns)."""
+    c = w.customer
+    assert c is not None
+    per_line = [0] * len(w.lines)
+    awards: list[Award] = []
+    total_after = sum(w.rem)
+    rate = w.rs.rate_for(c.tier)
+    unit = 10 ** CURRENCY_EXPONENT[w.basket.currency]
+    mults = [r for r in eligible if r.kind is Kind.MULTIPLIER and may_earn(w, r, total_after)]
+    best: dict[str, list[int]] = defaultdict(list)
+    winners: dict[str, Rule] = {}
+    for i, ln in enumerate(w.lines):
+        fits = [r for r in mults if r.match.matches(ln.sku, ln.category)]
+        win = max(fits, key=lambda r: r.factor) if fits else None  # first on ties
+        key = win.id if win else RULE_BASE
+        best[key].append(i)
+        if win:
+            winners[key] = win
+    for r in mults:
+        if r.id not in winners and any(r.match.matches(ln.sku, ln.category) for ln in w.lines):
+            top = max(winners.values(), key=lambda w: w.factor)
+            w.refuse(
+                r.id,
+                say(
+                    "a larger multiplier applied ({rule} x{factor})",
+                    rule=top.id,
+                    factor=top.factor,
+                ),
+            )
+    for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
+        idx = best[key]
+        factor = winners[key].factor if key in winners else Fraction(1)
+        # One exact product per rule: sum the money first (integers), then scale.
+        exact = Fraction(sum(money[i] for i in idx), unit) * rate * factor
+        pts = floor_points(exact)
+        if pts <= 0:
+            continue
+        why = say(
+            "{rate} points per 1 {currency} paid ({tier})",
+            rate=rate,
+            currency=w.basket.currency,
+            tier=c.tier,
+        )
+        if factor != 1:
+            skus = ", ".join(w.lines[i].sku for i in idx)
+            why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
+        awards.append(Award(key, pts, why))
+        share(w, pts, idx, [money[i] for i in idx], per_line)
+    for r in eligible:
+        if r.kind is Kind.BONUS_PER_UNIT and may_earn(w, r, total_after):
+            idx = scope(w, r)
+            raw = sum(w.lines[i].qty for i in idx) * r.points
+            bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
+            why = (
+                say(
+                    "{points} per unit, capped at {cap} from {raw}",
+                    points=points_of(r.points),
+                    cap=r.cap_per_sale,
+                    raw=raw,
+                )
+                if bonus < raw
+                else say("{points} per unit", points=points_of(r.points))
+            )
+            awards.append(Award(r.id, Points(bonus), why))
+            share(w, bonus, idx, [w.lines[i].qty for i in idx], per_line)
+            w.applied.append(r)
+        elif r.kind is Kind.BONUS_PER_SALE and may_earn(w, r, total_after):
+            awards.append(
+                Award(
+                    r.id,
+                    Points(r.points),
+                    say("a bonus of {points}", points=points_of(r.points)),
+                )
+            )
+            idx = list(range(len(w.lines)))
+            share(w, r.points, idx, [max(m, 0) for m in money], per_line)
+            w.applied.append(r)
+    return awards, per_line
+
+
+def may_earn(w: Worksheet, r: Rule, total_after: int) -> bool:
+    if r.min_basket_minor and total_after < r.min_basket_minor:
+        w.refuse(r.id, minimum_not_reached(w, r))
+        return False
+    if not r.combinable_with_codes and codes_in_use(w):
+        w.refuse(r.id, not_with_code(w))
+        return False
+    return True
+
+
+def share(
+    w: Worksheet, points: int, idx: list[int], weights: list[int], per_line: list[int]
+) -> None:
+    if sum(weights) <= 0:
+        weights = [1] * len(idx)
+    keys = [w.keys[i] for i in idx]
+    for i, p in zip(idx, allocate(points, weights, keys), strict=True):
+        per_line[i] += p
+
+
+def lots(
+    w: Worksheet, redeemed: int
+) -> tuple[tuple[tuple[datetime, int], ...], tuple[tuple[int, datetime], ...]]:
+    """Spend ``redeemed`` from the oldest lots; return (lots used, expiring soon after)."""
+    if w.customer is None:
+        return (), ()
+    live: list[PointLot] = sorted(
+        (lot for lot in w.customer.lots if lot.expires_at > w.at),
+        key=lambda lot: lot.earned_at,
+    )
+    used: list[tuple[datetime, int]] = []
+    left = redeemed
+    soon_until = w.at + timedelta(days=w.rs.expiring_soon_days)
+    soon: list[tuple[int, datetime]] = []
+    for lot in live:
+        take = min(left, lot.points)
+        if take:
+            used.append((lot.earned_at, take))
+        left -= take
+        rest = lot.points - take
+        if rest and lot.expires_at <= soon_until:
+            soon.append((rest, lot.expires_at))
+    return tuple(used), tuple(soon)

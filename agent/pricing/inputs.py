@@ -1,0 +1,31 @@
+"""What a quote is asked beyond the basket, the customer and the ruleset.
+
+The terminal's own counts (``Usage``) and how the customer pays (``Tender``), which
+:func:`agent.pricing.engine.quote` takes; a record or a screen needs only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What this terminal knows beyond HQ's snapshot: its own unsynced counts and quotas."""
+
+    unsynced_purchases: int = 0  # this customer's purchases here HQ has not applied
+    unsynced_month_purchases: int = 0  # ... of them in the month of the sale
+    quota_left: dict[str, int] = field(default_factory=dict)  # rule id -> uses left here
+    used_codes: frozenset[str] = frozenset()  # coupons this customer used here, unsynced
+    rule_uses: dict[str, int] = field(default_factory=dict)  # unsynced uses of limited rules
+    # Points this customer may still spend here before HQ confirms (None: no limit).
+    redeem_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tender:
+    """How the customer wants to pay and which codes the cashier entered."""
+
+    redeem_points: int = 0
+    codes: frozenset[str] = frozenset()
+    gift_card_balance_minor: int | None = None  # a presented gift card's balance

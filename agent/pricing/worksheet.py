@@ -1,0 +1,52 @@
+"""One quote's working state: what is left of each line, the discounts and refusals so far.
+
+Built and discarded inside :func:`agent.pricing.engine.quote`; the functions of
+:mod:`~agent.pricing.eligibility`, :mod:`~agent.pricing.discounts`,
+:mod:`~agent.pricing.paying` and :mod:`~agent.pricing.earning` read and change it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agent.model import Basket, Customer
+from agent.pricing.inputs import Tender, Usage
+from agent.pricing.result import Discount, Refusal
+from agent.ruleset import Rule, Ruleset
+from agent.words import Words
+
+
+class Worksheet:
+    """One quote's working state; pricing a sale changes it step by step."""
+
+    def __init__(
+        self,
+        basket: Basket,
+        customer: Customer | None,
+        ruleset: Ruleset,
+        usage: Usage,
+        at: datetime,
+        tender: Tender,
+        balance: int = 0,
+    ) -> None:
+        # Points left for rewards, then for paying: the balance, or less where HQ's
+        # offline policy limits what may be spent before HQ confirms it.
+        left = usage.redeem_left
+        self.limited = left is not None and left < balance
+        self.balance = min(balance, left) if left is not None and balance > 0 else balance
+        self.reward_points = 0
+        self.basket, self.customer, self.rs = basket, customer, ruleset
+        self.usage, self.at, self.tender = usage, at, tender
+        self.local = at.astimezone(ruleset.tz)
+        self.lines = basket.lines
+        self.amount = [ln.unit_price.minor * ln.qty for ln in self.lines]
+        self.rem = list(self.amount)
+        self.keys = [ln.sku for ln in self.lines]  # tie-breaks: order-independent splits
+        self.refusals: list[Refusal] = []
+        self.discounts: list[Discount] = []
+        self.applied: list[Rule] = []
+        self.groups_taken: dict[str, str] = {}
+
+    def refuse(self, rule: str, words: Words) -> None:
+        if not any(r.rule == rule for r in self.refusals):
+            self.refusals.append(Refusal(rule, words))
