@@ -1,12 +1,12 @@
 """Beside selling: enrolling a customer, a manager's point adjustment, and returns.
 
-:class:`CounterDesk` is mixed into :class:`agent.session.CheckoutSession`, whose
-store, clock, ids and identified customer it uses.
+A :class:`CounterDesk` works at one :class:`Counter` (the checkout session holds one
+as ``session.desk``): its store, clock, ids and identified customer.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from agent.clock import Clock, IdFactory
 from agent.codes import CodeKind, classify
@@ -22,8 +22,8 @@ from agent.store import Store
 from agent.words import points_of
 
 
-class CounterDesk:
-    """Enrolment, adjustments and returns; the session provides the state below."""
+class Counter(Protocol):
+    """What the desk needs of the sale it works beside (the checkout session)."""
 
     store: Store
     clock: Clock
@@ -32,14 +32,18 @@ class CounterDesk:
     customer: Customer | None
 
     @property
-    def ruleset(self) -> Ruleset | None:
-        raise NotImplementedError
+    def ruleset(self) -> Ruleset | None: ...
 
-    def balance(self) -> Points | None:
-        raise NotImplementedError
+    def balance(self) -> Points | None: ...
 
-    def _identified(self, customer: Customer, confirmed: bool = True) -> Notice:
-        raise NotImplementedError
+    def identified(self, customer: Customer, confirmed: bool = True) -> Notice: ...
+
+
+class CounterDesk:
+    """Enrolment, adjustments and returns at one counter."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
 
     # -- enrolment --------------------------------------------------------------------------
     def enrol(self, name: str, card: str, terms: bool, marketing: bool, phone: str = "") -> Notice:
@@ -52,23 +56,23 @@ class CounterDesk:
         code = classify(card)
         if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
             return refused("{card}: not a loyalty card number", card=card)
-        if self.store.catalogue.customer_by_card(code.value) is not None:
+        if self.counter.store.catalogue.customer_by_card(code.value) is not None:
             return refused("Card {card} already belongs to a customer", card=code.value)
         if not name.strip():
             return refused("The name the customer wants to be called is needed")
         if not terms:
             return refused("The customer must accept the programme's terms to join")
-        rs = self.ruleset
-        now = self.clock.now()
+        rs = self.counter.ruleset
+        now = self.counter.clock.now()
         customer = Customer(
-            customer_id=f"{self.terminal_id}-{self.ids.new_id()}",
+            customer_id=f"{self.counter.terminal_id}-{self.counter.ids.new_id()}",
             card=code.value,
             name=name.strip(),
             tier=rs.default_tier if rs else "",
             hq_balance=Points(0),
         )
         consents = {"terms": True, "marketing": marketing, "at": now.isoformat()}
-        self.store.ledger.commit_event(
+        self.counter.store.ledger.commit_event(
             "enrol",
             {
                 "customer": {"customer_id": customer.customer_id},
@@ -78,23 +82,23 @@ class CounterDesk:
                 "phone": phone.strip() or None,
                 "consents": consents,
             },
-            self.ids.new_id(),
+            self.counter.ids.new_id(),
             now,
-            self.terminal_id,
+            self.counter.terminal_id,
             new_customer=customer,
         )
-        return self._identified(customer)
+        return self.counter.identified(customer)
 
     # -- overrides ------------------------------------------------------------------------
     def adjust_points(self, points: int, reason: str, cashier: str, manager: str) -> Notice:
         """Correct the identified customer's balance by ``points``, with a manager's approval
         and a reason; journalled as an audit event that HQ applies to its balance."""
-        if self.customer is None:
+        if self.counter.customer is None:
             return refused("Identify the customer first")
         if points == 0 or not reason.strip():
             return refused("An adjustment needs points other than 0 and a reason")
-        cid = self.customer.customer_id
-        self.store.ledger.commit_audit(
+        cid = self.counter.customer.customer_id
+        self.counter.store.ledger.commit_audit(
             {
                 "action": "adjust_points",
                 "cashier": cashier,
@@ -102,26 +106,26 @@ class CounterDesk:
                 "reason": reason.strip(),
                 "points": points,
             },
-            self.ids.new_id(),
-            self.clock.now(),
-            self.terminal_id,
+            self.counter.ids.new_id(),
+            self.counter.clock.now(),
+            self.counter.terminal_id,
             LedgerMove(cid, "adjust", points),
         )
         return done(
             "{sign}{points} for {name}: balance {balance}",
             sign="+" if points > 0 else "-",
             points=points_of(abs(points)),
-            name=self.customer.name,
-            balance=self.balance(),
+            name=self.counter.customer.name,
+            balance=self.counter.balance(),
         )
 
     # -- returns ------------------------------------------------------------------------
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
-        original = self.store.ledger.sale_body(seq)
+        original = self.counter.store.ledger.sale_body(seq)
         if original is None or "original_seq" in original:
             return refused("No sale {seq} on this terminal", seq=seq)
-        done_units = self.store.ledger.returned_units(seq)
+        done_units = self.counter.store.ledger.returned_units(seq)
         left = [
             (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
             for ln in original["lines"]
@@ -130,10 +134,10 @@ class CounterDesk:
 
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
-        original = self.store.ledger.sale_body(seq)
+        original = self.counter.store.ledger.sale_body(seq)
         if original is None or "original_seq" in original:
             return refused("No sale {seq} on this terminal", seq=seq)
-        r = refund(original["lines"], returns, self.store.ledger.returned_units(seq))
+        r = refund(original["lines"], returns, self.counter.store.ledger.returned_units(seq))
         if r.refusals:
             return refused("Return refused: {why}", why=r.refusals)
         return r
@@ -143,14 +147,16 @@ class CounterDesk:
         r = self.preview_return(seq, returns)
         if isinstance(r, Notice):
             return r
-        original: dict[str, Any] = self.store.ledger.sale_body(seq) or {}
+        original: dict[str, Any] = self.counter.store.ledger.sale_body(seq) or {}
         cust = original.get("customer")
         customer = (
-            self.store.catalogue.customer(cust["customer_id"]) if isinstance(cust, dict) else None
+            self.counter.store.catalogue.customer(cust["customer_id"])
+            if isinstance(cust, dict)
+            else None
         )
-        before = self.store.catalogue.balance(customer) if customer else None
-        at = self.clock.now()
-        event_id = self.ids.new_id()
+        before = self.counter.store.catalogue.balance(customer) if customer else None
+        at = self.counter.clock.now()
+        event_id = self.counter.ids.new_id()
         body = return_body(r, event_id, at.isoformat(), original, before)
         moves = []
         if customer is not None:
@@ -158,7 +164,7 @@ class CounterDesk:
                 moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
             if r.points_restored:
                 moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
-        committed = self.store.ledger.commit_sale(
+        committed = self.counter.store.ledger.commit_sale(
             NewSale(
                 sale_id=event_id,
                 at=at,
@@ -174,9 +180,11 @@ class CounterDesk:
                 kind="return",
                 original_seq=seq,
                 returned=tuple(sorted(returns.items())),
-                day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if (rs := self.ruleset) else "",
+                day=at.astimezone(rs.tz).strftime("%Y-%m-%d")
+                if (rs := self.counter.ruleset)
+                else "",
             ),
-            self.terminal_id,
+            self.counter.terminal_id,
         )
         after = None if before is None else Points(before - r.points_reversed + r.points_restored)
         return CommittedSale(committed.seq, event_id, None, after)

@@ -2,7 +2,8 @@
 
 The session is the record of the sale while it is open; widgets only show it.
 Every cashier action returns a Notice the cashier can read; nothing here raises
-for a business refusal. Enrolment, adjustments and returns are in :mod:`agent.desk`.
+for a business refusal. Enrolment, adjustments and returns are the desk's
+(``session.desk``, :mod:`agent.desk`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class _Priced:
     quote: Quote
 
 
-class CheckoutSession(CounterDesk):
+class CheckoutSession:
     def __init__(
         self, store: Store, clock: Clock, ids: IdFactory, terminal_id: str, store_name: str
     ) -> None:
@@ -58,6 +59,7 @@ class CheckoutSession(CounterDesk):
         self._priced: _Priced | None = None
         self.token_policy = TokenPolicy()
         self.confirmed = True  # how the customer was identified allows spending points
+        self.desk = CounterDesk(self)  # enrolment, adjustments and returns beside the sale
         self.reset()
 
     def reset(self) -> None:
@@ -124,7 +126,7 @@ class CheckoutSession(CounterDesk):
         customer = self.store.catalogue.customer_by_card(card)
         if customer is None:
             return refused("Unknown card {card}: not in this store's customer list", card=card)
-        return self._identified(customer, confirmed=not typed)
+        return self.identified(customer, confirmed=not typed)
 
     def identify_phone(self, text: str) -> Notice:
         digits = "".join(ch for ch in text if ch.isdigit())
@@ -133,9 +135,9 @@ class CheckoutSession(CounterDesk):
         customer = self.store.catalogue.customer_by_phone(digits)
         if customer is None:
             return refused("No customer with phone +{digits} in this store's list", digits=digits)
-        return self._identified(customer, confirmed=False)
+        return self.identified(customer, confirmed=False)
 
-    def _identified(self, customer: Customer, confirmed: bool = True) -> Notice:
+    def identified(self, customer: Customer, confirmed: bool = True) -> Notice:
         self.customer = customer
         self.redeem_points = Points(0)
         self.limit_lifted_by = None  # a lift was for the customer it was asked for
@@ -167,7 +169,7 @@ class CheckoutSession(CounterDesk):
         keep_s = 2 * (self.token_policy.lifetime_s + self.token_policy.skew_s)
         if not self.store.catalogue.use_token(customer.customer_id, token.nonce, now, keep_s):
             return refused("Phone code already used: ask the customer to refresh it")
-        return self._identified(customer)
+        return self.identified(customer)
 
     def add(self, code: str, qty: int = 1) -> Notice:
         if self.ruleset is None:

@@ -28,9 +28,9 @@ def test_sales_returns_points_and_overrides_of_one_store_day(
     assert sale.quote is not None
     earned = sale.quote.points_earned
     session.enter(ANNA)
-    assert not session.adjust_points(100, "goodwill", "ola", "marek").refused
+    assert not session.desk.adjust_points(100, "goodwill", "ola", "marek").refused
     clock.advance(minutes=10)
-    ret = session.commit_return(sale.seq, {"COFFEE": 1})
+    ret = session.desk.commit_return(sale.seq, {"COFFEE": 1})
     assert not isinstance(ret, Notice)  # a committed return, not a refusal
 
     wednesday = day_report(store, "2026-11-25", "PLN", clock.now(), WARSAW)

@@ -102,14 +102,14 @@ def test_R13_return_through_the_store(session: CheckoutSession, store: Store) ->
     )
     sale = sell(session, make_card_number(200), "JACKET", "SCARF")
     assert sale.balance_after == 1057
-    preview = session.preview_return(sale.seq, {"SCARF": 1})
+    preview = session.desk.preview_return(sale.seq, {"SCARF": 1})
     assert not isinstance(preview, Notice)
     assert preview.points_reversed == 59
-    back = session.commit_return(sale.seq, {"SCARF": 1})
+    back = session.desk.commit_return(sale.seq, {"SCARF": 1})
     assert isinstance(back, CommittedSale) and back.balance_after == 998
     customer = store.catalogue.customer("Z")
     assert customer is not None and store.catalogue.balance(customer) == 998
-    again = session.commit_return(sale.seq, {"SCARF": 1})
+    again = session.desk.commit_return(sale.seq, {"SCARF": 1})
     assert not isinstance(again, CommittedSale)
     assert "SCARF: 0 of 1 can still be returned" in again.text
     assert store.ledger.verify() is None
@@ -149,7 +149,7 @@ def test_R13b_return_flags_a_negative_balance(session: CheckoutSession, store: S
             }
         ],
     )
-    back = session.commit_return(sale.seq, {"JACKET": 1})
+    back = session.desk.commit_return(sale.seq, {"JACKET": 1})
     assert isinstance(back, CommittedSale) and back.balance_after == -978
     body = store.ledger.sale_body(back.seq)
     assert body is not None and body["flags"] == ["negative_balance"]

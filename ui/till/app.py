@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -85,7 +85,7 @@ HIGH_CONTRAST = Theme(
 )
 
 
-class CheckoutApp(TillFlows):
+class CheckoutApp(App[None]):
     TITLE = "kassa"
     CSS = """
     #status { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -132,6 +132,7 @@ class CheckoutApp(TillFlows):
         self.last_receipt_text = ""
         self.cashier: Cashier | None = None
         self.t = Texts(services.config.language)
+        self.flows = TillFlows(self)  # returns, voids, enrolment, adjustments, report, status
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status", markup=False)
@@ -286,7 +287,7 @@ class CheckoutApp(TillFlows):
         self.notify_cashier(notice)
         code = classify(text)
         if not notice.refused and isinstance(code, Classified) and code.kind is CodeKind.RECEIPT:
-            self.open_return(int(code.value.partition(":")[2]))
+            self.flows.open_return(int(code.value.partition(":")[2]))
         self.render_sale()
 
     def on_device_failed(self, message: DeviceFailed) -> None:
@@ -367,3 +368,28 @@ class CheckoutApp(TillFlows):
         self.query_one("#receipt", Static).update(self.last_receipt_text)
         self.notify_cashier(self.t("Sale {seq} complete, receipt printed", seq=outcome.seq))
         self.refresh_status()
+
+    # -- keys that start a flow (ui.till.flows) ----------------------------------------
+    def action_new_sale(self) -> None:
+        self.flows.new_sale()
+
+    def action_enrol(self) -> None:
+        self.flows.enrol()
+
+    def action_adjust(self) -> None:
+        self.flows.adjust()
+
+    def action_lift_limit(self) -> None:
+        self.flows.lift_limit()
+
+    def action_lock(self) -> None:
+        self.flows.lock()
+
+    def action_day_report(self) -> None:
+        self.flows.day_report()
+
+    def action_explain(self) -> None:
+        self.flows.explain()
+
+    def action_status(self) -> None:
+        self.flows.status()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC
-
-from textual import work
-from textual.app import App
+from functools import partial
+from typing import Any, Protocol
 
 from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
@@ -33,53 +32,64 @@ from ui.till.screens import (
 )
 
 
-class TillFlows(App[None]):
+class Till(Protocol):
+    """What the flows need of the cashier app."""
+
     services: Services
     session: CheckoutSession
     t: Texts
     cashier: Cashier | None
     last_seq: int | None
 
-    # -- supplied by the app ---------------------------------------------------------
-    def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:
-        raise NotImplementedError
+    def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None: ...
 
-    def render_sale(self) -> None:
-        raise NotImplementedError
+    def render_sale(self) -> None: ...
 
-    def refresh_status(self) -> None:
-        raise NotImplementedError
+    def refresh_status(self) -> None: ...
 
-    def apply_language(self, lang: str) -> None:
-        raise NotImplementedError
+    def apply_language(self, lang: str) -> None: ...
 
-    def print_receipt(self, seq: int) -> object:
-        raise NotImplementedError
+    def print_receipt(self, seq: int) -> object: ...
+
+    def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+
+    def run_worker(
+        self, work: Callable[[], None], *, thread: bool, group: str, exclusive: bool = False
+    ) -> Any: ...
+
+
+class TillFlows:
+    """Returns, voids, enrolment, adjustments, signing in, the report and the status page."""
+
+    def __init__(self, till: Till) -> None:
+        self.till = till
 
     # -- the flows ---------------------------------------------------------------------
     def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
         """Ask for a manager's PIN (``title`` is translated); ``then`` gets the manager or None."""
         screen = PinScreen(
-            self.services.store.ledger.cashiers,
-            self.t,
-            self.t(title),
+            self.till.services.store.ledger.cashiers,
+            self.till.t,
+            self.till.t(title),
             role=Role.MANAGER,
             cancellable=True,
         )
-        self.push_screen(screen, then)
+        self.till.push_screen(screen, then)
 
     def open_return(self, seq: int) -> None:
-        lines = self.session.returnable(seq)
+        lines = self.till.session.desk.returnable(seq)
         if isinstance(lines, Notice):
-            self.notify_cashier(lines)
+            self.till.notify_cashier(lines)
             return
-        t = self.t
+        t = self.till.t
 
         def preview(units: dict[str, int]) -> str:
-            r = self.session.preview_return(seq, units)
+            r = self.till.session.desk.preview_return(seq, units)
             if isinstance(r, Notice):
                 return r.text
-            cur = str((self.session.store.ledger.sale_body(seq) or {}).get("currency", "PLN"))
+            cur = str((self.till.session.store.ledger.sale_body(seq) or {}).get("currency", "PLN"))
             return t(
                 "Money back {money}; points taken back {reversed}, points given back {restored}",
                 money=t.money(Money(r.money_minor, cur)),
@@ -89,36 +99,36 @@ class TillFlows(App[None]):
 
         def returned(units: dict[str, int] | None) -> None:
             if units is None:
-                self.notify_cashier(t("Return cancelled"))
+                self.till.notify_cashier(t("Return cancelled"))
                 return
-            result = self.session.commit_return(seq, units)
+            result = self.till.session.desk.commit_return(seq, units)
             if isinstance(result, Notice):
-                self.notify_cashier(result)
+                self.till.notify_cashier(result)
                 return
-            self.last_seq = result.seq
-            self.notify_cashier(t("Return {seq} saved. Printing the receipt…", seq=result.seq))
-            if self.services.sync is not None:
-                self.services.sync.wake()
-            self.print_receipt(result.seq)
+            self.till.last_seq = result.seq
+            self.till.notify_cashier(t("Return {seq} saved. Printing the receipt…", seq=result.seq))
+            if self.till.services.sync is not None:
+                self.till.services.sync.wake()
+            self.till.print_receipt(result.seq)
 
-        self.push_screen(ReturnScreen(seq, lines, preview, t), returned)
+        self.till.push_screen(ReturnScreen(seq, lines, preview, t), returned)
 
-    def action_new_sale(self) -> None:
+    def new_sale(self) -> None:
         """Clear the sale; with lines in it, that is a void a manager approves."""
-        if not self.session.basket.lines or not self.services.store.ledger.cashiers():
+        if not self.till.session.basket.lines or not self.till.services.store.ledger.cashiers():
             self._void(None)
             return
         self.ask_manager("Void this sale: manager PIN (Esc cancels)", self._void)
 
     def _void(self, manager: Cashier | None) -> None:
-        session = self.session
+        session = self.till.session
         if manager is not None:
             lines = [[ln.sku, ln.qty, ln.amount.minor] for ln in session.basket.lines]
-            services = self.services
+            services = self.till.services
             services.store.ledger.commit_audit(
                 {
                     "action": "void",
-                    "cashier": self.cashier.cashier_id if self.cashier else None,
+                    "cashier": self.till.cashier.cashier_id if self.till.cashier else None,
                     "approved_by": manager.cashier_id,
                     "customer": session.customer.customer_id if session.customer else None,
                     "lines": lines,
@@ -129,130 +139,143 @@ class TillFlows(App[None]):
             )
             if services.sync is not None:
                 services.sync.wake()
-        elif session.basket.lines and self.services.store.ledger.cashiers():
-            self.notify_cashier(self.t("Void cancelled"))
+        elif session.basket.lines and self.till.services.store.ledger.cashiers():
+            self.till.notify_cashier(self.till.t("Void cancelled"))
             return
         session.reset()
-        self.notify_cashier(self.t("New sale"))
-        self.render_sale()
+        self.till.notify_cashier(self.till.t("New sale"))
+        self.till.render_sale()
 
-    def action_enrol(self) -> None:
+    def enrol(self) -> None:
         def submit(e: Enrolment) -> Notice:
-            return self.session.enrol(e.name, e.card, e.terms, e.marketing, e.phone)
+            return self.till.session.desk.enrol(e.name, e.card, e.terms, e.marketing, e.phone)
 
         def enrolled(notice: Notice | None) -> None:
-            self.notify_cashier(notice or self.t("Enrolment cancelled"))
-            if notice is not None and self.services.sync is not None:
-                self.services.sync.wake()
-            self.render_sale()
+            self.till.notify_cashier(notice or self.till.t("Enrolment cancelled"))
+            if notice is not None and self.till.services.sync is not None:
+                self.till.services.sync.wake()
+            self.till.render_sale()
 
-        self.push_screen(EnrolScreen(self.t, submit), enrolled)
+        self.till.push_screen(EnrolScreen(self.till.t, submit), enrolled)
 
-    def action_adjust(self) -> None:
+    def adjust(self) -> None:
         """A manual point adjustment for the identified customer: a manager's, with a reason."""
-        customer = self.session.customer
+        customer = self.till.session.customer
         if customer is None:
-            self.notify_cashier(self.t("Identify the customer first"), refused=True)
+            self.till.notify_cashier(self.till.t("Identify the customer first"), refused=True)
             return
-        if not self.services.store.ledger.cashiers():
-            self.notify_cashier(self.t("No cashiers set up: kassa cashier add"), refused=True)
+        if not self.till.services.store.ledger.cashiers():
+            self.till.notify_cashier(
+                self.till.t("No cashiers set up: kassa cashier add"), refused=True
+            )
             return
 
         def approved(manager: Cashier | None) -> None:
             if manager is not None:
-                self.push_screen(AdjustScreen(self.t, customer.name), adjusted(manager))
+                self.till.push_screen(AdjustScreen(self.till.t, customer.name), adjusted(manager))
 
         def adjusted(manager: Cashier) -> Callable[[tuple[int, str] | None], None]:
             def done(result: tuple[int, str] | None) -> None:
                 if result is None:
-                    self.notify_cashier(self.t("Adjustment cancelled"))
+                    self.till.notify_cashier(self.till.t("Adjustment cancelled"))
                     return
-                cashier = self.cashier.cashier_id if self.cashier else manager.cashier_id
-                notice = self.session.adjust_points(*result, cashier, manager.cashier_id)
-                self.notify_cashier(notice)
-                if self.services.sync is not None:
-                    self.services.sync.wake()
-                self.render_sale()
+                cashier = self.till.cashier.cashier_id if self.till.cashier else manager.cashier_id
+                notice = self.till.session.desk.adjust_points(*result, cashier, manager.cashier_id)
+                self.till.notify_cashier(notice)
+                if self.till.services.sync is not None:
+                    self.till.services.sync.wake()
+                self.till.render_sale()
 
             return done
 
         self.ask_manager("Point adjustment: manager PIN (Esc cancels)", approved)
 
-    def action_lift_limit(self) -> None:
+    def lift_limit(self) -> None:
         """A manager lifts the offline points limit for this sale, where HQ allows it."""
-        if self.session.customer is None:
-            self.notify_cashier(self.t("Identify the customer first"), refused=True)
+        if self.till.session.customer is None:
+            self.till.notify_cashier(self.till.t("Identify the customer first"), refused=True)
             return
 
         def approved(manager: Cashier | None) -> None:
             if manager is not None:
-                self.notify_cashier(self.session.lift_limit(manager.cashier_id))
-                self.render_sale()
+                self.till.notify_cashier(self.till.session.lift_limit(manager.cashier_id))
+                self.till.render_sale()
 
         self.ask_manager("Lift the points limit: manager PIN (Esc cancels)", approved)
 
-    def action_lock(self) -> None:
+    def lock(self) -> None:
         """Lock the till: nothing happens until a cashier signs in with a PIN."""
-        if not self.services.store.ledger.cashiers():
-            self.notify_cashier(self.t("No cashiers set up: kassa cashier add"), refused=True)
+        if not self.till.services.store.ledger.cashiers():
+            self.till.notify_cashier(
+                self.till.t("No cashiers set up: kassa cashier add"), refused=True
+            )
             return
-        self.cashier = None
-        self.push_screen(
+        self.till.cashier = None
+        self.till.push_screen(
             PinScreen(
-                self.services.store.ledger.cashiers, self.t, self.t("Locked: sign in with your PIN")
+                self.till.services.store.ledger.cashiers,
+                self.till.t,
+                self.till.t("Locked: sign in with your PIN"),
             ),
             self._signed_in,
         )
 
     def _signed_in(self, cashier: Cashier | None) -> None:
-        self.cashier = cashier
+        self.till.cashier = cashier
         if cashier is None:
             return
         if cashier.language:
-            self.apply_language(cashier.language)
-        role = self.t(cashier.role.value)
-        self.notify_cashier(self.t("Signed in: {name} ({role})", name=cashier.name, role=role))
-        self.refresh_status()
+            self.till.apply_language(cashier.language)
+        role = self.till.t(cashier.role.value)
+        self.till.notify_cashier(
+            self.till.t("Signed in: {name} ({role})", name=cashier.name, role=role)
+        )
+        self.till.refresh_status()
 
-    def action_day_report(self) -> None:
-        rs, now, t = self.session.ruleset, self.services.clock.now(), self.t
+    def day_report(self) -> None:
+        rs, now, t = self.till.session.ruleset, self.till.services.clock.now(), self.till.t
         tz = rs.tz if rs else UTC
         day = now.astimezone(tz).strftime("%Y-%m-%d")
-        report = day_report(self.services.store, day, rs.currency if rs else "PLN", now, tz)
+        report = day_report(self.till.services.store, day, rs.currency if rs else "PLN", now, tz)
         text = "\n".join(f"{label:<28}{value:>20}" for label, value in report.lines(t))
         text += "\n\n" + t("P prints it, Esc closes")
-        store_texts = Texts(self.services.config.language)  # paper is in the store's language
-        receipt = report.receipt(self.services.config.terminal_id, store_texts)
+        store_texts = Texts(self.till.services.config.language)  # paper is in the store's language
+        receipt = report.receipt(self.till.services.config.terminal_id, store_texts)
 
         def print_it() -> None:
             self.print_document(receipt)
 
-        self.push_screen(TextScreen(text, print_it))
+        self.till.push_screen(TextScreen(text, print_it))
 
-    @work(thread=True, group="printer")
     def print_document(self, receipt: Receipt) -> None:
+        """Print ``receipt`` in the printer's worker thread; the cashier reads the outcome."""
+        self.till.run_worker(partial(self._print, receipt), thread=True, group="printer")
+
+    def _print(self, receipt: Receipt) -> None:
         try:
-            self.services.printer.print_receipt(receipt)
-            text = self.t("Printed")
+            self.till.services.printer.print_receipt(receipt)
+            text = self.till.t("Printed")
         except PrinterUnavailable as exc:
-            text = self.t.say(exc.words())
-        self.call_from_thread(self.notify_cashier, text)
+            text = self.till.t.say(exc.words())
+        self.till.call_from_thread(self.till.notify_cashier, text)
 
-    def action_explain(self) -> None:
+    def explain(self) -> None:
         """Every discount and point of the sale, and every promotion that did not apply, why."""
-        session, t = self.session, self.t
+        session, t = self.till.session, self.till.t
         if session.ruleset is None:
-            self.notify_cashier(t("Waiting for loyalty rules and products from HQ…"), refused=True)
+            self.till.notify_cashier(
+                t("Waiting for loyalty rules and products from HQ…"), refused=True
+            )
             return
-        self.push_screen(TextScreen(why_text(session.quote(), t)))
+        self.till.push_screen(TextScreen(why_text(session.quote(), t)))
 
-    def action_status(self) -> None:
-        self.device_status()
+    def status(self) -> None:
+        """The device and sync status page; the printer is asked in a worker thread."""
+        self.till.run_worker(self._device_status, thread=True, group="status", exclusive=True)
 
-    @work(thread=True, exclusive=True, group="status")
-    def device_status(self) -> None:
+    def _device_status(self) -> None:
         """Ask every device how it is (the printer may take a moment), then show it."""
-        services, t = self.services, self.t
+        services, t = self.till.services, self.till.t
         rows = [t("Devices")]
         for source in services.code_sources:
             rows.append(f"  {source.name}")
@@ -276,4 +299,6 @@ class TillFlows(App[None]):
             rows.append(
                 "  " + t("oldest waiting since {time}", time=stats.oldest_at.isoformat()[:19])
             )
-        self.call_from_thread(self.push_screen, TextScreen("\n".join([*rows, "", t("Esc closes")])))
+        self.till.call_from_thread(
+            self.till.push_screen, TextScreen("\n".join([*rows, "", t("Esc closes")]))
+        )
