@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``conn``, taken up front (BEGIN IMMEDIATE), committed, or
+    rolled back when the block (or the COMMIT) fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+            conn.execute("ROLLBACK")
+        raise
+
+
 class StoreFile:
     """The terminal's SQLite file: one connection with kassa's settings, write
     transactions, and the meta table. :class:`agent.catalogue.Catalogue` and
@@ -110,17 +124,9 @@ class StoreFile:
         """A number that changes whenever another connection (the sync thread) commits."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    @contextmanager
-    def atomic(self) -> Iterator[sqlite3.Connection]:
+    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
-                self.conn.execute("ROLLBACK")
-            raise
+        return write_transaction(self.conn)
 
     # -- meta -----------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:

@@ -13,8 +13,7 @@ import hmac
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from sqlite_utils import Database
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import parse_ruleset
-from agent.store_base import connect
+from agent.store_base import connect, write_transaction
 from sync.hq.schema import migrations
 
 
@@ -47,17 +46,9 @@ class HqStore:
             self._local.conn = conn
         return conn
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
-                self.conn.execute("ROLLBACK")
-            raise
+        return write_transaction(self.conn)
 
     def next_rev(self) -> int:
         """Advance HQ's change counter; what changes carries it so a snapshot finds it."""
