@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from agent.events import Sale, read_event
 from agent.i18n import Texts
 from agent.money import Money
 from agent.receipt import Receipt, ReceiptLine, Style
@@ -84,10 +84,11 @@ def day_report(store: Store, day: str, currency: str, now: datetime, tz: tzinfo 
             n["sales"] += 1
             n["issued"] += int(earned)
             n["redeemed"] += int(spent)
-            doc = json.loads(body)
-            for d in doc.get("discounts", []):
-                discounts[str(d["rule"])] += int(d["amount_minor"])
-            n["lifted"] += "limit_lifted_by" in doc
+            sale = read_event(kind, body).record
+            assert isinstance(sale, Sale)
+            for rule, amount_minor in sale.discounts:
+                discounts[rule] += amount_minor
+            n["lifted"] += sale.limit_lifted_by is not None
         else:
             n["returns"] += 1
             n["refunded"] -= int(money_minor)

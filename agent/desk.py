@@ -6,16 +6,17 @@ as ``session.desk``): its store, clock, ids and identified customer.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent.clock import Clock, IdFactory
 from agent.codes import CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
 from agent.entries import LedgerMove, NewSale
+from agent.events import Audit, Enrolment, Sale
 from agent.model import Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, done, refused
-from agent.records import return_body
+from agent.records import return_record
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import Store
@@ -71,19 +72,18 @@ class CounterDesk:
             tier=rs.default_tier if rs else "",
             hq_balance=Points(0),
         )
-        consents = {"terms": True, "marketing": marketing, "at": now.isoformat()}
         self.counter.store.ledger.commit_event(
-            "enrol",
-            {
-                "customer": {"customer_id": customer.customer_id},
-                "card": customer.card,
-                "name": customer.name,
-                "tier": customer.tier,
-                "phone": phone.strip() or None,
-                "consents": consents,
-            },
+            Enrolment(
+                at=now.isoformat(),
+                customer_id=customer.customer_id,
+                card=customer.card,
+                name=customer.name,
+                tier=customer.tier,
+                phone=phone.strip() or None,
+                terms=True,
+                marketing=marketing,
+            ),
             self.counter.ids.new_id(),
-            now,
             self.counter.terminal_id,
             new_customer=customer,
         )
@@ -97,19 +97,18 @@ class CounterDesk:
             return refused("Identify the customer first")
         if points == 0 or not reason.strip():
             return refused("An adjustment needs points other than 0 and a reason")
-        cid = self.counter.customer.customer_id
-        self.counter.store.ledger.commit_audit(
-            {
-                "action": "adjust_points",
-                "cashier": cashier,
-                "approved_by": manager,
-                "reason": reason.strip(),
-                "points": points,
-            },
+        self.counter.store.ledger.commit_event(
+            Audit(
+                at=self.counter.clock.now().isoformat(),
+                action="adjust_points",
+                cashier=cashier,
+                approved_by=manager,
+                reason=reason.strip(),
+                points=points,
+                customer_id=self.counter.customer.customer_id,
+            ),
             self.counter.ids.new_id(),
-            self.counter.clock.now(),
             self.counter.terminal_id,
-            LedgerMove(cid, "adjust", points),
         )
         return done(
             "{sign}{points} for {name}: balance {balance}",
@@ -120,69 +119,69 @@ class CounterDesk:
         )
 
     # -- returns ------------------------------------------------------------------------
+    def _sale(self, seq: int) -> Sale | Notice:
+        event = self.counter.store.ledger.sale_event(seq)
+        if event is None or not isinstance(event.record, Sale):
+            return refused("No sale {seq} on this terminal", seq=seq)
+        return event.record
+
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
-        original = self.counter.store.ledger.sale_body(seq)
-        if original is None or "original_seq" in original:
-            return refused("No sale {seq} on this terminal", seq=seq)
+        original = self._sale(seq)
+        if isinstance(original, Notice):
+            return original
         done_units = self.counter.store.ledger.returned_units(seq)
-        left = [
-            (str(ln["sku"]), str(ln["name"]), int(ln["qty"]) - done_units.get(str(ln["sku"]), 0))
-            for ln in original["lines"]
-        ]
+        left = [(ln.sku, ln.name, ln.qty - done_units.get(ln.sku, 0)) for ln in original.lines]
         return [x for x in left if x[2] > 0] or refused("Sale {seq} was returned in full", seq=seq)
 
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
-        original = self.counter.store.ledger.sale_body(seq)
-        if original is None or "original_seq" in original:
-            return refused("No sale {seq} on this terminal", seq=seq)
-        r = refund(original["lines"], returns, self.counter.store.ledger.returned_units(seq))
+        original = self._sale(seq)
+        if isinstance(original, Notice):
+            return original
+        r = refund(original.lines, returns, self.counter.store.ledger.returned_units(seq))
         if r.refusals:
             return refused("Return refused: {why}", why=r.refusals)
         return r
 
     def commit_return(self, seq: int, returns: dict[str, int]) -> CommittedSale | Notice:
         """Write a return of lines of sale ``seq`` durably; the balance may go negative."""
+        original = self._sale(seq)
+        if isinstance(original, Notice):
+            return original
         r = self.preview_return(seq, returns)
         if isinstance(r, Notice):
             return r
-        original: dict[str, Any] = self.counter.store.ledger.sale_body(seq) or {}
-        cust = original.get("customer")
-        customer = (
-            self.counter.store.catalogue.customer(cust["customer_id"])
-            if isinstance(cust, dict)
-            else None
-        )
-        before = self.counter.store.catalogue.balance(customer) if customer else None
+        catalogue = self.counter.store.catalogue
+        cid = original.customer_id
+        customer = catalogue.customer(cid) if cid is not None else None
+        before = catalogue.balance(customer) if customer else None
         at = self.counter.clock.now()
         event_id = self.counter.ids.new_id()
-        body = return_body(r, event_id, at.isoformat(), original, before)
+        record = return_record(r, event_id, at.isoformat(), original, seq, before)
         moves = []
         if customer is not None:
             if r.points_reversed:
                 moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
             if r.points_restored:
                 moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
+        rs = self.counter.ruleset
         committed = self.counter.store.ledger.commit_sale(
             NewSale(
                 sale_id=event_id,
                 at=at,
-                body=body,
+                record=record,
                 customer_id=customer.customer_id if customer else None,
-                currency=str(original["currency"]),
+                currency=original.currency,
                 total_minor=-r.money_minor,
                 paid_money_minor=-r.money_minor,
                 points_earned=-r.points_reversed,
                 points_redeemed=-r.points_restored,
                 moves=tuple(moves),
                 usage=(),
-                kind="return",
                 original_seq=seq,
                 returned=tuple(sorted(returns.items())),
-                day=at.astimezone(rs.tz).strftime("%Y-%m-%d")
-                if (rs := self.counter.ruleset)
-                else "",
+                day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if rs else "",
             ),
             self.counter.terminal_id,
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from agent.events import Return, Sale
+
 
 @dataclass(frozen=True, slots=True)
 class LedgerMove:
@@ -28,7 +30,7 @@ class NewSale:
 
     sale_id: str
     at: datetime
-    body: dict[str, Any]
+    record: Sale | Return
     customer_id: str | None
     currency: str
     total_minor: int
@@ -38,7 +40,6 @@ class NewSale:
     moves: tuple[LedgerMove, ...]
     usage: tuple[tuple[str, int], ...]
     gift_card_moves: tuple[GiftCardMove, ...] = ()
-    kind: str = "sale"
     # YYYY-MM-DD in the store's time zone: every-Nth-purchase counting (by month) and
     # the offline redemption limit (by day).
     day: str = ""

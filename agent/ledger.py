@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from agent.clock import parse_utc
 from agent.documents import customer_profile
-from agent.entries import Committed, LedgerMove, NewSale, OutboxStats, PendingEvent
+from agent.entries import Committed, NewSale, OutboxStats, PendingEvent
+from agent.errors import StoreCorrupted
+from agent.events import Audit, Enrolment, JournalEvent, read_event, to_body
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
 from agent.money import Money
@@ -42,39 +43,22 @@ class Ledger:
             )
         ]
 
-    def commit_audit(
-        self,
-        body: dict[str, Any],
-        event_id: str,
-        at: datetime,
-        terminal_id: str,
-        adjustment: LedgerMove | None = None,
-    ) -> int:
-        """Journal an override (who, what, why) and queue it for HQ; return its seq.
-
-        It joins the hash chain and the outbox like a sale, so HQ receives it exactly
-        once and nobody can remove it locally unseen. An ``adjustment`` (a manual
-        point correction) moves the customer's balance here and, through the body's
-        points, at HQ.
-        """
-        return self.commit_event("audit", body, event_id, at, terminal_id, adjustment)
-
     def commit_event(
         self,
-        kind: str,
-        body: dict[str, Any],
+        record: Audit | Enrolment,
         event_id: str,
-        at: datetime,
         terminal_id: str,
-        adjustment: LedgerMove | None = None,
         new_customer: Customer | None = None,
     ) -> int:
-        """Journal an event that is not a sale (an override, an enrolment) and queue it.
+        """Journal an event that is not a sale (an override, an enrolment) and queue it
+        for HQ; return its seq.
 
+        It joins the hash chain and the outbox like a sale, so HQ receives it exactly
+        once and nobody can remove it locally unseen. A point adjustment moves the
+        customer's balance here (a ledger row) and, through the record's points, at HQ.
         ``new_customer`` is written to the customer list in the same transaction, so a
         customer enrolled here can be identified at once.
         """
-        points = adjustment.points if adjustment else 0
         with self.file.atomic() as c:
             if new_customer is not None:
                 c.execute(
@@ -91,30 +75,20 @@ class Ledger:
                 )
             last_seq, prev = self.last_link()
             seq = last_seq + 1
-            doc = dict(
-                body,
-                seq=seq,
-                terminal_id=terminal_id,
-                at=at.isoformat(),
-                points_earned=max(0, points),
-                points_redeemed=max(0, -points),
-                total_minor=0,
-            )
-            if adjustment is not None:
-                doc["customer"] = {"customer_id": adjustment.customer_id}
-            text = canonical(doc)
+            text = canonical(to_body(record, seq, terminal_id))
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
                 "VALUES(?,?,?,?,?,?,?)",
-                (seq, kind, event_id, at.isoformat(), text, prev, row_hash(prev, text)),
+                (seq, record.kind, event_id, record.at, text, prev, row_hash(prev, text)),
             )
-            if adjustment is not None:  # after its journal row: the ledger points at it
-                c.execute(
+            adjusted = isinstance(record, Audit) and record.points and record.customer_id
+            if isinstance(record, Audit) and adjusted:  # after its journal row: the ledger
+                c.execute(  # points at it
                     "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
                     "VALUES(?,?,?,?,?)",
-                    (seq, adjustment.customer_id, "adjust", points, None),
+                    (seq, record.customer_id, "adjust", record.points, None),
                 )
-            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at.isoformat()))
+            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, record.at))
         return seq
 
     # -- the sale ---------------------------------------------------------------
@@ -129,14 +103,13 @@ class Ledger:
         with self.file.atomic() as c:
             last_seq, prev = self.last_link()
             seq = last_seq + 1
-            body = dict(sale.body, seq=seq, terminal_id=terminal_id)
-            text = canonical(body)
+            text = canonical(to_body(sale.record, seq, terminal_id))
             digest = row_hash(prev, text)
             at = sale.at.isoformat()
             c.execute(
                 "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
                 "VALUES(?,?,?,?,?,?,?)",
-                (seq, sale.kind, sale.sale_id, at, text, prev, digest),
+                (seq, sale.record.kind, sale.sale_id, at, text, prev, digest),
             )
             if sale.gift_card_moves:
                 c.executemany(
@@ -161,7 +134,7 @@ class Ledger:
                     sale.paid_money_minor,
                     sale.points_earned,
                     sale.points_redeemed,
-                    sale.kind,
+                    sale.record.kind,
                     sale.day[:7],
                     sale.day,
                 ),
@@ -194,11 +167,20 @@ class Ledger:
             )
         return Committed(seq, digest)
 
-    def sale_body(self, seq: int) -> dict[str, Any] | None:
+    def sale_event(self, seq: int) -> JournalEvent | None:
+        """The sale or return journalled as ``seq``, or None (no such seq, or another kind).
+
+        Raises StoreCorrupted if its body does not read: the journal was altered.
+        """
         row = self.conn.execute(
-            "SELECT body FROM journal WHERE seq=? AND kind IN ('sale', 'return')", (seq,)
+            "SELECT kind, body FROM journal WHERE seq=? AND kind IN ('sale', 'return')", (seq,)
         ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        if row is None:
+            return None
+        try:
+            return read_event(str(row[0]), str(row[1]))
+        except ValueError as exc:
+            raise StoreCorrupted(f"journal row {seq}: {exc}") from None
 
     def usage(self) -> dict[str, int]:
         return {str(k): int(n) for k, n in self.conn.execute("SELECT key, count FROM usage")}

@@ -35,12 +35,12 @@ def print_sale(
     Returns the outcome and records it on the sale's print job; a printer fault is
     recorded and returned, never raised, so the job stays pending for a reprint.
     """
-    body = store.ledger.sale_body(seq)
-    if body is None:
+    event = store.ledger.sale_event(seq)
+    if event is None:
         why = say("no sale {seq} on this terminal", seq=seq)
         return PrintOutcome(seq, None, str(why), why)
     try:
-        receipt = build_receipt(body, store_name, texts, store.catalogue.timezone())
+        receipt = build_receipt(event, store_name, texts, store.catalogue.timezone())
         data = printer.print_receipt(receipt)
     except PrinterUnavailable as exc:
         store.ledger.set_print_status(seq, "failed", exc.for_cashier(), clock.now())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
 
+from agent.events import JournalEvent, Return, Sale
 from agent.i18n import Texts
 from agent.money import Money
 from agent.words import points_of
@@ -68,115 +67,113 @@ class Receipt:
 
 
 def build_receipt(
-    body: dict[str, Any], store_name: str, texts: Texts | None = None, tz: tzinfo | None = None
+    event: JournalEvent, store_name: str, texts: Texts | None = None, tz: tzinfo | None = None
 ) -> Receipt:
-    """Return the receipt for a committed sale or return body (as in the journal), in
+    """Return the receipt for a committed sale or return (as the journal holds it), in
     the language of ``texts`` (the terminal's; English when not given), its time in the
     store's time zone ``tz`` (UTC, said so, when the till holds no ruleset yet)."""
     t = texts or Texts("en")
-    cur = str(body["currency"])
+    sale = event.record
+    if isinstance(sale, Return):
+        return _return_receipt(event, sale, store_name, t, tz)
+    if not isinstance(sale, Sale):
+        raise TypeError(f"no receipt for a {sale.kind} event")
+    cur = sale.currency
 
-    def m(minor: object) -> str:
-        return t.amount(Money(int(str(minor)), cur))
+    def m(minor: int) -> str:
+        return t.amount(Money(minor, cur))
 
-    def total(minor: object) -> str:
-        return t.money(Money(int(str(minor)), cur))
-
-    def pts(points: object) -> str:
-        return t("{points} pts", points=points)
-
-    if "original_seq" in body:
-        return _return_receipt(body, store_name, t, total, pts, tz)
+    def total(minor: int) -> str:
+        return t.money(Money(minor, cur))
 
     lines = [
         ReceiptLine(store_name, Style.TITLE),
-        ReceiptLine(t("Receipt {number}", number=f"{body['terminal_id']}-{body['seq']}")),
-        ReceiptLine(_when(body, t, tz)),
+        ReceiptLine(t("Receipt {number}", number=f"{event.terminal_id}-{event.seq}")),
+        ReceiptLine(_when(sale.at, t, tz)),
         ReceiptLine("", Style.RULE),
     ]
-    for ln in body["lines"]:
-        lines.append(ReceiptLine(f"{ln['name']} x{ln['qty']}", right=m(ln["amount_minor"])))
+    for ln in sale.lines:
+        lines.append(ReceiptLine(f"{ln.name} x{ln.qty}", right=m(ln.amount_minor)))
     lines.append(ReceiptLine("", Style.RULE))
-    if body["discount_minor"]:
-        lines.append(ReceiptLine(t("Discounts"), right="-" + m(body["discount_minor"])))
-    lines.append(ReceiptLine(t("TOTAL"), Style.BOLD, right=total(body["total_minor"])))
-    paying = int(body["points_redeemed"]) - int(body.get("reward_points", 0))
+    if sale.discount_minor:
+        lines.append(ReceiptLine(t("Discounts"), right="-" + m(sale.discount_minor)))
+    lines.append(ReceiptLine(t("TOTAL"), Style.BOLD, right=total(sale.total_minor)))
+    paying = sale.points_redeemed - sale.reward_points
     if paying > 0:
         lines.append(
             ReceiptLine(
                 t("Paid with {points}", points=points_of(paying)),
-                right=m(body["points_value_minor"]),
+                right=m(sale.points_value_minor),
             )
         )
-    if body.get("reward_points"):
+    if sale.reward_points:
+        lines.append(ReceiptLine(t("Rewards for {points}", points=points_of(sale.reward_points))))
+    if sale.gift_card is not None:
+        card, amount_minor = sale.gift_card
         lines.append(
-            ReceiptLine(t("Rewards for {points}", points=points_of(body["reward_points"])))
+            ReceiptLine(t("Gift card {card}", card="…" + card[-4:]), right=m(amount_minor))
         )
-    if body.get("gift_card"):
-        gift = body["gift_card"]
-        card = "…" + str(gift["card"])[-4:]
-        lines.append(ReceiptLine(t("Gift card {card}", card=card), right=m(gift["amount_minor"])))
-    lines.append(ReceiptLine(t("To pay"), Style.BOLD, right=total(body["paid_money_minor"])))
-    customer = body.get("customer")
-    if isinstance(customer, dict):
+    lines.append(ReceiptLine(t("To pay"), Style.BOLD, right=total(sale.paid_money_minor)))
+    customer = sale.customer
+    if customer is not None:
         lines.append(ReceiptLine("", Style.RULE))
-        card = f"{customer['card'][-4:]:>4}"
+        card = f"{customer.card[-4:]:>4}"
         lines.append(ReceiptLine(t("Loyalty card {card}", card=card), Style.BOLD))
-        for award in body.get("awards", []):
-            lines.append(ReceiptLine(f"  {award['rule']}", right=f"+{award['points']}"))
-        lines.append(ReceiptLine(t("Points earned"), right=str(body["points_earned"])))
-        if body["points_redeemed"]:
-            lines.append(ReceiptLine(t("Points redeemed"), right=str(body["points_redeemed"])))
-        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=pts(customer["balance_after"])))
-        for lot in customer.get("expiring_soon", []):
-            day = t.day(date.fromisoformat(str(lot["expires_at"])[:10]))
-            lines.append(ReceiptLine(t("Expiring {day}", day=day), right=pts(lot["points"])))
-        if customer.get("tier"):
-            lines.append(ReceiptLine(t("Tier"), right=str(customer["tier"])))
-        nxt = customer.get("next_tier")
-        if isinstance(nxt, dict):
+        for rule, points in sale.awards:
+            lines.append(ReceiptLine(f"  {rule}", right=f"+{points}"))
+        lines.append(ReceiptLine(t("Points earned"), right=str(sale.points_earned)))
+        if sale.points_redeemed:
+            lines.append(ReceiptLine(t("Points redeemed"), right=str(sale.points_redeemed)))
+        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, customer.balance_after)))
+        for lot in customer.expiring_soon:
+            day = t.day(date.fromisoformat(lot.expires_at[:10]))
+            lines.append(ReceiptLine(t("Expiring {day}", day=day), right=_pts(t, lot.points)))
+        if customer.tier:
+            lines.append(ReceiptLine(t("Tier"), right=customer.tier))
+        nxt = customer.next_tier
+        if nxt is not None:
             lines.append(
-                ReceiptLine(t("To {tier}: spend", tier=nxt["name"]), right=m(nxt["missing_minor"]))
+                ReceiptLine(t("To {tier}: spend", tier=nxt.name), right=m(nxt.missing_minor))
             )
     lines.append(ReceiptLine("", Style.RULE))
     lines.append(ReceiptLine(t("Thank you!")))
-    return Receipt(tuple(lines), qr=f"{body['terminal_id']}:{body['seq']}")
+    return Receipt(tuple(lines), qr=f"{event.terminal_id}:{event.seq}")
 
 
-def _when(body: dict[str, Any], t: Texts, tz: tzinfo | None) -> str:
-    at = datetime.fromisoformat(str(body["at"]))
+def _pts(t: Texts, points: int | None) -> str:
+    return t("{points} pts", points=points)
+
+
+def _when(at_iso: str, t: Texts, tz: tzinfo | None) -> str:
+    at = datetime.fromisoformat(at_iso)
     if tz is None:
         return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     return t.moment(at.astimezone(tz))
 
 
 def _return_receipt(
-    body: dict[str, Any],
-    store_name: str,
-    t: Texts,
-    total: Callable[[object], str],
-    pts: Callable[[object], str],
-    tz: tzinfo | None,
+    event: JournalEvent, back: Return, store_name: str, t: Texts, tz: tzinfo | None
 ) -> Receipt:
-    cur = str(body["currency"])
-    number = f"{body['terminal_id']}-{body['seq']}"
+    cur = back.currency
+    number = f"{event.terminal_id}-{event.seq}"
     lines = [
         ReceiptLine(store_name, Style.TITLE),
         ReceiptLine(t("RETURN {number}", number=number), Style.BOLD),
-        ReceiptLine(
-            t("of receipt {number}", number=f"{body['terminal_id']}-{body['original_seq']}")
-        ),
-        ReceiptLine(_when(body, t, tz)),
+        ReceiptLine(t("of receipt {number}", number=f"{event.terminal_id}-{back.original_seq}")),
+        ReceiptLine(_when(back.at, t, tz)),
         ReceiptLine("", Style.RULE),
     ]
-    for ln in body["lines"]:
-        amount = t.amount(Money(int(ln["money_minor"]), cur))
-        lines.append(ReceiptLine(f"{ln['sku']} x{ln['qty']}", right="-" + amount))
+    for ln in back.lines:
+        amount = t.amount(Money(ln.money_minor, cur))
+        lines.append(ReceiptLine(f"{ln.sku} x{ln.qty}", right="-" + amount))
     lines.append(ReceiptLine("", Style.RULE))
-    lines.append(ReceiptLine(t("Money back"), Style.BOLD, right=total(-int(body["total_minor"]))))
-    customer = body.get("customer")
-    if isinstance(customer, dict):
-        lines.append(ReceiptLine(t("Points taken back"), right=str(-int(body["points_earned"]))))
-        lines.append(ReceiptLine(t("Points given back"), right=str(-int(body["points_redeemed"]))))
-        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=pts(customer["balance_after"])))
+    lines.append(
+        ReceiptLine(t("Money back"), Style.BOLD, right=t.money(Money(-back.total_minor, cur)))
+    )
+    if back.customer is not None:
+        lines.append(ReceiptLine(t("Points taken back"), right=str(-back.points_earned)))
+        lines.append(ReceiptLine(t("Points given back"), right=str(-back.points_redeemed)))
+        lines.append(
+            ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, back.customer.balance_after))
+        )
     return Receipt(tuple(lines), qr=None)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from agent.events import SaleLine
 from agent.words import Words, say
 
 
@@ -57,13 +57,13 @@ def _share(total: int, done: int, now: int, of: int, up: bool) -> int:
 
 
 def refund(
-    sale_lines: Sequence[Mapping[str, Any]],
+    sale_lines: Sequence[SaleLine],
     returns: Mapping[str, int],
     already_returned: Mapping[str, int] | None = None,
 ) -> RefundQuote:
     """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
     before = already_returned or {}
-    by_sku = {str(ln["sku"]): ln for ln in sale_lines}
+    by_sku = {ln.sku: ln for ln in sale_lines}
     out: list[RefundLine] = []
     refusals: list[Words] = []
     for sku, qty in sorted(returns.items()):
@@ -71,7 +71,7 @@ def refund(
         if line is None:
             refusals.append(say("{sku} was not in this sale", sku=sku))
             continue
-        bought, done = int(line["qty"]), int(before.get(sku, 0))
+        bought, done = line.qty, int(before.get(sku, 0))
         if qty <= 0 or done + qty > bought:
             refusals.append(
                 say(
@@ -86,9 +86,9 @@ def refund(
             RefundLine(
                 sku,
                 qty,
-                money_minor=_share(int(line["money_minor"]), done, qty, bought, up=False),
-                points_reversed=_share(int(line["points_earned"]), done, qty, bought, up=True),
-                points_restored=_share(int(line["points_paid"]), done, qty, bought, up=False),
+                money_minor=_share(line.money_minor, done, qty, bought, up=False),
+                points_reversed=_share(line.points_earned, done, qty, bought, up=True),
+                points_restored=_share(line.points_paid, done, qty, bought, up=False),
             )
         )
     return RefundQuote(tuple(out), tuple(refusals))

@@ -8,7 +8,7 @@ for a business refusal. Enrolment, adjustments and returns are the desk's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from agent.clock import Clock, IdFactory
@@ -23,7 +23,7 @@ from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
 from agent.pricing.engine import quote
 from agent.pricing.inputs import Tender
 from agent.pricing.result import Quote
-from agent.records import sale_body
+from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.store import Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
@@ -366,14 +366,14 @@ class CheckoutSession:
         if self.customer is not None:  # this sale counts towards the next tier
             spend = self.customer.tier_spend_minor + q.total.minor
             progress = rs.next_tier(self.customer.tier, spend)
-        body = sale_body(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
-        if self.limit_lifted_by is not None:
-            body["limit_lifted_by"] = self.limit_lifted_by  # outside the bound: HQ sees who
+        record = sale_record(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
+        # A lifted limit is outside the bound: HQ sees who lifted it.
+        record = replace(record, limit_lifted_by=self.limit_lifted_by)
         committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=sale_id,
                 at=q.at,
-                body=body,
+                record=record,
                 customer_id=self.customer.customer_id if self.customer else None,
                 currency=q.currency,
                 total_minor=q.total.minor,

@@ -4,13 +4,13 @@ chain checked, and its points, purchases, coupons and gift card moves applied.""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from agent.errors import BadBatch
+from agent.errors import BadBatch, StoreRefused
+from agent.events import Audit, Enrolment, JournalEvent, Record, Sale, read_event
 from agent.journal import row_hash
 from sync.hq.store import HqStore
 
@@ -74,17 +74,26 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
     return IngestResult(acked, results)
 
 
+def _points(record: Record) -> tuple[int, int, int]:
+    """(points earned, points redeemed, total in minor units) of a record, as HQ applies
+    them: a return's are negative, an enrolment's nothing."""
+    if isinstance(record, Enrolment):
+        return 0, 0, 0
+    if isinstance(record, Audit):
+        return record.points_earned, record.points_redeemed, 0
+    return record.points_earned, record.points_redeemed, record.total_minor
+
+
 def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> None:
     try:
-        body = json.loads(ev["body"])
-        customer = body.get("customer") or None
-        earned, redeemed = int(body["points_earned"]), int(body["points_redeemed"])
-        total = int(body["total_minor"])
-        if body.get("seq") != ev["seq"] or body.get("terminal_id") != terminal_id:
-            raise BadBatch(f"event {ev['seq']}: body names another seq or terminal")
-    except (ValueError, KeyError, TypeError) as exc:
+        event = read_event(ev["kind"], ev["body"])
+    except ValueError as exc:
         raise BadBatch(f"event {ev.get('seq')}: malformed body ({exc})") from None
-    cid = customer["customer_id"] if isinstance(customer, dict) else None
+    if event.seq != ev["seq"] or event.terminal_id != terminal_id:
+        raise BadBatch(f"event {ev['seq']}: body names another seq or terminal")
+    record = event.record
+    earned, redeemed, total = _points(record)
+    cid = record.customer_id
     store.conn.execute(
         "INSERT INTO hq_events(terminal_id, seq, kind, event_id, body, hash, received_at, "
         "customer_id, points_earned, points_redeemed, total_minor) "
@@ -103,69 +112,58 @@ def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> Non
             total,
         ),
     )
-    if ev["kind"] == "enrol" and cid is not None:
-        _enrol(store, cid, body)
+    if isinstance(record, Enrolment):
+        _enrol(store, event, record)
     elif cid is not None:
-        _apply_customer(store, cid, body, ev["kind"], earned - redeemed)
+        _apply_customer(store, cid, record, earned - redeemed)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
                 "UPDATE hq_allowances SET points=MAX(0, points-?) "
                 "WHERE terminal_id=? AND customer_id=?",
                 (redeemed, terminal_id, cid),
             )
-    gift = body.get("gift_card")
-    if isinstance(gift, dict) and gift.get("amount_minor"):
+    if isinstance(record, Sale) and record.gift_card is not None and record.gift_card[1]:
+        card, amount_minor = record.gift_card
         store.conn.execute(
             "UPDATE hq_gift_cards SET balance_minor=balance_minor-?, rev=? WHERE card=?",
-            (int(gift["amount_minor"]), store.next_rev(), str(gift["card"])),
+            (amount_minor, store.next_rev(), card),
         )
 
 
-def _enrol(store: HqStore, cid: str, body: dict[str, Any]) -> None:
+def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
     """A customer enrolled at a till: HQ's from now on (a card already taken is kept
     with its first owner, and the enrolment flagged)."""
     profile = {
-        "name": str(body.get("name", "")),
-        "tier": str(body.get("tier", "")),
-        "phone": body.get("phone"),
-        "consents": body.get("consents", {}),
+        "name": e.name,
+        "tier": e.tier,
+        "phone": e.phone,
+        "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
     try:
         store.conn.execute(
             "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)",
-            (
-                cid,
-                str(body["card"]),
-                json.dumps(profile, ensure_ascii=False),
-                0,
-                store.next_rev(),
-            ),
+            (e.customer_id, e.card, json.dumps(profile, ensure_ascii=False), 0, store.next_rev()),
         )
-    except sqlite3.IntegrityError:
+    except StoreRefused:  # the card (or the id) is taken
         store.conn.execute(
             "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
-            (
-                body.get("terminal_id"),
-                body.get("seq"),
-                "enrolment of a card already taken",
-                body.get("at"),
-            ),
+            (event.terminal_id, event.seq, "enrolment of a card already taken", e.at),
         )
 
 
-def _apply_customer(store: HqStore, cid: str, body: dict[str, Any], kind: str, delta: int) -> None:
+def _apply_customer(store: HqStore, cid: str, record: Record, delta: int) -> None:
     """Balance, purchase counts and used coupons of a customer after one event."""
     row = store.conn.execute("SELECT doc FROM hq_customers WHERE customer_id=?", (cid,)).fetchone()
     if row is None:
         return  # a customer HQ does not know: the event is kept, nothing to update
     doc = json.loads(row[0])
-    if kind == "sale":
-        month = _month(body["at"], store.timezone())
+    if isinstance(record, Sale):
+        month = _month(record.at, store.timezone())
         held_month, count = doc.get("month_purchases") or ["", 0]
         doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
         doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
         coupons = doc.get("coupons") or {}
-        for code in body.get("codes", []):
+        for code in record.codes:
             if code in coupons:
                 coupons[code] = True
         doc["coupons"] = coupons

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
+from agent.events import SaleLine
 from agent.model import PointLot
 from agent.money import Points
 from agent.pricing.inputs import Tender, Usage
@@ -181,7 +182,7 @@ def test_R19_coupon_first_then_the_combinable_tier_discount() -> None:
     assert q.total.minor == 4887 and q.points_earned == 97
 
 
-def sale_lines(q: object) -> list[dict[str, object]]:
+def sale_lines(q: object) -> tuple[SaleLine, ...]:
     """The sale's lines as the journal records them."""
     from agent.records import journal_lines
 

@@ -99,12 +99,12 @@ def test_returns_never_give_back_more_than_the_sale_moved(
     reversed_total = restored_total = money_total = 0
     # Return everything, in random partial steps.
     for ln in lines:
-        left = int(ln["qty"])
+        left = ln.qty
         while left:
             n = data.draw(st.integers(1, left))
-            r = refund(lines, {str(ln["sku"]): n}, done)
+            r = refund(lines, {ln.sku: n}, done)
             assert not r.refusals
-            done[str(ln["sku"])] = done.get(str(ln["sku"]), 0) + n
+            done[ln.sku] = done.get(ln.sku, 0) + n
             reversed_total += r.points_reversed
             restored_total += r.points_restored
             money_total += r.money_minor
@@ -112,5 +112,5 @@ def test_returns_never_give_back_more_than_the_sale_moved(
     assert reversed_total == q.points_earned
     assert restored_total == q.points_redeemed
     assert money_total == q.total.minor - q.points_value.minor
-    over = refund(lines, {str(lines[0]["sku"]): 1}, done)
+    over = refund(lines, {lines[0].sku: 1}, done)
     assert over.refusals and over.points_reversed == 0

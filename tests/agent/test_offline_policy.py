@@ -9,6 +9,7 @@ import pytest
 
 from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
+from agent.events import Sale
 from agent.model import OfflinePolicy, Points
 from agent.session import CheckoutSession
 from agent.store import Store
@@ -152,6 +153,7 @@ def test_a_manager_lifts_the_cap_for_one_sale_only_where_hq_allows_it(tmp_path: 
     session.pay_with_points(None)
     sale = session.commit()
     assert sale.quote is not None and sale.quote.points_redeemed == 5386  # the balance's limit
-    body = store.ledger.sale_body(sale.seq)
-    assert body is not None and body["limit_lifted_by"] == "marek"
+    event = store.ledger.sale_event(sale.seq)
+    assert event is not None and isinstance(event.record, Sale)
+    assert event.record.limit_lifted_by == "marek"
     assert sell_with_points(session) == 0  # the next sale: the cap is back (and used up)

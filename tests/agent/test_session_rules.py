@@ -9,6 +9,7 @@ from typing import Any
 from agent.clock import FixedClock, SequentialIds
 from agent.codes import make_card_number
 from agent.documents import customer_from_doc
+from agent.events import Return
 from agent.notice import CommittedSale, Notice
 from agent.session import CheckoutSession
 from agent.store import Store
@@ -151,9 +152,10 @@ def test_R13b_return_flags_a_negative_balance(session: CheckoutSession, store: S
     )
     back = session.desk.commit_return(sale.seq, {"JACKET": 1})
     assert isinstance(back, CommittedSale) and back.balance_after == -978
-    body = store.ledger.sale_body(back.seq)
-    assert body is not None and body["flags"] == ["negative_balance"]
-    assert body["points_earned"] == -998
+    event = store.ledger.sale_event(back.seq)
+    assert event is not None and isinstance(event.record, Return)
+    assert event.record.flags == ("negative_balance",)
+    assert event.record.points_earned == -998
 
 
 def test_R16_revocation_from_hq_stops_the_campaign(store: Store) -> None:

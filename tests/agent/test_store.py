@@ -8,6 +8,7 @@ import pytest
 from agent.clock import FixedClock
 from agent.entries import LedgerMove, NewSale
 from agent.errors import StoreRefused
+from agent.events import Sale
 from agent.session import CheckoutSession
 from agent.store import Store
 
@@ -52,7 +53,27 @@ def test_a_failing_commit_leaves_nothing_behind(store: Store, clock: FixedClock)
     sale = NewSale(
         sale_id="s1",
         at=clock.now(),
-        body={"lines": []},
+        record=Sale(
+            sale_id="s1",
+            at=clock.now().isoformat(),
+            currency="PLN",
+            ruleset_version=1,
+            lines=(),
+            subtotal_minor=450,
+            discount_minor=0,
+            discounts=(),
+            total_minor=450,
+            points_redeemed=0,
+            reward_points=0,
+            points_value_minor=0,
+            gift_card=None,
+            paid_money_minor=450,
+            points_earned=4,
+            awards=(),
+            codes=(),
+            usage=(),
+            customer=None,
+        ),
         customer_id="C1",
         currency="PLN",
         total_minor=450,

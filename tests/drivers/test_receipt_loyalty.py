@@ -85,9 +85,9 @@ def test_a_printer_without_native_qr_gets_an_image_that_scans(
     session.enter(ANNA)
     session.add("MILK")
     sale = session.commit()
-    body = store.ledger.sale_body(sale.seq)
-    assert body is not None
-    receipt = build_receipt(body, "Sklep")
+    event = store.ledger.sale_event(sale.seq)
+    assert event is not None
+    receipt = build_receipt(event, "Sklep")
     cheap = PrinterConfig(profile="POS-5890", width_chars=32)
     decoded = decode_escpos(render_receipt(receipt, cheap), code_pages(cheap))
     assert decoded.qr_codes == [] and len(decoded.rasters) == 1

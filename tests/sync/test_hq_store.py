@@ -118,3 +118,24 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "typed_check": True,
         "manager_lift": False,
     }
+
+
+def test_the_same_new_card_enrolled_at_two_tills_is_flagged_not_refused(
+    hq_store: HqStore, tmp_path: Path
+) -> None:
+    from agent.clock import FixedClock, SequentialIds
+    from agent.codes import make_card_number
+    from agent.demo import RECEIVED_AT, demo_store
+
+    card = make_card_number(777)
+    hq_store.add_terminal("T2", "s2")
+    for tid in ("T1", "T2"):
+        till = demo_store(tmp_path / f"{tid}.db")
+        counter = CheckoutSession(till, FixedClock(RECEIVED_AT), SequentialIds(tid), tid, "S")
+        assert not counter.desk.enrol("Ewa", card, terms=True, marketing=False).refused
+        result = ingest(hq_store, tid, [e.to_wire() for e in till.ledger.pending_events(10)], AT)
+        assert [r.status for r in result.results] == ["stored"]  # the queue moves on
+        till.close()
+    owners = [c for c in snapshot(hq_store, "T1", 0, 0)["customers"] if c["card"] == card]
+    assert [c["customer_id"] for c in owners] == ["T1-T1-1"]  # the first enrolment keeps it
+    assert report(hq_store)["conflicts"] == 1

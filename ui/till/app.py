@@ -324,7 +324,7 @@ class CheckoutApp(App[None]):
         typed = entry.value.strip()
         if typed.isdigit():
             entry.value = ""
-            if self.services.store.ledger.sale_body(int(typed)) is None:
+            if self.services.store.ledger.sale_event(int(typed)) is None:
                 self.notify_cashier(self.t("No receipt {seq} on this till", seq=typed), True)
                 return
             self.print_receipt(int(typed))

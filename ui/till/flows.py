@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
+from agent.events import Audit, Sale
 from agent.i18n import Texts
 from agent.money import Money
 from agent.notice import Notice
@@ -89,7 +90,9 @@ class TillFlows:
             r = self.till.session.desk.preview_return(seq, units)
             if isinstance(r, Notice):
                 return r.text
-            cur = str((self.till.session.store.ledger.sale_body(seq) or {}).get("currency", "PLN"))
+            event = self.till.session.store.ledger.sale_event(seq)
+            sale = event.record if event is not None else None
+            cur = sale.currency if isinstance(sale, Sale) else "PLN"
             return t(
                 "Money back {money}; points taken back {reversed}, points given back {restored}",
                 money=t.money(Money(r.money_minor, cur)),
@@ -123,18 +126,19 @@ class TillFlows:
     def _void(self, manager: Cashier | None) -> None:
         session = self.till.session
         if manager is not None:
-            lines = [[ln.sku, ln.qty, ln.amount.minor] for ln in session.basket.lines]
             services = self.till.services
-            services.store.ledger.commit_audit(
-                {
-                    "action": "void",
-                    "cashier": self.till.cashier.cashier_id if self.till.cashier else None,
-                    "approved_by": manager.cashier_id,
-                    "customer": session.customer.customer_id if session.customer else None,
-                    "lines": lines,
-                },
+            services.store.ledger.commit_event(
+                Audit(
+                    at=services.clock.now().isoformat(),
+                    action="void",
+                    cashier=self.till.cashier.cashier_id if self.till.cashier else None,
+                    approved_by=manager.cashier_id,
+                    voided_for=session.customer.customer_id if session.customer else None,
+                    voided_lines=tuple(
+                        (ln.sku, ln.qty, ln.amount.minor) for ln in session.basket.lines
+                    ),
+                ),
                 session.ids.new_id(),
-                services.clock.now(),
                 services.config.terminal_id,
             )
             if services.sync is not None:

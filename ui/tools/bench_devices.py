@@ -162,10 +162,10 @@ def bench_receipt_9600(workdir: Path) -> dict[str, float]:
         session.add(sku, qty)
     session.pay_with_points(None)
     sale = session.commit()
-    body = store.ledger.sale_body(sale.seq)
+    event = store.ledger.sale_event(sale.seq)
+    assert event is not None
     store.close()
-    assert body is not None
-    data = render_receipt(build_receipt(body, "Sklep Centrum"), PrinterConfig(code_page="CP852"))
+    data = render_receipt(build_receipt(event, "Sklep Centrum"), PrinterConfig(code_page="CP852"))
     return {"receipt_bytes": len(data), "receipt_seconds_9600": len(data) * 10 / 9600}
 
 

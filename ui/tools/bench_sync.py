@@ -66,7 +66,7 @@ def offline_backlog(path: Path, n_sales: int) -> Store:
         t = captured[i % len(captured)]
         sale_id = f"b-{i}"
         store.ledger.commit_sale(
-            replace(t, sale_id=sale_id, body=dict(t.body, sale_id=sale_id)), "T1"
+            replace(t, sale_id=sale_id, record=replace(t.record, sale_id=sale_id)), "T1"
         )
     store.conn.execute("PRAGMA synchronous=FULL")
     return store

@@ -1,0 +1,447 @@
+"""The records a terminal sends HQ: a sale, a return, an audit entry, an enrolment.
+
+Defined once, as typed values: the terminal writes each as the body of a journal row
+(the text that is hashed, chained and uploaded) through ``to_doc``, and HQ and the
+terminal's own readers (receipts, returns) read a body back through
+:func:`read_event`. A body that does not read raises ValueError naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from agent.documents import field
+
+
+def _items(doc: dict[str, Any], key: str) -> list[Any]:
+    return list(field(doc, key, list))
+
+
+def _opt(doc: dict[str, Any], key: str, kind: type) -> Any:
+    return None if doc.get(key) is None else field(doc, key, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringLot:
+    points: int
+    expires_at: str  # ISO time
+
+
+@dataclass(frozen=True, slots=True)
+class NextTier:
+    name: str
+    missing_minor: int  # the spend still missing to reach it
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOnSale:
+    """The customer as a sale or a return names them, with the balance around it."""
+
+    customer_id: str
+    card: str
+    balance_before: int | None
+    balance_after: int | None
+    tier: str = ""
+    expiring_soon: tuple[ExpiringLot, ...] = ()
+    next_tier: NextTier | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "card": self.card,
+            "balance_before": self.balance_before,
+            "balance_after": self.balance_after,
+            "expiring_soon": [
+                {"points": x.points, "expires_at": x.expires_at} for x in self.expiring_soon
+            ],
+            "tier": self.tier,
+            "next_tier": None
+            if self.next_tier is None
+            else {"name": self.next_tier.name, "missing_minor": self.next_tier.missing_minor},
+        }
+
+    @staticmethod
+    def from_doc(d: object) -> CustomerOnSale | None:
+        if d is None:
+            return None
+        if not isinstance(d, dict):
+            raise ValueError("customer must be an object")
+        nxt = d.get("next_tier")
+        return CustomerOnSale(
+            customer_id=field(d, "customer_id", str),
+            card=field(d, "card", str),
+            balance_before=_opt(d, "balance_before", int),
+            balance_after=_opt(d, "balance_after", int),
+            tier=str(d.get("tier") or ""),
+            expiring_soon=tuple(
+                ExpiringLot(field(x, "points", int), field(x, "expires_at", str))
+                for x in d.get("expiring_soon") or []
+            ),
+            next_tier=None
+            if nxt is None
+            else NextTier(field(nxt, "name", str), field(nxt, "missing_minor", int)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLine:
+    """A line as the journal keeps it: enough to print it and to price a later return."""
+
+    sku: str
+    name: str
+    category: str
+    qty: int
+    unit_minor: int
+    amount_minor: int
+    discount_minor: int
+    points_payment_minor: int
+    points_paid: int  # points that paid for it (a points payment or a reward)
+    money_minor: int
+    points_earned: int
+
+    def to_doc(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def from_doc(d: object) -> SaleLine:
+        if not isinstance(d, dict):
+            raise ValueError("a line must be an object")
+        return SaleLine(*(field(d, f.name, str if f.type == "str" else int) for f in LINE_FIELDS))
+
+
+LINE_FIELDS = fields(SaleLine)
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    kind: ClassVar[str] = "sale"
+
+    sale_id: str
+    at: str  # ISO time
+    currency: str
+    ruleset_version: int
+    lines: tuple[SaleLine, ...]
+    subtotal_minor: int
+    discount_minor: int
+    discounts: tuple[tuple[str, int], ...]  # (rule, amount_minor)
+    total_minor: int
+    points_redeemed: int  # paid with points and spent on rewards
+    reward_points: int
+    points_value_minor: int
+    gift_card: tuple[str, int] | None  # (card, amount_minor paid with it)
+    paid_money_minor: int
+    points_earned: int
+    awards: tuple[tuple[str, int], ...]  # (rule, points)
+    codes: tuple[str, ...]
+    usage: tuple[tuple[str, int], ...]
+    customer: CustomerOnSale | None
+    limit_lifted_by: str | None = None  # a manager lifted the offline limit: outside the bound
+
+    @property
+    def customer_id(self) -> str | None:
+        return None if self.customer is None else self.customer.customer_id
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "sale_id": self.sale_id,
+            "at": self.at,
+            "currency": self.currency,
+            "ruleset_version": self.ruleset_version,
+            "lines": [ln.to_doc() for ln in self.lines],
+            "subtotal_minor": self.subtotal_minor,
+            "discount_minor": self.discount_minor,
+            "discounts": [{"rule": r, "amount_minor": a} for r, a in self.discounts],
+            "total_minor": self.total_minor,
+            "points_redeemed": self.points_redeemed,
+            "reward_points": self.reward_points,
+            "points_value_minor": self.points_value_minor,
+            "gift_card": None
+            if self.gift_card is None
+            else {"card": self.gift_card[0], "amount_minor": self.gift_card[1]},
+            "paid_money_minor": self.paid_money_minor,
+            "points_earned": self.points_earned,
+            "awards": [{"rule": r, "points": p} for r, p in self.awards],
+            "codes": list(self.codes),
+            "usage": dict(self.usage),
+            "customer": None if self.customer is None else self.customer.to_doc(),
+        }
+        if self.limit_lifted_by is not None:
+            doc["limit_lifted_by"] = self.limit_lifted_by
+        return doc
+
+    @staticmethod
+    def from_doc(d: dict[str, Any]) -> Sale:
+        gift = d.get("gift_card")
+        usage = field(d, "usage", dict)
+        return Sale(
+            sale_id=field(d, "sale_id", str),
+            at=field(d, "at", str),
+            currency=field(d, "currency", str),
+            ruleset_version=field(d, "ruleset_version", int),
+            lines=tuple(SaleLine.from_doc(x) for x in _items(d, "lines")),
+            subtotal_minor=field(d, "subtotal_minor", int),
+            discount_minor=field(d, "discount_minor", int),
+            discounts=tuple(
+                (field(x, "rule", str), field(x, "amount_minor", int))
+                for x in _items(d, "discounts")
+            ),
+            total_minor=field(d, "total_minor", int),
+            points_redeemed=field(d, "points_redeemed", int),
+            reward_points=field(d, "reward_points", int),
+            points_value_minor=field(d, "points_value_minor", int),
+            gift_card=None
+            if gift is None
+            else (field(gift, "card", str), field(gift, "amount_minor", int)),
+            paid_money_minor=field(d, "paid_money_minor", int),
+            points_earned=field(d, "points_earned", int),
+            awards=tuple(
+                (field(x, "rule", str), field(x, "points", int)) for x in _items(d, "awards")
+            ),
+            codes=tuple(str(c) for c in _items(d, "codes")),
+            usage=tuple((str(k), field(usage, k, int)) for k in usage),
+            customer=CustomerOnSale.from_doc(d.get("customer")),
+            limit_lifted_by=_opt(d, "limit_lifted_by", str),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnLine:
+    sku: str
+    qty: int
+    money_minor: int
+    points_reversed: int
+    points_restored: int
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """Lines of an earlier sale brought back: points and money are negative, so HQ applies
+    a return with the arithmetic of a sale (balance += earned - redeemed)."""
+
+    kind: ClassVar[str] = "return"
+
+    sale_id: str  # this return's own id
+    at: str
+    currency: str
+    original_seq: int
+    original_sale_id: str
+    lines: tuple[ReturnLine, ...]
+    total_minor: int
+    points_earned: int
+    points_redeemed: int
+    flags: tuple[str, ...]
+    customer: CustomerOnSale | None
+
+    @property
+    def customer_id(self) -> str | None:
+        return None if self.customer is None else self.customer.customer_id
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "sale_id": self.sale_id,
+            "at": self.at,
+            "currency": self.currency,
+            "original_seq": self.original_seq,
+            "original_sale_id": self.original_sale_id,
+            "lines": [
+                {
+                    "sku": ln.sku,
+                    "qty": ln.qty,
+                    "money_minor": ln.money_minor,
+                    "points_reversed": ln.points_reversed,
+                    "points_restored": ln.points_restored,
+                }
+                for ln in self.lines
+            ],
+            "total_minor": self.total_minor,
+            "paid_money_minor": self.total_minor,
+            "points_earned": self.points_earned,
+            "points_redeemed": self.points_redeemed,
+            "discount_minor": 0,
+            "points_value_minor": 0,
+            "awards": [],
+            "flags": list(self.flags),
+            "customer": None if self.customer is None else self.customer.to_doc(),
+        }
+
+    @staticmethod
+    def from_doc(d: dict[str, Any]) -> Return:
+        return Return(
+            sale_id=field(d, "sale_id", str),
+            at=field(d, "at", str),
+            currency=field(d, "currency", str),
+            original_seq=field(d, "original_seq", int),
+            original_sale_id=field(d, "original_sale_id", str),
+            lines=tuple(
+                ReturnLine(
+                    field(x, "sku", str),
+                    *(
+                        field(x, n, int)
+                        for n in ("qty", "money_minor", "points_reversed", "points_restored")
+                    ),
+                )
+                for x in _items(d, "lines")
+            ),
+            total_minor=field(d, "total_minor", int),
+            points_earned=field(d, "points_earned", int),
+            points_redeemed=field(d, "points_redeemed", int),
+            flags=tuple(str(f) for f in _items(d, "flags")),
+            customer=CustomerOnSale.from_doc(d.get("customer")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """An override, journalled: a void (with the lines voided) or a manual point
+    adjustment of a customer's balance (with its reason)."""
+
+    kind: ClassVar[str] = "audit"
+
+    at: str
+    action: str  # "void" | "adjust_points"
+    cashier: str | None
+    approved_by: str
+    reason: str = ""
+    points: int = 0  # an adjustment's signed points
+    customer_id: str | None = None  # whose balance an adjustment moves
+    voided_for: str | None = None  # the customer of a voided sale
+    voided_lines: tuple[tuple[str, int, int], ...] = ()  # (sku, qty, amount_minor)
+
+    @property
+    def points_earned(self) -> int:
+        return max(0, self.points)
+
+    @property
+    def points_redeemed(self) -> int:
+        return max(0, -self.points)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "action": self.action,
+            "cashier": self.cashier,
+            "approved_by": self.approved_by,
+            "at": self.at,
+            "points_earned": self.points_earned,
+            "points_redeemed": self.points_redeemed,
+            "total_minor": 0,
+        }
+        if self.action == "void":
+            doc["customer"] = self.voided_for
+            doc["lines"] = [list(x) for x in self.voided_lines]
+        else:
+            doc["reason"] = self.reason
+            doc["points"] = self.points
+            if self.customer_id is not None:
+                doc["customer"] = {"customer_id": self.customer_id}
+        return doc
+
+    @staticmethod
+    def from_doc(d: dict[str, Any]) -> Audit:
+        action = field(d, "action", str)
+        common = {
+            "at": field(d, "at", str),
+            "action": action,
+            "cashier": _opt(d, "cashier", str),
+            "approved_by": field(d, "approved_by", str),
+        }
+        if action == "void":
+            lines = tuple((str(s), int(q), int(a)) for s, q, a in _items(d, "lines"))
+            return Audit(**common, voided_for=_opt(d, "customer", str), voided_lines=lines)
+        cust = d.get("customer")
+        return Audit(
+            **common,
+            reason=str(d.get("reason") or ""),
+            points=field(d, "points", int),
+            customer_id=None if cust is None else field(cust, "customer_id", str),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A customer enrolled at the till, with the least data and explicit consents."""
+
+    kind: ClassVar[str] = "enrol"
+
+    at: str
+    customer_id: str
+    card: str
+    name: str
+    tier: str
+    phone: str | None
+    terms: bool
+    marketing: bool
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "customer": {"customer_id": self.customer_id},
+            "card": self.card,
+            "name": self.name,
+            "tier": self.tier,
+            "phone": self.phone,
+            "consents": {"terms": self.terms, "marketing": self.marketing, "at": self.at},
+            "points_earned": 0,
+            "points_redeemed": 0,
+            "total_minor": 0,
+        }
+
+    @staticmethod
+    def from_doc(d: dict[str, Any]) -> Enrolment:
+        consents = field(d, "consents", dict)
+        return Enrolment(
+            at=field(d, "at", str),
+            customer_id=field(field(d, "customer", dict), "customer_id", str),
+            card=field(d, "card", str),
+            name=field(d, "name", str),
+            tier=field(d, "tier", str),
+            phone=_opt(d, "phone", str),
+            terms=field(consents, "terms", bool),
+            marketing=field(consents, "marketing", bool),
+        )
+
+
+Record = Sale | Return | Audit | Enrolment
+READERS: dict[str, Any] = {
+    Sale.kind: Sale.from_doc,
+    Return.kind: Return.from_doc,
+    Audit.kind: Audit.from_doc,
+    Enrolment.kind: Enrolment.from_doc,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEvent:
+    """One journal row's record, with the seq and terminal the body names."""
+
+    seq: int
+    terminal_id: str
+    record: Record
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+
+def to_body(record: Record, seq: int, terminal_id: str) -> dict[str, Any]:
+    """The body of the journal row that carries ``record`` as ``seq`` of ``terminal_id``."""
+    return dict(record.to_doc(), seq=seq, terminal_id=terminal_id)
+
+
+def read_event(kind: str, body: str) -> JournalEvent:
+    """Read a journal row's body (JSON text) of ``kind``; raises ValueError naming the fault."""
+    reader = READERS.get(kind)
+    if reader is None:
+        raise ValueError(f"unknown kind of event {kind!r}")
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"body is not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ValueError("body must be an object")
+    try:
+        record = reader(doc)
+    except (TypeError, AttributeError) as exc:
+        raise ValueError(str(exc)) from None
+    return JournalEvent(field(doc, "seq", int), field(doc, "terminal_id", str), record)
