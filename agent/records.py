@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.events import CustomerOnSale, ExpiringLot, NextTier, Return, ReturnLine, Sale, SaleLine
+from agent.events import CustomerOnSale, ExpiringLot, NextTier, Return, Sale, SaleLine
 from agent.model import Customer
 from agent.money import allocate
 from agent.pricing.result import Quote
@@ -101,10 +101,7 @@ def return_record(
         currency=original.currency,
         original_seq=original_seq,
         original_sale_id=original.sale_id,
-        lines=tuple(
-            ReturnLine(ln.sku, ln.qty, ln.money_minor, ln.points_reversed, ln.points_restored)
-            for ln in r.lines
-        ),
+        lines=r.lines,
         total_minor=-r.money_minor,
         points_earned=-r.points_reversed,
         points_redeemed=-r.points_restored,

@@ -11,22 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agent.events import SaleLine
+from agent.events import ReturnLine, SaleLine
 from agent.words import Words, say
 
 
 @dataclass(frozen=True, slots=True)
-class RefundLine:
-    sku: str
-    qty: int
-    money_minor: int
-    points_reversed: int
-    points_restored: int
-
-
-@dataclass(frozen=True, slots=True)
 class RefundQuote:
-    lines: tuple[RefundLine, ...]
+    lines: tuple[ReturnLine, ...]
     refusals: tuple[Words, ...]
 
     @property
@@ -64,7 +55,7 @@ def refund(
     """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
     before = already_returned or {}
     by_sku = {ln.sku: ln for ln in sale_lines}
-    out: list[RefundLine] = []
+    out: list[ReturnLine] = []
     refusals: list[Words] = []
     for sku, qty in sorted(returns.items()):
         line = by_sku.get(sku)
@@ -83,7 +74,7 @@ def refund(
             )
             continue
         out.append(
-            RefundLine(
+            ReturnLine(
                 sku,
                 qty,
                 money_minor=_share(line.money_minor, done, qty, bought, up=False),

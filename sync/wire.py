@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agent.documents import customer_from_doc, product_from_doc
+from agent.documents import customer_from_doc, field, product_from_doc
 from agent.errors import HqProtocolError, InvalidRuleset
 from agent.model import Customer, OfflinePolicy, Product
 from agent.money import Money
@@ -52,10 +52,10 @@ class Snapshot:
 
 
 def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
-    value = doc.get(key)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise HqProtocolError(f"field {key!r} missing or not {kind.__name__}")
-    return value
+    try:
+        return field(doc, key, kind)
+    except ValueError as exc:
+        raise HqProtocolError(str(exc)) from None
 
 
 def parse_ack(doc: object) -> Ack:
