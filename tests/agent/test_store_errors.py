@@ -8,14 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import (
-    KassaError,
-    StoreBusy,
-    StoreCorrupted,
-    StoreFull,
-    StoreRefused,
-    StoreUnavailable,
-)
+from agent import errors
 from agent.session import CheckoutSession
 from agent.store import Store
 
@@ -32,9 +25,9 @@ def test_a_locked_database_refuses_the_commit_and_keeps_the_sale(
     store.conn.execute("PRAGMA busy_timeout=50")  # the test need not wait the full 5 s
     other = sqlite3.connect(tmp_path / "terminal.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the database
-    with pytest.raises(StoreBusy) as caught:
+    with pytest.raises(errors.StoreBusy) as caught:
         session.commit()
-    assert isinstance(caught.value, KassaError)
+    assert isinstance(caught.value, errors.KassaError)
     assert "busy" in caught.value.for_cashier()
     assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]  # the sale is still open
     assert store.ledger.sales_count() == 0
@@ -50,7 +43,7 @@ def test_a_full_disk_refuses_the_commit_writes_nothing_and_keeps_the_sale(
     (pages,) = store.conn.execute("PRAGMA page_count").fetchone()
     store.conn.execute(f"PRAGMA max_page_count={pages}")  # the file may not grow: disk full
     saved = 0
-    with pytest.raises(StoreFull):  # sales fill what room the file had, then one is refused
+    with pytest.raises(errors.StoreFull):  # sales fill what room the file had, then one is refused
         for _ in range(500):
             ring_up(session)
             session.commit()
@@ -64,17 +57,17 @@ def test_a_full_disk_refuses_the_commit_writes_nothing_and_keeps_the_sale(
 
 
 def test_a_missing_folder_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnavailable):
+    with pytest.raises(errors.StoreUnavailable):
         Store.open(tmp_path / "no-such-folder" / "terminal.db")
 
 
 def test_a_file_that_is_not_a_database_is_a_damaged_store(tmp_path: Path) -> None:
     path = tmp_path / "terminal.db"
     path.write_bytes(b"this is a receipt, not a database" * 200)
-    with pytest.raises(StoreCorrupted):
+    with pytest.raises(errors.StoreCorrupted):
         Store.open(path)
 
 
 def test_a_write_that_breaks_a_constraint_is_refused_by_name(store: Store) -> None:
-    with pytest.raises(StoreRefused):
+    with pytest.raises(errors.StoreRefused):
         store.conn.execute("INSERT INTO meta(key, value) VALUES('k', NULL)")
