@@ -18,6 +18,8 @@ from agent.money import Money, Points
 def field(doc: dict[str, Any], key: str, kind: type) -> Any:
     """``doc[key]`` if it is a ``kind`` (a bool is no int); raises ValueError otherwise."""
     value = doc.get(key)
+    if type(value) is kind:  # the common case, and exact: a bool is not an int here
+        return value
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"field {key!r} missing or not {kind.__name__}")
     return value

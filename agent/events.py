@@ -16,7 +16,8 @@ from agent.documents import field
 
 
 def _items(doc: dict[str, Any], key: str) -> list[Any]:
-    return list(field(doc, key, list))
+    items: list[Any] = field(doc, key, list)
+    return items
 
 
 def _opt(doc: dict[str, Any], key: str, kind: type) -> Any:
@@ -108,10 +109,10 @@ class SaleLine:
     def from_doc(d: object) -> SaleLine:
         if not isinstance(d, dict):
             raise ValueError("a line must be an object")
-        return SaleLine(*(field(d, f.name, str if f.type == "str" else int) for f in LINE_FIELDS))
+        return SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
 
 
-LINE_FIELDS = fields(SaleLine)
+LINE_FIELDS = [(f.name, str if f.type == "str" else int) for f in fields(SaleLine)]
 
 
 @dataclass(frozen=True, slots=True)

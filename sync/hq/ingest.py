@@ -27,9 +27,9 @@ class IngestResult:
     results: list[EventResult]
 
 
-def _month(at: str, timezone: str) -> str:
+def _month(at: str, tz: ZoneInfo) -> str:
     """The calendar month (YYYY-MM) of an event, in the store's time zone."""
-    return datetime.fromisoformat(at).astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+    return datetime.fromisoformat(at).astimezone(tz).strftime("%Y-%m")
 
 
 def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: str) -> IngestResult:
@@ -38,6 +38,7 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
     Raises BadBatch for an event that is malformed or breaks the terminal's chain.
     """
     with store.transaction() as c:
+        tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         acked, last_hash = c.execute(
             "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
@@ -64,7 +65,7 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
             chained = ev["prev_hash"] == last_hash
             if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
                 raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
-            _apply(store, terminal_id, ev, at)
+            _apply(store, terminal_id, ev, at, tz)
             acked, last_hash = seq, ev["hash"]
             results.append(EventResult(seq, "stored"))
         c.execute(
@@ -84,7 +85,7 @@ def _points(record: Record) -> tuple[int, int, int]:
     return record.points_earned, record.points_redeemed, record.total_minor
 
 
-def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> None:
+def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, tz: ZoneInfo) -> None:
     try:
         event = read_event(ev["kind"], ev["body"])
     except ValueError as exc:
@@ -115,7 +116,7 @@ def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> Non
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
     elif cid is not None:
-        _apply_customer(store, cid, record, earned - redeemed)
+        _apply_customer(store, cid, record, earned - redeemed, tz)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
                 "UPDATE hq_allowances SET points=MAX(0, points-?) "
@@ -151,14 +152,14 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
         )
 
 
-def _apply_customer(store: HqStore, cid: str, record: Record, delta: int) -> None:
+def _apply_customer(store: HqStore, cid: str, record: Record, delta: int, tz: ZoneInfo) -> None:
     """Balance, purchase counts and used coupons of a customer after one event."""
     row = store.conn.execute("SELECT doc FROM hq_customers WHERE customer_id=?", (cid,)).fetchone()
     if row is None:
         return  # a customer HQ does not know: the event is kept, nothing to update
     doc = json.loads(row[0])
     if isinstance(record, Sale):
-        month = _month(record.at, store.timezone())
+        month = _month(record.at, tz)
         held_month, count = doc.get("month_purchases") or ["", 0]
         doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
         doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
