@@ -66,10 +66,6 @@ class SaleNotReady(KassaError):
     title = N_("The sale cannot be completed yet")
 
 
-class UnknownProduct(KassaError):
-    title = N_("Unknown product")
-
-
 class ScannerUnavailable(KassaError):
     title = N_("Scanner not answering")
 

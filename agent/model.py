@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from agent.money import Money, Points
@@ -169,21 +169,3 @@ class Basket:
         else:
             lines.append(Line(product.sku, product.name, qty, product.price, product.category))
         return Basket(self.currency, tuple(ln for ln in lines if ln.qty > 0))
-
-
-@dataclass(frozen=True, slots=True)
-class SaleRecord:
-    """A committed sale as it stands in the journal."""
-
-    terminal_id: str
-    seq: int
-    sale_id: str
-    at: datetime
-    customer_id: str | None
-    currency: str
-    total_minor: int
-    paid_money_minor: int
-    points_earned: Points
-    points_redeemed: Points
-    balance_after: Points | None
-    body: dict[str, object] = field(compare=False, hash=False)

@@ -33,10 +33,6 @@ class Money:
             raise ValueError(f"unknown currency {self.currency!r}")
 
     @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(0, currency)
-
-    @classmethod
     def parse(cls, text: str, currency: str) -> Money:
         """Parse "39.90" into Money(3990, currency); raises ValueError on bad text."""
         exp = CURRENCY_EXPONENT[currency]

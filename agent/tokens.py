@@ -59,10 +59,6 @@ class TokenRefusal:
     words: Words  # why, for the cashier
 
 
-def looks_like_token(text: str) -> bool:
-    return text.startswith(PREFIX + ".")
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 

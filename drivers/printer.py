@@ -14,7 +14,7 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style
 from agent.words import Words, say
-from drivers.escpos_text import Decoded, decode_escpos, python_codec
+from drivers.escpos_text import python_codec
 from drivers.printer_status import PrinterStatus, query_status
 
 
@@ -158,10 +158,6 @@ def render_receipt(receipt: Receipt, config: PrinterConfig) -> bytes:
         p.qr(receipt.qr, native=p.profile.supports("qrCode"), size=4)
     p.cut()
     return bytes(p.output)
-
-
-def decode_receipt(data: bytes, config: PrinterConfig) -> Decoded:
-    return decode_escpos(data, code_pages(config))
 
 
 class EscposPrinter:
