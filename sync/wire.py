@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agent.documents import customer_from_doc, product_from_doc
+from agent.documents import customer_from_doc, product_from_doc, whole
 from agent.errors import HqProtocolError, InvalidRuleset
 from agent.model import Customer, OfflinePolicy, Product
-from agent.money import Money
+from agent.money import MAX_WHOLE, Money
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 
@@ -55,6 +55,11 @@ def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
     value = doc.get(key)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise HqProtocolError(f"field {key!r} missing or not {kind.__name__}")
+    if kind is int:
+        try:
+            whole(value, f"field {key!r}")
+        except ValueError as exc:
+            raise HqProtocolError(str(exc)) from None
     return value
 
 
@@ -106,7 +111,10 @@ def parse_snapshot(doc: object) -> Snapshot:
     quotas = doc.get("quotas")
     if quotas is not None and not (
         isinstance(quotas, dict)
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in quotas.values())
+        and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_WHOLE
+            for v in quotas.values()
+        )
     ):
         raise HqProtocolError("quotas: must map rule ids to whole numbers")
     revoked = doc.get("revoked")
@@ -114,8 +122,11 @@ def parse_snapshot(doc: object) -> Snapshot:
         isinstance(revoked, list) and all(isinstance(r, str) for r in revoked)
     ):
         raise HqProtocolError("revoked: must be a list of rule ids")
+    gift_cards = doc.get("gift_cards") or []
+    if not isinstance(gift_cards, list):
+        raise HqProtocolError("gift_cards: must be a list")
     cards = []
-    for g in doc.get("gift_cards") or []:
+    for g in gift_cards:
         if not isinstance(g, dict):
             raise HqProtocolError("gift card is not an object")
         try:
