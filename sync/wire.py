@@ -103,6 +103,12 @@ def parse_snapshot(doc: object) -> Snapshot:
         raise HqProtocolError("snapshot is not a JSON object")
     products = [_product(p) for p in _get(doc, "products", list)]
     customers = [parse_customer(c) for c in _get(doc, "customers", list)]
+    holders: dict[str, str] = {}
+    for k in customers:
+        if holders.setdefault(k.card, k.customer_id) != k.customer_id:
+            raise HqProtocolError(
+                f"card {k.card} given to both {holders[k.card]} and {k.customer_id}"
+            )
     rs_doc = doc.get("ruleset")
     try:
         ruleset = None if rs_doc is None else parse_ruleset(rs_doc)
