@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from agent.errors import (
     KassaError,
+    NotADatabase,
     StoreBusy,
     StoreCorrupted,
     StoreFull,
@@ -74,6 +75,49 @@ class TranslatingConnection(sqlite3.Connection):
             return super().executescript(script)
         except sqlite3.Error as exc:
             raise store_error(exc) from exc
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def require_database(path: str | Path, migration_set: str) -> None:
+    """Check that ``path`` is a database kassa made (``migration_set`` names which: the
+    terminal's or HQ's) without creating or changing anything.
+
+    Raises NotADatabase naming the path and what is wrong with it.
+    """
+    p = Path(path)
+    if not p.exists():
+        where = "no such file" if p.parent.is_dir() else f"no such folder {p.parent}"
+        raise NotADatabase(f"{p}: {where}")
+    if not p.is_file():
+        raise NotADatabase(f"{p}: not a file")
+    try:
+        with p.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise NotADatabase(f"{p}: {exc.strerror}") from None
+    if header != SQLITE_HEADER:
+        raise NotADatabase(f"{p}: not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=rw", uri=True)
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        ours = (
+            "_sqlite_migrations" in tables
+            and conn.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set=? LIMIT 1", (migration_set,)
+            ).fetchone()
+            is not None
+        )
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    finally:
+        conn.close()
+    if not ours:
+        raise NotADatabase(f"{p}: an SQLite database, but not a {migration_set} one")
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
