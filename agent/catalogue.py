@@ -166,6 +166,14 @@ class Catalogue:
                     for p in products
                 ],
             )
+            # HQ decides who holds a card: one it gave to another customer (two customers
+            # swapped cards, or a card enrolled here went to an enrolment elsewhere) is
+            # released from its holder here first, who keeps "~<customer_id>" (no scan
+            # ever reads that as a card) until HQ names their new one.
+            c.executemany(
+                "UPDATE customers SET card='~' || customer_id WHERE card=? AND customer_id<>?",
+                [(k.card, k.customer_id) for k in customers],
+            )
             c.executemany(
                 "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
                 "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "

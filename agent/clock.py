@@ -58,4 +58,7 @@ def parse_utc(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         raise ValueError(f"timestamp without a time zone: {text!r}")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first moment in UTC
+        raise ValueError(f"timestamp out of range: {text!r}") from None

@@ -12,17 +12,26 @@ from typing import Any
 
 from agent.clock import parse_utc
 from agent.model import Customer, PointLot, Product
-from agent.money import Money, Points
+from agent.money import MAX_WHOLE, Money, Points
+
+
+def whole(value: object, name: str) -> int:
+    """``value`` if it is a whole number within +-MAX_WHOLE (a bool is none); raises
+    ValueError naming ``name`` otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_WHOLE:
+        raise ValueError(f"{name} must be a whole number of at most {MAX_WHOLE}")
+    return value
 
 
 def field(doc: dict[str, Any], key: str, kind: type) -> Any:
-    """``doc[key]`` if it is a ``kind`` (a bool is no int); raises ValueError otherwise."""
+    """``doc[key]`` if it is a ``kind`` (a bool is no int, an int is within MAX_WHOLE);
+    raises ValueError otherwise."""
     value = doc.get(key)
-    if type(value) is kind:  # the common case, and exact: a bool is not an int here
-        return value
+    if type(value) is kind and (type(value) is not int or -MAX_WHOLE <= value <= MAX_WHOLE):
+        return value  # the common case, and exact: a bool is not an int here
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"field {key!r} missing or not {kind.__name__}")
-    return value
+    return whole(value, f"field {key!r}") if kind is int else value
 
 
 def product_from_doc(d: object) -> Product:
@@ -39,9 +48,10 @@ def product_from_doc(d: object) -> Product:
 
 
 def _allowance(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    points = whole(value, "allowance")
+    if points < 0:
         raise ValueError("allowance must be a whole number of points >= 0")
-    return value
+    return points
 
 
 def _app_keys(value: object) -> tuple[str, ...]:
@@ -59,6 +69,8 @@ def customer_from_doc(d: object) -> Customer:
         raise ValueError("customer is not an object")
     try:
         month = d.get("month_purchases") or ["", 0]
+        if not isinstance(month, list) or len(month) != 2:
+            raise ValueError("month_purchases must be [month, count]")
         birthday = d.get("birthday")
         lots = tuple(
             PointLot(
@@ -80,12 +92,14 @@ def customer_from_doc(d: object) -> Customer:
             applied_seq=field(d, "applied_seq", int),
             segments=frozenset(str(s) for s in d.get("segments", [])),
             coupons=tuple(sorted((str(k), bool(v)) for k, v in d.get("coupons", {}).items())),
-            purchases_total=int(d.get("purchases_total", 0)),
-            month_purchases=(str(month[0]), int(month[1])),
-            rule_uses=tuple(sorted((str(k), int(v)) for k, v in d.get("rule_uses", {}).items())),
+            purchases_total=whole(d.get("purchases_total", 0), "purchases_total"),
+            month_purchases=(str(month[0]), whole(month[1], "month_purchases")),
+            rule_uses=tuple(
+                sorted((str(k), whole(v, "rule_uses")) for k, v in d.get("rule_uses", {}).items())
+            ),
             allowance=Points(_allowance(d.get("allowance", 0))),
             app_keys=_app_keys(d.get("app_keys", [])),
-            tier_spend_minor=int(d.get("tier_spend_minor", 0)),
+            tier_spend_minor=whole(d.get("tier_spend_minor", 0), "tier_spend_minor"),
             phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
         )
     except (TypeError, AttributeError) as exc:

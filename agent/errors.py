@@ -56,6 +56,12 @@ class StoreUnavailable(KassaError):
     title = N_("The till's database cannot be reached")
 
 
+class NotADatabase(KassaError):
+    """A command was pointed at a path that holds no kassa database (missing, or other)."""
+
+    title = N_("No kassa database there")
+
+
 class StoreRefused(KassaError):
     """A write broke one of the database's constraints: it was not saved."""
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from agent.money import Money, Points
+from agent.money import MAX_WHOLE, Money, Points
 
 
 class Symbology(enum.Enum):
@@ -122,10 +122,12 @@ class OfflinePolicy:
             raise ValueError("policy must be an object")
         for name in ("daily_points", "stale_daily_points"):
             v = doc.get(name)
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+            if v is not None and (
+                not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_WHOLE
+            ):
                 raise ValueError(f"policy.{name} must be a whole number >= 0 or null")
         stale = doc.get("stale_after_s")
-        if not isinstance(stale, int) or isinstance(stale, bool) or stale <= 0:
+        if not isinstance(stale, int) or isinstance(stale, bool) or not 0 < stale <= MAX_WHOLE:
             raise ValueError("policy.stale_after_s must be a whole number > 0")
         flags = {}
         for name, default in (("typed_check", True), ("manager_lift", False)):

@@ -15,6 +15,10 @@ from agent.errors import CurrencyMismatch
 
 Points = NewType("Points", int)
 
+# No count, amount, balance or seq kassa takes from a document is larger: a sum of many
+# still fits SQLite's 64-bit integers, and a JSON reader with doubles reads each exactly.
+MAX_WHOLE = 10**15
+
 # ISO 4217 currencies kassa knows, with their minor-unit exponent.
 CURRENCY_EXPONENT: dict[str, int] = {"PLN": 2, "RUB": 2, "RON": 2, "EUR": 2, "USD": 2}
 

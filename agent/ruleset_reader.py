@@ -7,6 +7,7 @@ never replaces the one the terminal holds. docs: see RULESET.md.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from datetime import datetime, time
 from fractions import Fraction
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.clock import parse_utc
 from agent.errors import InvalidRuleset
-from agent.money import CURRENCY_EXPONENT
+from agent.money import CURRENCY_EXPONENT, MAX_WHOLE
 from agent.ruleset import (
     FORMAT,
     TIER_RULE,
@@ -29,6 +30,8 @@ from agent.ruleset import (
     Tier,
     When,
 )
+
+_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")  # "15", "1.5": no sign, no exponent
 
 
 class _Doc:
@@ -53,6 +56,8 @@ class _Doc:
             raise InvalidRuleset(f"{self.where(key)}: must be {_KIND_NAMES[kind]}, got {value!r}")
         if kind is int and value < 0:
             raise InvalidRuleset(f"{self.where(key)}: must not be negative")
+        if kind is int and value > MAX_WHOLE:
+            raise InvalidRuleset(f"{self.where(key)}: must be at most {MAX_WHOLE}")
         return value
 
     def decimal(self, key: str, default: str | None = None) -> Fraction:
@@ -61,13 +66,13 @@ class _Doc:
             raise InvalidRuleset(
                 f'{self.where(key)}: must be a decimal string such as "1.5", got {value!r}'
             )
-        try:
-            number = Fraction(value)
-        except (ValueError, ZeroDivisionError):
-            raise InvalidRuleset(f"{self.where(key)}: not a decimal number: {value!r}") from None
-        if number < 0:
+        # Plain decimals only: Fraction would also take "1e999999999" and work out its
+        # billion digits before anything could refuse it.
+        if value.startswith("-") and _DECIMAL.fullmatch(value[1:]):
             raise InvalidRuleset(f"{self.where(key)}: must not be negative")
-        return number
+        if _DECIMAL.fullmatch(value) is None:
+            raise InvalidRuleset(f"{self.where(key)}: not a decimal number: {value!r}")
+        return Fraction(value)
 
     def names(self, key: str) -> frozenset[str]:
         value = self.get(key, list, [])

@@ -76,8 +76,8 @@ def verify(wire: object, public_hex: str) -> dict[str, Any]:
 
     try:
         doc = json.loads(wire["document"])
-    except json.JSONDecodeError:
-        raise DocumentRefused("the signed text is not JSON") from None
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
+        raise DocumentRefused("the signed text is not JSON kassa can read") from None
     if not isinstance(doc, dict):
         raise DocumentRefused("the signed document is not an object")
     return doc

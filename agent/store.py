@@ -15,7 +15,7 @@ from pathlib import Path
 from agent.catalogue import Catalogue
 from agent.ledger import Ledger
 from agent.schema import migrations
-from agent.store_base import StoreFile, connect
+from agent.store_base import StoreFile, connect, require_database
 
 
 class Store:
@@ -36,6 +36,15 @@ class Store:
         file = StoreFile(connect(path))
         migrations.apply(file.db)
         return cls(file)
+
+    @classmethod
+    def open_existing(cls, path: str | Path) -> Store:
+        """Open the terminal's store at ``path``, which must already be one.
+
+        Raises NotADatabase when nothing is there or something else is.
+        """
+        require_database(path, migrations.name)
+        return cls.open(path)
 
     def close(self) -> None:
         self.conn.close()

@@ -7,7 +7,10 @@ StoreRefused, StoreCorrupted), each with a title the cashier can read.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -17,6 +20,7 @@ from sqlite_utils import Database
 
 from agent.errors import (
     KassaError,
+    NotADatabase,
     StoreBusy,
     StoreCorrupted,
     StoreFull,
@@ -76,11 +80,79 @@ class TranslatingConnection(sqlite3.Connection):
             raise store_error(exc) from exc
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def require_database(path: str | Path, migration_set: str) -> None:
+    """Check that ``path`` is a database kassa made (``migration_set`` names which: the
+    terminal's or HQ's) without creating or changing anything.
+
+    Raises NotADatabase naming the path and what is wrong with it.
+    """
+    p = Path(path)
+    if not p.exists():
+        where = "no such file" if p.parent.is_dir() else f"no such folder {p.parent}"
+        raise NotADatabase(f"{p}: {where}")
+    if not p.is_file():
+        raise NotADatabase(f"{p}: not a file")
+    try:
+        with p.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise NotADatabase(f"{p}: {exc.strerror}") from None
+    if header != SQLITE_HEADER:
+        raise NotADatabase(f"{p}: not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=rw", uri=True)
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    try:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        ours = (
+            "_sqlite_migrations" in tables
+            and conn.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set=? LIMIT 1", (migration_set,)
+            ).fetchone()
+            is not None
+        )
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    finally:
+        conn.close()
+    if not ours:
+        raise NotADatabase(f"{p}: an SQLite database, but not a {migration_set} one")
+
+
+PRIVATE_MODE = 0o600  # customers, balances, credentials: the owner's alone
+
+
+def keep_private(path: str | Path) -> None:
+    """Create the database file at ``path`` readable by its owner only, before SQLite
+    does (SQLite gives its -wal and -shm files the database's mode), and take away
+    what everyone may do with one that already exists, with its -wal and -shm (a
+    group, e.g. a ``kassa`` group for backups, keeps its access)."""
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+        os.close(fd)
+    except FileExistsError:
+        for f in (p, p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                mode = stat.S_IMODE(f.stat().st_mode)
+                if mode & 0o007:
+                    os.chmod(f, mode & ~0o007)
+    except OSError as exc:
+        raise StoreUnavailable(f"{p}: {exc.strerror}") from None
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open an SQLite connection with kassa's durability settings.
+    """Open an SQLite connection with kassa's durability settings; a new file is created
+    readable by its owner only (:func:`keep_private`).
 
     Raises StoreUnavailable (the folder is missing or unreadable) or StoreCorrupted.
     """
+    if str(path) != ":memory:" and not str(path).startswith("file:"):
+        keep_private(path)
     try:
         conn = sqlite3.connect(
             str(path),

@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -34,9 +34,10 @@ from agent.words import Words, say
 
 PREFIX = "KQ1"
 _TOKEN = re.compile(
-    r"^KQ1\.(?P<cid>[A-Za-z0-9_-]{1,64})\.(?P<at>[0-9]{1,12})\."
-    r"(?P<nonce>[A-Za-z0-9_-]{22})\.(?P<sig>[A-Za-z0-9_-]{86})$"
+    r"KQ1\.(?P<cid>[A-Za-z0-9_-]{1,64})\.(?P<at>[0-9]{1,12})\."
+    r"(?P<nonce>[A-Za-z0-9_-]{22})\.(?P<sig>[A-Za-z0-9_-]{86})"
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +64,38 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _unb64(text: str) -> bytes | None:
+    """The bytes of canonical base64url ``text``, or None.
+
+    Canonical only: the spare low bits of the last character must be zero, so no two
+    texts stand for the same bytes (an altered code never passes as the genuine one).
+    """
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return data if _b64(data) == text else None
+
+
+def _issued_at(seconds: str) -> datetime | None:
+    """The moment ``seconds`` after the Unix epoch, or None outside the calendar
+    (year 1 to 9999) that datetime can hold."""
+    try:
+        return _EPOCH + timedelta(seconds=int(seconds))
+    except OverflowError:
+        return None
 
 
 def parse_token(text: str) -> PhoneToken | TokenRefusal:
     """Parse a scanned token; a malformed one is a refusal, never an exception."""
-    m = _TOKEN.match(text.strip())
+    unreadable = TokenRefusal(say("Phone code not readable as a kassa token: ask to refresh it"))
+    m = _TOKEN.fullmatch(text.strip())
     if m is None:
-        return TokenRefusal(say("Phone code not readable as a kassa token: ask to refresh it"))
+        return unreadable
+    issued_at = _issued_at(m["at"])
+    nonce = _unb64(m["nonce"])
+    signature = _unb64(m["sig"])
+    if issued_at is None or nonce is None or signature is None:
+        return unreadable
     signed_text, _, _ = text.strip().rpartition(".")
-    return PhoneToken(
-        m["cid"],
-        datetime.fromtimestamp(int(m["at"]), UTC),
-        m["nonce"],
-        signed_text,
-        _unb64(m["sig"]),
-    )
+    return PhoneToken(m["cid"], issued_at, m["nonce"], signed_text, signature)
 
 
 def check_token(

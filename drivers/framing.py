@@ -66,3 +66,32 @@ def read_frame(frame: bytes, prefix: bytes = b"", aim: bool = False) -> tuple[Sy
                 symbology = Symbology.EAN8
             frame = frame[3:]
     return symbology, frame_text(frame)
+
+
+class Framer:
+    """A scanner's byte stream in, its reads out: framing and reading together, no port.
+
+    ``feed`` takes the bytes as they arrive, in any chunks, and returns the reads they
+    complete; ``quiet`` says the line went quiet (which ends a frame when the scanner
+    sends no terminator); ``drop`` forgets a frame cut by an unplugged cable, so the
+    next read is not glued onto it.
+    """
+
+    def __init__(self, terminator: bytes = b"\r", prefix: bytes = b"", aim: bool = False) -> None:
+        self.terminator = terminator
+        self.prefix = prefix
+        self.aim = aim
+        self.rest = b""
+
+    def feed(self, chunk: bytes) -> list[tuple[Symbology, str]]:
+        frames, self.rest = split_frames(self.rest + chunk, self.terminator)
+        return [read_frame(f, self.prefix, self.aim) for f in frames]
+
+    def quiet(self) -> list[tuple[Symbology, str]]:
+        if self.terminator or not self.rest:
+            return []
+        frame, self.rest = self.rest, b""
+        return [read_frame(frame, self.prefix, self.aim)]
+
+    def drop(self) -> None:
+        self.rest = b""

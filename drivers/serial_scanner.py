@@ -12,9 +12,9 @@ from datetime import datetime
 import serial
 
 from agent.errors import ScannerUnavailable
-from agent.model import Scan
+from agent.model import Scan, Symbology
 from agent.ports import ErrorHandler, ScanHandler
-from drivers.framing import read_frame, split_frames
+from drivers.framing import Framer
 from drivers.threaded import ThreadedSource
 
 REOPEN_DELAY_S = 1.0
@@ -50,6 +50,10 @@ class SerialScanner(ThreadedSource):
             config = ScannerConfig(url=config)
         if config.parity not in PARITIES:
             raise ValueError(f"scanner.parity: one of {', '.join(PARITIES)}")
+        try:
+            self._prefix = config.prefix.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError("scanner.prefix: characters a serial line carries (latin-1)") from None
         self.config = config
         self.url = config.url
         self.name = f"scanner {config.url}"
@@ -76,14 +80,13 @@ class SerialScanner(ThreadedSource):
             timeout=min(0.05, cfg.inter_char_timeout_s),
         )
 
-    def _emit(self, frame: bytes, on_scan: ScanHandler) -> None:
-        symbology, text = read_frame(frame, self.config.prefix.encode("latin-1"), self.config.aim)
-        on_scan(Scan(symbology, text, self.name, self._now()))
+    def _emit(self, reads: list[tuple[Symbology, str]], on_scan: ScanHandler) -> None:
+        for symbology, text in reads:
+            on_scan(Scan(symbology, text, self.name, self._now()))
 
     def _run(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
-        rest = b""
+        framer = Framer(self.config.terminator, self._prefix, self.config.aim)
         last_byte = time.monotonic()
-        terminator = self.config.terminator
         while not self._stop.is_set():
             if self._port is None:
                 try:
@@ -98,17 +101,13 @@ class SerialScanner(ThreadedSource):
             except (OSError, serial.SerialException) as exc:
                 self.opened.clear()
                 self._close()
-                rest = b""  # a frame cut by the unplug is not completed by the next one
+                framer.drop()  # a frame cut by the unplug is not completed by the next one
                 on_error(ScannerUnavailable(f"{self.url}: {exc}; reconnecting"))
                 self._stop.wait(REOPEN_DELAY_S)
                 continue
             if not chunk:
-                quiet = time.monotonic() - last_byte >= self.config.inter_char_timeout_s
-                if not terminator and rest and quiet:
-                    self._emit(rest, on_scan)  # no terminator: the quiet ends the frame
-                    rest = b""
+                if time.monotonic() - last_byte >= self.config.inter_char_timeout_s:
+                    self._emit(framer.quiet(), on_scan)  # no terminator: the quiet ends it
                 continue
             last_byte = time.monotonic()
-            frames, rest = split_frames(rest + chunk, terminator)
-            for frame in frames:
-                self._emit(frame, on_scan)
+            self._emit(framer.feed(chunk), on_scan)

@@ -52,7 +52,7 @@ class HqClient:
             raise HqUnreachable(f"HQ answered {response.status_code}")
         try:
             doc = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than JSON goes
             raise HqProtocolError(
                 f"HQ answered {response.status_code} with a body that is not JSON"
             ) from None

@@ -11,7 +11,7 @@ from typing import Any
 from agent.documents import customer_from_doc, field, product_from_doc
 from agent.errors import HqProtocolError, InvalidRuleset
 from agent.model import Customer, OfflinePolicy, Product
-from agent.money import Money
+from agent.money import MAX_WHOLE, Money
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 
@@ -98,6 +98,12 @@ def parse_snapshot(doc: object) -> Snapshot:
         raise HqProtocolError("snapshot is not a JSON object")
     products = [_product(p) for p in _get(doc, "products", list)]
     customers = [parse_customer(c) for c in _get(doc, "customers", list)]
+    holders: dict[str, str] = {}
+    for k in customers:
+        if holders.setdefault(k.card, k.customer_id) != k.customer_id:
+            raise HqProtocolError(
+                f"card {k.card} given to both {holders[k.card]} and {k.customer_id}"
+            )
     rs_doc = doc.get("ruleset")
     try:
         ruleset = None if rs_doc is None else parse_ruleset(rs_doc)
@@ -106,7 +112,10 @@ def parse_snapshot(doc: object) -> Snapshot:
     quotas = doc.get("quotas")
     if quotas is not None and not (
         isinstance(quotas, dict)
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in quotas.values())
+        and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_WHOLE
+            for v in quotas.values()
+        )
     ):
         raise HqProtocolError("quotas: must map rule ids to whole numbers")
     revoked = doc.get("revoked")
@@ -114,8 +123,11 @@ def parse_snapshot(doc: object) -> Snapshot:
         isinstance(revoked, list) and all(isinstance(r, str) for r in revoked)
     ):
         raise HqProtocolError("revoked: must be a list of rule ids")
+    gift_cards = doc.get("gift_cards") or []
+    if not isinstance(gift_cards, list):
+        raise HqProtocolError("gift_cards: must be a list")
     cards = []
-    for g in doc.get("gift_cards") or []:
+    for g in gift_cards:
         if not isinstance(g, dict):
             raise HqProtocolError("gift card is not an object")
         try:

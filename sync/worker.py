@@ -7,6 +7,7 @@ ever reads :meth:`SyncWorker.status` and calls :meth:`SyncWorker.wake`.
 from __future__ import annotations
 
 import enum
+import logging
 import random
 import threading
 from dataclasses import dataclass, replace
@@ -25,6 +26,8 @@ from agent.store import Store
 from agent.words import Words, say
 from sync.client import HqClient
 from sync.wire import Snapshot
+
+log = logging.getLogger(__name__)
 
 
 class SyncState(enum.Enum):
@@ -109,11 +112,13 @@ class SyncWorker:
                 try:
                     self.download(store)
                     self._last_download = now
-                except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
-                    state, note = SyncState.REFUSED, exc.words()
+                except HqUnreachable:
+                    raise
+                except KassaError as exc:  # refused, or the store could not apply it
+                    state, note = SyncState.REFUSED, _not_applied(exc)
         except HqUnreachable as exc:
             state, note = SyncState.OFFLINE, exc.words()
-        except (HqProtocolError, InvalidRuleset, DocumentRefused) as exc:
+        except KassaError as exc:  # HQ's reply refused, or the store failed the upload
             state, note = SyncState.REFUSED, exc.words()
         self._failures = 0 if state is SyncState.ONLINE else self._failures + 1
         self._set(store, state, note, synced=state is SyncState.ONLINE)
@@ -243,18 +248,36 @@ class SyncWorker:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def round(self, store: Store) -> SyncStatus:
+        """One round of the thread: :meth:`run_once`, and whatever it raises becomes the
+        status (refused, with the reason) instead of the end of the thread."""
+        try:
+            return self.run_once(store)
+        except KassaError as exc:  # e.g. the store failed while the status was read
+            note = exc.words()
+        except Exception as exc:  # a fault nobody foresaw: say it, log it, sync on
+            log.exception("sync round failed")
+            note = say("Sync fault, retrying: {error}", error=f"{type(exc).__name__}: {exc}")
+        self._failures += 1
+        with self._lock:
+            self._status = replace(
+                self._status, state=SyncState.REFUSED, message=str(note), notes=(note,)
+            )
+        return self._status
+
     def _run(self) -> None:
         store = Store.open(self._db_path)
         try:
             while not self._stop.is_set():
-                try:
-                    self.run_once(store)
-                except KassaError as exc:  # e.g. a local store fault: show it, keep going
-                    with self._lock:
-                        self._status = replace(
-                            self._status, message=exc.for_cashier(), notes=(exc.words(),)
-                        )
+                self.round(store)
                 self._wake.wait(self.backoff_s())
                 self._wake.clear()
         finally:
             store.close()
+
+
+def _not_applied(exc: KassaError) -> Words:
+    """Why a snapshot was not taken: HQ's document refused, or the store failed to apply it."""
+    if isinstance(exc, HqProtocolError | InvalidRuleset | DocumentRefused):
+        return exc.words()
+    return say("HQ's data not applied: {why}", why=exc.words())

@@ -14,9 +14,23 @@ from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
 from agent.session import CheckoutSession
 from agent.store import Store
+from tests import fuzz
 
 ROOT = Path(__file__).resolve().parent.parent
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Warsaw
+
+
+def pytest_report_header() -> str:
+    return fuzz.header()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if fuzz.RAN:
+        terminalreporter.section("fuzz cases run")
+        terminalreporter.write_line(fuzz.header())
+        for surface, count in sorted(fuzz.RAN.items()):
+            terminalreporter.write_line(f"{surface}: {count}")
+        terminalreporter.write_line(f"total: {sum(fuzz.RAN.values())}")
 
 
 @pytest.fixture

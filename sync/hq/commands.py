@@ -23,7 +23,7 @@ def _cap(text: str) -> int | None:
 
 
 def _hq_report(db: str, as_json: bool) -> int:
-    doc = report(HqStore(db))
+    doc = report(HqStore(db, create=False))
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -42,20 +42,20 @@ def cmd_hq(args: argparse.Namespace) -> int:
     if args.hq_cmd == "report":
         return _hq_report(args.db, args.json)
     if args.hq_cmd == "publish":
-        store = HqStore(args.db)
+        store = HqStore(args.db, create=False)
         doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
         print(f"ruleset version {store.publish_ruleset(doc)} published")
         return 0
     if args.hq_cmd == "revoke":
-        HqStore(args.db).revoke(args.rule)
+        HqStore(args.db, create=False).revoke(args.rule)
         print(f"{args.rule} revoked; terminals stop applying it at their next download")
         return 0
     if args.hq_cmd == "grant-quota":
-        HqStore(args.db).grant_quota(args.terminal, args.rule, args.count)
+        HqStore(args.db, create=False).grant_quota(args.terminal, args.rule, args.count)
         print(f"{args.terminal}: {args.rule} quota {args.count}")
         return 0
     if args.hq_cmd == "grant-allowance":
-        HqStore(args.db).grant_allowance(args.terminal, args.customer, args.points)
+        HqStore(args.db, create=False).grant_allowance(args.terminal, args.customer, args.points)
         print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
         return 0
     if args.hq_cmd == "set-policy":
@@ -66,11 +66,11 @@ def cmd_hq(args: argparse.Namespace) -> int:
             not args.no_typed_check,
             args.manager_lift,
         )
-        HqStore(args.db).set_policy(policy)
+        HqStore(args.db, create=False).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
     if args.hq_cmd == "add-terminal":
-        store = HqStore(args.db)
+        store = HqStore(args.db, create=False)
         store.add_terminal(args.id, args.secret)
         print(f"terminal {args.id} added")
         return 0

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import parse_ruleset
-from agent.store_base import connect, write_transaction
+from agent.store_base import connect, require_database, write_transaction
 from sync.hq.schema import migrations
 
 
@@ -33,7 +33,11 @@ def secret_hash(secret: str) -> str:
 class HqStore:
     """Thread-safe: each thread gets its own connection to the same file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """Open HQ's database at ``path``; ``create=False`` (the admin commands): it must
+        exist already, or NotADatabase is raised."""
+        if not create:
+            require_database(path, migrations.name)
         self.path = str(path)
         self._local = threading.local()
         migrations.apply(Database(self.conn))

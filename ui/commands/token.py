@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from agent.clock import SystemClock, parse_utc
@@ -30,8 +31,14 @@ def run(args: argparse.Namespace) -> int:
     if args.new_key:
         key = new_private_key()
         path = Path(args.new_key)
-        path.write_text(key.hex() + "\n", encoding="ascii")
-        os.chmod(path, 0o600)
+        # Readable by its owner from the first byte on, and never over another file.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            print(f"kassa token: {path} exists; a key is never written over", file=sys.stderr)
+            return 2
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key.hex() + "\n")
         print(public_key_hex(key))  # register this with HQ as the customer's app key
         return 0
     if not args.customer or not (args.key or args.demo):
