@@ -97,6 +97,9 @@ class CounterDesk:
             return refused("Identify the customer first")
         if points == 0 or not reason.strip():
             return refused("An adjustment needs points other than 0 and a reason")
+        most = self.counter.store.catalogue.offline_policy().max_adjust_points
+        if abs(points) > most:
+            return refused("At most {most} points in one adjustment (HQ's policy)", most=most)
         self.counter.store.ledger.commit_event(
             Audit(
                 at=self.counter.clock.now().isoformat(),

@@ -102,6 +102,10 @@ class OfflinePolicy:
     # A manager may lift the cap for one sale (up to the balance shown). Such sales are
     # outside the overspend bound; each names the manager, for HQ to see.
     manager_lift: bool = False
+    # A manager's point adjustment: at most this many points either way, and the till
+    # asks again above the second figure (a card number typed into the field is refused).
+    max_adjust_points: int = 10_000
+    confirm_adjust_points: int = 1_000
 
     def daily_cap(self, stale: bool) -> int | None:
         return self.stale_daily_points if stale else self.daily_points
@@ -113,6 +117,8 @@ class OfflinePolicy:
             "stale_daily_points": self.stale_daily_points,
             "typed_check": self.typed_check,
             "manager_lift": self.manager_lift,
+            "max_adjust_points": self.max_adjust_points,
+            "confirm_adjust_points": self.confirm_adjust_points,
         }
 
     @classmethod
@@ -134,12 +140,22 @@ class OfflinePolicy:
             flags[name] = doc.get(name, default)
             if not isinstance(flags[name], bool):
                 raise ValueError(f"policy.{name} must be true or false")
+        bounds = {}
+        for name, default_bound in (
+            ("max_adjust_points", 10_000),
+            ("confirm_adjust_points", 1_000),
+        ):
+            b = doc.get(name, default_bound)
+            if not isinstance(b, int) or isinstance(b, bool) or not 0 < b <= 10**9:
+                raise ValueError(f"policy.{name} must be a whole number from 1 to 10^9")
+            bounds[name] = b
         return cls(
             doc.get("daily_points"),
             stale,
             doc.get("stale_daily_points"),
             flags["typed_check"],
             flags["manager_lift"],
+            **bounds,
         )
 
 

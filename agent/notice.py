@@ -13,6 +13,7 @@ from agent.words import Words, say
 class NoticeKind(enum.Enum):
     DONE = "done"
     REFUSED = "refused"
+    ASK = "ask"  # nothing happened yet: the cashier confirms or declines (a second card)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,13 @@ class Notice:
     @property
     def refused(self) -> bool:
         return self.kind is NoticeKind.REFUSED
+
+
+def also(notice: Notice, more: Words | None) -> Notice:
+    """``notice`` with ``more`` said after it (what an action changed besides)."""
+    if more is None:
+        return notice
+    return Notice(notice.kind, say("{what}; {more}", what=notice.words, more=more))
 
 
 def done(template: str, **params: object) -> Notice:

@@ -19,7 +19,7 @@ from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.errors import SaleNotReady
 from agent.model import Basket, Customer
 from agent.money import Points
-from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
+from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
 from agent.pricing.engine import quote
 from agent.pricing.inputs import Tender
 from agent.pricing.result import Quote
@@ -27,7 +27,7 @@ from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.store import Store
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
-from agent.words import points_of, say
+from agent.words import Words, points_of, say
 
 MAX_QTY = 999
 
@@ -67,6 +67,10 @@ class CheckoutSession:
         self._ruleset = self.store.catalogue.ruleset()
         self.customer = None
         self.redeem_points = Points(0)
+        # What the cashier asked to pay with points: (None,) the most possible, (n,) n
+        # points; asked again whenever the basket changes, never dropped unsaid.
+        self.points_request: tuple[int | None] | None = None
+        self.waiting_customer: tuple[Customer, bool] | None = None  # a second card, to confirm
         self.codes = frozenset()
         self.gift_card = None
         currency = self._ruleset.currency if self._ruleset else "PLN"
@@ -138,7 +142,42 @@ class CheckoutSession:
         return self.identified(customer, confirmed=False)
 
     def identified(self, customer: Customer, confirmed: bool = True) -> Notice:
+        """The customer of this sale; another customer's card on a sale already under way
+        is asked about first (:meth:`replace_customer`, :meth:`keep_customer`)."""
+        held = self.customer
+        under_way = bool(self.basket.lines or self.points_request or self.codes)
+        if held is not None and held.customer_id != customer.customer_id and under_way:
+            self.waiting_customer = (customer, confirmed)
+            return Notice(
+                NoticeKind.ASK,
+                say(
+                    "{old} is on this sale: replace with {new}? "
+                    "The points payment and codes asked for {old} are dropped",
+                    old=held.name,
+                    new=customer.name,
+                ),
+            )
+        return self._take_customer(customer, confirmed)
+
+    def replace_customer(self) -> Notice:
+        """The cashier confirmed: the card scanned last names the sale's customer."""
+        if self.waiting_customer is None:
+            return refused("No other customer is waiting")
+        customer, confirmed = self.waiting_customer
+        self.waiting_customer = None
+        self.codes = frozenset()
+        return self._take_customer(customer, confirmed)
+
+    def keep_customer(self) -> Notice:
+        """The cashier declined: the sale keeps its customer."""
+        self.waiting_customer = None
+        name = self.customer.name if self.customer else ""
+        return done("{name} stays on this sale", name=name)
+
+    def _take_customer(self, customer: Customer, confirmed: bool) -> Notice:
         self.customer = customer
+        self.waiting_customer = None
+        self.points_request = None
         self.redeem_points = Points(0)
         self.limit_lifted_by = None  # a lift was for the customer it was asked for
         # A typed number proves nothing: points wait for the one-time check if asked for.
@@ -187,9 +226,8 @@ class CheckoutSession:
                 till=self.basket.currency,
             )
         self.basket = self.basket.with_line(product, qty)
-        self.redeem_points = Points(0)  # the cap depends on the basket: ask again
         self.last_sku = product.sku
-        return done("{name} x{qty}", name=product.name, qty=qty)
+        return also(done("{name} x{qty}", name=product.name, qty=qty), self._points_again())
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a product off the basket (a scan made by mistake, a
@@ -201,13 +239,26 @@ class CheckoutSession:
         if not 1 <= qty <= line.qty:
             return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.sku)
         self.basket = self.basket.with_line(product, -qty)
-        self.redeem_points = Points(0)  # the cap depends on the basket: ask again
         self.last_sku = product.sku
         if qty == line.qty:
-            return done("Removed {sku}", sku=line.sku)
-        return done(
+            return also(done("Removed {sku}", sku=line.sku), self._points_again())
+        taken = done(
             "{sku}: {qty} taken off, {left} left", sku=line.sku, qty=qty, left=line.qty - qty
         )
+        return also(taken, self._points_again())
+
+    def _points_again(self) -> Words | None:
+        """The basket changed, and with it what points may pay: the payment the cashier
+        asked for is asked again; what changed is said, never dropped unsaid."""
+        self.redeem_points = Points(0)
+        if self.points_request is None:
+            return None
+        (asked,) = self.points_request
+        again = self.pay_with_points(asked)
+        if again.refused:
+            self.points_request = None
+            return say("the points payment was removed ({why})", why=again.words)
+        return say("points payment now: {what}", what=again.words)
 
     def apply_code(self, code: str) -> Notice:
         """Apply a promo code or personal coupon; a refusal says why in plain words."""
@@ -256,6 +307,7 @@ class CheckoutSession:
         if reason:
             return refused("Points refused: {reason}", reason=reason)
         self.redeem_points = want
+        self.points_request = (points,)
         return done(
             "{points} pay {value}",
             points=points_of(trial.points_redeemed),

@@ -22,6 +22,13 @@ def _cap(text: str) -> int | None:
     return value
 
 
+def _bound(text: str) -> int:
+    value = int(text)
+    if not 0 < value <= 10**9:
+        raise argparse.ArgumentTypeError("a whole number from 1 to 10^9")
+    return value
+
+
 def _hq_report(db: str, as_json: bool) -> int:
     doc = report(HqStore(db, create=False))
     if as_json:
@@ -65,6 +72,8 @@ def cmd_hq(args: argparse.Namespace) -> int:
             args.stale_daily_points,
             not args.no_typed_check,
             args.manager_lift,
+            args.max_adjust_points,
+            args.confirm_adjust_points,
         )
         HqStore(args.db, create=False).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
@@ -147,5 +156,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=_cap,
         default=default.stale_daily_points,
         help="the stricter cap once the last snapshot is older than --stale-after-s",
+    )
+    sp.add_argument(
+        "--max-adjust-points",
+        type=_bound,
+        default=default.max_adjust_points,
+        help="the most points a manager's adjustment may move either way",
+    )
+    sp.add_argument(
+        "--confirm-adjust-points",
+        type=_bound,
+        default=default.confirm_adjust_points,
+        help="above this many points the till asks the manager again",
     )
     hq.set_defaults(func=cmd_hq)

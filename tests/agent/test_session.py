@@ -50,8 +50,9 @@ def test_changing_the_basket_asks_for_the_points_again(session: CheckoutSession)
     session.add("COFFEE")
     assert not session.pay_with_points(None).refused
     assert session.quote().points_redeemed == 1995
-    session.add("MILK")
-    assert session.quote().points_redeemed == 0
+    added = session.add("MILK")  # "the most possible" is asked again for the new basket
+    assert session.quote().points_redeemed == 2220
+    assert added.text == "Milk 1 l x1; points payment now: 2220 points pay 22.20 PLN"
 
 
 def test_lines_merge_and_remove(session: CheckoutSession) -> None:
@@ -150,3 +151,34 @@ def test_a_product_comes_off_by_its_barcode_too(session: CheckoutSession) -> Non
     session.add(product.barcode)
     assert session.take_off(product.barcode).text == "Removed COFFEE"
     assert session.basket.lines == ()
+
+
+def test_an_adjustment_beyond_hqs_bound_is_refused(session: CheckoutSession) -> None:
+    assert not session.enter("2900000000018").refused
+    too_many = session.desk.adjust_points(10_001, "typo", "ola", "marek")
+    assert too_many.refused and "At most 10000 points" in too_many.text
+    card = session.desk.adjust_points(2900000000018, "a card scanned", "ola", "marek")
+    assert card.refused
+    assert session.store.ledger.outbox_stats().pending == 0  # nothing journalled
+    assert not session.desk.adjust_points(-10_000, "closing a fraud", "ola", "marek").refused
+
+
+def test_a_points_payment_that_no_longer_fits_is_removed_with_a_reason(
+    session: CheckoutSession,
+) -> None:
+    assert not session.enter("2900000000018").refused  # Anna, 3000 points
+    session.add("JACKET")
+    assert not session.pay_with_points(2000).refused
+    off = session.take_off("JACKET")
+    assert "the points payment was removed" in off.text  # said, not silently dropped
+    assert session.points_request is None and session.quote().points_redeemed == 0
+
+
+def test_the_policy_carries_the_adjustment_bounds() -> None:
+    from agent.model import OfflinePolicy
+
+    policy = OfflinePolicy(max_adjust_points=500, confirm_adjust_points=100)
+    assert OfflinePolicy.from_doc(policy.to_doc()) == policy
+    for bad in (0, -1, True, "5", 10**10):
+        with pytest.raises(ValueError, match="max_adjust_points"):
+            OfflinePolicy.from_doc(dict(policy.to_doc(), max_adjust_points=bad))

@@ -117,6 +117,8 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "stale_daily_points": 100,
         "typed_check": True,
         "manager_lift": False,
+        "max_adjust_points": 10_000,
+        "confirm_adjust_points": 1_000,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.model import OfflinePolicy
 from agent.staff import Role, new_cashier
 from drivers.memory import MemoryPrinter
@@ -12,7 +13,6 @@ from tests.conftest import TUESDAY
 from ui.config import Config
 from ui.services import build_services
 from ui.till.app import CheckoutApp
-from ui.tools.bench import demo_store
 
 CASHIER_PIN, MANAGER_PIN = "1111", "9999"
 

@@ -6,6 +6,7 @@ from driver threads as CodeScanned messages; printing runs in a thread worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import work
@@ -20,7 +21,7 @@ from agent.codes import Classified, CodeKind, classify
 from agent.errors import KassaError
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
-from agent.notice import CommittedSale, Notice
+from agent.notice import CommittedSale, Notice, NoticeKind
 from agent.printing import PrintOutcome, print_sale
 from agent.staff import Cashier
 from agent.store import Store
@@ -32,6 +33,7 @@ from ui.till.flows import TillFlows
 from ui.till.panels import customer_text, totals_text
 from ui.till.screens import (
     AdjustScreen,
+    ConfirmScreen,
     EnrolScreen,
     PinScreen,
     ReturnScreen,
@@ -139,7 +141,11 @@ class CheckoutApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Static("", id="customer", markup=False)
-                yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+                # Only the entry line takes keys: a wedge scanner's keystrokes reach the sale
+                # whatever the cashier pressed before (Tab moves nowhere).
+                table: DataTable[str] = DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+                table.can_focus = False
+                yield table
                 yield Static("", id="totals", markup=False)
             with VerticalScroll(id="receipt-pane"):
                 yield Static("", id="receipt", markup=False)
@@ -271,7 +277,7 @@ class CheckoutApp(App[None]):
         self.take_code(*parse_entry(text), typed=typed)
 
     def on_code_scanned(self, message: CodeScanned) -> None:
-        if isinstance(self.screen, PinScreen | AdjustScreen):  # locked, or a manager at work
+        if isinstance(self.screen, PinScreen | AdjustScreen | ConfirmScreen):  # locked, busy
             self.bell()
             return
         if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form
@@ -282,13 +288,44 @@ class CheckoutApp(App[None]):
         self.take_code(message.scan.text, 1)
 
     def take_code(self, text: str, qty: int, typed: bool = False) -> None:
-        """Act on a typed or scanned code; a receipt's QR opens its return."""
-        notice = self.session.enter(text, qty, typed)
+        """Act on a typed or scanned code; a receipt's QR opens its return; another
+        customer's card on a sale under way is asked about first."""
+        try:
+            notice = self.session.enter(text, qty, typed)
+        except KassaError as exc:  # the store refused: the sale stays as it was
+            self.notify_cashier(self.t.say(exc.words()), refused=True)
+            return
         self.notify_cashier(notice)
+        if notice.kind is NoticeKind.ASK:
+            self.ask(self.t.say(notice.words), self._second_card)
+            return
         code = classify(text)
         if not notice.refused and isinstance(code, Classified) and code.kind is CodeKind.RECEIPT:
             self.flows.open_return(int(code.value.partition(":")[2]))
         self.render_sale()
+
+    def _second_card(self, replace: bool) -> None:
+        session = self.session
+        self.notify_cashier(session.replace_customer() if replace else session.keep_customer())
+        self.render_sale()
+
+    def ask(self, question: str, then: Callable[[bool], None]) -> None:
+        """Ask the cashier ``question`` (already translated); ``then`` gets the answer."""
+        self.push_screen(ConfirmScreen(question, self.t), lambda yes: then(bool(yes)))
+
+    async def action_quit(self) -> None:
+        """Quit; with a sale open, only once the cashier has said so (it is not saved)."""
+        lines = len(self.session.basket.lines)
+        if not lines:
+            self.exit()
+            return
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.exit()
+
+        question = self.t("A sale is open and not saved: quit anyway?")
+        self.ask(question, answered)
 
     def on_device_failed(self, message: DeviceFailed) -> None:
         self.notify_cashier(self.t.say(message.error.words()), refused=True)

@@ -52,6 +52,8 @@ class Till(Protocol):
 
     def print_receipt(self, seq: int) -> object: ...
 
+    def ask(self, question: str, then: Callable[[bool], None]) -> None: ...
+
     def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
 
     def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
@@ -184,11 +186,29 @@ class TillFlows:
                     self.till.notify_cashier(self.till.t("Adjustment cancelled"))
                     return
                 cashier = self.till.cashier.cashier_id if self.till.cashier else manager.cashier_id
-                notice = self.till.session.desk.adjust_points(*result, cashier, manager.cashier_id)
-                self.till.notify_cashier(notice)
-                if self.till.services.sync is not None:
-                    self.till.services.sync.wake()
-                self.till.render_sale()
+                points, reason = result
+
+                def adjust(yes: bool = True) -> None:
+                    if not yes:
+                        self.till.notify_cashier(self.till.t("Adjustment cancelled"))
+                        return
+                    desk = self.till.session.desk
+                    notice = desk.adjust_points(points, reason, cashier, manager.cashier_id)
+                    self.till.notify_cashier(notice)
+                    if self.till.services.sync is not None:
+                        self.till.services.sync.wake()
+                    self.till.render_sale()
+
+                policy = self.till.services.store.catalogue.offline_policy()
+                if abs(points) <= policy.confirm_adjust_points:
+                    adjust()
+                    return
+                question = self.till.t(
+                    "Adjust the balance of {name} by {points}?",
+                    name=customer.name,
+                    points=f"{points:+d}",
+                )
+                self.till.ask(question, adjust)
 
             return done
 

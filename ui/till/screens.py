@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -175,6 +176,9 @@ class TextScreen(ModalScreen[None]):
             self.dismiss(None)
 
 
+POINTS_TYPED = re.compile(r"[+-]?[0-9]{1,9}")
+
+
 class AdjustScreen(ModalScreen[tuple[int, str] | None]):
     """A manual point adjustment: points (+500, -200) and the reason; Esc cancels."""
 
@@ -205,12 +209,10 @@ class AdjustScreen(ModalScreen[tuple[int, str] | None]):
         if event.input.id == "adjust-points":
             self.query_one("#adjust-reason", Input).focus()
             return
-        text = self.query_one("#adjust-points", Input).value.strip().replace("+", "", 1)
+        text = self.query_one("#adjust-points", Input).value.strip()
         reason = self.query_one("#adjust-reason", Input).value.strip()
-        try:
-            points = int(text)
-        except ValueError:
-            points = 0
+        # A sign and at most nine digits: a card number scanned into the field is no amount.
+        points = int(text) if POINTS_TYPED.fullmatch(text) else 0
         if points == 0 or not reason:
             self.query_one("#adjust-error", Static).update(
                 self.t("Points other than 0 and a reason, please")
@@ -291,3 +293,32 @@ class EnrolScreen(ModalScreen[Notice | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question the cashier answers: Enter (or Y) yes, Esc (or N) no."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    #confirm-box { width: 64; height: auto; border: thick $warning; padding: 1 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "answer(True)", show=False),
+        Binding("y", "answer(True)", show=False),
+        Binding("escape", "answer(False)", show=False),
+        Binding("n", "answer(False)", show=False),
+    ]
+
+    def __init__(self, question: str, texts: Texts) -> None:
+        super().__init__()
+        self.question = question
+        self.t = texts
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, markup=False)
+            yield Static("")
+            yield Static(self.t("Enter: yes   Esc: no"), markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
