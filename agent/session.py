@@ -225,6 +225,9 @@ class CheckoutSession:
                 currency=product.price.currency,
                 till=self.basket.currency,
             )
+        held = sum(ln.qty for ln in self.basket.lines if ln.sku == product.sku)
+        if held + qty > MAX_QTY:  # a line, however it grew, stays within what a till sells
+            return refused("Quantity must be 1 to {most}", most=MAX_QTY)
         self.basket = self.basket.with_line(product, qty)
         self.last_sku = product.sku
         return also(done("{name} x{qty}", name=product.name, qty=qty), self._points_again())

@@ -182,3 +182,10 @@ def test_the_policy_carries_the_adjustment_bounds() -> None:
     for bad in (0, -1, True, "5", 10**10):
         with pytest.raises(ValueError, match="max_adjust_points"):
             OfflinePolicy.from_doc(dict(policy.to_doc(), max_adjust_points=bad))
+
+
+def test_a_line_never_grows_past_the_most_a_till_sells(session: CheckoutSession) -> None:
+    assert not session.add("MILK", 999).refused
+    more = session.add("MILK")
+    assert more.refused and "1 to 999" in more.text
+    assert [ln.qty for ln in session.basket.lines] == [999]

@@ -71,3 +71,16 @@ def test_a_file_that_is_not_a_database_is_a_damaged_store(tmp_path: Path) -> Non
 def test_a_write_that_breaks_a_constraint_is_refused_by_name(store: Store) -> None:
     with pytest.raises(errors.StoreRefused):
         store.conn.execute("INSERT INTO meta(key, value) VALUES('k', NULL)")
+
+
+def test_a_read_only_database_refuses_the_commit_and_keeps_the_sale(
+    session: CheckoutSession, store: Store
+) -> None:
+    ring_up(session)
+    store.conn.execute("PRAGMA query_only=ON")  # as a file remounted read-only would answer
+    with pytest.raises(errors.StoreUnavailable) as caught:
+        session.commit()
+    assert "readonly" in caught.value.detail
+    assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]
+    store.conn.execute("PRAGMA query_only=OFF")
+    assert session.commit().seq == 1 and store.ledger.verify() is None
