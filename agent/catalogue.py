@@ -17,6 +17,15 @@ from agent.money import Money, Points
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store_base import StoreFile
+from agent.timefloor import (
+    HQ_KEY,
+    LOCAL_KEY,
+    LOCAL_STEP_S,
+    SNAPSHOT_KEY,
+    OfflineState,
+    TimesSeen,
+    offline_state,
+)
 
 
 class Catalogue:
@@ -69,13 +78,17 @@ class Catalogue:
 
     def offline_policy(self) -> OfflinePolicy:
         """HQ's offline spending policy as last received (the default before any)."""
-        return self.offline_state(None)[0]
+        return self.offline_state(None).policy
 
-    def offline_state(self, now: datetime | None) -> tuple[OfflinePolicy, bool]:
-        """HQ's offline policy, and whether the last snapshot is older than it allows at
-        ``now`` (always stale before the first snapshot). One query: read at every quote."""
-        policy_text, last_text = self.conn.execute(
+    def offline_state(self, now: datetime | None) -> OfflineState:
+        """HQ's offline policy, the time limits are measured at (:mod:`agent.timefloor`)
+        and whether the last snapshot is older than the policy allows then (always stale
+        before the first snapshot). One query: read at every quote."""
+        policy_text, local, hq, snap, received = self.conn.execute(
             "SELECT (SELECT value FROM meta WHERE key='offline_policy'), "
+            f"(SELECT value FROM meta WHERE key='{LOCAL_KEY}'), "
+            f"(SELECT value FROM meta WHERE key='{HQ_KEY}'), "
+            f"(SELECT value FROM meta WHERE key='{SNAPSHOT_KEY}'), "
             "(SELECT value FROM meta WHERE key='last_download_at')"
         ).fetchone()
         if policy_text != self._policy_text:  # parse once per policy HQ sends
@@ -85,10 +98,10 @@ class Catalogue:
                 if policy_text is None
                 else OfflinePolicy.from_doc(json.loads(policy_text))
             )
-        if now is None or last_text is None:
-            return self._policy, True
-        age_s = (now - parse_utc(last_text)).total_seconds()
-        return self._policy, age_s > self._policy.stale_after_s
+        seen = TimesSeen(
+            *(None if t is None else parse_utc(t) for t in (local, hq, snap or received))
+        )
+        return offline_state(self._policy, now, seen)
 
     def use_token(self, customer_id: str, nonce: str, at: datetime, keep_s: int) -> bool:
         """Record a phone token's nonce as used; False if it was used before.
@@ -112,6 +125,19 @@ class Catalogue:
             "INSERT INTO clock_skew(local_time, hq_time, skew_s) VALUES(?,?,?)",
             (local.isoformat(), hq.isoformat(), (local - hq).total_seconds()),
         )
+
+    def note_times(self, local: datetime, hq: datetime | None = None) -> None:
+        """Write down the local time (at most once a minute) and HQ's time in a reply, where
+        later than those held: the floor of the offline limits (:mod:`agent.timefloor`)."""
+        f = self.file
+        if not f.later_than_held(LOCAL_KEY, local, LOCAL_STEP_S) and (
+            hq is None or not f.later_than_held(HQ_KEY, hq)
+        ):
+            return  # nothing new: no write transaction (the sync thread asks every round)
+        with self.file.atomic():
+            self.file.note_time(LOCAL_KEY, local, LOCAL_STEP_S)
+            if hq is not None:
+                self.file.note_time(HQ_KEY, hq)
 
     def timezone(self) -> ZoneInfo | None:
         """The store's time zone, from the newest ruleset without parsing all of it (a
@@ -151,8 +177,14 @@ class Catalogue:
         revoked: list[str] | None = None,
         gift_cards: list[tuple[str, Money, int]] | None = None,
         policy: OfflinePolicy | None = None,
+        hq_time: datetime | None = None,
     ) -> None:
-        """Apply one validated snapshot atomically: all of it or none of it."""
+        """Apply one validated snapshot atomically: all of it or none of it.
+
+        ``received_at`` is this terminal's clock, ``hq_time`` HQ's time in the snapshot
+        (signed with it): the snapshot's age counts from it, and the floor the offline
+        limits are measured at (:mod:`agent.timefloor`) is anchored at the later of the two.
+        """
         with self.file.atomic() as c:
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
@@ -216,6 +248,11 @@ class Catalogue:
             )
             self.file.set_meta("snapshot_cursor", cursor)
             self.file.set_meta("last_download_at", received_at.isoformat())
+            anchor = max(received_at, hq_time or received_at)
+            self.file.set_meta(SNAPSHOT_KEY, (hq_time or received_at).isoformat())
+            self.file.set_meta(LOCAL_KEY, anchor.isoformat())
+            if hq_time is not None:
+                self.file.set_meta(HQ_KEY, hq_time.isoformat())
 
 
 def _customer(row: tuple[Any, ...]) -> Customer:

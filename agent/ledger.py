@@ -17,6 +17,7 @@ from agent.money import Money
 from agent.pricing.inputs import Usage
 from agent.staff import Cashier, Role
 from agent.store_base import StoreFile
+from agent.timefloor import LOCAL_KEY
 
 
 class Ledger:
@@ -161,6 +162,7 @@ class Ledger:
                     (key, n),
                 )
             c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, at))
+            self.file.note_time(LOCAL_KEY, sale.at)  # the floor of the offline limits
             c.execute(
                 "INSERT INTO print_jobs(seq, status, updated_at) VALUES(?,?,?)",
                 (seq, "pending", at),
@@ -193,7 +195,7 @@ class Ledger:
         " OR (key >= ? AND key < ?) "
         "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0), "
         "COALESCE(SUM(CASE WHEN day<? THEN points_redeemed END), 0), "
-        "COALESCE(SUM(CASE WHEN day=? THEN points_redeemed END), 0) FROM sales "
+        "COALESCE(SUM(CASE WHEN day>=? THEN points_redeemed END), 0) FROM sales "
         "WHERE customer_id=? AND seq>? AND kind='sale'"
     )
 
@@ -203,7 +205,8 @@ class Ledger:
         ``daily_cap`` limits the points the customer may spend here before HQ has
         confirmed them: the allowance HQ reserved absorbs earlier days' unconfirmed
         redemptions first; today may spend what is left of it plus the cap, less what
-        was already spent today. One query (index range scans): it runs for every quote.
+        was already spent today (or on a later day: a sale never makes a day's cap
+        fresh again, whatever a clock did). One query (index range scans): it runs for every quote.
         """
         cid = customer.customer_id if customer else "\0"
         coupon, uses_p = f"coupon:{cid}:", f"uses:{cid}:"
@@ -259,6 +262,17 @@ class Ledger:
             (card, row[2]),
         ).fetchone()
         return Money(int(row[0]) + int(moves), str(row[1]))
+
+    def gift_card_spent(self, card: str, day: str) -> int:
+        """Minor units card ``card`` paid here on store day ``day`` (or later) in sales HQ
+        had not applied at its last snapshot."""
+        (spent,) = self.conn.execute(
+            "SELECT COALESCE(SUM(-g.amount_minor), 0) FROM gift_card_moves g "
+            "JOIN sales s ON s.seq=g.seq JOIN gift_cards c ON c.card=g.card "
+            "WHERE g.card=? AND g.amount_minor<0 AND g.seq>c.applied_seq AND s.day>=?",
+            (card, day),
+        ).fetchone()
+        return int(spent)
 
     def returned_units(self, original_seq: int) -> dict[str, int]:
         """SKU -> units of sale ``original_seq`` already returned."""

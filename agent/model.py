@@ -106,9 +106,16 @@ class OfflinePolicy:
     # asks again above the second figure (a card number typed into the field is refused).
     max_adjust_points: int = 10_000
     confirm_adjust_points: int = 1_000
+    # What one gift card may pay per store day at one terminal beyond what HQ confirmed
+    # (minor units; None: no limit), and once the last snapshot is stale.
+    gift_card_daily_minor: int | None = 5_000
+    stale_gift_card_daily_minor: int | None = 0
 
     def daily_cap(self, stale: bool) -> int | None:
         return self.stale_daily_points if stale else self.daily_points
+
+    def gift_card_cap(self, stale: bool) -> int | None:
+        return self.stale_gift_card_daily_minor if stale else self.gift_card_daily_minor
 
     def to_doc(self) -> dict[str, int | bool | None]:
         return {
@@ -119,6 +126,8 @@ class OfflinePolicy:
             "manager_lift": self.manager_lift,
             "max_adjust_points": self.max_adjust_points,
             "confirm_adjust_points": self.confirm_adjust_points,
+            "gift_card_daily_minor": self.gift_card_daily_minor,
+            "stale_gift_card_daily_minor": self.stale_gift_card_daily_minor,
         }
 
     @classmethod
@@ -126,12 +135,19 @@ class OfflinePolicy:
         """Parse HQ's policy document; raises ValueError naming the bad field."""
         if not isinstance(doc, dict):
             raise ValueError("policy must be an object")
-        for name in ("daily_points", "stale_daily_points"):
-            v = doc.get(name)
+        caps: dict[str, int | None] = {}
+        for name, default_cap in (
+            ("daily_points", None),
+            ("stale_daily_points", None),
+            ("gift_card_daily_minor", 5_000),
+            ("stale_gift_card_daily_minor", 0),
+        ):
+            v = doc.get(name, default_cap)
             if v is not None and (
                 not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_WHOLE
             ):
                 raise ValueError(f"policy.{name} must be a whole number >= 0 or null")
+            caps[name] = v
         stale = doc.get("stale_after_s")
         if not isinstance(stale, int) or isinstance(stale, bool) or not 0 < stale <= MAX_WHOLE:
             raise ValueError("policy.stale_after_s must be a whole number > 0")
@@ -150,12 +166,14 @@ class OfflinePolicy:
                 raise ValueError(f"policy.{name} must be a whole number from 1 to 10^9")
             bounds[name] = b
         return cls(
-            doc.get("daily_points"),
+            caps["daily_points"],
             stale,
-            doc.get("stale_daily_points"),
+            caps["stale_daily_points"],
             flags["typed_check"],
             flags["manager_lift"],
             **bounds,
+            gift_card_daily_minor=caps["gift_card_daily_minor"],
+            stale_gift_card_daily_minor=caps["stale_gift_card_daily_minor"],
         )
 
 

@@ -9,7 +9,7 @@ for a business refusal. Enrolment, adjustments and returns are the desk's
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify
@@ -17,6 +17,7 @@ from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
 from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.errors import SaleNotReady
+from agent.limits import OfflineLimits, present_gift_card
 from agent.model import Basket, Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
@@ -78,6 +79,11 @@ class CheckoutSession:
         self._priced = None
         self.limit_lifted_by: str | None = None
         self.last_sku: str | None = None  # the line the cashier changed last (screens follow it)
+
+    @property
+    def limits(self) -> OfflineLimits:
+        """What may be spent before HQ confirms it (in the store the session uses now)."""
+        return OfflineLimits(self.store)
 
     @property
     def ruleset(self) -> Ruleset | None:
@@ -278,17 +284,13 @@ class CheckoutSession:
         return done("{code} applied", code=code)
 
     def use_gift_card(self, card: str) -> Notice:
-        balance = self.store.ledger.gift_card_balance(card)
-        if balance is None:
-            return refused("Unknown gift card {card}", card=card)
-        if balance.currency != self.basket.currency or balance.minor <= 0:
-            return refused(
-                "Gift card {card} has no {currency} balance left",
-                card=card,
-                currency=self.basket.currency,
-            )
-        self.gift_card = card
-        return done("Gift card {card}: {balance} available", card=card, balance=balance)
+        """Let ``card`` pay: refused when unknown, empty, or spent to its offline limit."""
+        tz = self.ruleset.tz if self.ruleset else UTC
+        now = self.clock.now()
+        notice = present_gift_card(self.store, self.limits, card, self.basket.currency, now, tz)
+        if not notice.refused:
+            self.gift_card = card
+        return notice
 
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
@@ -320,13 +322,7 @@ class CheckoutSession:
     # -- pricing and commit -----------------------------------------------------------
     def stale(self, now: datetime) -> bool:
         """True when the last snapshot from HQ is older than its policy allows."""
-        return self.store.catalogue.offline_state(now)[1]
-
-    def _daily_cap(self, now: datetime) -> int | None:
-        policy, stale = self.store.catalogue.offline_state(now)
-        if self.limit_lifted_by is not None and policy.manager_lift:
-            return None  # a manager lifted it for this sale
-        return policy.daily_cap(stale)
+        return self.limits.state(now).stale
 
     def lift_limit(self, manager: str) -> Notice:
         """Let this sale spend points beyond the offline cap, if HQ's policy allows it."""
@@ -370,16 +366,17 @@ class CheckoutSession:
         if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet", say("no loyalty rules held yet"))
         version = self.store.file.data_version()
-        now = self.clock.now()
-        day = now.astimezone(ruleset.tz).strftime("%Y-%m-%d")
+        now, tz = self.clock.now(), ruleset.tz
         gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
-        tender = Tender(redeem, self.codes, gift.minor if gift else None)
+        left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
+        tender = Tender(redeem, self.codes, gift.minor if gift else None, left)
+        lifted = self.limit_lifted_by is not None
         q = quote(
             self.basket,
             self.customer,
             self.balance() if balance is None else balance,
             ruleset,
-            self.store.ledger.usage_for(self.customer, day, self._daily_cap(now)),
+            self.limits.usage(self.customer, now, tz, lifted),
             now,
             tender,
         )
@@ -437,7 +434,7 @@ class CheckoutSession:
                 points_redeemed=q.points_redeemed + q.reward_points,
                 moves=tuple(moves),
                 usage=q.usage_deltas,
-                day=q.at.astimezone(rs.tz).strftime("%Y-%m-%d"),
+                day=self.limits.day(q.at, rs.tz),  # never a day before one already reached
                 gift_card_moves=gift_moves,
             ),
             self.terminal_id,

@@ -13,11 +13,13 @@ import sqlite3
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from agent.clock import parse_utc
 from agent.errors import (
     KassaError,
     NotADatabase,
@@ -211,3 +213,16 @@ class StoreFile:
             "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
+
+    def later_than_held(self, key: str, at: datetime, step_s: float = 0.0) -> bool:
+        """True when ``at`` is later than the time under meta ``key`` by more than ``step_s``
+        (or none is held)."""
+        held = self.get_meta(key)
+        return held is None or (at - parse_utc(held)).total_seconds() > step_s
+
+    def note_time(self, key: str, at: datetime, step_s: float = 0.0) -> None:
+        """Keep ``at`` under meta ``key`` if it is later than the time held there (by more
+        than ``step_s``). The times a terminal has seen only move forward: see
+        :mod:`agent.timefloor`. Call it inside a write transaction."""
+        if self.later_than_held(key, at, step_s):
+            self.set_meta(key, at.isoformat())

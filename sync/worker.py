@@ -128,7 +128,7 @@ class SyncWorker:
         cursor = int(store.file.get_meta("snapshot_cursor", "0") or 0)
         held = store.catalogue.ruleset()
         snap = self._client.snapshot(cursor, held.version if held else 0)
-        self.check_clock(store, snap.hq_time)
+        hq_time = self.check_clock(store, snap.hq_time)
         self.check(snap, cursor, held.version if held else 0)
         store.catalogue.apply_snapshot(
             products=snap.products,
@@ -140,6 +140,7 @@ class SyncWorker:
             revoked=snap.revoked,
             gift_cards=snap.gift_cards,
             policy=snap.policy,
+            hq_time=hq_time,
         )
 
     def check(self, snap: Snapshot, cursor: int, held_version: int) -> None:
@@ -163,24 +164,28 @@ class SyncWorker:
                 f"not newer than the held {held_version}; kept the held one"
             )
 
-    def check_clock(self, store: Store, hq_time: str) -> None:
-        """Compare this clock with the time in HQ's reply; record both when too far apart.
+    def check_clock(self, store: Store, hq_time: str) -> datetime:
+        """Compare this clock with the time in HQ's reply; record both when too far apart;
+        return HQ's time.
 
         Only a warning: seq, not wall time, orders the journal, and HQ stamps what it
-        receives with its own clock.
+        receives with its own clock. Both times are written down where later than those
+        seen before: the offline limits never go back before them (:mod:`agent.timefloor`).
         """
         try:
             theirs = parse_utc(hq_time)
         except ValueError:
             raise HqProtocolError(f"HQ's time {hq_time!r} is not an ISO time with offset") from None
         mine = self._clock.now()
+        store.catalogue.note_times(mine, theirs)
         skew = (mine - theirs).total_seconds()
         if abs(skew) <= self.policy.max_skew_s:
             self._skew_s = None
-            return
+            return theirs
         if self._skew_s is None or abs(skew - self._skew_s) > self.policy.max_skew_s:
             store.catalogue.record_clock_skew(mine, theirs)  # once per episode, not per reply
         self._skew_s = skew
+        return theirs
 
     def upload_all(self, store: Store) -> int:
         """Send the outbox in batches until it is empty; return how many HQ acknowledged."""
@@ -211,7 +216,8 @@ class SyncWorker:
     ) -> None:
         stats = store.ledger.outbox_stats()
         now = self._clock.now()
-        stale = store.catalogue.offline_state(now)[1]
+        store.catalogue.note_times(now)  # offline too: staleness counts on past a clock set back
+        stale = store.catalogue.offline_state(now).stale
         notes = [note] if note else []
         if stale:
             notes.append(say("HQ data is stale: points spending is limited"))

@@ -79,8 +79,19 @@ def quote(
     total = sum(w.rem)
     gift = 0
     if tender.gift_card_balance_minor is not None:
-        gift = max(0, min(tender.gift_card_balance_minor, total - value))
-        if gift == 0:
+        can = max(0, min(tender.gift_card_balance_minor, total - value))
+        left = tender.gift_card_left_minor
+        gift = can if left is None else min(can, max(0, left))
+        if gift < can:  # HQ's offline policy, not the balance, limits what the card pays
+            w.refuse(
+                RULE_GIFT_CARD,
+                say(
+                    "the gift card may pay only {amount} here until HQ confirms "
+                    "its recent payments (offline limit)",
+                    amount=Money(gift, cur),
+                ),
+            )
+        elif gift == 0:
             w.refuse(RULE_GIFT_CARD, say("the gift card has no balance left"))
     awards: list[Award] = []
     earned_per_line = [0] * len(basket.lines)

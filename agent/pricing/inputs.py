@@ -29,3 +29,6 @@ class Tender:
     redeem_points: int = 0
     codes: frozenset[str] = frozenset()
     gift_card_balance_minor: int | None = None  # a presented gift card's balance
+    # What the card may still pay here before HQ confirms it (HQ's offline policy; None:
+    # no limit).
+    gift_card_left_minor: int | None = None

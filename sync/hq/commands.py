@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agent.clock import parse_utc
 from agent.model import OfflinePolicy
+from agent.money import Money
 from agent.ruleset_reader import load_ruleset
 from sync.hq.report import report
 from sync.hq.store import HqStore
@@ -42,6 +43,9 @@ def _hq_report(db: str, as_json: bool) -> int:
         print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
     for flag in doc["negative_balances"]:
         print(f"  NEGATIVE balance {flag['customer_id']}: {flag['balance']}")
+    for card in doc["negative_gift_cards"]:
+        owed = Money(card["balance_minor"], card["currency"])
+        print(f"  NEGATIVE gift card {card['card']}: {owed}")
     return 0
 
 
@@ -74,6 +78,8 @@ def cmd_hq(args: argparse.Namespace) -> int:
             args.manager_lift,
             args.max_adjust_points,
             args.confirm_adjust_points,
+            args.gift_card_daily_minor,
+            args.stale_gift_card_daily_minor,
         )
         HqStore(args.db, create=False).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
@@ -168,5 +174,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=_bound,
         default=default.confirm_adjust_points,
         help="above this many points the till asks the manager again",
+    )
+    sp.add_argument(
+        "--gift-card-daily-minor",
+        type=_cap,
+        default=default.gift_card_daily_minor,
+        help="minor units one gift card may pay per store day at one terminal before HQ "
+        "confirms ('none': no limit)",
+    )
+    sp.add_argument(
+        "--stale-gift-card-daily-minor",
+        type=_cap,
+        default=default.stale_gift_card_daily_minor,
+        help="the stricter gift card limit once the last snapshot is older than --stale-after-s",
     )
     hq.set_defaults(func=cmd_hq)

@@ -38,10 +38,18 @@ def report(store: HqStore) -> dict[str, Any]:
             "SELECT customer_id, balance FROM hq_customers WHERE balance<0 ORDER BY customer_id"
         )
     ]
+    owing = [  # gift cards spent at several terminals while HQ was out of reach
+        {"card": card, "balance_minor": bal, "currency": cur}
+        for card, bal, cur in store.conn.execute(
+            "SELECT card, balance_minor, currency FROM hq_gift_cards WHERE balance_minor<0 "
+            "ORDER BY card"
+        )
+    ]
     (conflicts,) = store.conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()
     return {
         "terminals": terms,
         "total": total,
         "negative_balances": flagged,
+        "negative_gift_cards": owing,
         "conflicts": conflicts,
     }

@@ -119,6 +119,8 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "manager_lift": False,
         "max_adjust_points": 10_000,
         "confirm_adjust_points": 1_000,
+        "gift_card_daily_minor": 5_000,
+        "stale_gift_card_daily_minor": 0,
     }
 
 

@@ -13,6 +13,7 @@ from agent.clock import FixedClock
 from agent.demo import RULESET
 from agent.errors import HqProtocolError, HqUnreachable
 from agent.i18n import Texts
+from agent.model import OfflinePolicy
 from agent.session import CheckoutSession
 from agent.signing import new_private_key, public_key_hex, sign
 from agent.store import Store
@@ -278,4 +279,27 @@ def test_a_terminal_without_a_fresh_snapshot_says_it_is_stale(
     assert not w.run_once(store).stale  # the snapshot is from 09:00, now is 09:00
     clock.advance(hours=25)  # the default policy: stale after 24 h
     status = w.run_once(store)
+    assert status.stale and "points spending is limited" in status.message
+
+
+def test_hqs_time_and_this_clock_are_kept_so_a_clock_set_back_gains_nothing(
+    store: Store, clock: FixedClock
+) -> None:
+    def down(req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("down", request=req)
+
+    policy = OfflinePolicy(1000, stale_after_s=3600).to_doc()
+    hq_time = "2026-11-24T09:00:00Z"
+    w = worker(store, clock, acking_hq(hq_time, lambda: empty_snapshot(policy=policy)))
+    clock.advance(hours=-5)  # this clock runs five hours behind HQ's
+    assert w.run_once(store).state is SyncState.ONLINE
+    assert store.file.get_meta("snapshot_hq_time") == "2026-11-24T09:00:00+00:00"
+    assert store.file.get_meta("latest_hq_time") == "2026-11-24T09:00:00+00:00"
+    offline = worker(store, clock, down)
+    clock.advance(hours=6)  # an hour past HQ's time, not by this clock's receipt
+    assert not offline.run_once(store).stale
+    clock.advance(hours=1, minutes=1)
+    assert offline.run_once(store).stale
+    clock.advance(hours=-7)  # set back: the round before was written down
+    status = offline.run_once(store)
     assert status.stale and "points spending is limited" in status.message
