@@ -18,7 +18,7 @@ class CodeKind(enum.Enum):
     GIFT_CARD = "gift card"
     PRODUCT = "product"
     TOKEN = "phone token"
-    RECEIPT = "receipt"  # the QR on a receipt: "<terminal>:<seq>", for a return
+    RECEIPT = "receipt"  # a receipt's number (its QR too): "<terminal>:<seq>", for a return
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,12 @@ def make_card_number(serial: int) -> str:
     """Return the card number (EAN-13 in the 29 range) for a serial number."""
     body = f"{CARD_PREFIX}{serial:010d}"
     return body + str(ean13_check_digit(body))
+
+
+def receipt_number(terminal_id: str, seq: int) -> str:
+    """The number a receipt prints and its QR holds, which :func:`classify` reads back
+    as a RECEIPT: ``T1:42``."""
+    return f"{terminal_id}:{seq}"
 
 
 def classify(text: str) -> Classified | Refusal:
