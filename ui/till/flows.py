@@ -16,6 +16,7 @@ from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
 from agent.events import Audit, Sale
 from agent.i18n import Texts
+from agent.lockout import PinGuard
 from agent.money import Money
 from agent.notice import Notice
 from agent.receipt import Receipt
@@ -68,6 +69,11 @@ class TillFlows:
 
     def __init__(self, till: Till) -> None:
         self.till = till
+        s = till.services
+        self.pins = PinGuard(s.store, s.clock, s.session.ids, s.config.terminal_id)
+
+    def signed_in_id(self) -> str | None:
+        return self.till.cashier.cashier_id if self.till.cashier else None
 
     # -- the flows ---------------------------------------------------------------------
     def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
@@ -78,6 +84,8 @@ class TillFlows:
             self.till.t(title),
             role=Role.MANAGER,
             cancellable=True,
+            guard=self.pins,
+            signed_in=self.signed_in_id(),
         )
         self.till.push_screen(screen, then)
 
@@ -240,6 +248,7 @@ class TillFlows:
                 self.till.services.store.ledger.cashiers,
                 self.till.t,
                 self.till.t("Locked: sign in with your PIN"),
+                guard=self.pins,
             ),
             self._signed_in,
         )
