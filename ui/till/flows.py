@@ -32,6 +32,7 @@ from ui.till.screens import (
     ReturnScreen,
     TextScreen,
 )
+from ui.till.status import on_screen
 
 
 class Till(Protocol):
@@ -309,6 +310,8 @@ class TillFlows:
     def _device_status(self) -> None:
         """Ask every device how it is (the printer may take a moment), then show it."""
         services, t = self.till.services, self.till.t
+        rs = self.till.session.ruleset
+        tz = rs.tz if rs else None  # the store's time, as on its receipts
         rows = [t("Devices")]
         for source in services.code_sources:
             rows.append(f"  {source.name}")
@@ -321,16 +324,21 @@ class TillFlows:
         rows += ["", t("HQ")]
         if services.sync is not None:
             st = services.sync.status()
-            last = st.last_sync_at.strftime("%Y-%m-%d %H:%M:%S") if st.last_sync_at else t("never")
+            at = st.last_sync_at
+            last = on_screen(at, tz, "%Y-%m-%d %H:%M:%S") if at is not None else t("never")
             rows.append(
                 "  " + t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
             )
-            if st.notes:
-                rows.append(f"  {t.say_all(st.notes)[:72]}")
+            if st.notes:  # all of it: the status line may have had room for the start only
+                rows.append(f"  {t.say_all(st.notes)}")
         rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
         if stats.oldest_at is not None:
             rows.append(
-                "  " + t("oldest waiting since {time}", time=stats.oldest_at.isoformat()[:19])
+                "  "
+                + t(
+                    "oldest waiting since {time}",
+                    time=on_screen(stats.oldest_at, tz, "%Y-%m-%d %H:%M:%S"),
+                )
             )
         self.till.call_from_thread(
             self.till.push_screen, TextScreen("\n".join([*rows, "", t("Esc closes")]))
