@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from agent.words import Words, say
@@ -11,6 +12,9 @@ MAX_CODE_LEN = 512
 GIFT_CARD_PREFIX = "GC"  # gift cards: GC and ten digits
 TOKEN_PREFIX = "KQ1."  # a phone QR token (agent.tokens)
 CARD_PREFIX = "29"  # GS1 in-store range: loyalty cards are EAN-13 numbers starting 29.
+# A phone number with its country code, as people write it: +48 601 000 001, +40-721-000-003.
+PHONE = re.compile(r"\+[0-9][0-9 ().-]*[0-9]")
+PHONE_DIGITS = range(8, 16)  # E.164: at most 15 digits with the country code
 
 
 class CodeKind(enum.Enum):
@@ -18,7 +22,7 @@ class CodeKind(enum.Enum):
     GIFT_CARD = "gift card"
     PRODUCT = "product"
     TOKEN = "phone token"
-    RECEIPT = "receipt"  # the QR on a receipt: "<terminal>:<seq>", for a return
+    RECEIPT = "receipt"  # a receipt's number (its QR too): "<terminal>:<seq>", for a return
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,19 @@ def make_card_number(serial: int) -> str:
     """Return the card number (EAN-13 in the 29 range) for a serial number."""
     body = f"{CARD_PREFIX}{serial:010d}"
     return body + str(ean13_check_digit(body))
+
+
+def is_phone_number(text: str) -> bool:
+    """True if ``text`` has the shape of a phone number with its country code (a '+',
+    8 to 15 digits, spaces, dashes, dots or brackets between): no scanned code has it."""
+    code = text.strip()
+    return PHONE.fullmatch(code) is not None and sum(c.isdigit() for c in code) in PHONE_DIGITS
+
+
+def receipt_number(terminal_id: str, seq: int) -> str:
+    """The number a receipt prints and its QR holds, which :func:`classify` reads back
+    as a RECEIPT: ``T1:42``."""
+    return f"{terminal_id}:{seq}"
 
 
 def classify(text: str) -> Classified | Refusal:

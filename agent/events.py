@@ -295,13 +295,13 @@ class Return:
 
 @dataclass(frozen=True, slots=True)
 class Audit:
-    """An override, journalled: a void (with the lines voided) or a manual point
-    adjustment of a customer's balance (with its reason)."""
+    """An override, journalled: a void (with the lines voided), a manual point
+    adjustment of a customer's balance (with its reason), or a PIN lockout (its reason)."""
 
     kind: ClassVar[str] = "audit"
 
     at: str
-    action: str  # "void" | "adjust_points"
+    action: str  # "void" | "adjust_points" | "pin_lockout" (agent.lockout)
     cashier: str | None
     approved_by: str
     reason: str = ""

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
+from agent.codes import receipt_number
 from agent.events import JournalEvent, Return, Sale
 from agent.i18n import Texts
 from agent.money import Money
@@ -88,7 +89,7 @@ def build_receipt(
 
     lines = [
         ReceiptLine(store_name, Style.TITLE),
-        ReceiptLine(t("Receipt {number}", number=f"{event.terminal_id}-{event.seq}")),
+        ReceiptLine(t("Receipt {number}", number=receipt_number(event.terminal_id, event.seq))),
         ReceiptLine(_when(sale.at, t, tz)),
         ReceiptLine("", Style.RULE),
     ]
@@ -137,7 +138,7 @@ def build_receipt(
             )
     lines.append(ReceiptLine("", Style.RULE))
     lines.append(ReceiptLine(t("Thank you!")))
-    return Receipt(tuple(lines), qr=f"{event.terminal_id}:{event.seq}")
+    return Receipt(tuple(lines), qr=receipt_number(event.terminal_id, event.seq))
 
 
 def _pts(t: Texts, points: int | None) -> str:
@@ -155,11 +156,12 @@ def _return_receipt(
     event: JournalEvent, back: Return, store_name: str, t: Texts, tz: tzinfo | None
 ) -> Receipt:
     cur = back.currency
-    number = f"{event.terminal_id}-{event.seq}"
+    number = receipt_number(event.terminal_id, event.seq)
+    original = receipt_number(event.terminal_id, back.original_seq)
     lines = [
         ReceiptLine(store_name, Style.TITLE),
         ReceiptLine(t("RETURN {number}", number=number), Style.BOLD),
-        ReceiptLine(t("of receipt {number}", number=f"{event.terminal_id}-{back.original_seq}")),
+        ReceiptLine(t("of receipt {number}", number=original)),
         ReceiptLine(_when(back.at, t, tz)),
         ReceiptLine("", Style.RULE),
     ]

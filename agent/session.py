@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from agent.clock import Clock, IdFactory
-from agent.codes import Classified, CodeKind, classify
+from agent.codes import Classified, CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
 from agent.entries import GiftCardMove, LedgerMove, NewSale
@@ -103,9 +103,10 @@ class CheckoutSession:
 
         ``typed``: a person keyed it in (not a scanner): a card or a phone number typed
         identifies the customer, but points wait for the one-time check if the policy
-        asks for one. A phone number is typed with its country code: +48 601 234 567.
+        asks for one. A phone number is typed with its country code: +48 601 234 567,
+        and is one however fast it came (pasted): it identifies without confirming.
         """
-        if typed and text.strip().startswith("+"):
+        if text.strip().startswith("+") and (typed or is_phone_number(text)):
             return self.identify_phone(text)
         code = classify(text)
         if isinstance(code, CodeRefusal):

@@ -87,6 +87,20 @@ def test_a_void_reads_back_with_its_lines() -> None:
     assert json.loads(text)["customer"] == "C1"  # the wire names the voided sale's customer
 
 
+def test_a_pin_lockout_reads_back_as_written_and_names_no_customer() -> None:
+    lockout = Audit(
+        at=TUESDAY.isoformat(),
+        action="pin_lockout",
+        cashier=None,
+        approved_by="",
+        reason="3 wrong PINs in a row: PIN entry closed for 30 s",
+    )
+    text = canonical(to_body(lockout, 3, "T1"))
+    event = read_event("audit", text)
+    assert event.record == lockout and event.record.customer_id is None
+    assert (lockout.points_earned, lockout.points_redeemed) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("kind", "body", "names"),
     [

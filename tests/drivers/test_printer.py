@@ -51,7 +51,7 @@ def test_a_sale_receipt_shows_the_balance(
     outcome = print_sale(store, EscposPrinter(cfg), sale.seq, clock, "Test store")
     assert outcome.error is None
     text = decode_escpos((tmp_path / "receipt.bin").read_bytes(), code_pages(cfg)).text
-    assert "Receipt T1-1" in text
+    assert "Receipt T1:1" in text
     assert "Points earned" in text and "39" in text
     assert [ln for ln in text.splitlines() if ln.startswith("Balance")] == [
         "Balance" + " " * 27 + "3039 pts"

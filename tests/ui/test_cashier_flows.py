@@ -224,6 +224,33 @@ def test_a_typed_number_identifies_but_points_wait_for_the_app_code(tmp_path: Pa
     asyncio.run(flow())
 
 
+def test_a_phone_number_pasted_or_typed_fast_identifies_as_typed(tmp_path: Path) -> None:
+    from textual import events
+    from textual.keys import _character_to_key
+
+    from ui.till.entry import EntryInput
+
+    app = till(tmp_path, staff=False, typed_check=True)
+
+    async def burst(pilot: Pilot[None], text: str) -> None:
+        entry = app.query_one("#entry", EntryInput)
+        for ch in text:  # all at once, as a paste or a scanner-fast typist delivers them
+            entry.post_message(events.Key(_character_to_key(ch), ch))
+        entry.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await burst(pilot, "+48 601 000 001")  # Anna's phone
+            assert "Anna" in text_of(app, "#customer")
+            assert "scan the code in the customer's app" in text_of(app, "#message")
+            assert not app.session.confirmed  # a typed number: points wait for the app
+            await burst(pilot, "+48601000001")
+            assert "Anna" in text_of(app, "#customer")
+
+    asyncio.run(flow())
+
+
 def test_the_entry_tells_a_person_from_a_scanner() -> None:
     from ui.till.entry import EntryInput
 

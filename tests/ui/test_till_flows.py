@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -63,7 +64,7 @@ def test_a_return_by_the_receipt_qr_shows_the_reversal_before_it_is_saved(tmp_pa
             await pilot.press("f10")
             await until(pilot.pause, lambda: len(printed(app)) == 2, "the return receipt")
             assert text_of(app, "#message").startswith("Sale 2 complete")
-            assert "RETURN T1-2" in printed(app)[1] and "of receipt T1-1" in printed(app)[1]
+            assert "RETURN T1:2" in printed(app)[1] and "of receipt T1:1" in printed(app)[1]
             assert app.session.balance() is None  # the till is back on an empty sale
             await type_in(pilot, "T1:1")  # what is left of the sale can still come back
             shown = screen_text(app)
@@ -82,6 +83,20 @@ def test_a_return_by_the_receipt_qr_shows_the_reversal_before_it_is_saved(tmp_pa
     store.close()
 
 
+def test_the_number_printed_on_a_receipt_opens_its_return(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sell(pilot, app, ANNA, "COFFEE")
+            found = re.search(r"Receipt (\S+)", printed(app)[0])
+            assert found is not None
+            await type_in(pilot, found.group(1))  # read off the paper, as the cashier would
+            assert isinstance(app.screen, ReturnScreen) and app.screen.seq == 1
+
+    asyncio.run(flow())
+
+
 def test_any_receipt_is_reprinted_by_its_number(tmp_path: Path) -> None:
     app = till(tmp_path, staff=False)
 
@@ -92,10 +107,10 @@ def test_any_receipt_is_reprinted_by_its_number(tmp_path: Path) -> None:
             app.query_one("#entry").value = "1"  # type: ignore[attr-defined]
             await pilot.press("f8")
             await until(pilot.pause, lambda: len(printed(app)) == 3, "the reprint")
-            assert "Receipt T1-1" in printed(app)[2]
+            assert "Receipt T1:1" in printed(app)[2]
             await pilot.press("f8")  # nothing typed: the last receipt
             await until(pilot.pause, lambda: len(printed(app)) == 4, "the last receipt")
-            assert "Receipt T1-2" in printed(app)[3]
+            assert "Receipt T1:2" in printed(app)[3]
             app.query_one("#entry").value = "77"  # type: ignore[attr-defined]
             await pilot.press("f8")
             await pilot.pause()
@@ -261,7 +276,7 @@ def test_receipts_print_in_the_stores_language_whatever_the_cashier_reads(
             assert app.t.lang == "en"
             await sell(pilot, app, ANNA, "COFFEE")
             receipt = printed(app)[0]
-            assert "Чек T1-1" in receipt and "ИТОГО" in receipt and "К оплате" in receipt
+            assert "Чек T1:1" in receipt and "ИТОГО" in receipt and "К оплате" in receipt
             assert "Баланс" in receipt and "Спасибо за покупку!" in receipt
             assert "39,90" in receipt and "39.90" not in receipt  # decimals as Russians write
             assert "Balance" not in receipt and "TOTAL" not in receipt

@@ -39,6 +39,7 @@ from ui.till.screens import (
     ReturnScreen,
     TextScreen,
 )
+from ui.till.status import status_line
 
 
 class CodeScanned(Message):
@@ -183,6 +184,7 @@ class CheckoutApp(App[None]):
 
     def on_resize(self) -> None:
         self.render_keys()
+        self.refresh_status()
 
     def apply_language(self, lang: str) -> None:
         """Show every screen text in ``lang`` (en, ru, pl, ro)."""
@@ -210,26 +212,21 @@ class CheckoutApp(App[None]):
 
     # -- rendering -----------------------------------------------------------------
     def refresh_status(self) -> None:
+        """The status line (ui.till.status), in the store's time zone, at the screen's width."""
         services = self.services
         stats = services.store.ledger.outbox_stats()
-        t = self.t
-        stale = False
-        if services.sync is None:
-            text, offline = t("HQ: not configured"), True
-        else:
-            st = services.sync.status()
-            offline, stale = st.state.value != "online", st.stale
-            last = st.last_sync_at.strftime("%H:%M:%S") if st.last_sync_at else t("never")
-            text = t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
-            if st.notes and (offline or st.stale or st.skew_s is not None):
-                text += f"  ({t.say_all(st.notes)[:90]})"
-        waiting = t("sales waiting to sync: {n}", n=stats.pending)
+        oldest_min = None
         if stats.oldest_at is not None:
-            age_min = int((services.clock.now() - stats.oldest_at).total_seconds() // 60)
-            waiting += " " + t("(oldest {minutes} min)", minutes=age_min)
-        who = f"  |  {self.cashier.name}" if self.cashier else ""
+            oldest_min = int((services.clock.now() - stats.oldest_at).total_seconds() // 60)
+        who = services.config.terminal_id + (f" {self.cashier.name}" if self.cashier else "")
+        rs = self.session.ruleset
+        sync = services.sync.status() if services.sync is not None else None
+        width = max(20, self.size.width - 2)  # the line's padding
+        text, offline, stale = status_line(
+            self.t, width, sync, stats.pending, oldest_min, who, rs.tz if rs else None
+        )
         status = self.query_one("#status", Static)
-        status.update(f"{services.config.terminal_id}{who}  |  {waiting}  |  {text}")
+        status.update(text)
         status.set_class(offline, "offline")
         status.set_class(stale and not offline, "stale")
 

@@ -16,6 +16,7 @@ from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
 from agent.events import Audit, Sale
 from agent.i18n import Texts
+from agent.lockout import PinGuard
 from agent.money import Money
 from agent.notice import Notice
 from agent.receipt import Receipt
@@ -31,6 +32,7 @@ from ui.till.screens import (
     ReturnScreen,
     TextScreen,
 )
+from ui.till.status import on_screen
 
 
 class Till(Protocol):
@@ -68,6 +70,11 @@ class TillFlows:
 
     def __init__(self, till: Till) -> None:
         self.till = till
+        s = till.services
+        self.pins = PinGuard(s.store, s.clock, s.session.ids, s.config.terminal_id)
+
+    def signed_in_id(self) -> str | None:
+        return self.till.cashier.cashier_id if self.till.cashier else None
 
     # -- the flows ---------------------------------------------------------------------
     def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
@@ -78,6 +85,8 @@ class TillFlows:
             self.till.t(title),
             role=Role.MANAGER,
             cancellable=True,
+            guard=self.pins,
+            signed_in=self.signed_in_id(),
         )
         self.till.push_screen(screen, then)
 
@@ -240,6 +249,7 @@ class TillFlows:
                 self.till.services.store.ledger.cashiers,
                 self.till.t,
                 self.till.t("Locked: sign in with your PIN"),
+                guard=self.pins,
             ),
             self._signed_in,
         )
@@ -300,6 +310,8 @@ class TillFlows:
     def _device_status(self) -> None:
         """Ask every device how it is (the printer may take a moment), then show it."""
         services, t = self.till.services, self.till.t
+        rs = self.till.session.ruleset
+        tz = rs.tz if rs else None  # the store's time, as on its receipts
         rows = [t("Devices")]
         for source in services.code_sources:
             rows.append(f"  {source.name}")
@@ -312,16 +324,21 @@ class TillFlows:
         rows += ["", t("HQ")]
         if services.sync is not None:
             st = services.sync.status()
-            last = st.last_sync_at.strftime("%Y-%m-%d %H:%M:%S") if st.last_sync_at else t("never")
+            at = st.last_sync_at
+            last = on_screen(at, tz, "%Y-%m-%d %H:%M:%S") if at is not None else t("never")
             rows.append(
                 "  " + t("HQ: {state}  last sync {time}", state=t(st.state.value), time=last)
             )
-            if st.notes:
-                rows.append(f"  {t.say_all(st.notes)[:72]}")
+            if st.notes:  # all of it: the status line may have had room for the start only
+                rows.append(f"  {t.say_all(st.notes)}")
         rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
         if stats.oldest_at is not None:
             rows.append(
-                "  " + t("oldest waiting since {time}", time=stats.oldest_at.isoformat()[:19])
+                "  "
+                + t(
+                    "oldest waiting since {time}",
+                    time=on_screen(stats.oldest_at, tz, "%Y-%m-%d %H:%M:%S"),
+                )
             )
         self.till.call_from_thread(
             self.till.push_screen, TextScreen("\n".join([*rows, "", t("Esc closes")]))

@@ -13,7 +13,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
+from agent.errors import KassaError
 from agent.i18n import Texts
+from agent.lockout import PinGuard
 from agent.notice import Notice
 from agent.staff import Cashier, Role, pin_matches
 
@@ -38,6 +40,8 @@ class PinScreen(ModalScreen[Cashier | None]):
         title: str,
         role: Role | None = None,
         cancellable: bool = False,
+        guard: PinGuard | None = None,
+        signed_in: str | None = None,
     ) -> None:
         super().__init__()
         self.cashiers = cashiers
@@ -45,6 +49,8 @@ class PinScreen(ModalScreen[Cashier | None]):
         self.title_text = title
         self.role = role
         self.cancellable = cancellable
+        self.guard = guard  # wrong PINs counted, and the wait after too many enforced
+        self.signed_in = signed_in  # who is at the till (for the lockout's audit event)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
@@ -54,17 +60,49 @@ class PinScreen(ModalScreen[Cashier | None]):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
+        self.closed()  # still closed from before (the app was restarted): say so at once
+
+    def closed(self) -> bool:
+        """True (and says for how long) while too many wrong PINs keep the entry closed."""
+        wait = self.guard.wait_s() if self.guard is not None else 0
+        if wait:
+            self.show(self.t("Too many wrong PINs: wait {seconds} s", seconds=wait))
+        return wait > 0
+
+    def show(self, text: str) -> None:
+        self.query_one("#pin-error", Static).update(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()  # a PIN is never a code for the sale behind this screen
         pin = event.value.strip()
         event.input.value = ""
+        if self.closed():  # not even the right PIN is looked at before the wait is over
+            return
+        owner = None
         for c in self.cashiers():
-            if (self.role is None or c.role is self.role) and pin_matches(c, pin):
-                self.dismiss(c)
-                return
-        wanted = self.t("Wrong PIN") if self.role is None else self.t("Not a manager's PIN")
-        self.query_one("#pin-error", Static).update(wanted)
+            if pin_matches(c, pin):
+                owner = c
+                if self.role is None or c.role is self.role:
+                    break
+        if owner is not None and (self.role is None or owner.role is self.role):
+            self.counted(lambda g: g.succeeded())
+            self.dismiss(owner)
+            return
+        if owner is not None:  # a colleague's own PIN, not a manager's: no guess
+            self.show(self.t("Not a manager's PIN"))
+            return
+        self.show(self.t("Wrong PIN") if self.role is None else self.t("Not a manager's PIN"))
+        self.counted(lambda g: g.failed(self.signed_in))
+        self.closed()
+
+    def counted(self, step: Callable[[PinGuard], object]) -> None:
+        """Tell the guard of a try; a store that cannot keep it is said, not raised."""
+        if self.guard is None:
+            return
+        try:
+            step(self.guard)
+        except KassaError as exc:
+            self.show(self.t.say(exc.words()))
 
     def action_cancel(self) -> None:
         if self.cancellable:
