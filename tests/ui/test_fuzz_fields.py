@@ -81,3 +81,26 @@ def test_a_points_amount_is_paid_or_refused(counter: CheckoutSession, points: in
     q = counter.quote()
     assert isinstance(notice, Notice)
     assert 0 <= q.points_redeemed <= 3000 and q.to_pay.minor >= 0
+
+
+@fuzz(share=0.2)
+@given(st.text(max_size=60), st.text(max_size=30), st.text(max_size=30), st.booleans())
+def test_enrolment_answers_whatever_is_typed_into_its_form(
+    counter: CheckoutSession, name: str, card: str, phone: str, terms: bool
+) -> None:
+    ran("enrolment form: desk.enrol")
+    counter.reset()
+    before = counter.store.ledger.outbox_stats().pending
+    notice = counter.desk.enrol(name, card, terms, False, phone)
+    assert isinstance(notice, Notice)
+    assert counter.store.ledger.outbox_stats().pending - before == (0 if notice.refused else 1)
+
+
+@fuzz(share=0.01)  # each try is a scrypt hash: a few dozen cases are plenty
+@given(st.text(max_size=40))
+def test_a_pin_screen_answers_whatever_is_typed(pin: str) -> None:
+    ran("PIN: pin_matches")
+    from agent.staff import Role, new_cashier, pin_matches
+
+    manager = new_cashier("marek", "Marek", Role.MANAGER, "9999", salt=bytes(16))
+    assert pin_matches(manager, pin) is (pin == "9999")
