@@ -1,8 +1,9 @@
 """The till's flows beyond ringing up a sale: returns, voids, enrolment, adjustments,
 signing in and out, the day report and the status page.
 
-A mixin of the cashier app (ui.till.app.CheckoutApp), which supplies the session, the
-services, the texts and the rendering these flows call.
+The cashier app (:class:`ui.till.app.CheckoutApp`) holds one :class:`TillFlows` and
+hands it itself as the :class:`Till`: the session, the services, the texts, the screens
+and the rendering these flows call. The app's keys call the flows.
 """
 
 from __future__ import annotations
