@@ -60,24 +60,78 @@ def store_error(exc: sqlite3.Error) -> KassaError:
     return StoreCorrupted(detail)
 
 
+class TranslatingCursor(sqlite3.Cursor):
+    """A cursor whose errors, running a statement or reading its rows, arrive as kassa's."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> TranslatingCursor:
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+        return self
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> TranslatingCursor:
+        try:
+            super().executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+        return self
+
+    def executescript(self, script: str, /) -> TranslatingCursor:
+        try:
+            super().executescript(script)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+        return self
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+    def fetchmany(self, size: int | None = 1) -> list[Any]:
+        try:
+            return super().fetchmany(size)
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise store_error(exc) from exc
+
+
 class TranslatingConnection(sqlite3.Connection):
-    """An SQLite connection whose errors arrive as kassa's own (:func:`store_error`)."""
+    """An SQLite connection whose errors arrive as kassa's own (:func:`store_error`):
+    its statements, its cursors' statements and the rows they read."""
+
+    def cursor(self, factory: Any = TranslatingCursor) -> Any:
+        return super().cursor(factory)
+
+    def _cursor(self) -> TranslatingCursor:
+        cur: TranslatingCursor = self.cursor()
+        return cur
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error as exc:
-            raise store_error(exc) from exc
+        return self._cursor().execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
-        try:
-            return super().executemany(sql, parameters)
-        except sqlite3.Error as exc:
-            raise store_error(exc) from exc
+        return self._cursor().executemany(sql, parameters)
 
     def executescript(self, script: str, /) -> sqlite3.Cursor:
+        return self._cursor().executescript(script)
+
+    def commit(self) -> None:
         try:
-            return super().executescript(script)
+            super().commit()
         except sqlite3.Error as exc:
             raise store_error(exc) from exc
 

@@ -1,17 +1,10 @@
-"""The `kassa hq` command: run the reference HQ, or administer and inspect its database."""
+"""The `kassa hq` command line: its arguments (the handlers are :mod:`sync.hq.admin`)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
-from agent.clock import parse_utc
 from agent.model import OfflinePolicy
-from agent.money import Money
-from agent.ruleset_reader import load_ruleset
-from sync.hq.report import report
-from sync.hq.store import HqStore
 
 
 def _cap(text: str) -> int | None:
@@ -30,77 +23,11 @@ def _bound(text: str) -> int:
     return value
 
 
-def _hq_report(db: str, as_json: bool) -> int:
-    doc = report(HqStore(db, create=False))
-    if as_json:
-        print(json.dumps(doc, indent=2))
-        return 0
-    t = doc["total"]
-    print(
-        f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
-    )
-    for tid, row in doc["terminals"].items():
-        print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
-    for flag in doc["negative_balances"]:
-        print(f"  NEGATIVE balance {flag['customer_id']}: {flag['balance']}")
-    for card in doc["negative_gift_cards"]:
-        owed = Money(card["balance_minor"], card["currency"])
-        print(f"  NEGATIVE gift card {card['card']}: {owed}")
-    return 0
-
-
 def cmd_hq(args: argparse.Namespace) -> int:
-    if args.hq_cmd == "report":
-        return _hq_report(args.db, args.json)
-    if args.hq_cmd == "publish":
-        store = HqStore(args.db, create=False)
-        doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
-        print(f"ruleset version {store.publish_ruleset(doc)} published")
-        return 0
-    if args.hq_cmd == "revoke":
-        HqStore(args.db, create=False).revoke(args.rule)
-        print(f"{args.rule} revoked; terminals stop applying it at their next download")
-        return 0
-    if args.hq_cmd == "grant-quota":
-        HqStore(args.db, create=False).grant_quota(args.terminal, args.rule, args.count)
-        print(f"{args.terminal}: {args.rule} quota {args.count}")
-        return 0
-    if args.hq_cmd == "grant-allowance":
-        HqStore(args.db, create=False).grant_allowance(args.terminal, args.customer, args.points)
-        print(f"{args.terminal}: {args.points} points of {args.customer} reserved for offline use")
-        return 0
-    if args.hq_cmd == "set-policy":
-        policy = OfflinePolicy(
-            args.daily_points,
-            args.stale_after_s,
-            args.stale_daily_points,
-            not args.no_typed_check,
-            args.manager_lift,
-            args.max_adjust_points,
-            args.confirm_adjust_points,
-            args.gift_card_daily_minor,
-            args.stale_gift_card_daily_minor,
-        )
-        HqStore(args.db, create=False).set_policy(policy)
-        print(f"offline policy: {json.dumps(policy.to_doc())}")
-        return 0
-    if args.hq_cmd == "add-terminal":
-        store = HqStore(args.db, create=False)
-        store.add_terminal(args.id, args.secret)
-        print(f"terminal {args.id} added")
-        return 0
-    if args.db is None:
-        raise SystemExit("kassa hq: --db FILE is required")
-    from sync.hq.server import serve  # starlette and uvicorn only when HQ runs
+    """Run `kassa hq`: HQ's code is loaded only now, not by every `kassa` command."""
+    from sync.hq.admin import run
 
-    serve(
-        args.db,
-        args.host,
-        args.port,
-        args.demo,
-        parse_utc(args.fixed_time) if args.fixed_time else None,
-    )
-    return 0
+    return run(args)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -84,3 +84,21 @@ def test_a_read_only_database_refuses_the_commit_and_keeps_the_sale(
     assert [ln.sku for ln in session.basket.lines] == ["COFFEE"]
     store.conn.execute("PRAGMA query_only=OFF")
     assert session.commit().seq == 1 and store.ledger.verify() is None
+
+
+def test_an_error_while_reading_rows_or_migrating_is_the_stores_own(
+    store: Store, tmp_path: Path
+) -> None:
+    def fails(_: object) -> None:
+        raise ValueError("a row that cannot be read")
+
+    store.conn.create_function("fails", 1, fails)
+    with pytest.raises(errors.KassaError):  # raised while iterating, not at execute
+        for _ in store.conn.execute("SELECT fails(seq) FROM journal UNION ALL SELECT fails(1)"):
+            pass
+    with pytest.raises(errors.KassaError):
+        store.conn.cursor().execute("SELECT fails(1)").fetchall()
+    broken = tmp_path / "half.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)  # a header, then garbage
+    with pytest.raises(errors.KassaError):
+        Store.open(broken)
