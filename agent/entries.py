@@ -26,7 +26,7 @@ class GiftCardMove:
 
 @dataclass(frozen=True, slots=True)
 class NewSale:
-    """Everything :meth:`Store.commit_sale` writes, computed before the transaction."""
+    """Everything :meth:`agent.ledger.Ledger.commit_sale` writes, computed beforehand."""
 
     sale_id: str
     at: datetime
@@ -80,4 +80,3 @@ class PendingEvent:
 class OutboxStats:
     pending: int
     oldest_at: datetime | None
-    last_acked_seq: int

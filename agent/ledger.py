@@ -320,14 +320,16 @@ class Ledger:
         )
         return cur.rowcount
 
+    def resend_from(self, seq: int) -> None:
+        """Queue every event from ``seq`` on again (HQ holds less than it had acknowledged:
+        restored from a backup)."""
+        self.conn.execute("UPDATE outbox SET acked_at=NULL WHERE seq>=?", (seq,))
+
     def outbox_stats(self) -> OutboxStats:
         pending, oldest = self.conn.execute(
             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL"
         ).fetchone()
-        (acked,) = self.conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL"
-        ).fetchone()
-        return OutboxStats(int(pending), parse_utc(oldest) if oldest else None, int(acked))
+        return OutboxStats(int(pending), parse_utc(oldest) if oldest else None)
 
     # -- integrity ---------------------------------------------------------------------
     def verify(self) -> ChainBreak | None:

@@ -92,6 +92,4 @@ class PinGuard:
         """A right PIN: the count starts again."""
         if self.failures() or self.not_before() is not None:
             with self.store.file.atomic():
-                self.store.file.conn.execute(
-                    "DELETE FROM meta WHERE key IN (?, ?)", (FAILURES_KEY, NOT_BEFORE_KEY)
-                )
+                self.store.file.forget_meta(FAILURES_KEY, NOT_BEFORE_KEY)

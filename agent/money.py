@@ -1,7 +1,8 @@
 """Money in integer minor units, points as their own integer type.
 
 Decimal or Fraction appear only inside rate arithmetic, and every rounding
-goes through :func:`floor_minor` or :func:`floor_points`, the one named place.
+goes through one named place: :func:`round_minor` for money (half up),
+:func:`floor_points` for points (down).
 """
 
 from __future__ import annotations
@@ -74,11 +75,6 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.format()} {self.currency}"
-
-
-def floor_minor(value: Fraction) -> int:
-    """The one place a fractional money amount becomes minor units: floor."""
-    return math.floor(value)
 
 
 def round_minor(value: Fraction) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 
@@ -32,26 +31,6 @@ class ReceiptLine:
 class Receipt:
     lines: tuple[ReceiptLine, ...]
     qr: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "lines": [
-                    {"text": ln.text, "style": ln.style.value, "right": ln.right}
-                    for ln in self.lines
-                ],
-                "qr": self.qr,
-            },
-            ensure_ascii=False,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Receipt:
-        doc = json.loads(text)
-        return cls(
-            tuple(ReceiptLine(d["text"], Style(d["style"]), d["right"]) for d in doc["lines"]),
-            doc.get("qr"),
-        )
 
     def plain(self, width: int = 42) -> str:
         """Return the receipt as plain text of ``width`` columns (the preview)."""

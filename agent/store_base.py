@@ -261,6 +261,10 @@ class StoreFile:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return default if row is None else str(row[0])
 
+    def forget_meta(self, *keys: str) -> None:
+        """Drop the values under ``keys``."""
+        self.conn.executemany("DELETE FROM meta WHERE key=?", [(k,) for k in keys])
+
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES(?, ?) "

@@ -41,7 +41,6 @@ class SyncState(enum.Enum):
 class SyncStatus:
     state: SyncState
     pending: int
-    oldest_pending_at: datetime | None
     last_sync_at: datetime | None
     message: str
     stale: bool = False  # the last snapshot is older than HQ's policy allows
@@ -79,7 +78,7 @@ class SyncWorker:
         self._thread: threading.Thread | None = None
         self._failures = 0
         self._last_download: datetime | None = None
-        self._status = SyncStatus(SyncState.STARTING, 0, None, None, "")
+        self._status = SyncStatus(SyncState.STARTING, 0, None, "")
         self._skew_s: float | None = None
 
     # -- what the checkout sees -------------------------------------------------------
@@ -200,9 +199,7 @@ class SyncWorker:
             with store.file.atomic():
                 if ack.expected_seq < first:
                     # HQ holds less than we thought (restored from a backup): resend.
-                    store.conn.execute(
-                        "UPDATE outbox SET acked_at=NULL WHERE seq>=?", (ack.expected_seq,)
-                    )
+                    store.ledger.resend_from(ack.expected_seq)
                 else:
                     # Never take an ack for more than was sent: a wrong reply loses nothing.
                     acked += store.ledger.mark_acked(
@@ -228,7 +225,6 @@ class SyncWorker:
             self._status = SyncStatus(
                 state,
                 stats.pending,
-                stats.oldest_at,
                 now if synced else self._status.last_sync_at,
                 "; ".join(str(n) for n in notes),
                 stale,

@@ -22,7 +22,8 @@ from tests.conftest import TUESDAY
 from tests.hqproc import HqProcess
 from ui.config import Config, HqConfig
 from ui.services import Services, build_services
-from ui.till.app import CheckoutApp, parse_entry
+from ui.till.app import CheckoutApp
+from ui.till.entry import parse_entry
 
 CARD = "2900000000018"  # Anna Kowalska, Bronze, 3000 points at HQ
 

@@ -20,7 +20,7 @@ from agent.notice import Notice
 from agent.session import CheckoutSession
 from tests.conftest import TUESDAY
 from tests.fuzz import fuzz, ran
-from ui.till.app import parse_entry
+from ui.till.entry import parse_entry
 from ui.till.screens import POINTS_TYPED
 
 ANNA = "2900000000018"

@@ -61,7 +61,6 @@ def test_offline_and_stale_the_key_facts_fit_80_columns(tmp_path: Path, language
     status = SyncStatus(
         SyncState.OFFLINE,
         pending=2,
-        oldest_pending_at=TUESDAY,
         last_sync_at=TUESDAY - timedelta(hours=3),  # 06:00 UTC, 07:00 in Warsaw
         message="",
         stale=True,
@@ -81,7 +80,7 @@ def test_online_the_line_has_room_for_the_till_and_the_oldest_sale(
     tmp_path: Path, language: str
 ) -> None:
     t = Texts(language)
-    status = SyncStatus(SyncState.ONLINE, 0, None, TUESDAY, "")
+    status = SyncStatus(SyncState.ONLINE, 0, TUESDAY, "")
     line = status_at_80(tmp_path, language, status)
     assert line.startswith(t("HQ {state}", state=t("online")))
     assert t("waiting to sync: {n}", n=0) in line and t("synced {time}", time="10:00") in line

@@ -28,7 +28,7 @@ from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.services import Services
-from ui.till.entry import EntryInput
+from ui.till.entry import EntryInput, parse_entry
 from ui.till.flows import TillFlows
 from ui.till.panels import customer_text, totals_text
 from ui.till.screens import (
@@ -58,17 +58,6 @@ class ReceiptPrinted(Message):
     def __init__(self, outcome: PrintOutcome) -> None:
         super().__init__()
         self.outcome = outcome
-
-
-def parse_entry(text: str) -> tuple[str, int]:
-    """'3*MILK' or 'MILK*3' -> ('MILK', 3); anything else is a code with quantity 1."""
-    left, sep, right = text.strip().partition("*")
-    if sep:
-        if left.isdigit():
-            return right.strip(), int(left)
-        if right.isdigit():
-            return left.strip(), int(right)
-    return text.strip(), 1
 
 
 # Black, white and pure colours: readable in sunlight and for weaker eyes.

@@ -51,3 +51,14 @@ class EntryInput(Input):
         if len(times) < 2:
             return True
         return (times[-1] - times[0]) / (len(times) - 1) >= SCANNER_KEY_GAP_S
+
+
+def parse_entry(text: str) -> tuple[str, int]:
+    """'3*MILK' or 'MILK*3' -> ('MILK', 3); anything else is a code with quantity 1."""
+    left, sep, right = text.strip().partition("*")
+    if sep:
+        if left.isdigit():
+            return right.strip(), int(left)
+        if right.isdigit():
+            return left.strip(), int(right)
+    return text.strip(), 1

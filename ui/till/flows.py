@@ -27,7 +27,7 @@ from ui.services import Services
 from ui.till.panels import why_text
 from ui.till.screens import (
     AdjustScreen,
-    Enrolment,
+    EnrolForm,
     EnrolScreen,
     PinScreen,
     ReturnScreen,
@@ -163,7 +163,7 @@ class TillFlows:
         self.till.render_sale()
 
     def enrol(self) -> None:
-        def submit(e: Enrolment) -> Notice:
+        def submit(e: EnrolForm) -> Notice:
             return self.till.session.desk.enrol(e.name, e.card, e.terms, e.marketing, e.phone)
 
         def enrolled(notice: Notice | None) -> None:

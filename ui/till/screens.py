@@ -1,4 +1,5 @@
-"""Modal screens: signing in with a PIN, and a manager's approval of an override."""
+"""The till's modal screens: a PIN (signing in, a manager's approval), a page of text, a
+return's lines, a point adjustment, the enrolment form, and a yes-or-no question."""
 
 from __future__ import annotations
 
@@ -263,7 +264,7 @@ class AdjustScreen(ModalScreen[tuple[int, str] | None]):
 
 
 @dataclass(frozen=True, slots=True)
-class Enrolment:
+class EnrolForm:
     name: str
     phone: str
     card: str
@@ -288,7 +289,7 @@ class EnrolScreen(ModalScreen[Notice | None]):
         Binding("f10", "submit", show=False),
     ]
 
-    def __init__(self, texts: Texts, submit: Callable[[Enrolment], Notice]) -> None:
+    def __init__(self, texts: Texts, submit: Callable[[EnrolForm], Notice]) -> None:
         super().__init__()
         self.t = texts
         self.submit = submit
@@ -316,7 +317,7 @@ class EnrolScreen(ModalScreen[Notice | None]):
 
     def action_submit(self) -> None:
         notice = self.submit(
-            Enrolment(
+            EnrolForm(
                 self.query_one("#enrol-name", Input).value,
                 self.query_one("#enrol-phone", Input).value,
                 self.query_one("#enrol-card", Input).value.strip(),
