@@ -68,13 +68,17 @@ class Catalogue:
     def customer(self, customer_id: str) -> Customer | None:
         return self._customer_where("customer_id=?", customer_id)
 
-    def balance(self, customer: Customer) -> Points:
-        """HQ's balance at the last snapshot plus this terminal's moves HQ had not applied."""
+    def balance(self, customer: Customer, at: datetime | None = None) -> Points:
+        """HQ's balance at the last snapshot, less its lots expired by ``at`` (not
+        spendable), plus this terminal's moves HQ had not applied."""
         (moves,) = self.conn.execute(
             "SELECT COALESCE(SUM(points), 0) FROM ledger WHERE customer_id=? AND seq>?",
             (customer.customer_id, customer.applied_seq),
         ).fetchone()
-        return Points(customer.hq_balance + int(moves))
+        expired = sum(
+            lot.points for lot in customer.lots if at is not None and lot.expires_at <= at
+        )
+        return Points(customer.hq_balance - expired + int(moves))
 
     def offline_policy(self) -> OfflinePolicy:
         """HQ's offline spending policy as last received (the default before any)."""

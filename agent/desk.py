@@ -11,12 +11,12 @@ from typing import Protocol
 from agent.clock import Clock, IdFactory
 from agent.codes import CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
-from agent.entries import LedgerMove, NewSale
+from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.events import Audit, Enrolment, Sale
 from agent.model import Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, done, refused
-from agent.records import return_record
+from agent.records import return_record, to_gift_card
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import Store
@@ -158,10 +158,17 @@ class CounterDesk:
         catalogue = self.counter.store.catalogue
         cid = original.customer_id
         customer = catalogue.customer(cid) if cid is not None else None
-        before = catalogue.balance(customer) if customer else None
         at = self.counter.clock.now()
+        before = catalogue.balance(customer, at) if customer else None
         event_id = self.counter.ids.new_id()
-        record = return_record(r, event_id, at.isoformat(), original, seq, before)
+        ledger = self.counter.store.ledger
+        to_card = to_gift_card(original, r.money_minor, ledger.gift_card_returned(seq))
+        record = return_record(r, event_id, at.isoformat(), original, seq, before, to_card)
+        card = (
+            (GiftCardMove(original.gift_card[0], to_card),)
+            if original.gift_card and to_card
+            else ()
+        )
         moves = []
         if customer is not None:
             if r.points_reversed:
@@ -177,7 +184,7 @@ class CounterDesk:
                 customer_id=customer.customer_id if customer else None,
                 currency=original.currency,
                 total_minor=-r.money_minor,
-                paid_money_minor=-r.money_minor,
+                paid_money_minor=to_card - r.money_minor,  # the cash paid out
                 points_earned=-r.points_reversed,
                 points_redeemed=-r.points_restored,
                 moves=tuple(moves),
@@ -185,6 +192,7 @@ class CounterDesk:
                 original_seq=seq,
                 returned=tuple(sorted(returns.items())),
                 day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if rs else "",
+                gift_card_moves=card,
             ),
             self.counter.terminal_id,
         )

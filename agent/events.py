@@ -234,30 +234,23 @@ class Return:
     points_redeemed: int
     flags: tuple[str, ...]
     customer: CustomerOnSale | None
+    # (card, amount_minor credited back to it) of what a gift card paid; the rest is cash.
+    gift_card: tuple[str, int] | None = None
 
     @property
     def customer_id(self) -> str | None:
         return None if self.customer is None else self.customer.customer_id
 
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc = {
             "sale_id": self.sale_id,
             "at": self.at,
             "currency": self.currency,
             "original_seq": self.original_seq,
             "original_sale_id": self.original_sale_id,
-            "lines": [
-                {
-                    "sku": ln.sku,
-                    "qty": ln.qty,
-                    "money_minor": ln.money_minor,
-                    "points_reversed": ln.points_reversed,
-                    "points_restored": ln.points_restored,
-                }
-                for ln in self.lines
-            ],
+            "lines": [{f.name: getattr(ln, f.name) for f in fields(ln)} for ln in self.lines],
             "total_minor": self.total_minor,
-            "paid_money_minor": self.total_minor,
+            "paid_money_minor": self.total_minor + (self.gift_card[1] if self.gift_card else 0),
             "points_earned": self.points_earned,
             "points_redeemed": self.points_redeemed,
             "discount_minor": 0,
@@ -266,6 +259,9 @@ class Return:
             "flags": list(self.flags),
             "customer": None if self.customer is None else self.customer.to_doc(),
         }
+        if self.gift_card is not None:  # absent from the bodies of returns before it
+            doc["gift_card"] = {"card": self.gift_card[0], "amount_minor": self.gift_card[1]}
+        return doc
 
     @staticmethod
     def from_doc(d: dict[str, Any]) -> Return:
@@ -290,6 +286,9 @@ class Return:
             points_redeemed=field(d, "points_redeemed", int),
             flags=tuple(str(f) for f in _items(d, "flags")),
             customer=CustomerOnSale.from_doc(d.get("customer")),
+            gift_card=None
+            if (gift := d.get("gift_card")) is None
+            else (field(gift, "card", str), field(gift, "amount_minor", int)),
         )
 
 

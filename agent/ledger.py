@@ -274,6 +274,15 @@ class Ledger:
         ).fetchone()
         return int(spent)
 
+    def gift_card_returned(self, original_seq: int) -> int:
+        """Minor units the returns of sale ``original_seq`` credited back to its gift card."""
+        (credited,) = self.conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM gift_card_moves WHERE seq IN "
+            "(SELECT seq FROM returns WHERE original_seq=?)",
+            (original_seq,),
+        ).fetchone()
+        return int(credited)
+
     def returned_units(self, original_seq: int) -> dict[str, int]:
         """SKU -> units of sale ``original_seq`` already returned."""
         return {

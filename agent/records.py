@@ -10,6 +10,7 @@ from agent.model import Customer
 from agent.money import allocate
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote
+from agent.ruleset import Ruleset
 
 
 def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
@@ -44,18 +45,23 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
 def sale_record(
     q: Quote,
     sale_id: str,
-    ruleset_version: int,
+    ruleset: Ruleset,
     customer: Customer | None,
     codes: list[str],
     gift_card: str | None,
-    next_tier: tuple[str, int] | None = None,
 ) -> Sale:
-    """The record of a sale priced by ``q``; ``next_tier`` is (tier, spend missing)."""
+    """The record of a sale priced by ``q`` with ``ruleset``; the customer's tier is the
+    one held after it (this sale's total counts towards the tiers), with the next one."""
+    tier, next_tier = "", None
+    if customer is not None:
+        spend = customer.tier_spend_minor + q.total.minor
+        tier = ruleset.tier_held(customer.tier, spend)
+        next_tier = ruleset.next_tier(tier, spend)
     return Sale(
         sale_id=sale_id,
         at=q.at.isoformat(),
         currency=q.currency,
-        ruleset_version=ruleset_version,
+        ruleset_version=ruleset.version,
         lines=journal_lines(q),
         subtotal_minor=q.subtotal.minor,
         discount_minor=q.discount.minor,
@@ -77,18 +83,32 @@ def sale_record(
             card=customer.card,
             balance_before=q.balance_before,
             balance_after=q.balance_after,
-            tier=customer.tier,
+            tier=tier,
             expiring_soon=tuple(ExpiringLot(p, e.isoformat()) for p, e in q.expiring_soon),
             next_tier=None if next_tier is None else NextTier(*next_tier),
         ),
     )
 
 
+def to_gift_card(original: Sale, money_minor: int, credited_minor: int) -> int:
+    """What of a return's ``money_minor`` goes back onto the gift card that paid the sale
+    ``original``: the card first, up to what it paid less ``credited_minor`` already back."""
+    paid = original.gift_card[1] if original.gift_card else 0
+    return max(0, min(money_minor, paid - credited_minor))
+
+
 def return_record(
-    r: RefundQuote, event_id: str, at: str, original: Sale, original_seq: int, before: int | None
+    r: RefundQuote,
+    event_id: str,
+    at: str,
+    original: Sale,
+    original_seq: int,
+    before: int | None,
+    to_card: int = 0,
 ) -> Return:
     """The record of a return of lines of the sale ``original`` (seq ``original_seq``),
-    for a customer whose balance was ``before``.
+    for a customer whose balance was ``before``; ``to_card`` of its money goes back onto
+    the gift card that paid the sale, the rest in cash.
 
     points_earned and points_redeemed are negative: HQ applies a return with the
     same arithmetic as a sale (balance += earned - redeemed).
@@ -106,6 +126,7 @@ def return_record(
         points_earned=-r.points_reversed,
         points_redeemed=-r.points_restored,
         flags=tuple(RefundQuote.flags(after)) if after is not None else (),
+        gift_card=(original.gift_card[0], to_card) if original.gift_card and to_card else None,
         customer=None
         if cust is None
         else replace(cust, balance_before=before, balance_after=after),

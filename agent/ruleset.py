@@ -201,9 +201,17 @@ class Ruleset:
     def tier(self, name: str) -> Tier:
         return self.tiers.get(name, self.tiers[self.default_tier])
 
-    def next_tier(self, tier: str, spend_minor: int) -> tuple[str, int] | None:
-        """The next tier up from ``tier`` and the spend still missing for it, or None."""
+    def tier_held(self, tier: str, spend_minor: int) -> str:
+        """The tier held with ``spend_minor`` of qualifying spend: the highest one it
+        reaches, never below ``tier`` (losing a tier is HQ's business, not a sale's)."""
         held = self.tier(tier).qualify_minor
+        reached = [t for t in self.tiers.values() if held < t.qualify_minor <= spend_minor]
+        return max(reached, key=lambda t: t.qualify_minor).name if reached else tier
+
+    def next_tier(self, tier: str, spend_minor: int) -> tuple[str, int] | None:
+        """The next tier up from the one held (``tier``, or the higher one ``spend_minor``
+        qualifies for) and the spend still missing for it, or None."""
+        held = self.tier(self.tier_held(tier, spend_minor)).qualify_minor
         above = sorted(
             (t.qualify_minor, t.name) for t in self.tiers.values() if t.qualify_minor > held
         )

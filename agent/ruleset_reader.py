@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.clock import parse_utc
+from agent.codes import Classified, CodeKind, classify
 from agent.errors import InvalidRuleset
 from agent.money import CURRENCY_EXPONENT, MAX_WHOLE
 from agent.ruleset import (
@@ -185,6 +186,15 @@ def _check_rule(r: Rule, d: _Doc) -> None:
         raise InvalidRuleset(f"{d.where(name)}: missing or out of range for a {r.kind.value} rule")
     if r.code and r.coupon:
         raise InvalidRuleset(f"{d.where('code')}: a rule is a promo code or a coupon, not both")
+    code = r.entered_code
+    read = classify(code) if code is not None else None
+    if code is not None and not (
+        isinstance(read, Classified) and read.kind is CodeKind.PRODUCT and read.value == code
+    ):  # the till reads what the cashier enters as it reads a product code
+        raise InvalidRuleset(
+            f"{d.where('code' if r.code else 'id')}: {code!r} cannot be entered at a till, "
+            "which reads codes in upper case (A-Z, 0-9, - _ .; at most 32)"
+        )
 
 
 def _index(rules: tuple[Rule, ...]) -> RuleIndex:

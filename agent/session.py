@@ -95,7 +95,11 @@ class CheckoutSession:
         return self._ruleset
 
     def balance(self) -> Points | None:
-        return None if self.customer is None else self.store.catalogue.balance(self.customer)
+        return (
+            None
+            if self.customer is None
+            else self.store.catalogue.balance(self.customer, self.clock.now())
+        )
 
     # -- cashier actions ---------------------------------------------------------
     def enter(self, text: str, qty: int = 1, typed: bool = False) -> Notice:
@@ -190,7 +194,7 @@ class CheckoutSession:
         # A typed number proves nothing: points wait for the one-time check if asked for.
         self.confirmed = confirmed or not self.store.catalogue.offline_policy().typed_check
         found = {"name": customer.name, "tier": customer.tier}
-        points = points_of(self.store.catalogue.balance(customer))
+        points = points_of(self.store.catalogue.balance(customer, self.clock.now()))
         if self.confirmed:
             return done("Customer {name} ({tier}), balance {points}", **found, points=points)
         return done(
@@ -276,6 +280,8 @@ class CheckoutSession:
         rule = rs.codes().get(code) if rs else None
         if rule is None:
             return refused("Unknown code {code}", code=code)
+        if code in self.codes:  # one use of a code a sale: entered again, it gives no more
+            return refused("{code} is already applied to this sale", code=code)
         self.codes = self.codes | {code}
         q = self.quote()
         if rule.id not in {d.rule for d in q.discounts} | {a.rule for a in q.awards}:
@@ -415,11 +421,7 @@ class CheckoutSession:
         )
         applied = {d.rule for d in q.discounts}
         codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
-        progress = None
-        if self.customer is not None:  # this sale counts towards the next tier
-            spend = self.customer.tier_spend_minor + q.total.minor
-            progress = rs.next_tier(self.customer.tier, spend)
-        record = sale_record(q, sale_id, rs.version, self.customer, codes, self.gift_card, progress)
+        record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card)
         # A lifted limit is outside the bound: HQ sees who lifted it.
         record = replace(record, limit_lifted_by=self.limit_lifted_by)
         committed = self.store.ledger.commit_sale(

@@ -91,9 +91,12 @@ def apply_stage(w: Worksheet, rules: list[Rule]) -> None:
                 for r in members:
                     w.refuse(r.id, say("exclusive with {rule}", rule=w.groups_taken[key]))
                 continue
-            offers = [
-                (sum(a), r, a) for r in members if sum(a := within_budget(w, r, amounts(w, r))) > 0
-            ]
+            offers = []
+            for r in members:
+                if sum(a := within_budget(w, r, amounts(w, r))) > 0:
+                    offers.append((sum(a), r, a))
+                elif scope(w, r):  # lines it touches, already paid off: it says so
+                    w.refuse(r.id, say("nothing left for it to discount"))
             if not offers:
                 continue
             total, win, per_line = max(offers, key=lambda o: o[0])  # first max on ties
@@ -154,7 +157,12 @@ def apply_cap(w: Worksheet, subtotal: int) -> None:
         cut = min(excess, d.amount_minor)
         kept = allocate(d.amount_minor - cut, list(d.per_line), w.keys)
         w.rem = [m + old - new for m, old, new in zip(w.rem, d.per_line, kept, strict=True)]
-        w.discounts[k] = Discount(d.rule, d.amount_minor - cut, tuple(kept), d.words)
+        # A reward cut back is still taken for its points (a return gives them back); a
+        # reward the cap removes altogether is not taken, and not a point is charged.
+        paid = d.points if d.amount_minor > cut else 0
+        w.balance += d.points - paid
+        w.reward_points -= d.points - paid
+        w.discounts[k] = Discount(d.rule, d.amount_minor - cut, tuple(kept), d.words, paid)
         w.refuse(
             d.rule,
             say(

@@ -70,10 +70,12 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
         awards.append(Award(key, pts, why))
         share(w, pts, idx, [money[i] for i in idx], per_line)
+    given = given_away(w)
     for r in eligible:
         if r.kind is Kind.BONUS_PER_UNIT and may_earn(w, r, total_after):
             idx = scope(w, r)
-            raw = sum(w.lines[i].qty for i in idx) * r.points
+            paid = [w.lines[i].qty - given[i] for i in idx]
+            raw = sum(paid) * r.points
             bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
             why = (
                 say(
@@ -85,8 +87,11 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
                 if bonus < raw
                 else say("{points} per unit", points=points_of(r.points))
             )
+            if bonus <= 0:
+                w.refuse(r.id, say("no unit of it was paid for"))
+                continue
             awards.append(Award(r.id, Points(bonus), why))
-            share(w, bonus, idx, [w.lines[i].qty for i in idx], per_line)
+            share(w, bonus, idx, paid, per_line)
             w.applied.append(r)
         elif r.kind is Kind.BONUS_PER_SALE and may_earn(w, r, total_after):
             awards.append(
@@ -100,6 +105,22 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             share(w, r.points, idx, [max(m, 0) for m in money], per_line)
             w.applied.append(r)
     return awards, per_line
+
+
+def given_away(w: Worksheet) -> list[int]:
+    """Per line, the units given away: taken for points (a reward) or free (buy X get Y)."""
+    rules = {r.id: r for r in w.applied}
+    out = [0] * len(w.lines)
+    for d in w.discounts:
+        r = rules.get(d.rule)
+        free = r is not None and r.kind is Kind.BUY_X_GET_Y and r.percent in (0, 100)
+        if r is None or not (free or r.kind is Kind.REWARD):
+            continue
+        for i, part in enumerate(d.per_line):
+            if part > 0:  # a reward's unit even where an earlier discount cut its price
+                unit = w.lines[i].unit_price.minor
+                out[i] += 1 if r.kind is Kind.REWARD else part // unit if unit else 0
+    return [min(n, ln.qty) for n, ln in zip(out, w.lines, strict=True)]
 
 
 def may_earn(w: Worksheet, r: Rule, total_after: int) -> bool:

@@ -91,13 +91,15 @@ def quote(
                     amount=Money(gift, cur),
                 ),
             )
+        elif gift == 0 and tender.gift_card_balance_minor > 0:
+            w.refuse(RULE_GIFT_CARD, say("nothing is left to pay"))
         elif gift == 0:
             w.refuse(RULE_GIFT_CARD, say("the gift card has no balance left"))
     awards: list[Award] = []
     earned_per_line = [0] * len(basket.lines)
     if customer is not None and basket.lines:
         awards, earned_per_line = earn(w, eligible, money)
-    lots_used, soon = lots(w, taken)
+    lots_used, soon = lots(w, taken + w.reward_points)  # rewards spend the oldest lots too
     cid = customer.customer_id if customer else ""
     deltas: list[tuple[str, int]] = []
     for r in w.applied:

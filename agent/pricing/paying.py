@@ -8,6 +8,7 @@ from agent.money import Points
 from agent.pricing.eligibility import QUIET, offline_limit
 from agent.pricing.result import RULE_PAY_POINTS, max_redeemable
 from agent.pricing.worksheet import Worksheet
+from agent.ruleset import PayWithPoints
 from agent.words import points_of, say
 
 
@@ -23,8 +24,8 @@ def pay_with_points(w: Worksheet, balance: int) -> tuple[Points, int, Points]:
         reason = say("identify the customer first")
     elif pwp is None:
         reason = say("this programme does not take points")
-    elif want < pwp.min_points:
-        reason = say("fewer than {points}", points=points_of(pwp.min_points))
+    elif want < least_points(pwp):  # fewer than one step would pay nothing at all
+        reason = say("fewer than {points}", points=points_of(least_points(pwp)))
     elif want > balance:
         reason = offline_limit(w) or say("the balance is only {points}", points=points_of(balance))
     elif want > most:
@@ -32,5 +33,15 @@ def pay_with_points(w: Worksheet, balance: int) -> tuple[Points, int, Points]:
     if reason is not None or pwp is None:
         w.refuse(RULE_PAY_POINTS, reason or QUIET)
         return Points(0), 0, most
-    taken = want - want % (pwp.points // math.gcd(pwp.points, pwp.value_minor))
+    taken = want - want % step(pwp)
     return Points(taken), taken * pwp.value_minor // pwp.points, most
+
+
+def step(pwp: PayWithPoints) -> int:
+    """The fewest points that pay a whole minor unit."""
+    return pwp.points // math.gcd(pwp.points, pwp.value_minor)
+
+
+def least_points(pwp: PayWithPoints) -> int:
+    """The fewest points a customer may pay with: the minimum, and at least one step."""
+    return max(pwp.min_points, step(pwp))

@@ -9,9 +9,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.clock import parse_utc
 from agent.errors import BadBatch, StoreRefused
-from agent.events import Audit, Enrolment, JournalEvent, Record, Sale, read_event
+from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, read_event
 from agent.journal import row_hash
+from agent.ruleset import Ruleset
+from sync.hq.lots import expire, move
 from sync.hq.store import HqStore
 
 
@@ -39,6 +42,7 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
     """
     with store.transaction() as c:
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
+        rs = store.ruleset()  # ... and tiers and the lifetime of points in it
         acked, last_hash = c.execute(
             "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
@@ -65,7 +69,7 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
             chained = ev["prev_hash"] == last_hash
             if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
                 raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
-            _apply(store, terminal_id, ev, at, tz)
+            _apply(store, terminal_id, ev, at, tz, rs)
             acked, last_hash = seq, ev["hash"]
             results.append(EventResult(seq, "stored"))
         c.execute(
@@ -85,7 +89,14 @@ def _points(record: Record) -> tuple[int, int, int]:
     return record.points_earned, record.points_redeemed, record.total_minor
 
 
-def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, tz: ZoneInfo) -> None:
+def _apply(
+    store: HqStore,
+    terminal_id: str,
+    ev: dict[str, Any],
+    at: str,
+    tz: ZoneInfo,
+    rs: Ruleset | None,
+) -> None:
     try:
         event = read_event(ev["kind"], ev["body"])
     except ValueError as exc:
@@ -116,18 +127,19 @@ def _apply(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, tz: Zo
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
     elif cid is not None:
-        _apply_customer(store, cid, record, earned - redeemed, tz)
+        _apply_customer(store, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
                 "UPDATE hq_allowances SET points=MAX(0, points-?) "
                 "WHERE terminal_id=? AND customer_id=?",
                 (redeemed, terminal_id, cid),
             )
-    if isinstance(record, Sale) and record.gift_card is not None and record.gift_card[1]:
-        card, amount_minor = record.gift_card
+    if isinstance(record, Sale | Return) and record.gift_card is not None and record.gift_card[1]:
+        card, amount_minor = record.gift_card  # a sale's card paid; a return's is credited
+        sign = -1 if isinstance(record, Sale) else 1
         store.conn.execute(
-            "UPDATE hq_gift_cards SET balance_minor=balance_minor-?, rev=? WHERE card=?",
-            (amount_minor, store.next_rev(), card),
+            "UPDATE hq_gift_cards SET balance_minor=balance_minor+?, rev=? WHERE card=?",
+            (sign * amount_minor, store.next_rev(), card),
         )
 
 
@@ -152,12 +164,36 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
         )
 
 
-def _apply_customer(store: HqStore, cid: str, record: Record, delta: int, tz: ZoneInfo) -> None:
-    """Balance, purchase counts and used coupons of a customer after one event."""
-    row = store.conn.execute("SELECT doc FROM hq_customers WHERE customer_id=?", (cid,)).fetchone()
+def _apply_customer(
+    store: HqStore,
+    cid: str,
+    record: Record,
+    points: tuple[int, int],
+    tz: ZoneInfo,
+    rs: Ruleset | None,
+) -> None:
+    """Balance and its lots, tier, purchase counts and used coupons of a customer after
+    one event (points: earned, redeemed). Lots expired by the event's time are dropped
+    from the balance first; its points are then spent from the oldest lots, and points
+    gained are a new lot."""
+    row = store.conn.execute(
+        "SELECT doc, balance FROM hq_customers WHERE customer_id=?", (cid,)
+    ).fetchone()
     if row is None:
         return  # a customer HQ does not know: the event is kept, nothing to update
-    doc = json.loads(row[0])
+    doc, balance = json.loads(row[0]), int(row[1])
+    when = parse_utc(record.at)
+    earned, redeemed = points
+    dropped = expire(doc, when)
+    lifetime = rs.expire_days if rs else 365
+    move(doc, balance - dropped, -redeemed, when, lifetime)
+    move(doc, balance - dropped - redeemed, earned, when, lifetime)
+    delta = earned - redeemed - dropped
+    if isinstance(record, Sale | Return):  # what was paid counts towards the tiers
+        spend = int(doc.get("tier_spend_minor", 0)) + record.total_minor
+        doc["tier_spend_minor"] = spend
+        if rs is not None:
+            doc["tier"] = rs.tier_held(str(doc.get("tier") or rs.default_tier), spend)
     if isinstance(record, Sale):
         month = _month(record.at, tz)
         held_month, count = doc.get("month_purchases") or ["", 0]

@@ -104,7 +104,7 @@ def create_app(
             version = int(request.query_params.get("ruleset_version", "0"))
         except ValueError:
             return _error(400, "cursor and ruleset_version must be whole numbers")
-        snap = await run_in_threadpool(build_snapshot, store, tid, cursor, version)
+        snap = await run_in_threadpool(build_snapshot, store, tid, cursor, version, clock())
         issued = clock()
         doc = dict(
             snap,

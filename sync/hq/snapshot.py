@@ -4,13 +4,24 @@ transaction (the server signs it)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sync.hq.store import HqStore
 
 
-def snapshot(store: HqStore, terminal_id: str, cursor: int, ruleset_version: int) -> dict[str, Any]:
-    """Return what changed since ``cursor``, read in one transaction."""
+def snapshot(
+    store: HqStore,
+    terminal_id: str,
+    cursor: int,
+    ruleset_version: int,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Return what changed since ``cursor``, read in one transaction; with ``now``, the
+    lots expired by then are first dropped from the balances (and sent as changed)."""
+    if now is not None:
+        with store.transaction():
+            store.expire_lots(now)
     c = store.conn
     c.execute("BEGIN")
     try:

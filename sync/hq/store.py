@@ -14,6 +14,7 @@ import json
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ from sqlite_utils import Database
 
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
+from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store_base import connect, require_database, write_transaction
+from sync.hq.lots import expire
 from sync.hq.schema import migrations
 
 
@@ -112,6 +115,27 @@ class HqStore:
             "SELECT document FROM hq_rulesets ORDER BY version DESC LIMIT 1"
         ).fetchone()
         return str(json.loads(row[0])["timezone"]) if row else "UTC"
+
+    def ruleset(self) -> Ruleset | None:
+        """The programme HQ published last, or None before the first."""
+        row = self.conn.execute(
+            "SELECT document FROM hq_rulesets ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return parse_ruleset(json.loads(row[0])) if row else None
+
+    def expire_lots(self, at: datetime) -> None:
+        """Drop every customer's lots expired by ``at`` from their balance."""
+        rows = self.conn.execute(
+            "SELECT customer_id, doc FROM hq_customers WHERE json_array_length(doc, '$.lots') > 0"
+        ).fetchall()
+        for cid, text in rows:
+            doc = json.loads(text)
+            dropped = expire(doc, at)
+            if dropped:
+                self.conn.execute(
+                    "UPDATE hq_customers SET balance=balance-?, doc=?, rev=? WHERE customer_id=?",
+                    (dropped, json.dumps(doc, ensure_ascii=False), self.next_rev(), cid),
+                )
 
     def revoke(self, rule_id: str) -> None:
         """Stop a campaign everywhere: terminals apply it at their next download."""

@@ -12,7 +12,10 @@ from agent.model import Basket
 from agent.pricing.inputs import Tender, Usage
 from agent.records import journal_lines
 from agent.refunds import refund
+from agent.ruleset import Ruleset
 from tests.agent.rules_fixtures import CATALOGUE, TUE_10, basket, customer, price
+from tests.agent.test_points_accounting import price as points_price
+from tests.agent.test_points_accounting import programme as points_programme
 
 SKUS = sorted(CATALOGUE)
 
@@ -114,3 +117,73 @@ def test_returns_never_give_back_more_than_the_sale_moved(
     assert money_total == q.total.minor - q.points_value.minor
     over = refund(lines, {lines[0].sku: 1}, done)
     assert over.refusals and over.points_reversed == 0
+
+
+# -- issue 13: rewards, the cap and given-away units over random programmes -----------------
+REWARD_ITEMS = [("ESP", 800, "coffee"), ("CAKE", 1200, "bakery"), ("PEN", 100, "office")]
+reward_baskets = st.lists(
+    st.tuples(st.sampled_from(REWARD_ITEMS), st.integers(1, 4)),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda t: t[0][0],
+)
+reward_programmes = st.builds(
+    lambda cap, pen_points, bonus, cake: points_programme(
+        [
+            {"id": "FREE-COFFEE", "kind": "reward", "points": 1500, "match": {"skus": ["ESP"]}},
+            {"id": "FREE-PEN", "kind": "reward", "points": pen_points, "match": {"skus": ["PEN"]}},
+            {
+                "id": "PEN3FOR2",
+                "kind": "buy_x_get_y",
+                "buy": 2,
+                "get": 1,
+                "match": {"skus": ["PEN"]},
+            },
+            {"id": "BONUS", "kind": "bonus_per_unit", "points": bonus, "match": {"skus": ["PEN"]}},
+            {"id": "CAKE", "kind": "percent_off", "percent": cake, "match": {"skus": ["CAKE"]}},
+        ],
+        **({"stacking": {"max_discount_percent": cap}} if cap else {}),
+    ),
+    st.sampled_from([None, "5", "20", "50"]),
+    st.integers(1, 200),
+    st.integers(1, 10),
+    st.sampled_from(["10", "50", "100"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reward_programmes,
+    reward_baskets,
+    st.integers(0, 5000),
+    st.sets(st.sampled_from(["FREE-COFFEE", "FREE-PEN"])),
+    st.integers(0, 3000),
+)
+def test_points_follow_the_discounts_given(
+    rs: Ruleset,
+    items: list[tuple[tuple[str, int, str], int]],
+    balance: int,
+    codes: set[str],
+    redeem: int,
+) -> None:
+    lines = [(sku, qty, unit, cat) for (sku, unit, cat), qty in items]
+    q = points_price(rs, lines, balance, codes=tuple(sorted(codes)), redeem=redeem)
+    # No point is charged for a discount not given.
+    assert all(d.amount_minor > 0 for d in q.discounts)
+    assert q.reward_points == sum(d.points for d in q.discounts)
+    # Totals are never negative.
+    assert q.total.minor >= 0 and q.to_pay.minor >= 0
+    assert all(ql.money_minor >= 0 and ql.after_discount_minor >= 0 for ql in q.lines)
+    # A reward never raises the balance: taking it never leaves more points than not.
+    without = points_price(rs, lines, balance, redeem=redeem)
+    assert q.balance_after is not None and without.balance_after is not None
+    if not q.refusal("PAY-WITH-POINTS") and not without.refusal("PAY-WITH-POINTS"):
+        assert (
+            q.balance_after - q.points_redeemed <= without.balance_after - without.points_redeemed
+        )
+    # A return never gives back more than the sale took.
+    sold = journal_lines(q)
+    back = refund(sold, {ln.sku: ln.qty for ln in sold})
+    assert back.points_restored <= q.points_redeemed + q.reward_points
+    assert back.money_minor <= q.total.minor - q.points_value.minor
+    assert back.points_reversed == q.points_earned

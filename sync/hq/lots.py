@@ -1,0 +1,47 @@
+"""HQ's point lots: each customer's points earned together, spent oldest first, dropped
+from the balance once expired.
+
+A customer's lots live in the ``lots`` list of their HQ document (the shape a terminal
+reads: points, earned_at, expires_at). Points HQ holds outside any lot (a balance set
+by hand or by seeding) are the oldest: they are spent first and never expire. Time is
+always given (an event's own time, or the snapshot's), so expiry is deterministic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.clock import parse_utc
+
+
+def expire(doc: dict[str, Any], at: datetime) -> int:
+    """Drop the lots of ``doc`` expired by ``at``; return the points they still held."""
+    lots = doc.get("lots") or []
+    kept = [lot for lot in lots if parse_utc(lot["expires_at"]) > at]
+    if len(kept) == len(lots):
+        return 0
+    doc["lots"] = kept
+    return sum(int(lot["points"]) for lot in lots) - sum(int(lot["points"]) for lot in kept)
+
+
+def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_days: int) -> None:
+    """Record a move of ``points`` (signed) at ``at`` in the lots of ``doc``, whose balance
+    before it is ``balance``: points gained are a new lot expiring ``expire_days`` later;
+    points spent or taken back come from the points outside any lot, then the oldest lots."""
+    lots: list[dict[str, Any]] = list(doc.get("lots") or [])
+    if points > 0:
+        expires = at + timedelta(days=expire_days)
+        lots.append(
+            {"points": points, "earned_at": at.isoformat(), "expires_at": expires.isoformat()}
+        )
+    elif points < 0:
+        outside = max(0, balance - sum(int(lot["points"]) for lot in lots))
+        left = max(0, -points - outside)
+        for lot in sorted(lots, key=lambda x: parse_utc(x["earned_at"])):
+            take = min(left, int(lot["points"]))
+            lot["points"] = int(lot["points"]) - take
+            left -= take
+        lots = [lot for lot in lots if int(lot["points"]) > 0]
+    if lots or "lots" in doc:
+        doc["lots"] = lots
