@@ -11,7 +11,6 @@ from typing import Protocol
 from agent.clock import Clock, IdFactory
 from agent.codes import CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
-from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.events import Audit, Enrolment, Sale
 from agent.model import Customer
 from agent.money import Points
@@ -20,6 +19,7 @@ from agent.records import return_record, to_gift_card
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import Store
+from agent.store.entries import GiftCardMove, LedgerMove, NewSale
 from agent.words import points_of
 
 

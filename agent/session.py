@@ -15,7 +15,6 @@ from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
-from agent.entries import GiftCardMove, LedgerMove, NewSale
 from agent.errors import SaleNotReady
 from agent.limits import OfflineLimits, present_gift_card
 from agent.model import Basket, Customer
@@ -27,6 +26,7 @@ from agent.pricing.result import Quote
 from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.store import Store
+from agent.store.entries import GiftCardMove, LedgerMove, NewSale
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 

@@ -268,7 +268,7 @@ def test_one_error_tree() -> None:
     assert strays == []
 
 
-SQLITE_ROOMS = {"agent.store_base", "sync.hq.store"}  # where sqlite3 is met and translated
+SQLITE_ROOMS = {"agent.store.file", "sync.hq.store"}  # where sqlite3 is met and translated
 
 
 def test_sqlite3_is_met_only_where_its_errors_are_translated() -> None:

@@ -24,7 +24,7 @@ from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
-from agent.store_base import connect, require_database, write_transaction
+from agent.store.file import connect, require_database, write_transaction
 from sync.hq.lots import expire
 from sync.hq.schema import migrations
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import apsw
 
-from agent.store_base import SETTINGS
+from agent.store.file import SETTINGS
 
 
 class PowerCut(apsw.IOError):  # type: ignore[misc]

@@ -25,7 +25,7 @@ from agent.model import Product
 from agent.money import Money
 from agent.session import CheckoutSession
 from agent.store import Store
-from agent.store_base import StoreFile
+from agent.store.file import StoreFile
 from tests.agent.crashvfs import ApswConnection, CrashVFS, PowerCut
 from tests.conftest import TUESDAY
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock
-from agent.entries import LedgerMove, NewSale
 from agent.errors import StoreRefused
 from agent.events import Sale
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store.entries import LedgerMove, NewSale
 
 CARD = "2900000000018"  # Anna, Bronze, 3000 points at HQ
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from agent.catalogue import Catalogue
 from agent.clock import FixedClock
 from agent.codes import make_card_number
 from agent.demo import CUSTOMERS
 from agent.errors import StoreRefused
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store.catalogue import Catalogue
 from sync.worker import SyncPolicy, SyncState, SyncWorker
 from tests.sync.test_worker import acking_hq, client, empty_snapshot, sell
 

@@ -23,7 +23,7 @@ from agent.pricing.engine import quote
 from agent.pricing.inputs import Tender, Usage
 from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
-from agent.store_base import connect
+from agent.store.file import connect
 from ui.tools.bench_devices import run_device_benches
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress

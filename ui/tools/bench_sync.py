@@ -16,9 +16,9 @@ from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
-from agent.entries import NewSale
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store.entries import NewSale
 from sync.client import HqClient, read_public_key
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo

@@ -16,7 +16,7 @@ from agent.model import Customer, OfflinePolicy, Product
 from agent.money import Money, Points
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
-from agent.store_base import StoreFile
+from agent.store.file import StoreFile
 from agent.timefloor import (
     HQ_KEY,
     LOCAL_KEY,

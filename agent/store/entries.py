@@ -26,7 +26,7 @@ class GiftCardMove:
 
 @dataclass(frozen=True, slots=True)
 class NewSale:
-    """Everything :meth:`agent.ledger.Ledger.commit_sale` writes, computed beforehand."""
+    """Everything :meth:`agent.store.ledger.Ledger.commit_sale` writes, computed beforehand."""
 
     sale_id: str
     at: datetime

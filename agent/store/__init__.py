@@ -1,8 +1,11 @@
 """The terminal's local store: one SQLite file (WAL, synchronous=FULL) via sqlite-utils.
 
-Two rooms share the file's one connection: the :class:`Catalogue` (what HQ sent:
-products, customers, the ruleset, the offline policy) and the :class:`Ledger`
-(what the till wrote: the journal, the ledger, usage, print jobs, the outbox).
+``file`` is the connection (kassa's settings, sqlite3's errors translated, write
+transactions, the meta table) and ``schema`` its migrations. Two rooms share the
+file's one connection: the :class:`Catalogue` (``catalogue``: what HQ sent, products,
+customers, the ruleset, the offline policy) and the :class:`Ledger` (``ledger``: what
+the till wrote, the journal, the ledger, usage, print jobs, the outbox; ``entries``
+holds the values it writes and hands out).
 A sale and everything that goes with it are written in one transaction: once
 ``store.ledger.commit_sale`` returns, the sale survives a power cut. One
 connection per thread; open a Store in each thread.
@@ -12,10 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.catalogue import Catalogue
-from agent.ledger import Ledger
-from agent.schema import migrations
-from agent.store_base import StoreFile, connect, require_database
+from agent.store.catalogue import Catalogue
+from agent.store.file import StoreFile, connect, require_database
+from agent.store.ledger import Ledger
+from agent.store.schema import migrations
 
 
 class Store:

@@ -241,8 +241,8 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 class StoreFile:
     """The terminal's SQLite file: one connection with kassa's settings, write
-    transactions, and the meta table. :class:`agent.catalogue.Catalogue` and
-    :class:`agent.ledger.Ledger` both work through it."""
+    transactions, and the meta table. :class:`agent.store.catalogue.Catalogue` and
+    :class:`agent.store.ledger.Ledger` both work through it."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

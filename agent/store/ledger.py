@@ -8,7 +8,6 @@ from datetime import datetime
 
 from agent.clock import parse_utc
 from agent.documents import customer_profile
-from agent.entries import Committed, NewSale, OutboxStats, PendingEvent
 from agent.errors import StoreCorrupted
 from agent.events import Audit, Enrolment, JournalEvent, read_event, to_body
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
@@ -16,7 +15,8 @@ from agent.model import Customer
 from agent.money import Money
 from agent.pricing.inputs import Usage
 from agent.staff import Cashier, Role
-from agent.store_base import StoreFile
+from agent.store.entries import Committed, NewSale, OutboxStats, PendingEvent
+from agent.store.file import StoreFile
 from agent.timefloor import LOCAL_KEY
 
 
