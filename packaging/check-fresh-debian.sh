@@ -125,6 +125,27 @@ mount --rbind /dev "$ROOT/dev"          # brings /dev/pts (tmux) and /dev/shm
 mount --make-rslave "$ROOT/dev"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
+# Where this machine reaches PyPI through a TLS-inspecting proxy, its CA is in the host's
+# bundle but not in Debian's: the chroot trusts those extra certificates too (the same
+# network, not a different setup), through update-ca-certificates and the usual variables.
+one_per_line() { awk '/BEGIN CERT/{c=""} {c=c $0} /END CERT/{print c}' "$1"; }
+HOST_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+EXTRA_CA=0
+if [ -r "$HOST_BUNDLE" ]; then
+  one_per_line "$ROOT$HOST_BUNDLE" >"$DIR/debian-cas.txt"
+  mkdir -p "$ROOT/usr/local/share/ca-certificates"
+  while IFS= read -r cert; do
+    grep -qxF -e "$cert" "$DIR/debian-cas.txt" && continue
+    EXTRA_CA=$((EXTRA_CA + 1))
+    echo "$cert" | sed -e 's/-----BEGIN CERTIFICATE-----/&\n/' \
+      -e 's/-----END CERTIFICATE-----/\n&/' | fold -w 64 >"$ROOT/usr/local/share/ca-certificates/host-extra-$EXTRA_CA.crt"
+  done < <(one_per_line "$HOST_BUNDLE")
+  if [ "$EXTRA_CA" -gt 0 ]; then
+    log "trusting $EXTRA_CA extra CA certificate(s) from this machine's bundle"
+    chroot "$ROOT" update-ca-certificates >/dev/null
+  fi
+fi
+
 log "cloning $REPO at $COMMIT, with shared/ beside it"
 mkdir -p "$ROOT/srv/check"
 git init -q "$ROOT/srv/check/kassa"
@@ -137,6 +158,10 @@ chmod -R a-w "$ROOT/srv/check/shared"   # as CI lays it
 # A new user's environment: none of this machine's pip configuration, no pip cache.
 ENV=(env -i HOME=/root LANG=C.UTF-8 TERM=xterm-256color PIP_NO_CACHE_DIR=1
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+
+if [ "$EXTRA_CA" -gt 0 ]; then
+  ENV+=(SSL_CERT_FILE=$HOST_BUNDLE REQUESTS_CA_BUNDLE=$HOST_BUNDLE PIP_CERT=$HOST_BUNDLE)
+fi
 
 status=0
 log "1. packaging/setup.sh without root or sudo: it must name the apt-get command"
