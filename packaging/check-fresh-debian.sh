@@ -7,7 +7,8 @@
 #      apt-get command to run;
 #   2. bash packaging/setup.sh   (what demo.sh runs before the demo);
 #   3. bash packaging/test.sh    (lint, types, the whole suite, kassa bench --quick).
-# Too slow for every CI run (about half an hour or more), so CI does not run it.
+# About 10 minutes on 2 cores (plus about 1 for debootstrap): too slow for every CI run,
+# so CI does not run it.
 #
 # Usage: bash packaging/check-fresh-debian.sh [--dir DIR] [--rebuild] [--keep] [-- PYTEST_ARGS]
 #   --dir DIR   where the chroots live (default /var/tmp/kassa-fresh-debian; needs ~3 GB).
@@ -29,14 +30,14 @@ while [ $# -gt 0 ]; do
     --rebuild) REBUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "check-fresh-debian: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
-    exec sudo "$0" --dir "$DIR" $([ $REBUILD = 1 ] && echo --rebuild) \
+    exec sudo bash "$0" --dir "$DIR" $([ $REBUILD = 1 ] && echo --rebuild) \
       $([ $KEEP = 1 ] && echo --keep) -- "$@"
   fi
   echo "check-fresh-debian: needs root (debootstrap, mount, chroot); run it as root." >&2
@@ -142,7 +143,7 @@ if [ -r "$HOST_BUNDLE" ]; then
   done < <(one_per_line "$HOST_BUNDLE")
   if [ "$EXTRA_CA" -gt 0 ]; then
     log "trusting $EXTRA_CA extra CA certificate(s) from this machine's bundle"
-    chroot "$ROOT" update-ca-certificates >/dev/null
+    chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
   fi
 fi
 
