@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
 # Installs what kassa needs on a fresh Debian 12 machine (Python 3.11) into ./.venv.
 # Usage: bash packaging/setup.sh [test]   ("test" adds the test and lint tools)
+# packaging/check-fresh-debian.sh runs this in a Debian 12 minbase chroot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # libzbar0 for pyzbar; libgl1/libglib2.0-0 for OpenCV; python3-venv for the venv; tmux for
 # running the terminal UI in a real terminal; strace for the one-fsync-per-sale test;
-# gcc and linux-libc-dev to build evdev (keyboard-wedge scanners); libusb-1.0-0 for
-# USB receipt printers (pyusb).
-PKGS="libzbar0 libgl1 libglib2.0-0 python3-venv tmux strace gcc linux-libc-dev libusb-1.0-0"
+# evdev (keyboard-wedge scanners) has no wheel on PyPI and is built from source, which
+# needs gcc, libc6-dev, linux-libc-dev and python3-dev (Python.h); libusb-1.0-0 for USB
+# receipt printers (pyusb).
+PKGS="libzbar0 libgl1 libglib2.0-0 python3-venv python3-dev tmux strace gcc libc6-dev"
+PKGS="$PKGS linux-libc-dev libusb-1.0-0"
 missing=""
-for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
 if [ -n "$missing" ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO="sudo"
+    else
+      echo "setup.sh: these Debian packages are missing:$missing" >&2
+      echo "setup.sh: there is no sudo here; as root, run:" >&2
+      echo "  apt-get update && apt-get install -y$missing" >&2
+      echo "setup.sh: then run this command again." >&2
+      exit 1
+    fi
+  fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 PY=${PYTHON:-python3}
