@@ -17,11 +17,13 @@ from ui.hq_process import start_hq, wait_for_hq
 
 
 def _run_app(config_path: Path | None, config: object | None = None) -> int:
-    from ui.config import Config, load_config
+    from ui.config import Config, load_config, require_private
     from ui.services import build_services
     from ui.till.app import CheckoutApp
 
     cfg = load_config(config_path) if config_path else config
+    if config_path is not None and isinstance(cfg, Config):
+        require_private(config_path, cfg)
     assert isinstance(cfg, Config)
     CheckoutApp(build_services(cfg)).run()
     return 0

@@ -146,3 +146,19 @@ def load_config(path: Path) -> Config:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return parse_config(doc, path.parent)
+
+
+def require_private(path: Path, config: Config) -> None:
+    """Refuse a config that holds the terminal's HQ secret and is readable by every user of
+    the machine (as ssh refuses a key): raises ConfigError saying what to run."""
+    if not (config.hq and config.hq.secret):
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if mode & 0o007:
+        raise ConfigError(
+            f"{path} holds the terminal's HQ secret and every user here can read it: "
+            f"chmod 600 {path} (or chmod 640 and chgrp kassa)"
+        )

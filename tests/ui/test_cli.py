@@ -173,3 +173,20 @@ def test_devices_lists_the_configured_printer_with_its_status(tmp_path: Path) ->
     assert isinstance(found["serial_ports"], list) and isinstance(found["cameras"], list)
     assert found["printer"]["status"] == "unknown"
     assert "cannot reach" in found["printer"]["detail"]
+
+
+def test_run_refuses_a_config_every_user_can_read_when_it_holds_the_secret(
+    tmp_path: Path,
+) -> None:
+    from ui.config import require_private
+
+    path = tmp_path / "kassa.toml"
+    path.write_text((ROOT / "packaging" / "kassa.example.toml").read_text(encoding="utf-8"))
+    path.chmod(0o644)
+    out = kassa("run", "--config", str(path))
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "chmod 600" in out.stderr and "secret" in out.stderr
+    path.chmod(0o640)  # readable by the kassa group only: fine
+    require_private(path, load_config(path))
+    path.chmod(0o600)
+    require_private(path, load_config(path))
