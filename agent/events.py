@@ -9,110 +9,18 @@ terminal's own readers (receipts, returns) read a body back through
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from agent.documents import field
-
-
-def _items(doc: dict[str, Any], key: str) -> list[Any]:
-    items: list[Any] = field(doc, key, list)
-    return items
-
-
-def _opt(doc: dict[str, Any], key: str, kind: type) -> Any:
-    return None if doc.get(key) is None else field(doc, key, kind)
-
-
-@dataclass(frozen=True, slots=True)
-class ExpiringLot:
-    points: int
-    expires_at: str  # ISO time
-
-
-@dataclass(frozen=True, slots=True)
-class NextTier:
-    name: str
-    missing_minor: int  # the spend still missing to reach it
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerOnSale:
-    """The customer as a sale or a return names them, with the balance around it."""
-
-    customer_id: str
-    card: str
-    balance_before: int | None
-    balance_after: int | None
-    tier: str = ""
-    expiring_soon: tuple[ExpiringLot, ...] = ()
-    next_tier: NextTier | None = None
-
-    def to_doc(self) -> dict[str, Any]:
-        return {
-            "customer_id": self.customer_id,
-            "card": self.card,
-            "balance_before": self.balance_before,
-            "balance_after": self.balance_after,
-            "expiring_soon": [
-                {"points": x.points, "expires_at": x.expires_at} for x in self.expiring_soon
-            ],
-            "tier": self.tier,
-            "next_tier": None
-            if self.next_tier is None
-            else {"name": self.next_tier.name, "missing_minor": self.next_tier.missing_minor},
-        }
-
-    @staticmethod
-    def from_doc(d: object) -> CustomerOnSale | None:
-        if d is None:
-            return None
-        if not isinstance(d, dict):
-            raise ValueError("customer must be an object")
-        nxt = d.get("next_tier")
-        return CustomerOnSale(
-            customer_id=field(d, "customer_id", str),
-            card=field(d, "card", str),
-            balance_before=_opt(d, "balance_before", int),
-            balance_after=_opt(d, "balance_after", int),
-            tier=str(d.get("tier") or ""),
-            expiring_soon=tuple(
-                ExpiringLot(field(x, "points", int), field(x, "expires_at", str))
-                for x in d.get("expiring_soon") or []
-            ),
-            next_tier=None
-            if nxt is None
-            else NextTier(field(nxt, "name", str), field(nxt, "missing_minor", int)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SaleLine:
-    """A line as the journal keeps it: enough to print it and to price a later return."""
-
-    sku: str
-    name: str
-    category: str
-    qty: int
-    unit_minor: int
-    amount_minor: int
-    discount_minor: int
-    points_payment_minor: int
-    points_paid: int  # points that paid for it (a points payment or a reward)
-    money_minor: int
-    points_earned: int
-
-    def to_doc(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @staticmethod
-    def from_doc(d: object) -> SaleLine:
-        if not isinstance(d, dict):
-            raise ValueError("a line must be an object")
-        return SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
-
-
-LINE_FIELDS = [(f.name, str if f.type == "str" else int) for f in fields(SaleLine)]
+from agent.documents import field, whole
+from agent.event_parts import (
+    CustomerOnSale,
+    ReturnLine,
+    SaleLine,
+    items,
+    optional,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,12 +89,12 @@ class Sale:
             at=field(d, "at", str),
             currency=field(d, "currency", str),
             ruleset_version=field(d, "ruleset_version", int),
-            lines=tuple(SaleLine.from_doc(x) for x in _items(d, "lines")),
+            lines=tuple(SaleLine.from_doc(x) for x in items(d, "lines")),
             subtotal_minor=field(d, "subtotal_minor", int),
             discount_minor=field(d, "discount_minor", int),
             discounts=tuple(
                 (field(x, "rule", str), field(x, "amount_minor", int))
-                for x in _items(d, "discounts")
+                for x in items(d, "discounts")
             ),
             total_minor=field(d, "total_minor", int),
             points_redeemed=field(d, "points_redeemed", int),
@@ -198,22 +106,13 @@ class Sale:
             paid_money_minor=field(d, "paid_money_minor", int),
             points_earned=field(d, "points_earned", int),
             awards=tuple(
-                (field(x, "rule", str), field(x, "points", int)) for x in _items(d, "awards")
+                (field(x, "rule", str), field(x, "points", int)) for x in items(d, "awards")
             ),
-            codes=tuple(str(c) for c in _items(d, "codes")),
+            codes=tuple(str(c) for c in items(d, "codes")),
             usage=tuple((str(k), field(usage, k, int)) for k in usage),
             customer=CustomerOnSale.from_doc(d.get("customer")),
-            limit_lifted_by=_opt(d, "limit_lifted_by", str),
+            limit_lifted_by=optional(d, "limit_lifted_by", str),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnLine:
-    sku: str
-    qty: int
-    money_minor: int
-    points_reversed: int
-    points_restored: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,12 +178,12 @@ class Return:
                         for n in ("qty", "money_minor", "points_reversed", "points_restored")
                     ),
                 )
-                for x in _items(d, "lines")
+                for x in items(d, "lines")
             ),
             total_minor=field(d, "total_minor", int),
             points_earned=field(d, "points_earned", int),
             points_redeemed=field(d, "points_redeemed", int),
-            flags=tuple(str(f) for f in _items(d, "flags")),
+            flags=tuple(str(f) for f in items(d, "flags")),
             customer=CustomerOnSale.from_doc(d.get("customer")),
             gift_card=None
             if (gift := d.get("gift_card")) is None
@@ -343,12 +242,12 @@ class Audit:
         common = {
             "at": field(d, "at", str),
             "action": action,
-            "cashier": _opt(d, "cashier", str),
+            "cashier": optional(d, "cashier", str),
             "approved_by": field(d, "approved_by", str),
         }
         if action == "void":
-            lines = tuple((str(s), int(q), int(a)) for s, q, a in _items(d, "lines"))
-            return Audit(**common, voided_for=_opt(d, "customer", str), voided_lines=lines)
+            lines = tuple(_voided(x) for x in items(d, "lines"))
+            return Audit(**common, voided_for=optional(d, "customer", str), voided_lines=lines)
         cust = d.get("customer")
         return Audit(
             **common,
@@ -396,14 +295,24 @@ class Enrolment:
             card=field(d, "card", str),
             name=field(d, "name", str),
             tier=field(d, "tier", str),
-            phone=_opt(d, "phone", str),
+            phone=optional(d, "phone", str),
             terms=field(consents, "terms", bool),
             marketing=field(consents, "marketing", bool),
         )
 
 
 Record = Sale | Return | Audit | Enrolment
-READERS: dict[str, Any] = {
+
+
+def _voided(x: object) -> tuple[str, int, int]:
+    """A voided line as the journal keeps it: [sku, qty, amount_minor]."""
+    if not isinstance(x, list) or len(x) != 3:
+        raise ValueError("a voided line must be [sku, qty, amount_minor]")
+    sku, qty, amount = x
+    return field({"sku": sku}, "sku", str), whole(qty, "qty"), whole(amount, "amount_minor")
+
+
+READERS: dict[str, Callable[[dict[str, Any]], Record]] = {
     Sale.kind: Sale.from_doc,
     Return.kind: Return.from_doc,
     Audit.kind: Audit.from_doc,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.events import CustomerOnSale, ExpiringLot, NextTier, Return, Sale, SaleLine
+from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine
+from agent.events import Return, Sale
 from agent.model import Customer
 from agent.money import allocate
 from agent.pricing.result import Quote

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agent.events import ReturnLine, SaleLine
+from agent.event_parts import ReturnLine, SaleLine
 from agent.words import Words, say
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from agent.events import SaleLine
+from agent.event_parts import SaleLine
 from agent.model import PointLot
 from agent.money import Points
 from agent.pricing.inputs import Tender, Usage

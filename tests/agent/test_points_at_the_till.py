@@ -11,7 +11,8 @@ import pytest
 
 from agent.codes import make_card_number
 from agent.demo import RULESET
-from agent.events import NextTier, Return, Sale
+from agent.event_parts import NextTier
+from agent.events import Return, Sale
 from agent.money import Money
 from agent.notice import CommittedSale
 from agent.ruleset_reader import parse_ruleset
