@@ -153,7 +153,7 @@ class CheckoutApp(App[None]):
             source.start(self._scanned, self._device_failed)
         if services.sync is not None:
             services.sync.start()
-        self.set_interval(0.5, self.refresh_status)
+        self._status_timer = self.set_interval(0.5, self.refresh_status)
         self.refresh_status()
         self.render_sale()
         self.query_one("#entry", Input).focus()
@@ -197,11 +197,16 @@ class CheckoutApp(App[None]):
         self.post_message(DeviceFailed(error))
 
     def on_unmount(self) -> None:
+        self._status_timer.stop()  # no tick may read a closed store or a gone screen
         self.services.close()
 
     # -- rendering -----------------------------------------------------------------
     def refresh_status(self) -> None:
         """The status line (ui.till.status), in the store's time zone, at the screen's width."""
+        found = self.query("#status")
+        if not found:  # the app is shutting down: its screen is gone
+            return
+        status = found.first(Static)
         services = self.services
         stats = services.store.ledger.outbox_stats()
         oldest_min = None
@@ -214,7 +219,6 @@ class CheckoutApp(App[None]):
         text, offline, stale = status_line(
             self.t, width, sync, stats.pending, oldest_min, who, rs.tz if rs else None
         )
-        status = self.query_one("#status", Static)
         status.update(text)
         status.set_class(offline, "offline")
         status.set_class(stale and not offline, "stale")
