@@ -134,3 +134,17 @@ def test_without_a_time_a_snapshot_expires_nothing(hq: HqStore) -> None:
     ewa(hq, [(2415, timedelta(days=-1))])
     assert customer(hq, "E1")["balance"] == 2415
     assert customer(hq, "E1", datetime(2026, 11, 24, 9, tzinfo=UTC))["balance"] == 0
+
+
+def test_points_earned_on_one_day_are_one_lot_so_ingest_stays_linear() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sync.hq.lots import move
+
+    doc: dict[str, object] = {}
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    for i in range(1000):  # a thousand sales over two days
+        move(doc, 0, 5, start + timedelta(minutes=2 * i), 365)
+    lots = doc["lots"]
+    assert isinstance(lots, list) and len(lots) == 2  # one lot a day, not one a sale
+    assert sum(int(lot["points"]) for lot in lots) == 5000
