@@ -230,13 +230,17 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction on ``conn``, taken up front (BEGIN IMMEDIATE), committed, or
     rolled back when the block (or the COMMIT) fails."""
     conn.execute("BEGIN IMMEDIATE")
+    committed = False
     try:
         yield conn
         conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+        committed = True
+    finally:
+        # Whatever stopped the block (a refusal, a store error, Ctrl+C), nothing half
+        # written stays: the error goes on to the caller, who shows it to the cashier
+        # (or HQ answers it); SQLite may have rolled back already (disk full).
+        if not committed and conn.in_transaction:
             conn.execute("ROLLBACK")
-        raise
 
 
 class StoreFile:
