@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agent.clock import Clock, IdFactory
+from agent.clock import Clock, IdFactory, parse_utc
 from agent.codes import CodeKind, classify
 from agent.codes import Refusal as CodeRefusal
 from agent.events import Audit, Enrolment, Sale
@@ -163,7 +163,8 @@ class CounterDesk:
         event_id = self.counter.ids.new_id()
         ledger = self.counter.store.ledger
         to_card = to_gift_card(original, r.money_minor, ledger.gift_card_returned(seq))
-        record = return_record(r, event_id, at.isoformat(), original, seq, before, to_card)
+        earlier = refund(original.lines, ledger.returned_units(seq)).points_restored
+        record = return_record(r, event_id, at.isoformat(), original, seq, before, to_card, earlier)
         card = (
             (GiftCardMove(original.gift_card[0], to_card),)
             if original.gift_card and to_card
@@ -171,10 +172,11 @@ class CounterDesk:
         )
         moves = []
         if customer is not None:
-            if r.points_reversed:
+            for lot in record.restored_lots:  # each back to its lot, with its expiry
+                expires = parse_utc(lot.expires_at) if lot.expires_at else None
+                moves.append(LedgerMove(customer.customer_id, "restore", lot.points, expires))
+            if r.points_reversed:  # after them, as HQ applies it
                 moves.append(LedgerMove(customer.customer_id, "reverse", -r.points_reversed))
-            if r.points_restored:
-                moves.append(LedgerMove(customer.customer_id, "restore", r.points_restored))
         rs = self.counter.ruleset
         committed = self.counter.store.ledger.commit_sale(
             NewSale(
@@ -196,5 +198,6 @@ class CounterDesk:
             ),
             self.counter.terminal_id,
         )
-        after = None if before is None else Points(before - r.points_reversed + r.points_restored)
+        cust = record.customer
+        after = None if cust is None or cust.balance_after is None else Points(cust.balance_after)
         return CommittedSale(committed.seq, event_id, None, after)

@@ -27,6 +27,31 @@ class ExpiringLot:
 
 
 @dataclass(frozen=True, slots=True)
+class SpentLot:
+    """Points a sale spent from one lot (``expires_at`` None: from the points outside any
+    lot), or a return gave back to it."""
+
+    points: int
+    expires_at: str | None  # ISO time
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"points": self.points, "expires_at": self.expires_at}
+
+    @staticmethod
+    def read(doc: dict[str, Any], key: str) -> tuple[SpentLot, ...]:
+        """The lots under ``doc[key]`` (none when it is absent: bodies before it)."""
+        if doc.get(key) is None:
+            return ()
+        out = []
+        for x in items(doc, key):
+            points = field(x, "points", int)
+            if points <= 0:
+                raise ValueError(f"{key}: points must be above 0")
+            out.append(SpentLot(points, optional(x, "expires_at", str)))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class NextTier:
     name: str
     missing_minor: int  # the spend still missing to reach it

@@ -18,6 +18,7 @@ from agent.event_parts import (
     CustomerOnSale,
     ReturnLine,
     SaleLine,
+    SpentLot,
     items,
     optional,
 )
@@ -47,6 +48,7 @@ class Sale:
     usage: tuple[tuple[str, int], ...]
     customer: CustomerOnSale | None
     limit_lifted_by: str | None = None  # a manager lifted the offline limit: outside the bound
+    spent_lots: tuple[SpentLot, ...] = ()  # where its points came from, oldest first
 
     @property
     def customer_id(self) -> str | None:
@@ -78,6 +80,8 @@ class Sale:
         }
         if self.limit_lifted_by is not None:
             doc["limit_lifted_by"] = self.limit_lifted_by
+        if self.spent_lots:
+            doc["spent_lots"] = [lot.to_doc() for lot in self.spent_lots]
         return doc
 
     @staticmethod
@@ -112,6 +116,7 @@ class Sale:
             usage=tuple((str(k), field(usage, k, int)) for k in usage),
             customer=CustomerOnSale.from_doc(d.get("customer")),
             limit_lifted_by=optional(d, "limit_lifted_by", str),
+            spent_lots=SpentLot.read(d, "spent_lots"),
         )
 
 
@@ -135,6 +140,7 @@ class Return:
     customer: CustomerOnSale | None
     # (card, amount_minor credited back to it) of what a gift card paid; the rest is cash.
     gift_card: tuple[str, int] | None = None
+    restored_lots: tuple[SpentLot, ...] = ()  # the lots its restored points go back to
 
     @property
     def customer_id(self) -> str | None:
@@ -160,6 +166,8 @@ class Return:
         }
         if self.gift_card is not None:  # absent from the bodies of returns before it
             doc["gift_card"] = {"card": self.gift_card[0], "amount_minor": self.gift_card[1]}
+        if self.restored_lots:
+            doc["restored_lots"] = [lot.to_doc() for lot in self.restored_lots]
         return doc
 
     @staticmethod
@@ -188,6 +196,7 @@ class Return:
             gift_card=None
             if (gift := d.get("gift_card")) is None
             else (field(gift, "card", str), field(gift, "amount_minor", int)),
+            restored_lots=SpentLot.read(d, "restored_lots"),
         )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine
+from agent.clock import parse_utc
+from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer
 from agent.money import allocate
 from agent.pricing.result import Quote
-from agent.refunds import RefundQuote
+from agent.refunds import RefundQuote, lots_given_back
 from agent.ruleset import Ruleset
 
 
@@ -77,6 +78,7 @@ def sale_record(
         awards=tuple((a.rule, a.points) for a in q.awards),
         codes=tuple(codes),
         usage=q.usage_deltas,
+        spent_lots=spent_lots(q),
         customer=None
         if customer is None
         else CustomerOnSale(
@@ -89,6 +91,15 @@ def sale_record(
             next_tier=None if next_tier is None else NextTier(*next_tier),
         ),
     )
+
+
+def spent_lots(q: Quote) -> tuple[SpentLot, ...]:
+    """Where the points ``q`` spends come from, oldest first: the points outside any lot,
+    then the lots (see :func:`agent.pricing.earning.lots`)."""
+    spent = q.points_redeemed + q.reward_points
+    from_lots = tuple(SpentLot(lot.points, lot.expires_at.isoformat()) for lot in q.lots_used)
+    outside = spent - sum(lot.points for lot in from_lots)
+    return ((SpentLot(outside, None),) if outside > 0 else ()) + from_lots
 
 
 def to_gift_card(original: Sale, money_minor: int, credited_minor: int) -> int:
@@ -106,15 +117,24 @@ def return_record(
     original_seq: int,
     before: int | None,
     to_card: int = 0,
+    restored_before: int = 0,
 ) -> Return:
     """The record of a return of lines of the sale ``original`` (seq ``original_seq``),
     for a customer whose balance was ``before``; ``to_card`` of its money goes back onto
-    the gift card that paid the sale, the rest in cash.
+    the gift card that paid the sale, the rest in cash. Its restored points go back to
+    the lots the sale spent them from; earlier returns gave back ``restored_before``.
 
     points_earned and points_redeemed are negative: HQ applies a return with the
     same arithmetic as a sale (balance += earned - redeemed).
     """
-    after = None if before is None else before - r.points_reversed + r.points_restored
+    given = (
+        lots_given_back(original.spent_lots, restored_before, r.points_restored)
+        if r.points_restored
+        else ()
+    )
+    when = parse_utc(at)  # a lot expired by now is not revived: those points stay gone
+    alive = sum(g.points for g in given if g.expires_at is None or parse_utc(g.expires_at) > when)
+    after = None if before is None else before - r.points_reversed + alive
     cust = original.customer
     return Return(
         sale_id=event_id,
@@ -128,6 +148,7 @@ def return_record(
         points_redeemed=-r.points_restored,
         flags=tuple(RefundQuote.flags(after)) if after is not None else (),
         gift_card=(original.gift_card[0], to_card) if original.gift_card and to_card else None,
+        restored_lots=given,
         customer=None
         if cust is None
         else replace(cust, balance_before=before, balance_after=after),

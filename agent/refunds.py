@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agent.event_parts import ReturnLine, SaleLine
+from agent.event_parts import ReturnLine, SaleLine, SpentLot
 from agent.words import Words, say
 
 
@@ -83,3 +83,21 @@ def refund(
             )
         )
     return RefundQuote(tuple(out), tuple(refusals))
+
+
+def lots_given_back(spent: Sequence[SpentLot], before: int, now: int) -> tuple[SpentLot, ...]:
+    """The lots ``now`` restored points go back to, of a sale that spent ``spent`` (oldest
+    first) and whose earlier returns gave back ``before``: the last spent come back first,
+    each with its own expiry (a lot expired meanwhile is not revived)."""
+    out: list[SpentLot] = []
+    skip, left = before, now
+    for lot in reversed(spent):
+        passed = min(skip, lot.points)
+        skip -= passed
+        take = min(left, lot.points - passed)
+        if take:
+            out.append(SpentLot(take, lot.expires_at))
+        left -= take
+    if left:  # a sale recorded before its lots were (or a reward's points beyond them)
+        out.append(SpentLot(left, None))
+    return tuple(out)

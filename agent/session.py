@@ -368,7 +368,7 @@ class CheckoutSession:
             return None
         return priced.quote
 
-    def _quote(self, redeem: int, balance: Points | None = None) -> Quote:
+    def _quote(self, redeem: int) -> Quote:
         ruleset = self.ruleset
         if ruleset is None:
             raise SaleNotReady("no loyalty rules held yet", say("no loyalty rules held yet"))
@@ -378,10 +378,13 @@ class CheckoutSession:
         left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
         tender = Tender(redeem, self.codes, gift.minor if gift else None, left)
         lifted = self.limit_lifted_by is not None
+        customer, have = self.customer, None
+        if customer is not None:  # priced with its lots as this terminal's moves left them
+            customer, have = self.store.catalogue.as_held(customer, now)
         q = quote(
             self.basket,
-            self.customer,
-            self.balance() if balance is None else balance,
+            customer,
+            have,
             ruleset,
             self.limits.usage(self.customer, now, tz, lifted),
             now,

@@ -144,23 +144,26 @@ def share(
 
 
 def lots(
-    w: Worksheet, redeemed: int
-) -> tuple[tuple[tuple[datetime, int], ...], tuple[tuple[int, datetime], ...]]:
-    """Spend ``redeemed`` from the oldest lots; return (lots used, expiring soon after)."""
+    w: Worksheet, redeemed: int, have: int
+) -> tuple[tuple[PointLot, ...], tuple[tuple[int, datetime], ...]]:
+    """Spend ``redeemed`` of a balance of ``have``: first the points outside any lot (the
+    oldest, never expiring), then the oldest lots still alive; return (the part of each
+    lot spent, expiring soon after)."""
     if w.customer is None:
         return (), ()
     live: list[PointLot] = sorted(
         (lot for lot in w.customer.lots if lot.expires_at > w.at),
-        key=lambda lot: lot.earned_at,
+        key=lambda lot: (lot.earned_at, lot.expires_at),
     )
-    used: list[tuple[datetime, int]] = []
-    left = redeemed
+    outside = max(0, have - sum(lot.points for lot in live))
+    used: list[PointLot] = []
+    left = max(0, redeemed - outside)
     soon_until = w.at + timedelta(days=w.rs.expiring_soon_days)
     soon: list[tuple[int, datetime]] = []
     for lot in live:
         take = min(left, lot.points)
         if take:
-            used.append((lot.earned_at, take))
+            used.append(PointLot(Points(take), lot.earned_at, lot.expires_at))
         left -= take
         rest = lot.points - take
         if rest and lot.expires_at <= soon_until:

@@ -99,7 +99,7 @@ def quote(
     earned_per_line = [0] * len(basket.lines)
     if customer is not None and basket.lines:
         awards, earned_per_line = earn(w, eligible, money)
-    lots_used, soon = lots(w, taken + w.reward_points)  # rewards spend the oldest lots too
+    lots_used, soon = lots(w, taken + w.reward_points, have)  # rewards spend lots too
     cid = customer.customer_id if customer else ""
     deltas: list[tuple[str, int]] = []
     for r in w.applied:

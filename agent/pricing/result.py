@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.model import Line
+from agent.model import Line, PointLot
 from agent.money import (
     Money,
     Points,
@@ -92,7 +92,7 @@ class Quote:
     max_redeemable: Points
     balance_before: Points | None
     at: datetime
-    lots_used: tuple[tuple[datetime, int], ...] = ()
+    lots_used: tuple[PointLot, ...] = ()  # the part of each lot the sale spent
     expiring_soon: tuple[tuple[int, datetime], ...] = ()
     usage_deltas: tuple[tuple[str, int], ...] = ()
     # Why fewer points may be spent than the balance holds (HQ's offline policy).
@@ -168,7 +168,10 @@ class Quote:
             "refusals": [{"rule": r.rule, "reason": r.reason} for r in self.refusals],
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
-            "lots_used": [{"earned_at": e.isoformat(), "points": p} for e, p in self.lots_used],
+            "lots_used": [
+                {"earned_at": lot.earned_at.isoformat(), "points": lot.points}
+                for lot in self.lots_used
+            ],
             "expiring_soon": [
                 {"points": p, "expires_at": e.isoformat()} for p, e in self.expiring_soon
             ],

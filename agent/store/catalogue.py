@@ -14,6 +14,7 @@ from agent.documents import customer_from_doc, customer_profile
 from agent.journal import canonical
 from agent.model import Customer, OfflinePolicy, Product
 from agent.money import Money, Points
+from agent.point_lots import Holding, Move, replay
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import StoreFile
@@ -68,17 +69,29 @@ class Catalogue:
     def customer(self, customer_id: str) -> Customer | None:
         return self._customer_where("customer_id=?", customer_id)
 
-    def balance(self, customer: Customer, at: datetime | None = None) -> Points:
-        """HQ's balance at the last snapshot, less its lots expired by ``at`` (not
-        spendable), plus this terminal's moves HQ had not applied."""
-        (moves,) = self.conn.execute(
-            "SELECT COALESCE(SUM(points), 0) FROM ledger WHERE customer_id=? AND seq>?",
+    def holding(self, customer: Customer) -> Holding:
+        """The customer's points as lots: HQ's at the last snapshot, with this terminal's
+        moves HQ had not applied replayed over them, in the order they were made."""
+        rows = self.conn.execute(
+            "SELECT l.points, l.expires_at, j.at FROM ledger l JOIN journal j ON j.seq=l.seq "
+            "WHERE l.customer_id=? AND l.seq>? ORDER BY l.seq, l.id",
             (customer.customer_id, customer.applied_seq),
-        ).fetchone()
-        expired = sum(
-            lot.points for lot in customer.lots if at is not None and lot.expires_at <= at
+        ).fetchall()
+        moves = (
+            Move(int(p), parse_utc(at), parse_utc(exp) if exp else None) for p, exp, at in rows
         )
-        return Points(customer.hq_balance - expired + int(moves))
+        return replay(Holding.of(customer.hq_balance, customer.lots), moves)
+
+    def as_held(self, customer: Customer, at: datetime) -> tuple[Customer, Points]:
+        """The customer with the lots alive at ``at`` (after this terminal's moves), and
+        the balance they may spend then."""
+        held = self.holding(customer)
+        return replace(customer, lots=held.alive(at)), held.balance(at)
+
+    def balance(self, customer: Customer, at: datetime) -> Points:
+        """What the customer may spend at ``at``: HQ's balance at the last snapshot with
+        this terminal's moves since, less every lot expired by then."""
+        return self.holding(customer).balance(at)
 
     def offline_policy(self) -> OfflinePolicy:
         """HQ's offline spending policy as last received (the default before any)."""

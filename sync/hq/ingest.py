@@ -14,7 +14,7 @@ from agent.errors import BadBatch, StoreRefused
 from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, read_event
 from agent.journal import row_hash
 from agent.ruleset import Ruleset
-from sync.hq.lots import expire, move
+from sync.hq.lots import expire, give_back, move
 from sync.hq.store import HqStore
 
 
@@ -186,7 +186,10 @@ def _apply_customer(
     earned, redeemed = points
     dropped = expire(doc, when)
     lifetime = rs.expire_days if rs else 365
-    move(doc, balance - dropped, -redeemed, when, lifetime)
+    if isinstance(record, Return) and record.restored_lots:  # back to the lots they came from
+        dropped += give_back(doc, record.restored_lots, when)
+    else:
+        move(doc, balance - dropped, -redeemed, when, lifetime)
     move(doc, balance - dropped - redeemed, earned, when, lifetime)
     delta = earned - redeemed - dropped
     if isinstance(record, Sale | Return):  # what was paid counts towards the tiers

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.clock import parse_utc
+from agent.event_parts import SpentLot
 
 
 def expire(doc: dict[str, Any], at: datetime) -> int:
@@ -36,18 +37,7 @@ def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_da
     points spent or taken back come from the points outside any lot, then the oldest lots."""
     lots: list[dict[str, Any]] = list(doc.get("lots") or [])
     if points > 0:
-        expires = at + timedelta(days=expire_days)
-        same_day = next(
-            (lot for lot in lots if parse_utc(lot["expires_at"]).date() == expires.date()), None
-        )
-        if same_day is None:
-            lots.append(
-                {"points": points, "earned_at": at.isoformat(), "expires_at": expires.isoformat()}
-            )
-        else:
-            same_day["points"] = int(same_day["points"]) + points
-            later = max(parse_utc(same_day["expires_at"]), expires)
-            same_day["expires_at"] = later.isoformat()
+        _add(lots, points, at, at + timedelta(days=expire_days))
     elif points < 0:
         outside = max(0, balance - sum(int(lot["points"]) for lot in lots))
         left = max(0, -points - outside)
@@ -58,3 +48,35 @@ def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_da
         lots = [lot for lot in lots if int(lot["points"]) > 0]
     if lots or "lots" in doc:
         doc["lots"] = lots
+
+
+def _add(lots: list[dict[str, Any]], points: int, at: datetime, expires: datetime) -> None:
+    same_day = next(
+        (lot for lot in lots if parse_utc(lot["expires_at"]).date() == expires.date()), None
+    )
+    if same_day is None:
+        lots.append(
+            {"points": points, "earned_at": at.isoformat(), "expires_at": expires.isoformat()}
+        )
+    else:
+        same_day["points"] = int(same_day["points"]) + points
+        later = max(parse_utc(same_day["expires_at"]), expires)
+        same_day["expires_at"] = later.isoformat()
+
+
+def give_back(doc: dict[str, Any], given: tuple[SpentLot, ...], at: datetime) -> int:
+    """Put the points a return gives back into the lots they were spent from, each with
+    its own expiry; return the points not revived (their lot expired by ``at``)."""
+    lots: list[dict[str, Any]] = list(doc.get("lots") or [])
+    dead = 0
+    for lot in given:
+        expires = parse_utc(lot.expires_at) if lot.expires_at else None
+        if expires is None:
+            continue  # outside any lot: the balance alone holds them
+        if expires <= at:
+            dead += lot.points
+        else:
+            _add(lots, lot.points, at, expires)
+    if lots or "lots" in doc:
+        doc["lots"] = lots
+    return dead

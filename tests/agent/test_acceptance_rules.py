@@ -82,7 +82,7 @@ def test_R9_oldest_points_are_used_first_and_expiry_is_known() -> None:
     before = price(basket("JACKET"), c, when)
     assert [(p, e.date()) for p, e in before.expiring_soon] == [(300, date(2026, 12, 1))]
     q = price(basket("JACKET"), c, when, tender=Tender(redeem_points=500))
-    assert [p for _, p in q.lots_used] == [300, 200]
+    assert [lot.points for lot in q.lots_used] == [300, 200]
     assert q.to_pay.minor == 49400 and q.points_earned == 988 and q.balance_after == 1588
     assert q.expiring_soon == ()
 

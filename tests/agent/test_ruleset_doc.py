@@ -126,7 +126,7 @@ def test_worked_example(title: str, ex: dict[str, Any]) -> None:
         "refusals": {r.rule: r.reason for r in q.refusals},
         "line_discounts": [ql.discount_minor for ql in q.lines],
         "usage_deltas": dict(q.usage_deltas),
-        "lots_used": [p for _, p in q.lots_used],
+        "lots_used": [lot.points for lot in q.lots_used],
         "expiring_soon": [p for p, _ in q.expiring_soon],
     }
     if "return" in ex:

@@ -46,7 +46,7 @@ def test_balance_is_hq_snapshot_plus_unsynced_moves(session: CheckoutSession, st
     session.commit()
     customer = store.catalogue.customer_by_card(CARD)
     assert customer is not None
-    assert store.catalogue.balance(customer) == 3000 + 39
+    assert store.catalogue.balance(customer, session.clock.now()) == 3000 + 39
 
 
 def test_a_failing_commit_leaves_nothing_behind(store: Store, clock: FixedClock) -> None:

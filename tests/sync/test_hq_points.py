@@ -96,7 +96,7 @@ def test_an_event_spends_the_oldest_lots_and_drops_the_expired_ones(
     sale = session.commit()  # pays 1200 (1000 + 200 of the oldest live lots)
     assert sale.quote is not None
     earned = sale.quote.points_earned
-    assert [p for _, p in sale.quote.lots_used] == [1000, 200]
+    assert [lot.points for lot in sale.quote.lots_used] == [1000, 200]
     ingest(hq, "T1", [e.to_wire() for e in store.ledger.pending_events(10)], AT)
     got = customer(hq, "E1")
     assert got["balance"] == 1900 - 1200 + earned
