@@ -3,10 +3,11 @@ terminal's own moves since replayed over them.
 
 Points HQ holds outside any lot (set by hand or by seeding) are the oldest: they are
 spent first and never expire. Points spent or taken back come from them, then from the
-oldest lots still alive when the move was made (an expired lot is worth nothing, so
-it is never spent); points gained are a lot expiring when the move says (points given
-back by a return keep the expiry of the lot they were spent from, so an expired lot is
-never revived). HQ keeps its lots the same way (:mod:`sync.hq.lots`).
+lots still alive when the move was made, the first to expire first (the oldest, as every
+lot lives as long); an expired lot is worth nothing, so it is never spent. Points gained
+are a lot expiring when the move says: points a return gives back keep the expiry of
+the lot they were spent from, so an expired lot is never revived. HQ keeps its lots the
+same way (:mod:`sync.hq.lots`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ class Move:
 @dataclass(frozen=True, slots=True)
 class Holding:
     outside: int  # points outside any lot: never expire; negative when overdrawn
-    lots: tuple[PointLot, ...]  # oldest first
+    lots: tuple[PointLot, ...]  # the first to expire first
 
     @staticmethod
     def of(balance: int, lots: Iterable[PointLot]) -> Holding:
         """HQ's figures: ``balance`` in all, of it ``lots``; the rest is outside them."""
-        held = tuple(sorted(lots, key=lambda lot: (lot.earned_at, lot.expires_at)))
+        held = tuple(sorted(lots, key=lambda lot: (lot.expires_at, lot.earned_at)))
         return Holding(balance - sum(lot.points for lot in held), held)
 
     def balance(self, at: datetime) -> Points:

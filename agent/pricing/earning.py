@@ -153,7 +153,7 @@ def lots(
         return (), ()
     live: list[PointLot] = sorted(
         (lot for lot in w.customer.lots if lot.expires_at > w.at),
-        key=lambda lot: (lot.earned_at, lot.expires_at),
+        key=lambda lot: (lot.expires_at, lot.earned_at),
     )
     outside = max(0, have - sum(lot.points for lot in live))
     used: list[PointLot] = []

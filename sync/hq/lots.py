@@ -34,14 +34,15 @@ def expire(doc: dict[str, Any], at: datetime) -> int:
 def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_days: int) -> None:
     """Record a move of ``points`` (signed) at ``at`` in the lots of ``doc``, whose balance
     before it is ``balance``: points gained are a new lot expiring ``expire_days`` later;
-    points spent or taken back come from the points outside any lot, then the oldest lots."""
+    points spent or taken back come from the points outside any lot, then the lots first
+    to expire (the oldest)."""
     lots: list[dict[str, Any]] = list(doc.get("lots") or [])
     if points > 0:
         _add(lots, points, at, at + timedelta(days=expire_days))
     elif points < 0:
         outside = max(0, balance - sum(int(lot["points"]) for lot in lots))
         left = max(0, -points - outside)
-        for lot in sorted(lots, key=lambda x: parse_utc(x["earned_at"])):
+        for lot in sorted(lots, key=lambda x: (parse_utc(x["expires_at"]), x["earned_at"])):
             take = min(left, int(lot["points"]))
             lot["points"] = int(lot["points"]) - take
             left -= take

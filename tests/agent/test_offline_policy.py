@@ -63,7 +63,9 @@ def test_unconfirmed_spending_is_capped_per_store_day(
 ) -> None:
     store, clock, session = till
     assert sell_with_points(session) == 1000  # the balance would allow 5,386
-    after_first = store.catalogue.balance(store.catalogue.customer_by_card(IOANA))  # type: ignore[arg-type]
+    ioana = store.catalogue.customer_by_card(IOANA)
+    assert ioana is not None
+    after_first = store.catalogue.balance(ioana, clock.now())
     session.enter(IOANA)
     session.add("COFFEE")
     notice = session.pay_with_points(None)

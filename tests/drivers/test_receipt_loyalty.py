@@ -30,10 +30,12 @@ def give_anna_a_lot_expiring_soon(store: Store) -> None:
     assert anna is not None
     from dataclasses import replace
 
+    # Her 3,000 points are two lots (none outside a lot, which would be spent first).
     lot = PointLot(Points(1000), TUESDAY - timedelta(days=340), TUESDAY + timedelta(days=7))
+    later = PointLot(Points(2000), TUESDAY - timedelta(days=100), TUESDAY + timedelta(days=265))
     store.catalogue.apply_snapshot(
         products=[],
-        customers=[replace(anna, lots=(lot,))],
+        customers=[replace(anna, lots=(lot, later))],
         ruleset=None,
         cursor="2",
         received_at=TUESDAY,

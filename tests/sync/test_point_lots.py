@@ -174,7 +174,7 @@ class Oracle:
 
     def __init__(self, lots: list[tuple[int, datetime, datetime]]) -> None:
         self.outside = 0
-        self.lots = [[p, x] for p, _, x in sorted(lots, key=lambda t: t[1])]
+        self.lots = sorted([[p, x] for p, _, x in lots], key=lambda lot: lot[1])
 
     def balance(self, at: datetime) -> int:
         return self.outside + sum(p for p, x in self.lots if x > at)
