@@ -27,13 +27,15 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     assert c is not None
     per_line = [0] * len(w.lines)
     awards: list[Award] = []
-    total_after = sum(w.rem)
+    total_after = w.eligible_minor()  # excluded lines count toward no minimum basket
     rate = w.rs.rate_for(c.tier)
     unit = 10 ** CURRENCY_EXPONENT[w.basket.currency]
     mults = [r for r in eligible if r.kind is Kind.MULTIPLIER and may_earn(w, r, total_after)]
     best: dict[str, list[int]] = defaultdict(list)
     winners: dict[str, Rule] = {}
     for i, ln in enumerate(w.lines):
+        if not w.allowed[i].earn:  # excluded: earns nothing, listed with its reason
+            continue
         fits = [r for r in mults if r.match.matches(ln.sku, ln.category)]
         win = max(fits, key=lambda r: r.factor) if fits else None  # first on ties
         key = win.id if win else RULE_BASE
@@ -94,6 +96,10 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             share(w, bonus, idx, paid, per_line)
             w.applied.append(r)
         elif r.kind is Kind.BONUS_PER_SALE and may_earn(w, r, total_after):
+            idx = [i for i, a in enumerate(w.allowed) if a.earn]  # shared over earning lines
+            if not idx:
+                w.refuse(r.id, say("no line of this sale earns points"))
+                continue
             awards.append(
                 Award(
                     r.id,
@@ -101,8 +107,7 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
                     say("a bonus of {points}", points=points_of(r.points)),
                 )
             )
-            idx = list(range(len(w.lines)))
-            share(w, r.points, idx, [max(m, 0) for m in money], per_line)
+            share(w, r.points, idx, [max(money[i], 0) for i in idx], per_line)
             w.applied.append(r)
     return awards, per_line
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
+from agent.code_entry import take_back
 from agent.codes import make_card_number
 from agent.documents import customer_from_doc
 from agent.events import Return
@@ -175,3 +176,93 @@ def test_R17_gift_card_pays_and_its_balance_follows(session: CheckoutSession, st
     balance = store.ledger.gift_card_balance("GC0000000001")
     assert balance is not None and balance.minor == 560
     assert session.enter("GC0000000002").text == "Unknown gift card GC0000000002"
+
+
+# -- second programme additions: claims at the till, codes without a customer ---------------
+def bronze(cid: str, n: int, balance: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "customer_id": cid,
+        "card": make_card_number(n),
+        "name": cid,
+        "tier": "Bronze",
+        "balance": balance,
+        "applied_seq": 0,
+        "purchases_total": 4,
+        **extra,
+    }
+
+
+def test_R24_a_second_claim_the_balance_cannot_cover_is_refused(
+    session: CheckoutSession, store: Store
+) -> None:
+    hq_sends(store, customers=[bronze("R24", 224, 2000)])
+    session.enter(make_card_number(224))
+    session.enter("COFFEE", 2)
+    assert session.enter("FREECOFFEE").text == "FREECOFFEE applied"
+    second = session.enter("FREECOFFEE")
+    assert second.refused
+    assert second.text == "FREECOFFEE refused: claim 2 needs 1500 points, 500 points left"
+    sale = session.commit()
+    q = sale.quote
+    assert q is not None and q.discount_by("FREECOFFEE") == 3990 and q.total.minor == 3990
+    assert (q.reward_points, q.points_earned, sale.balance_after) == (1500, 39, 539)
+    customer = store.catalogue.customer("R24")
+    assert customer is not None and store.catalogue.balance(customer) == 539
+
+
+def test_R24b_two_claims_of_a_free_coffee(session: CheckoutSession, store: Store) -> None:
+    hq_sends(store, customers=[bronze("R24B", 225, 3000)])
+    session.enter(make_card_number(225))
+    session.enter("COFFEE", 2)
+    session.enter("FREECOFFEE")
+    assert session.enter("FREECOFFEE").text == "FREECOFFEE claimed 2 times: 3000 points"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.discount.minor == 7980
+    assert (sale.quote.total.minor, sale.quote.points_earned, sale.balance_after) == (0, 0, 0)
+
+
+def test_a_claim_taken_back_gives_its_points_back(session: CheckoutSession) -> None:
+    session.enter(ANNA)  # 3000 points
+    session.enter("COFFEE", 2)
+    session.enter("FREECOFFEE")
+    session.enter("FREECOFFEE")
+    assert session.quote().reward_points == 3000
+    assert take_back(session, "FREECOFFEE").text == "FREECOFFEE: one claim taken back, 1 left"
+    assert session.quote().reward_points == 1500
+    assert take_back(session, "FREECOFFEE").text == "FREECOFFEE taken off the sale"
+    assert session.quote().reward_points == 0 and session.quote().discount.minor == 0
+    assert take_back(session, "FREECOFFEE").refused
+
+
+def test_R30_anonymous_sale_takes_autumn15_and_refuses_a_coupon(
+    session: CheckoutSession,
+) -> None:
+    session.enter("SCARF")
+    assert session.enter("AUTUMN15").text == "AUTUMN15 applied"
+    coupon = session.enter("SYRUP20")
+    assert coupon.refused and coupon.text == (
+        "SYRUP20 refused: a personal coupon needs the customer"
+    )
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.discount_by("AUTUMN15") == 885
+    assert sale.quote.total.minor == 5015 and sale.quote.points_earned == 0
+
+
+def test_R27_the_till_offers_only_unexpired_points(session: CheckoutSession, store: Store) -> None:
+    def lot(points: int, earned: str) -> dict[str, Any]:
+        e = datetime.fromisoformat(earned)
+        return {
+            "points": points,
+            "earned_at": e.isoformat(),
+            "expires_at": e.replace(year=e.year + 1).isoformat(),
+        }
+
+    lots = [lot(300, "2025-11-20T10:00:00+01:00"), lot(800, "2026-06-01T10:00:00+02:00")]
+    hq_sends(store, customers=[bronze("R27", 227, 1100, lots=lots)])
+    session.enter(make_card_number(227))
+    session.enter("JACKET")
+    assert session.quote().max_redeemable == 800
+    assert session.pay_with_points().text == "800 points pay 8.00 PLN"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.to_pay.minor == 49100
+    assert (sale.quote.points_earned, sale.balance_after) == (982, 982)
