@@ -42,8 +42,11 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
         best[key].append(i)
         if win:
             winners[key] = win
-    for r in mults:
-        if r.id not in winners and any(r.match.matches(ln.sku, ln.category) for ln in w.lines):
+    for r in mults:  # a multiplier beaten on every earning line it matches says by whom
+        if r.id not in winners and any(
+            r.match.matches(ln.sku, ln.category) and w.allowed[i].earn
+            for i, ln in enumerate(w.lines)
+        ):
             top = max(winners.values(), key=lambda w: w.factor)
             w.refuse(
                 r.id,
