@@ -153,6 +153,7 @@ class Quote:
                     "amount_minor": d.amount_minor,
                     "per_line_minor": list(d.per_line),
                     "why": d.why,
+                    "points": d.points,
                 }
                 for d in self.discounts
             ],
