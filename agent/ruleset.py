@@ -67,6 +67,14 @@ class Allowed:
     discount: bool = True
     pay_with_points: bool = True
 
+    def also(self, other: Allowed) -> Allowed:
+        """What both allow."""
+        return Allowed(
+            self.earn and other.earn,
+            self.discount and other.discount,
+            self.pay_with_points and other.pay_with_points,
+        )
+
 
 EVERYTHING = Allowed()
 
@@ -222,6 +230,20 @@ class Ruleset:
     exclusions: tuple[Exclusion, ...] = ()
     index: RuleIndex = field(default=RuleIndex({}, {}, (), {}), repr=False, compare=False)
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The exclusions by SKU and by category, so a line looks up two keys (built here).
+    excluded_by: tuple[dict[str, Allowed], dict[str, Allowed]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_sku: dict[str, Allowed] = {}
+        by_category: dict[str, Allowed] = {}
+        for e in self.exclusions:
+            for s in e.match.skus:
+                by_sku[s] = by_sku.get(s, EVERYTHING).also(e.allowed)
+            for c in e.match.categories:
+                by_category[c] = by_category.get(c, EVERYTHING).also(e.allowed)
+        object.__setattr__(self, "excluded_by", (by_sku, by_category))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -252,15 +274,11 @@ class Ruleset:
     def exclusion_for(self, sku: str, category: str) -> Allowed:
         """What a line of ``sku`` in ``category`` may take part in: every exclusion that
         matches it takes away what it forbids (nothing matches: everything allowed)."""
-        if not self.exclusions:
-            return EVERYTHING
-        earn = discount = pay = True
-        for e in self.exclusions:
-            if sku in e.match.skus or category in e.match.categories:
-                earn = earn and e.allowed.earn
-                discount = discount and e.allowed.discount
-                pay = pay and e.allowed.pay_with_points
-        return Allowed(earn, discount, pay)
+        by_sku, by_category = self.excluded_by
+        a, b = by_sku.get(sku), by_category.get(category)
+        if a is None or b is None:
+            return a or b or EVERYTHING
+        return a.also(b)
 
     def rate_for(self, tier: str) -> Fraction:
         return self.tier(tier).earn_rate
