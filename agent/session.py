@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from agent.clock import Clock, IdFactory
-from agent.code_entry import apply_code
+from agent.code_entry import apply_code, take_back
 from agent.codes import Classified, CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
@@ -247,7 +247,10 @@ class CheckoutSession:
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a product off the basket (a scan made by mistake, a
-        customer who changed their mind); the last unit takes the line away."""
+        customer who changed their mind); the last unit takes the line away. A code or
+        reward entered in this sale is taken back (a reward: one claim)."""
+        if code.upper() in self.codes:
+            return take_back(self, code.upper())
         product = self.store.catalogue.product(code) or self.store.catalogue.product(code.upper())
         line = next((ln for ln in self.basket.lines if product and ln.sku == product.sku), None)
         if product is None or line is None:

@@ -232,6 +232,12 @@ def test_a_claim_taken_back_gives_its_points_back(session: CheckoutSession) -> N
     assert take_back(session, "FREECOFFEE").text == "FREECOFFEE taken off the sale"
     assert session.quote().reward_points == 0 and session.quote().discount.minor == 0
     assert take_back(session, "FREECOFFEE").refused
+    session.enter("FREECOFFEE")
+    session.enter("AUTUMN15")
+    assert session.take_off("FREECOFFEE").text == "FREECOFFEE taken off the sale"
+    assert session.take_off("autumn15").text == "AUTUMN15 taken off the sale"
+    assert session.quote().discount.minor == 0 and session.codes == frozenset()
+    assert session.take_off("COFFEE").text == "COFFEE: 1 taken off, 1 left"
 
 
 def test_R30_anonymous_sale_takes_autumn15_and_refuses_a_coupon(
