@@ -86,16 +86,19 @@ def free_units(w: Worksheet, r: Rule, idx: list[int]) -> list[int]:
     units = sorted((w.lines[i].unit_price.minor, i) for i in idx for _ in range(w.lines[i].qty))
     units = [(p, i) for p, i in units if p > 0]
     claims = w.tender.claims_of(r.id)
-    can = min(claims, w.balance // r.points)
+    can = max(0, min(claims, w.balance // r.points))
     given = 0
+    free = [0] * len(w.lines)
     for price, i in units:
         if given == can:
             break
         part = min(price, w.rem[i] - out[i])
         if part > 0:  # a unit an earlier discount already paid off is not claimed
             out[i] += part
+            free[i] += 1
             given += 1
     w.reward_cost[r.id] = given * r.points
+    w.reward_units[r.id] = free
     if given < claims and given == can and can < min(claims, len(units)):
         w.refuse(
             r.id,

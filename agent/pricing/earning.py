@@ -121,13 +121,15 @@ def given_away(w: Worksheet) -> list[int]:
     out = [0] * len(w.lines)
     for d in w.discounts:
         r = rules.get(d.rule)
-        free = r is not None and r.kind is Kind.BUY_X_GET_Y and r.percent in (0, 100)
-        if r is None or not (free or r.kind is Kind.REWARD):
+        if r is not None and r.free_product:  # its units, even where an earlier discount
+            units = w.reward_units.get(r.id, [0] * len(w.lines))  # cut their price
+            out = [n + u for n, u in zip(out, units, strict=True)]
             continue
+        if r is None or not (r.kind is Kind.BUY_X_GET_Y and r.percent in (0, 100)):
+            continue  # a sale reward takes money off; it gives no unit away
         for i, part in enumerate(d.per_line):
-            if part > 0:  # a reward's unit even where an earlier discount cut its price
-                unit = w.lines[i].unit_price.minor
-                out[i] += 1 if r.kind is Kind.REWARD else part // unit if unit else 0
+            unit = w.lines[i].unit_price.minor
+            out[i] += part // unit if unit and part > 0 else 0
     return [min(n, ln.qty) for n, ln in zip(out, w.lines, strict=True)]
 
 

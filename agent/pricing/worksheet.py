@@ -51,6 +51,7 @@ class Worksheet:
         self.excluding = any(a != EVERYTHING for a in self.allowed)
         self.capped_from: dict[str, int] = {}  # rule id -> what its own cap cut it from
         self.reward_cost: dict[str, int] = {}  # reward id -> points its offer costs
+        self.reward_units: dict[str, list[int]] = {}  # free-product reward -> units per line
 
     def discountable(self) -> list[int]:
         """Indexes of the lines that may take a discount."""

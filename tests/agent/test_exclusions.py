@@ -172,3 +172,19 @@ def test_exclusions_and_rewards_hold_over_random_baskets(
     back = refund(sold, {ln.sku: ln.qty for ln in sold})
     assert back.points_restored <= q.points_redeemed + q.reward_points
     assert back.points_reversed == q.points_earned
+
+
+def test_units_given_by_claims_earn_no_bonus_and_a_sale_reward_gives_none_away() -> None:
+    pen = {"id": "FREE-PEN", "kind": "reward", "points": 4, "match": {"skus": ["PEN"]}}
+    bonus = {"id": "PEN5", "kind": "bonus_per_unit", "points": 5, "match": {"skus": ["PEN"]}}
+    off = {"id": "OFF", "kind": "reward", "points": 10, "amount_minor": 50}
+    rs = programme([pen, bonus, off])
+    pens = [("PEN", 3, 100, "office")]
+    lines = tuple(Line(s, s, q, Money(p, "PLN"), c) for s, q, p, c in pens)
+    c = Customer("C1", "", "T", "Bronze", Points(100))
+    two = Tender(codes=frozenset({"FREE-PEN"}), claims=(("FREE-PEN", 2),))
+    q = quote(Basket("PLN", lines), c, 100, rs, Usage(), TUE_10, two)
+    assert q.reward_points == 8 and q.points_by("PEN5") == 5  # one pen paid for
+    sale = Tender(codes=frozenset({"OFF"}))
+    q = quote(Basket("PLN", lines), c, 100, rs, Usage(), TUE_10, sale)
+    assert q.discount_by("OFF") == 50 and q.points_by("PEN5") == 15  # all three paid for
