@@ -272,3 +272,54 @@ def test_R27_the_till_offers_only_unexpired_points(session: CheckoutSession, sto
     sale = session.commit()
     assert sale.quote is not None and sale.quote.to_pay.minor == 49100
     assert (sale.quote.points_earned, sale.balance_after) == (982, 982)
+
+
+def test_R23_pct20_claimed_at_the_till_spends_the_oldest_lot_first(
+    session: CheckoutSession, store: Store
+) -> None:
+    lots = [
+        {
+            "points": 1000,
+            "earned_at": "2025-12-15T10:00:00+01:00",
+            "expires_at": "2026-12-15T10:00:00+01:00",
+        },
+        {
+            "points": 2000,
+            "earned_at": "2026-06-01T10:00:00+02:00",
+            "expires_at": "2027-06-01T10:00:00+02:00",
+        },
+    ]
+    hq_sends(store, customers=[bronze("R23", 223, 3000, lots=lots)])
+    session.enter(make_card_number(223))
+    session.enter("JACKET")
+    assert session.enter("PCT20").text == "PCT20 applied"
+    sale = session.commit()
+    q = sale.quote
+    assert q is not None and q.discount_by("PCT20") == 3000 and q.total.minor == 46900
+    assert [p for _, p in q.lots_used] == [1000, 1500] and q.reward_points == 2500
+    assert (q.points_earned, sale.balance_after) == (938, 1438)
+
+
+def test_R25_and_R25b_ten_off_at_the_till(session: CheckoutSession, store: Store) -> None:
+    hq_sends(store, customers=[bronze("R25", 225_0, 1200), bronze("R25B", 225_1, 1200)])
+    session.enter(make_card_number(225_0))
+    session.enter("SCARF")
+    assert session.enter("TENOFF").text == "TENOFF applied"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.total.minor == 4900
+    assert (sale.quote.reward_points, sale.quote.points_earned, sale.balance_after) == (
+        1000,
+        49,
+        249,
+    )
+    session.enter(make_card_number(225_1))
+    session.enter("SYRUP", 2)
+    session.enter("CIGS")
+    refused = session.enter("TENOFF")
+    assert refused.refused and refused.text == (
+        "TENOFF refused: minimum basket 50.00 PLN not reached: the lines that may take a "
+        "discount come to 36.00 PLN"
+    )
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.total.minor == 5450
+    assert (sale.quote.points_earned, sale.balance_after) == (36, 1236)
