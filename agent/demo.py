@@ -62,6 +62,20 @@ PRODUCTS: list[dict[str, Any]] = [
         "category": "effects",
         "barcode": None,
     },
+    {
+        "sku": "CIGS",
+        "name": "Cigarettes",
+        "price_minor": 1850,
+        "category": "tobacco",
+        "barcode": None,
+    },
+    {
+        "sku": "WINE",
+        "name": "Red wine 0.75 l",
+        "price_minor": 4500,
+        "category": "alcohol",
+        "barcode": None,
+    },
 ]
 
 CUSTOMERS: list[dict[str, Any]] = [
@@ -167,6 +181,8 @@ RULESET: dict[str, Any] = {
             "code": "AUTUMN15",
             "priority": 20,
             "group": "sale-percent",
+            "max_discount_minor": 4000,
+            "without_customer": True,
         },
         {
             "id": "FOG10",
@@ -197,6 +213,40 @@ RULESET: dict[str, Any] = {
             "get": 1,
             "match": {"skus": ["MILK"]},
             "when": {"hours": ["07:00", "11:00"]},
+        },
+        # Rewards bought with points (R23-R25b): a free COFFEE per claim, or one of two
+        # sale discounts (a sale takes at most one of them).
+        {"id": "FREECOFFEE", "kind": "reward", "points": 1500, "match": {"skus": ["COFFEE"]}},
+        {
+            "id": "TENOFF",
+            "kind": "reward",
+            "points": 1000,
+            "amount_minor": 1000,
+            "min_basket_minor": 5000,
+            "group": "reward-sale",
+        },
+        {
+            "id": "PCT20",
+            "kind": "reward",
+            "points": 2500,
+            "percent": "20",
+            "max_discount_minor": 3000,
+            "group": "reward-sale",
+        },
+    ],
+    # Tobacco and gift cards take part in nothing; alcohol earns but takes no discount.
+    "exclusions": [
+        {
+            "match": {"categories": ["tobacco", "giftcard"]},
+            "earn": False,
+            "discount": False,
+            "pay_with_points": False,
+        },
+        {
+            "match": {"categories": ["alcohol"]},
+            "earn": True,
+            "discount": False,
+            "pay_with_points": False,
         },
     ],
 }

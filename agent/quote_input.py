@@ -27,15 +27,20 @@ def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:
             for d in doc["lines"]
         )
         gift = doc.get("gift_card_balance_minor")
+        # Rewards claimed: {"FREECOFFEE": 2} (a reward id in "codes" is claimed once).
+        claims = tuple((str(k), int(n)) for k, n in doc.get("claims", {}).items())
         tender = Tender(
             int(doc.get("redeem_points", 0)),
-            frozenset(str(c) for c in doc.get("codes", [])),
+            frozenset(str(c) for c in doc.get("codes", [])) | {k for k, _ in claims},
             None if gift is None else int(gift),
+            claims=claims,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"basket: {exc!r}") from None
     if any(ln.qty < 1 for ln in lines):
         raise InputError("basket: every qty must be 1 or more")
+    if any(n < 1 for _, n in tender.claims):
+        raise InputError("basket: every claim count must be 1 or more")
     return Basket(currency, lines), tender
 
 

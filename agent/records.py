@@ -22,10 +22,11 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
         [ql.points_payment_minor for ql in q.lines],
         [ql.line.sku for ql in q.lines],
     )
-    for d in q.discounts:  # reward items: their points come back if they are returned
-        for i, part in enumerate(d.per_line):
-            if d.points and part:
-                paid[i] += d.points
+    keys = [ql.line.sku for ql in q.lines]
+    for d in q.discounts:  # rewards: their points come back with the lines they discounted
+        if d.points:
+            for i, part in enumerate(allocate(d.points, list(d.per_line), keys)):
+                paid[i] += part
     return tuple(
         SaleLine(
             sku=ql.line.sku,

@@ -29,7 +29,7 @@ class Kind(enum.Enum):
     CHEAPEST_UNIT = "cheapest_unit"
     BUY_X_GET_Y = "buy_x_get_y"
     NTH_PURCHASE = "nth_purchase"
-    REWARD = "reward"  # a catalogue item taken for points instead of money
+    REWARD = "reward"  # bought with points: a free unit, or an amount or percent off
     TIER_DISCOUNT = "tier_discount"  # synthesised from the tiers table
 
 
@@ -57,6 +57,35 @@ class Match:
 
     def matches(self, sku: str, category: str) -> bool:
         return self.whole_sale or sku in self.skus or category in self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """What a line may take part in, as the programme's exclusions say (all by default)."""
+
+    earn: bool = True
+    discount: bool = True
+    pay_with_points: bool = True
+
+    def also(self, other: Allowed) -> Allowed:
+        """What both allow."""
+        return Allowed(
+            self.earn and other.earn,
+            self.discount and other.discount,
+            self.pay_with_points and other.pay_with_points,
+        )
+
+
+EVERYTHING = Allowed()
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Lines (by SKU or category) that earn no points, take no discount or cannot be
+    paid with points: tobacco, gift cards, deposits, alcohol."""
+
+    match: Match
+    allowed: Allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +153,13 @@ class Rule:
     limit_per_customer: int | None = None
     combinable_with_codes: bool = True
     combinable_with_coupons: bool = True
+    max_discount_minor: int | None = None  # the most this rule takes off one sale
+    without_customer: bool = False  # a promo code that applies to an anonymous sale too
+
+    @property
+    def free_product(self) -> bool:
+        """A reward giving one matching unit per claim (not an amount or percent off)."""
+        return self.kind is Kind.REWARD and not self.percent and not self.amount_minor
 
     @property
     def entered_code(self) -> str | None:
@@ -136,8 +172,8 @@ class Rule:
 
     @property
     def line_level(self) -> bool:
-        """Line discounts apply before sale discounts."""
-        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT, Kind.REWARD) or (
+        """Line discounts apply before rewards and sale discounts (rewards: their own stages)."""
+        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT) or (
             self.kind in (Kind.PERCENT_OFF, Kind.FIXED_OFF) and not self.match.whole_sale
         )
 
@@ -191,8 +227,23 @@ class Ruleset:
     revoked: frozenset[str] = field(default=frozenset(), compare=False)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    exclusions: tuple[Exclusion, ...] = ()
     index: RuleIndex = field(default=RuleIndex({}, {}, (), {}), repr=False, compare=False)
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The exclusions by SKU and by category, so a line looks up two keys (built here).
+    excluded_by: tuple[dict[str, Allowed], dict[str, Allowed]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_sku: dict[str, Allowed] = {}
+        by_category: dict[str, Allowed] = {}
+        for e in self.exclusions:
+            for s in e.match.skus:
+                by_sku[s] = by_sku.get(s, EVERYTHING).also(e.allowed)
+            for c in e.match.categories:
+                by_category[c] = by_category.get(c, EVERYTHING).also(e.allowed)
+        object.__setattr__(self, "excluded_by", (by_sku, by_category))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -219,6 +270,15 @@ class Ruleset:
             return None
         need, name = above[0]
         return name, max(0, need - spend_minor)
+
+    def exclusion_for(self, sku: str, category: str) -> Allowed:
+        """What a line of ``sku`` in ``category`` may take part in: every exclusion that
+        matches it takes away what it forbids (nothing matches: everything allowed)."""
+        by_sku, by_category = self.excluded_by
+        a, b = by_sku.get(sku), by_category.get(category)
+        if a is None or b is None:
+            return a or b or EVERYTHING
+        return a.also(b)
 
     def rate_for(self, tier: str) -> Fraction:
         return self.tier(tier).earn_rate

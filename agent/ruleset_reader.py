@@ -21,7 +21,9 @@ from agent.money import CURRENCY_EXPONENT, MAX_WHOLE
 from agent.ruleset import (
     FORMAT,
     TIER_RULE,
+    Allowed,
     Audience,
+    Exclusion,
     Kind,
     Match,
     PayWithPoints,
@@ -164,6 +166,8 @@ def _rule(d: _Doc, tz: ZoneInfo) -> Rule:
         limit_per_customer=d.get("limit_per_customer", int, None),
         combinable_with_codes=d.get("combinable_with_codes", bool, True),
         combinable_with_coupons=d.get("combinable_with_coupons", bool, True),
+        max_discount_minor=d.get("max_discount_minor", int, None),
+        without_customer=d.get("without_customer", bool, False),
     )
     _check_rule(rule, d)
     return rule
@@ -179,13 +183,25 @@ def _check_rule(r: Rule, d: _Doc) -> None:
         Kind.CHEAPEST_UNIT: ("percent", 0 < r.percent <= 100),
         Kind.BUY_X_GET_Y: ("buy", r.buy > 0 and r.get > 0 and not r.match.whole_sale),
         Kind.NTH_PURCHASE: ("every", r.every > 1 and 0 < r.percent <= 100),
-        Kind.REWARD: ("points", r.points > 0 and not r.match.whole_sale),
+        Kind.REWARD: ("points", r.points > 0 and not (r.free_product and r.match.whole_sale)),
     }
     name, ok = need[r.kind]
     if not ok:
         raise InvalidRuleset(f"{d.where(name)}: missing or out of range for a {r.kind.value} rule")
     if r.code and r.coupon:
         raise InvalidRuleset(f"{d.where('code')}: a rule is a promo code or a coupon, not both")
+    if r.kind is Kind.REWARD and r.percent and r.amount_minor:
+        raise InvalidRuleset(f"{d.where('percent')}: a reward is a percent or an amount off")
+    if r.kind is Kind.REWARD and not 0 <= r.percent <= 100:
+        raise InvalidRuleset(f"{d.where('percent')}: 0 to 100")
+    if r.max_discount_minor is not None and (r.max_discount_minor <= 0 or not r.is_discount):
+        raise InvalidRuleset(
+            f"{d.where('max_discount_minor')}: a positive amount, on a rule that discounts"
+        )
+    if r.without_customer and (r.coupon or r.code is None or not r.is_discount):
+        raise InvalidRuleset(
+            f"{d.where('without_customer')}: only a promo code that discounts (not a coupon)"
+        )
     code = r.entered_code
     read = classify(code) if code is not None else None
     if code is not None and not (
@@ -195,6 +211,32 @@ def _check_rule(r: Rule, d: _Doc) -> None:
             f"{d.where('code' if r.code else 'id')}: {code!r} cannot be entered at a till, "
             "which reads codes in upper case (A-Z, 0-9, - _ .; at most 32)"
         )
+
+
+_FLAGS = ("earn", "discount", "pay_with_points")
+
+
+def _exclusions(d: _Doc) -> tuple[Exclusion, ...]:
+    out = []
+    for i, item in enumerate(d.get("exclusions", list, [])):
+        e = _Doc(item, f"exclusions[{i}]")
+        unknown = sorted(set(e.doc) - {"match", *_FLAGS})
+        if unknown:
+            raise InvalidRuleset(
+                f"{e.where(unknown[0])}: unknown field; match, {', '.join(_FLAGS)}"
+            )
+        m = e.sub("match")
+        if not isinstance(e.doc.get("match"), dict):
+            raise InvalidRuleset(f"{e.where('match')}: missing (skus and/or categories)")
+        unknown = sorted(set(m.doc) - {"skus", "categories"})
+        if unknown:
+            raise InvalidRuleset(f"{m.where(unknown[0])}: unknown field; skus, categories")
+        match = Match(m.names("skus"), m.names("categories"))
+        if match.whole_sale:
+            raise InvalidRuleset(f"{m.where('skus')}: name at least one SKU or category")
+        flags = [e.get(f, bool, True) for f in _FLAGS]
+        out.append(Exclusion(match, Allowed(*flags)))
+    return tuple(out)
 
 
 def _index(rules: tuple[Rule, ...]) -> RuleIndex:
@@ -298,6 +340,7 @@ def parse_ruleset(doc: object) -> Ruleset:
         tier_rule=tier_rule,
         valid_from=valid_from,
         valid_to=valid_to,
+        exclusions=_exclusions(d),
         index=_index(rules),
         document=dict(d.doc),
     )

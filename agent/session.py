@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from agent.clock import Clock, IdFactory
+from agent.code_entry import apply_code, take_back
 from agent.codes import Classified, CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
@@ -73,6 +74,7 @@ class CheckoutSession:
         self.points_request: tuple[int | None] | None = None
         self.waiting_customer: tuple[Customer, bool] | None = None  # a second card, to confirm
         self.codes = frozenset()
+        self.claims: tuple[tuple[str, int], ...] = ()  # rewards claimed more than once
         self.gift_card = None
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
@@ -176,7 +178,7 @@ class CheckoutSession:
             return refused("No other customer is waiting")
         customer, confirmed = self.waiting_customer
         self.waiting_customer = None
-        self.codes = frozenset()
+        self.codes, self.claims = frozenset(), ()
         return self._take_customer(customer, confirmed)
 
     def keep_customer(self) -> Notice:
@@ -245,7 +247,10 @@ class CheckoutSession:
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a product off the basket (a scan made by mistake, a
-        customer who changed their mind); the last unit takes the line away."""
+        customer who changed their mind); the last unit takes the line away. A code or
+        reward entered in this sale is taken back (a reward: one claim)."""
+        if code.upper() in self.codes:
+            return take_back(self, code.upper())
         product = self.store.catalogue.product(code) or self.store.catalogue.product(code.upper())
         line = next((ln for ln in self.basket.lines if product and ln.sku == product.sku), None)
         if product is None or line is None:
@@ -275,20 +280,8 @@ class CheckoutSession:
         return say("points payment now: {what}", what=again.words)
 
     def apply_code(self, code: str) -> Notice:
-        """Apply a promo code or personal coupon; a refusal says why in plain words."""
-        rs = self.ruleset
-        rule = rs.codes().get(code) if rs else None
-        if rule is None:
-            return refused("Unknown code {code}", code=code)
-        if code in self.codes:  # one use of a code a sale: entered again, it gives no more
-            return refused("{code} is already applied to this sale", code=code)
-        self.codes = self.codes | {code}
-        q = self.quote()
-        if rule.id not in {d.rule for d in q.discounts} | {a.rule for a in q.awards}:
-            self.codes = self.codes - {code}
-            why = q.refusal_words(rule.id) or say("nothing in the basket it applies to yet")
-            return refused("{code} refused: {why}", code=code, why=why)
-        return done("{code} applied", code=code)
+        """Apply a promo code, coupon or reward (again: one more claim); says why not."""
+        return apply_code(self, code)
 
     def use_gift_card(self, card: str) -> Notice:
         """Let ``card`` pay: refused when unknown, empty, or spent to its offline limit."""
@@ -347,6 +340,7 @@ class CheckoutSession:
             self.customer,
             redeem,
             self.codes,
+            self.claims,
             self.gift_card,
             self._ruleset,
             self.limit_lifted_by,
@@ -376,7 +370,7 @@ class CheckoutSession:
         now, tz = self.clock.now(), ruleset.tz
         gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
         left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
-        tender = Tender(redeem, self.codes, gift.minor if gift else None, left)
+        tender = Tender(redeem, self.codes, gift.minor if gift else None, left, self.claims)
         lifted = self.limit_lifted_by is not None
         customer, have = self.customer, None
         if customer is not None:  # priced with its lots as this terminal's moves left them

@@ -27,21 +27,26 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     assert c is not None
     per_line = [0] * len(w.lines)
     awards: list[Award] = []
-    total_after = sum(w.rem)
+    total_after = w.eligible_minor()  # excluded lines count toward no minimum basket
     rate = w.rs.rate_for(c.tier)
     unit = 10 ** CURRENCY_EXPONENT[w.basket.currency]
     mults = [r for r in eligible if r.kind is Kind.MULTIPLIER and may_earn(w, r, total_after)]
     best: dict[str, list[int]] = defaultdict(list)
     winners: dict[str, Rule] = {}
     for i, ln in enumerate(w.lines):
+        if not w.allowed[i].earn:  # excluded: earns nothing, listed with its reason
+            continue
         fits = [r for r in mults if r.match.matches(ln.sku, ln.category)]
         win = max(fits, key=lambda r: r.factor) if fits else None  # first on ties
         key = win.id if win else RULE_BASE
         best[key].append(i)
         if win:
             winners[key] = win
-    for r in mults:
-        if r.id not in winners and any(r.match.matches(ln.sku, ln.category) for ln in w.lines):
+    for r in mults:  # a multiplier beaten on every earning line it matches says by whom
+        if r.id not in winners and any(
+            r.match.matches(ln.sku, ln.category) and w.allowed[i].earn
+            for i, ln in enumerate(w.lines)
+        ):
             top = max(winners.values(), key=lambda w: w.factor)
             w.refuse(
                 r.id,
@@ -94,6 +99,10 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             share(w, bonus, idx, paid, per_line)
             w.applied.append(r)
         elif r.kind is Kind.BONUS_PER_SALE and may_earn(w, r, total_after):
+            idx = [i for i, a in enumerate(w.allowed) if a.earn]  # shared over earning lines
+            if not idx:
+                w.refuse(r.id, say("no line of this sale earns points"))
+                continue
             awards.append(
                 Award(
                     r.id,
@@ -101,8 +110,7 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
                     say("a bonus of {points}", points=points_of(r.points)),
                 )
             )
-            idx = list(range(len(w.lines)))
-            share(w, r.points, idx, [max(m, 0) for m in money], per_line)
+            share(w, r.points, idx, [max(money[i], 0) for i in idx], per_line)
             w.applied.append(r)
     return awards, per_line
 
@@ -113,13 +121,15 @@ def given_away(w: Worksheet) -> list[int]:
     out = [0] * len(w.lines)
     for d in w.discounts:
         r = rules.get(d.rule)
-        free = r is not None and r.kind is Kind.BUY_X_GET_Y and r.percent in (0, 100)
-        if r is None or not (free or r.kind is Kind.REWARD):
+        if r is not None and r.free_product:  # its units, even where an earlier discount
+            units = w.reward_units.get(r.id, [0] * len(w.lines))  # cut their price
+            out = [n + u for n, u in zip(out, units, strict=True)]
             continue
+        if r is None or not (r.kind is Kind.BUY_X_GET_Y and r.percent in (0, 100)):
+            continue  # a sale reward takes money off; it gives no unit away
         for i, part in enumerate(d.per_line):
-            if part > 0:  # a reward's unit even where an earlier discount cut its price
-                unit = w.lines[i].unit_price.minor
-                out[i] += 1 if r.kind is Kind.REWARD else part // unit if unit else 0
+            unit = w.lines[i].unit_price.minor
+            out[i] += part // unit if unit and part > 0 else 0
     return [min(n, ln.qty) for n, ln in zip(out, w.lines, strict=True)]
 
 

@@ -15,6 +15,7 @@ from agent.ruleset import Kind, Rule
 from agent.words import Words, points_of, say
 
 QUIET = Words("")  # a rule simply not for this sale: no reason shown
+COUPON_NEEDS_CUSTOMER = say("a personal coupon needs the customer")
 
 
 def _is_birthday(customer: Customer, local: datetime) -> bool:
@@ -30,9 +31,11 @@ def _is_birthday(customer: Customer, local: datetime) -> bool:
 def why_not(w: Worksheet, r: Rule) -> Words | None:
     """None if ``r`` may apply; a reason to show; or QUIET when it is simply not for
     this sale (another audience, no code entered)."""
+    code = r.entered_code
+    if r.coupon and w.customer is None and code in w.tender.codes:
+        return COUPON_NEEDS_CUSTOMER  # before any other check (a refusal anyone reads)
     if r.id in w.rs.revoked:
         return say("revoked by HQ")
-    code = r.entered_code
     if code is not None and code not in w.tender.codes:
         return QUIET
     off = r.when.refusal(w.local)
@@ -45,7 +48,7 @@ def why_not(w: Worksheet, r: Rule) -> Words | None:
         or r.limit_per_customer
     )
     if c is None:
-        if code:
+        if code and not r.without_customer:
             return say("identify the customer first")
         return QUIET if needs_customer else None
     if a.countries and c.country not in a.countries:
@@ -93,7 +96,7 @@ def nth_purchase_ok(w: Worksheet, r: Rule) -> bool:
 
 
 def may_apply_now(w: Worksheet, r: Rule) -> bool:
-    if r.min_basket_minor and sum(w.rem) < r.min_basket_minor:
+    if r.min_basket_minor and w.eligible_minor() < r.min_basket_minor:
         w.refuse(r.id, minimum_not_reached(w, r))
         return False
     if not r.combinable_with_codes and codes_in_use(w):
@@ -128,6 +131,13 @@ def codes_in_use(w: Worksheet) -> list[str]:
 
 def minimum_not_reached(w: Worksheet, r: Rule) -> Words:
     least = Money(r.min_basket_minor, w.basket.currency)
+    if w.excluding:  # say what counted: excluded lines do not
+        return say(
+            "minimum basket {amount} not reached: the lines that may take a discount "
+            "come to {eligible}",
+            amount=least,
+            eligible=Money(w.eligible_minor(), w.basket.currency),
+        )
     return say("minimum basket {amount} not reached", amount=least)
 
 

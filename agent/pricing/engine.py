@@ -1,14 +1,18 @@
 """The quote: a pure function of (basket, customer, ruleset, usage, time, tender).
 
 Order of application (documented in RULESET.md):
+0. exclusions: per line, whether it may earn, take a discount, be paid with points;
 1. line discounts (SKU/category percent or fixed, buy X get Y, cheapest unit), by priority;
-2. sale discounts (tier, promo codes, every Nth purchase, sale percent or fixed) on what
+2. rewards giving a free product, one unit per claim;
+3. sale discounts (tier, promo codes, every Nth purchase, sale percent or fixed) on what
    remains, shared among lines in proportion to their amounts (largest remainder);
    in an exclusive group the rule of best priority applies, ties go to the larger;
-3. the cap on a sale's total discount, cutting the last applied first;
-4. paying with points (minimum, maximum share), then a gift card (which is money);
-5. earning on money paid per line: tier rate x the largest multiplier that applies,
-   fractions kept exactly and floored once per rule per sale; then bonus points.
+4. sale rewards (an amount or percent off, bought with points);
+   each rule within its own cap (``max_discount_minor``) before any comparison;
+5. the cap on a sale's total discount, cutting the last applied first;
+6. paying with points (minimum, maximum share of the payable lines), then a gift card;
+7. earning on money paid per earning line: tier rate x the largest multiplier that
+   applies, fractions kept exactly and floored once per rule per sale; then bonus points.
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from agent.money import (
 )
 from agent.pricing.discounts import apply_cap, apply_stage
 from agent.pricing.earning import earn, lots
-from agent.pricing.eligibility import QUIET, offline_limit, why_not
+from agent.pricing.eligibility import COUPON_NEEDS_CUSTOMER, QUIET, offline_limit, why_not
 from agent.pricing.inputs import Tender, Usage
 from agent.pricing.paying import pay_with_points
 from agent.pricing.result import RULE_GIFT_CARD, Award, Quote, QuoteLine
 from agent.pricing.worksheet import Worksheet
-from agent.ruleset import Ruleset
-from agent.words import say
+from agent.ruleset import Allowed, Kind, Ruleset
+from agent.words import Words, say
 
 
 def quote(
@@ -53,7 +57,9 @@ def quote(
         {ln.sku for ln in basket.lines}, {ln.category for ln in basket.lines}
     )
     for code in sorted(tender.codes & known_codes.keys()):
-        if known_codes[code] not in candidates:
+        if known_codes[code].coupon and customer is None:  # before any other check
+            w.refuse(known_codes[code].id, COUPON_NEEDS_CUSTOMER)
+        elif known_codes[code] not in candidates:
             w.refuse(known_codes[code].id, say("nothing in the basket it applies to"))
     eligible = []
     for r in candidates:
@@ -69,12 +75,16 @@ def quote(
             w.refuse(tier_rule.id, say("revoked by HQ"))
         else:
             discount_rules.append(tier_rule)
+    rewards = [r for r in discount_rules if r.kind is Kind.REWARD]
     apply_stage(w, [r for r in discount_rules if r.line_level])
-    apply_stage(w, [r for r in discount_rules if not r.line_level])
+    apply_stage(w, [r for r in rewards if r.free_product])
+    apply_stage(w, [r for r in discount_rules if not r.line_level and r.kind is not Kind.REWARD])
+    apply_stage(w, [r for r in rewards if not r.free_product])
     subtotal = sum(w.amount)
     apply_cap(w, subtotal)
     taken, value, most = pay_with_points(w, w.balance)
-    point_parts = allocate(value, w.rem, w.keys)
+    payable = [m if a.pay_with_points else 0 for m, a in zip(w.rem, w.allowed, strict=True)]
+    point_parts = allocate(value, payable, w.keys)  # only onto lines points may pay
     money = [r - q for r, q in zip(w.rem, point_parts, strict=True)]
     total = sum(w.rem)
     gift = 0
@@ -115,9 +125,9 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e)
-            for ln, a, r, q, e in zip(
-                basket.lines, w.amount, w.rem, point_parts, earned_per_line, strict=True
+            QuoteLine(ln, a - r, q, e, excluded(ok))
+            for ln, a, r, q, e, ok in zip(
+                basket.lines, w.amount, w.rem, point_parts, earned_per_line, w.allowed, strict=True
             )
         ),
         subtotal=Money(subtotal, cur),
@@ -138,3 +148,14 @@ def quote(
         usage_deltas=tuple(deltas),
         spend_limit=offline_limit(w),
     )
+
+
+def excluded(ok: Allowed) -> Words | None:
+    """Why a line takes part in less than others (the programme's exclusions), or None."""
+    parts = (
+        () if ok.earn else (say("earns no points"),),
+        () if ok.discount else (say("takes no discount"),),
+        () if ok.pay_with_points else (say("cannot be paid with points"),),
+    )
+    found = tuple(p for part in parts for p in part)
+    return say("{what} (excluded)", what=found) if found else None

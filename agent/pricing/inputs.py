@@ -32,3 +32,11 @@ class Tender:
     # What the card may still pay here before HQ confirms it (HQ's offline policy; None:
     # no limit).
     gift_card_left_minor: int | None = None
+    # Rewards claimed more than once: (rule id, claims); a reward id among ``codes``
+    # and not here is claimed once.
+    claims: tuple[tuple[str, int], ...] = ()
+
+    def claims_of(self, rule_id: str) -> int:
+        """How many times the cashier claimed the reward ``rule_id`` in this sale."""
+        n = dict(self.claims).get(rule_id, 0)
+        return n if n > 0 else int(rule_id in self.codes)

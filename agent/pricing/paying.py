@@ -14,7 +14,8 @@ from agent.words import points_of, say
 
 def pay_with_points(w: Worksheet, balance: int) -> tuple[Points, int, Points]:
     """Return (points taken, their value in minor units, the most that could be taken)."""
-    total = sum(w.rem)
+    # Only the lines points may pay count toward the share points may pay.
+    total = sum(m for m, a in zip(w.rem, w.allowed, strict=True) if a.pay_with_points)
     most = max_redeemable(total, balance, w.rs)
     want, pwp = w.tender.redeem_points, w.rs.pay_with_points
     if want <= 0:

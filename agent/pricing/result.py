@@ -30,6 +30,7 @@ class QuoteLine:
     discount_minor: int
     points_payment_minor: int
     points_earned: int = 0
+    excluded: Words | None = None  # what the programme's exclusions keep it out of
 
     @property
     def after_discount_minor(self) -> int:
@@ -141,6 +142,7 @@ class Quote:
                     "points_payment_minor": q.points_payment_minor,
                     "money_minor": q.money_minor,
                     "points_earned": q.points_earned,
+                    "excluded": str(q.excluded) if q.excluded else None,
                 }
                 for q in self.lines
             ],
@@ -151,6 +153,7 @@ class Quote:
                     "amount_minor": d.amount_minor,
                     "per_line_minor": list(d.per_line),
                     "why": d.why,
+                    "points": d.points,
                 }
                 for d in self.discounts
             ],

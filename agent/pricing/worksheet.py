@@ -12,7 +12,7 @@ from datetime import datetime
 from agent.model import Basket, Customer
 from agent.pricing.inputs import Tender, Usage
 from agent.pricing.result import Discount, Refusal
-from agent.ruleset import Rule, Ruleset
+from agent.ruleset import EVERYTHING, Rule, Ruleset
 from agent.words import Words
 
 
@@ -46,6 +46,20 @@ class Worksheet:
         self.discounts: list[Discount] = []
         self.applied: list[Rule] = []
         self.groups_taken: dict[str, str] = {}
+        # Per line, what the programme's exclusions let it take part in (computed once).
+        self.allowed = [ruleset.exclusion_for(ln.sku, ln.category) for ln in self.lines]
+        self.excluding = any(a != EVERYTHING for a in self.allowed)
+        self.capped_from: dict[str, int] = {}  # rule id -> what its own cap cut it from
+        self.reward_cost: dict[str, int] = {}  # reward id -> points its offer costs
+        self.reward_units: dict[str, list[int]] = {}  # free-product reward -> units per line
+
+    def discountable(self) -> list[int]:
+        """Indexes of the lines that may take a discount."""
+        return [i for i, a in enumerate(self.allowed) if a.discount]
+
+    def eligible_minor(self) -> int:
+        """What the lines that may take a discount still cost (minimum baskets count it)."""
+        return sum(m for m, a in zip(self.rem, self.allowed, strict=True) if a.discount)
 
     def refuse(self, rule: str, words: Words) -> None:
         if not any(r.rule == rule for r in self.refusals):

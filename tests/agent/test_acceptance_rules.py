@@ -187,3 +187,108 @@ def sale_lines(q: object) -> tuple[SaleLine, ...]:
     from agent.records import journal_lines
 
     return journal_lines(q)  # type: ignore[arg-type]
+
+
+# -- second programme additions (R20 and on): exclusions, rewards, caps, anonymous codes ----
+def lot(points: int, earned: str) -> PointLot:
+    e = at(earned)
+    return PointLot(Points(points), e, e + timedelta(days=365))
+
+
+def claim(*rewards: tuple[str, int]) -> Tender:
+    return Tender(codes=frozenset(r for r, _ in rewards), claims=tuple(rewards))
+
+
+def test_R20_tobacco_takes_no_tier_discount_and_earns_nothing() -> None:
+    q = price(basket("COFFEE", "CIGS"), customer("Gold"))
+    assert q.discount_by("TIER") == 399 and [ql.discount_minor for ql in q.lines] == [399, 0]
+    assert q.total.minor == 5441 and q.points_earned == 71
+    cigs = q.lines[1]
+    assert cigs.points_earned == 0 and cigs.excluded is not None
+    assert str(cigs.excluded) == (
+        "earns no points; takes no discount; cannot be paid with points (excluded)"
+    )
+    assert q.lines[0].excluded is None
+
+
+def test_R21_only_coffee_may_be_paid_with_points() -> None:
+    c = customer(balance=3000)
+    b = basket("COFFEE", "WINE", "CIGS")
+    most = price(b, c).max_redeemable
+    assert most == 1995
+    q = price(b, c, tender=Tender(redeem_points=most))
+    assert (q.points_redeemed, q.points_value.minor, q.to_pay.minor) == (1995, 1995, 8345)
+    assert [ql.points_payment_minor for ql in q.lines] == [1995, 0, 0]
+    assert q.lines[2].points_earned == 0  # 64: on COFFEE 19.95 + WINE 45.00, CIGS none
+    assert q.points_earned == 64 and q.balance_after == 1069
+    assert str(q.lines[1].excluded) == "takes no discount; cannot be paid with points (excluded)"
+
+
+def test_R23_pct20_capped_at_30_points_from_the_oldest_lots() -> None:
+    c = customer(balance=3000, lots=(lot(1000, "2025-12-15 10:00"), lot(2000, "2026-06-01 10:00")))
+    q = price(basket("JACKET"), c, tender=claim(("PCT20", 1)))
+    assert q.discount_by("PCT20") == 3000 and q.total.minor == 46900
+    assert "capped at 30.00 PLN from 99.80 PLN" in next(d.why for d in q.discounts)
+    assert q.reward_points == 2500 and q.points_redeemed == 0
+    assert q.lots_used == ((at("2025-12-15 10:00"), 1000), (at("2026-06-01 10:00"), 1500))
+    assert q.points_earned == 938 and q.balance_after == 1438
+
+
+def test_R24_a_second_free_coffee_the_balance_cannot_cover_is_refused() -> None:
+    q = price(basket(("COFFEE", 2)), customer(balance=2000), tender=claim(("FREECOFFEE", 2)))
+    assert q.refusal("FREECOFFEE") == "claim 2 needs 1500 points, 500 points left"
+    assert q.discount_by("FREECOFFEE") == 3990 and q.total.minor == 3990
+    assert q.reward_points == 1500 and q.points_earned == 39 and q.balance_after == 539
+
+
+def test_R24b_two_free_coffees() -> None:
+    q = price(basket(("COFFEE", 2)), customer(balance=3000), tender=claim(("FREECOFFEE", 2)))
+    assert q.discount_by("FREECOFFEE") == 7980 and q.total.minor == 0
+    assert q.refusal("FREECOFFEE") is None
+    assert q.reward_points == 3000 and q.points_earned == 0 and q.balance_after == 0
+
+
+def test_R25_ten_off_for_1000_points() -> None:
+    q = price(basket("SCARF"), customer(balance=1200), tender=claim(("TENOFF", 1)))
+    assert q.discount_by("TENOFF") == 1000 and q.total.minor == 4900
+    assert q.reward_points == 1000 and q.points_earned == 49 and q.balance_after == 249
+
+
+def test_R25b_tobacco_does_not_count_toward_the_minimum_basket() -> None:
+    c = customer(balance=1200, cid="C9")
+    q = price(basket(("SYRUP", 2), "CIGS"), c, tender=claim(("TENOFF", 1)))
+    assert q.refusal("TENOFF") == (
+        "minimum basket 50.00 PLN not reached: the lines that may take a discount come to 36.00 PLN"
+    )
+    assert q.discount.minor == 0 and q.total.minor == 5450
+    assert q.reward_points == 0 and q.points_earned == 36 and q.balance_after == 1236
+
+
+def test_R26_autumn15_is_compared_after_its_own_cap() -> None:
+    q = price(basket("JACKET"), customer("Gold"), tender=Tender(codes=frozenset({"AUTUMN15"})))
+    assert q.discount_by("TIER") == 4990 and q.discount_by("AUTUMN15") == 0
+    assert q.refusal("AUTUMN15") == (
+        "exclusive with TIER, which gives more (capped at 40.00 PLN from 74.85 PLN)"
+    )
+    assert q.total.minor == 44910 and q.points_earned == 1796
+
+
+def test_R27_expired_points_are_not_offered() -> None:
+    lots = (lot(300, "2025-11-20 10:00"), lot(800, "2026-06-01 10:00"))
+    c = customer(balance=800, lots=lots)  # the unexpired balance, as the store counts it
+    most = price(basket("JACKET"), c).max_redeemable
+    assert most == 800
+    q = price(basket("JACKET"), c, tender=Tender(redeem_points=most))
+    assert (q.points_redeemed, q.points_value.minor, q.to_pay.minor) == (800, 800, 49100)
+    assert q.lots_used == ((at("2026-06-01 10:00"), 800),)
+    assert q.points_earned == 982 and q.balance_after == 982
+
+
+def test_R30_a_promo_code_without_a_customer_and_a_coupon_that_needs_one() -> None:
+    q = price(basket("SCARF"), None, tender=Tender(codes=frozenset({"AUTUMN15"})))
+    assert q.discount_by("AUTUMN15") == 885 and q.total.minor == 5015
+    assert q.points_earned == 0 and q.balance_after is None
+    both = Tender(codes=frozenset({"AUTUMN15", "SYRUP20"}))
+    q = price(basket("SCARF"), None, tender=both)
+    assert q.refusal("SYRUP20") == "a personal coupon needs the customer"
+    assert q.discount_by("AUTUMN15") == 885 and q.total.minor == 5015

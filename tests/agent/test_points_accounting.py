@@ -68,7 +68,7 @@ def price(
     ("cap", "given", "points"),
     [
         ("20", 0, 0),  # the cap removes the reward: not a point charged
-        ("50", 400, 1500),  # the cap cuts it back: still taken, and its points paid
+        ("50", 0, 0),  # the cap would cut it back: a reward is whole or not taken
         (None, 800, 1500),  # no cap: the whole coffee for its points
     ],
 )
@@ -86,12 +86,18 @@ def test_a_reward_the_cap_removes_charges_no_points(
         assert "discount cap" in (q.refusal("FREE-COFFEE") or "")
 
 
-def test_a_reward_the_cap_cut_back_gives_its_points_back_on_return() -> None:
+def test_a_reward_the_cap_would_cut_back_is_not_taken_and_costs_nothing() -> None:
+    # Half a coffee for the whole 1500 points is what no customer agreed to: a reward is
+    # given whole for its points, or not taken at all, and the cashier reads why.
     rs = programme([CAKE_HALF, FREE_COFFEE], stacking={"max_discount_percent": "50"})
     q = price(rs, [ESP, CAKE], 2000, codes=("FREE-COFFEE",))
-    assert q.discount_by("FREE-COFFEE") == 400 and q.reward_points == 1500
+    assert q.discount_by("FREE-COFFEE") == 0 and q.reward_points == 0
+    assert q.discount_by("CAKE50") == 600 and q.balance_after == 2000 + q.points_earned
+    assert q.refusal("FREE-COFFEE") == (
+        "not taken, no points charged: the sale's discount cap of 50% reached"
+    )
     back = refund(journal_lines(q), {"ESP": 1})
-    assert back.points_restored == 1500
+    assert back.points_restored == 0
 
 
 # -- 3: units given away earn no per-unit bonus ----------------------------------------------

@@ -106,8 +106,8 @@ def test_no_next_tier_above_the_top_one(session: CheckoutSession, store: Store) 
     assert (event.record.customer.tier, event.record.customer.next_tier) == ("Gold", None)
 
 
-# -- 10: a reward code entered again is not "applied" again ---------------------------------
-def test_a_reward_code_entered_twice_is_refused_the_second_time(
+# -- 10: a reward code entered again claims one more unit, never "applied" for nothing -------
+def test_a_reward_code_entered_again_claims_one_more_unit_while_there_is_one(
     session: CheckoutSession, store: Store
 ) -> None:
     doc = copy.deepcopy(RULESET)
@@ -122,9 +122,11 @@ def test_a_reward_code_entered_twice_is_refused_the_second_time(
     session.enter(ANNA)
     session.enter("MILK", 2)
     assert session.enter("FREE-MILK").text == "FREE-MILK applied"
-    again = session.enter("FREE-MILK")
-    assert again.refused and again.text == "FREE-MILK is already applied to this sale"
-    assert session.quote().reward_points == 500
+    assert session.enter("FREE-MILK").text == "FREE-MILK claimed 2 times: 1000 points"
+    assert session.quote().reward_points == 1000 and session.quote().discount.minor == 900
+    third = session.enter("FREE-MILK")  # no third MILK: refused, the two claims stay
+    assert third.refused and third.text == "FREE-MILK refused: 3 claims, only 2 units to give"
+    assert session.quote().reward_points == 1000
 
 
 # -- 11: a return of what a gift card paid goes back onto the card --------------------------

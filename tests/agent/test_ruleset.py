@@ -7,6 +7,7 @@ import pytest
 
 from agent.demo import RULESET
 from agent.errors import InvalidRuleset
+from agent.ruleset import Allowed
 from agent.ruleset_reader import load_ruleset, parse_ruleset
 
 
@@ -27,9 +28,9 @@ def broken(**changes: Any) -> dict[str, Any]:
 
 def test_the_acceptance_programme_is_valid() -> None:
     rs = parse_ruleset(RULESET)
-    assert rs.version == 1 and rs.currency == "PLN" and len(rs.rules) == 10
+    assert rs.version == 1 and rs.currency == "PLN" and len(rs.rules) == 13
     assert rs.rate_for("Silver") * 2 == 3 and rs.rate_for("Unknown") == 1
-    assert set(rs.codes()) == {"AUTUMN15", "SYRUP20"}
+    assert set(rs.codes()) == {"AUTUMN15", "SYRUP20", "FREECOFFEE", "TENOFF", "PCT20"}
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,44 @@ def test_malformed_ruleset_is_refused_naming_the_field(doc: dict[str, Any], fiel
 def test_text_that_is_not_json_is_refused() -> None:
     with pytest.raises(InvalidRuleset, match="not valid JSON"):
         load_ruleset("{version: 1")
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        (broken(exclusions={"tobacco": False}), "exclusions: must be a list"),
+        (broken(exclusions__r0__earn="no"), "exclusions[0].earn: must be true or false"),
+        (broken(exclusions__r1__match=None), "exclusions[1].match: missing"),
+        (broken(exclusions__r1__match={}), "exclusions[1].match.skus: name at least one"),
+        (broken(exclusions__r0__match__categories=[""]), "exclusions[0].match.categories"),
+        (broken(exclusions__r0__match__brands=["x"]), "exclusions[0].match.brands: unknown"),
+        (broken(exclusions__r0__discounts=False), "exclusions[0].discounts: unknown field"),
+        (broken(rules__r5__max_discount_minor=0), "rules[5].max_discount_minor"),
+        (broken(rules__r5__max_discount_minor="40"), "rules[5].max_discount_minor: must be"),
+        (broken(rules__r0__max_discount_minor=100), "rules[0].max_discount_minor"),
+        (broken(rules__r5__without_customer="yes"), "rules[5].without_customer: must be"),
+        (broken(rules__r8__without_customer=True), "rules[8].without_customer"),
+        (broken(rules__r10__match=None), "rules[10].points: missing or out of range"),
+        (broken(rules__r11__percent="5"), "rules[11].percent: a reward is a percent or an"),
+        (broken(rules__r12__percent="120"), "rules[12].percent"),
+    ],
+)
+def test_malformed_new_mechanics_are_refused_naming_the_field(
+    doc: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidRuleset) as exc:
+        parse_ruleset(doc)
+    assert field in exc.value.detail
+
+
+def test_exclusion_for_combines_every_exclusion_that_matches() -> None:
+    rs = parse_ruleset(RULESET)
+    assert rs.exclusion_for("CIGS", "tobacco") == Allowed(False, False, False)
+    assert rs.exclusion_for("WINE", "alcohol") == Allowed(True, False, False)
+    assert rs.exclusion_for("COFFEE", "coffee") == Allowed()
+    doc = copy.deepcopy(RULESET)
+    doc["exclusions"].append({"match": {"skus": ["WINE"]}, "earn": False})
+    assert parse_ruleset(doc).exclusion_for("WINE", "alcohol") == Allowed(False, False, False)
+    assert parse_ruleset(dict(RULESET, exclusions=[])).exclusion_for("CIGS", "tobacco") == (
+        Allowed()
+    )

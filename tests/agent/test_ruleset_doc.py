@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from agent.model import Basket, Line
-from agent.money import Money
+from agent.model import Basket, Customer, Line
+from agent.money import Money, Points
 from agent.pricing.engine import quote
 from agent.pricing.inputs import Tender
 from agent.pricing.result import Quote
@@ -56,15 +56,20 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
     rs = parse_ruleset(doc)
     if ex.get("revoked"):
         rs = replace(rs, revoked=frozenset(ex["revoked"]))
-    customer, balance = customer_from_json(
-        {"customer_id": "C1", "tier": "Bronze", "purchases_total": 5, **ex.get("customer", {})}
-    )
+    customer: Customer | None = None
+    balance: Points | None = None
+    if ex.get("customer", {}) is not None:  # null: a sale with no identified customer
+        customer, balance = customer_from_json(
+            {"customer_id": "C1", "tier": "Bronze", "purchases_total": 5, **ex.get("customer", {})}
+        )
+    claims = ex.get("claims", {})
     lines = tuple(Line(s, s, q, Money(p, "PLN"), c) for s, q, p, c in ex["basket"])
     at = datetime.fromisoformat(ex.get("at", "2026-11-24T10:00:00+01:00"))
     tender = Tender(
         ex.get("redeem_points", 0),
-        frozenset(ex.get("codes", [])),
+        frozenset(ex.get("codes", [])) | set(claims),
         ex.get("gift_card_balance_minor"),
+        claims=tuple(claims.items()),
     )
     q = quote(
         Basket("PLN", lines),
@@ -106,6 +111,11 @@ def test_the_document_has_an_example_for_every_mechanic() -> None:
         "kill switch",
         "expiring",
         "returning",
+        "exclusion",
+        "maximum discount per rule",
+        "without a customer",
+        "free product",
+        "sale reward",
     ):
         assert mechanic in titles, mechanic
 
@@ -125,6 +135,8 @@ def test_worked_example(title: str, ex: dict[str, Any]) -> None:
         "awards": {a.rule: a.points for a in q.awards},
         "refusals": {r.rule: r.reason for r in q.refusals},
         "line_discounts": [ql.discount_minor for ql in q.lines],
+        "line_points_payment": [ql.points_payment_minor for ql in q.lines],
+        "line_excluded": [str(ql.excluded) if ql.excluded else None for ql in q.lines],
         "usage_deltas": dict(q.usage_deltas),
         "lots_used": [lot.points for lot in q.lots_used],
         "expiring_soon": [p for p, _ in q.expiring_soon],

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.clock import FixedClock, SequentialIds
+from agent.code_entry import take_back
 from agent.codes import make_card_number
 from agent.documents import customer_from_doc
 from agent.events import Return
@@ -175,3 +176,150 @@ def test_R17_gift_card_pays_and_its_balance_follows(session: CheckoutSession, st
     balance = store.ledger.gift_card_balance("GC0000000001")
     assert balance is not None and balance.minor == 560
     assert session.enter("GC0000000002").text == "Unknown gift card GC0000000002"
+
+
+# -- second programme additions: claims at the till, codes without a customer ---------------
+def bronze(cid: str, n: int, balance: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "customer_id": cid,
+        "card": make_card_number(n),
+        "name": cid,
+        "tier": "Bronze",
+        "balance": balance,
+        "applied_seq": 0,
+        "purchases_total": 4,
+        **extra,
+    }
+
+
+def test_R24_a_second_claim_the_balance_cannot_cover_is_refused(
+    session: CheckoutSession, store: Store
+) -> None:
+    hq_sends(store, customers=[bronze("R24", 224, 2000)])
+    session.enter(make_card_number(224))
+    session.enter("COFFEE", 2)
+    assert session.enter("FREECOFFEE").text == "FREECOFFEE applied"
+    second = session.enter("FREECOFFEE")
+    assert second.refused
+    assert second.text == "FREECOFFEE refused: claim 2 needs 1500 points, 500 points left"
+    sale = session.commit()
+    q = sale.quote
+    assert q is not None and q.discount_by("FREECOFFEE") == 3990 and q.total.minor == 3990
+    assert (q.reward_points, q.points_earned, sale.balance_after) == (1500, 39, 539)
+    customer = store.catalogue.customer("R24")
+    assert customer is not None and store.catalogue.balance(customer) == 539
+
+
+def test_R24b_two_claims_of_a_free_coffee(session: CheckoutSession, store: Store) -> None:
+    hq_sends(store, customers=[bronze("R24B", 225, 3000)])
+    session.enter(make_card_number(225))
+    session.enter("COFFEE", 2)
+    session.enter("FREECOFFEE")
+    assert session.enter("FREECOFFEE").text == "FREECOFFEE claimed 2 times: 3000 points"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.discount.minor == 7980
+    assert (sale.quote.total.minor, sale.quote.points_earned, sale.balance_after) == (0, 0, 0)
+
+
+def test_a_claim_taken_back_gives_its_points_back(session: CheckoutSession) -> None:
+    session.enter(ANNA)  # 3000 points
+    session.enter("COFFEE", 2)
+    session.enter("FREECOFFEE")
+    session.enter("FREECOFFEE")
+    assert session.quote().reward_points == 3000
+    assert take_back(session, "FREECOFFEE").text == "FREECOFFEE: one claim taken back, 1 left"
+    assert session.quote().reward_points == 1500
+    assert take_back(session, "FREECOFFEE").text == "FREECOFFEE taken off the sale"
+    assert session.quote().reward_points == 0 and session.quote().discount.minor == 0
+    assert take_back(session, "FREECOFFEE").refused
+    session.enter("FREECOFFEE")
+    session.enter("AUTUMN15")
+    assert session.take_off("FREECOFFEE").text == "FREECOFFEE taken off the sale"
+    assert session.take_off("autumn15").text == "AUTUMN15 taken off the sale"
+    assert session.quote().discount.minor == 0 and session.codes == frozenset()
+    assert session.take_off("COFFEE").text == "COFFEE: 1 taken off, 1 left"
+
+
+def test_R30_anonymous_sale_takes_autumn15_and_refuses_a_coupon(
+    session: CheckoutSession,
+) -> None:
+    session.enter("SCARF")
+    assert session.enter("AUTUMN15").text == "AUTUMN15 applied"
+    coupon = session.enter("SYRUP20")
+    assert coupon.refused and coupon.text == (
+        "SYRUP20 refused: a personal coupon needs the customer"
+    )
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.discount_by("AUTUMN15") == 885
+    assert sale.quote.total.minor == 5015 and sale.quote.points_earned == 0
+
+
+def test_R27_the_till_offers_only_unexpired_points(session: CheckoutSession, store: Store) -> None:
+    def lot(points: int, earned: str) -> dict[str, Any]:
+        e = datetime.fromisoformat(earned)
+        return {
+            "points": points,
+            "earned_at": e.isoformat(),
+            "expires_at": e.replace(year=e.year + 1).isoformat(),
+        }
+
+    lots = [lot(300, "2025-11-20T10:00:00+01:00"), lot(800, "2026-06-01T10:00:00+02:00")]
+    hq_sends(store, customers=[bronze("R27", 227, 1100, lots=lots)])
+    session.enter(make_card_number(227))
+    session.enter("JACKET")
+    assert session.quote().max_redeemable == 800
+    assert session.pay_with_points().text == "800 points pay 8.00 PLN"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.to_pay.minor == 49100
+    assert (sale.quote.points_earned, sale.balance_after) == (982, 982)
+
+
+def test_R23_pct20_claimed_at_the_till_spends_the_oldest_lot_first(
+    session: CheckoutSession, store: Store
+) -> None:
+    lots = [
+        {
+            "points": 1000,
+            "earned_at": "2025-12-15T10:00:00+01:00",
+            "expires_at": "2026-12-15T10:00:00+01:00",
+        },
+        {
+            "points": 2000,
+            "earned_at": "2026-06-01T10:00:00+02:00",
+            "expires_at": "2027-06-01T10:00:00+02:00",
+        },
+    ]
+    hq_sends(store, customers=[bronze("R23", 223, 3000, lots=lots)])
+    session.enter(make_card_number(223))
+    session.enter("JACKET")
+    assert session.enter("PCT20").text == "PCT20 applied"
+    sale = session.commit()
+    q = sale.quote
+    assert q is not None and q.discount_by("PCT20") == 3000 and q.total.minor == 46900
+    assert [p for _, p in q.lots_used] == [1000, 1500] and q.reward_points == 2500
+    assert (q.points_earned, sale.balance_after) == (938, 1438)
+
+
+def test_R25_and_R25b_ten_off_at_the_till(session: CheckoutSession, store: Store) -> None:
+    hq_sends(store, customers=[bronze("R25", 225_0, 1200), bronze("R25B", 225_1, 1200)])
+    session.enter(make_card_number(225_0))
+    session.enter("SCARF")
+    assert session.enter("TENOFF").text == "TENOFF applied"
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.total.minor == 4900
+    assert (sale.quote.reward_points, sale.quote.points_earned, sale.balance_after) == (
+        1000,
+        49,
+        249,
+    )
+    session.enter(make_card_number(225_1))
+    session.enter("SYRUP", 2)
+    session.enter("CIGS")
+    refused = session.enter("TENOFF")
+    assert refused.refused and refused.text == (
+        "TENOFF refused: minimum basket 50.00 PLN not reached: the lines that may take a "
+        "discount come to 36.00 PLN"
+    )
+    sale = session.commit()
+    assert sale.quote is not None and sale.quote.total.minor == 5450
+    assert (sale.quote.points_earned, sale.balance_after) == (36, 1236)

@@ -190,3 +190,43 @@ def test_run_refuses_a_config_every_user_can_read_when_it_holds_the_secret(
     require_private(path, load_config(path))
     path.chmod(0o600)
     require_private(path, load_config(path))
+
+
+def test_quote_shows_exclusions_claims_caps_and_refusals_with_reasons(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RULESET))
+    lines = [
+        {"sku": "COFFEE", "unit_minor": 3990, "qty": 2, "category": "coffee"},
+        {"sku": "CIGS", "unit_minor": 1850, "category": "tobacco"},
+    ]
+    basket = {"lines": lines, "codes": ["PCT20"], "claims": {"FREECOFFEE": 2}}
+    (tmp_path / "b.json").write_text(json.dumps(basket))
+    (tmp_path / "c.json").write_text(
+        json.dumps({"customer_id": "C1", "tier": "Bronze", "balance": 2000})
+    )
+    args = ["--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")]
+    out = kassa(
+        "quote", *args, "--customer", str(tmp_path / "c.json"), "--at", "2026-11-24T10:00:00+01:00"
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    free = next(d for d in doc["discounts"] if d["rule"] == "FREECOFFEE")
+    assert (free["amount_minor"], free["points"]) == (3990, 1500)
+    assert free["why"] == "1 free, taken for 1500 points on COFFEE"
+    reasons = {r["rule"]: r["reason"] for r in doc["refusals"]}
+    assert reasons["FREECOFFEE"] == "claim 2 needs 1500 points, 500 points left"
+    assert reasons["PCT20"] == "needs 2500 points, the balance is 500"
+    assert [ln["excluded"] for ln in doc["lines"]] == [
+        None,
+        "earns no points; takes no discount; cannot be paid with points (excluded)",
+    ]
+    assert doc["total_minor"] == 3990 + 1850 and doc["points_earned"] == 39
+    assert doc["balance_after"] == 2000 - 1500 + 39
+
+
+def test_quote_refuses_a_claim_count_below_one(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RULESET))
+    (tmp_path / "b.json").write_text(json.dumps({"lines": [], "claims": {"FREECOFFEE": 0}}))
+    out = kassa(
+        "quote", "--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")
+    )
+    assert out.returncode == 2 and "every claim count must be 1 or more" in out.stderr

@@ -100,8 +100,42 @@ def synthetic_ruleset(n_rules: int, matching: int = MATCHING_RULES) -> dict[str,
             else ({"categories": [f"other{i}"]} if i % 2 else {"skus": [f"OTHER{i}"]})
         )
         rules.append({"id": f"R{i}", **kinds[i % len(kinds)](i, match)})
-    doc = dict(RULESET, rules=rules)
-    return doc
+        if i % 10 == 4:  # one rule in ten a reward bought with points, claimed by its id
+            rules[-1] = {"id": f"R{i}", **reward(i, match)}
+    # Exclusions (one in a hundred rules' worth): one category of the basket takes
+    # part in nothing, two SKUs take no discount and cannot be paid with points.
+    exclusions: list[dict[str, Any]] = [
+        {
+            "match": {"categories": ["cat9"]},
+            "earn": False,
+            "discount": False,
+            "pay_with_points": False,
+        },
+        {"match": {"skus": ["SKU3", "SKU7"]}, "discount": False, "pay_with_points": False},
+    ]
+    exclusions += [
+        {"match": {"categories": [f"other{i}"]}, "earn": False} for i in range(n_rules // 100)
+    ]
+    return dict(RULESET, rules=rules, exclusions=exclusions)
+
+
+def reward(i: int, match: dict[str, Any]) -> dict[str, Any]:
+    """A reward: a free unit of what ``match`` names, or (one in three) 10 % off the sale."""
+    if i % 30 == 24:
+        return {
+            "kind": "reward",
+            "points": 500,
+            "percent": "10",
+            "max_discount_minor": 2000,
+            "group": "sale-reward",
+        }
+    return {"kind": "reward", "points": 100, "match": match}
+
+
+def claims_for(n_rules: int, matching: int = MATCHING_RULES) -> Tender:
+    """The bench basket's tender: points, and every reward that touches it claimed twice."""
+    ids = [f"R{i}" for i in range(min(n_rules, matching)) if i % 10 == 4]
+    return Tender(redeem_points=1000, codes=frozenset(ids), claims=tuple((r, 2) for r in ids))
 
 
 def bench_quote(rounds: int) -> dict[str, float]:
@@ -113,7 +147,7 @@ def bench_quote(rounds: int) -> dict[str, float]:
     basket = Basket("PLN", lines)
     customer = Customer("C1", "2900000000018", "Bench", "Silver", Points(5000))
     usage = Usage()
-    tender = Tender(redeem_points=1000)
+    tender = claims_for(300)  # the same rewards match in both programmes
     small = parse_ruleset(synthetic_ruleset(300))
     large = parse_ruleset(synthetic_ruleset(3000))
     results = {}
