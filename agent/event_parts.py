@@ -83,6 +83,34 @@ class CustomerOnSale:
 
 
 @dataclass(frozen=True, slots=True)
+class GiftLoad:
+    """A sale's line that loaded a gift card: which card, by how much, and its balance
+    after the load as this terminal knew it (for the receipt)."""
+
+    sku: str
+    card: str
+    amount_minor: int
+    balance_after_minor: int
+
+    def to_doc(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def from_doc(d: object) -> GiftLoad:
+        if not isinstance(d, dict):
+            raise ValueError("a gift card load must be an object")
+        load = GiftLoad(
+            field(d, "sku", str),
+            field(d, "card", str),
+            field(d, "amount_minor", int),
+            field(d, "balance_after_minor", int),
+        )
+        if load.amount_minor <= 0:
+            raise ValueError("a gift card load must be more than 0")
+        return load
+
+
+@dataclass(frozen=True, slots=True)
 class SaleLine:
     """A line as the journal keeps it: enough to print it and to price a later return."""
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from agent.documents import field, whole
 from agent.event_parts import (
     CustomerOnSale,
+    GiftLoad,
     ReturnLine,
     SaleLine,
     items,
@@ -47,10 +48,18 @@ class Sale:
     usage: tuple[tuple[str, int], ...]
     customer: CustomerOnSale | None
     limit_lifted_by: str | None = None  # a manager lifted the offline limit: outside the bound
+    gift_loads: tuple[GiftLoad, ...] = ()  # lines that loaded a gift card (GIFT50)
 
     @property
     def customer_id(self) -> str | None:
         return None if self.customer is None else self.customer.customer_id
+
+    @property
+    def purchase(self) -> bool:
+        """False for a sale of gift card loads only: it counts as no purchase (every Nth
+        purchase, a first purchase, uses per customer)."""
+        loads = {g.sku for g in self.gift_loads}
+        return any(ln.sku not in loads for ln in self.lines)
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -78,6 +87,8 @@ class Sale:
         }
         if self.limit_lifted_by is not None:
             doc["limit_lifted_by"] = self.limit_lifted_by
+        if self.gift_loads:  # absent otherwise: the bodies of earlier sales stay as they were
+            doc["gift_loads"] = [g.to_doc() for g in self.gift_loads]
         return doc
 
     @staticmethod
@@ -112,6 +123,7 @@ class Sale:
             usage=tuple((str(k), field(usage, k, int)) for k in usage),
             customer=CustomerOnSale.from_doc(d.get("customer")),
             limit_lifted_by=optional(d, "limit_lifted_by", str),
+            gift_loads=tuple(GiftLoad.from_doc(x) for x in d.get("gift_loads") or []),
         )
 
 

@@ -32,3 +32,5 @@ class Tender:
     # What the card may still pay here before HQ confirms it (HQ's offline policy; None:
     # no limit).
     gift_card_left_minor: int | None = None
+    # False for a sale of gift card loads only: no purchase for the rules counting them.
+    purchase: bool = True
