@@ -25,7 +25,10 @@ from agent.store import Store
 from agent.store.entries import GiftCardMove
 from agent.words import Words, say
 
-SCAN_THE_CARD = "scan the gift card to load"
+
+def to_load() -> Words:
+    """What the till says while a line waits for the card it loads."""
+    return say("scan the gift card to load")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class Loads:
         """These loads once ``product`` is in the basket, and what the till says then."""
         if not product.loads_gift_card:
             return self, None
-        return Loads(self.skus | {product.sku}, self.cards), say(SCAN_THE_CARD)
+        return Loads(self.skus | {product.sku}, self.cards), to_load()
 
     def fitted(self, basket: Basket) -> Loads:
         """These loads after units were taken off: the cards bound last go first."""
@@ -106,7 +109,7 @@ def scanned(till: Till, card: str) -> Notice:
         card=card,
         amount=line.unit_price,
     )
-    return also(bound, say(SCAN_THE_CARD) if till.loads.waiting(basket) else None)
+    return also(bound, to_load() if till.loads.waiting(basket) else None)
 
 
 def ready(loads: Loads, basket: Basket) -> None:

@@ -13,6 +13,7 @@ Order of application (documented in RULESET.md):
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from agent.model import Basket, Customer
@@ -115,9 +116,15 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e)
-            for ln, a, r, q, e in zip(
-                basket.lines, w.amount, w.rem, point_parts, earned_per_line, strict=True
+            QuoteLine(ln, a - r, q, e, math.ceil(s))
+            for ln, a, r, q, e, s in zip(
+                basket.lines,
+                w.amount,
+                w.rem,
+                point_parts,
+                earned_per_line,
+                w.points_share,
+                strict=True,
             )
         ),
         subtotal=Money(subtotal, cur),

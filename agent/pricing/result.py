@@ -30,6 +30,7 @@ class QuoteLine:
     discount_minor: int
     points_payment_minor: int
     points_earned: int = 0
+    points_share_up: int = 0  # its exact share of the sale's points, rounded up (returns)
 
     @property
     def after_discount_minor(self) -> int:

@@ -8,6 +8,7 @@ Built and discarded inside :func:`agent.pricing.engine.quote`; the functions of
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
 
 from agent.model import Basket, Customer
 from agent.pricing.inputs import Tender, Usage
@@ -46,6 +47,9 @@ class Worksheet:
         self.discounts: list[Discount] = []
         self.applied: list[Rule] = []
         self.groups_taken: dict[str, str] = {}
+        # Per line, its exact share of the points the sale earns (a return takes it back
+        # rounded up, never more than the sale earned).
+        self.points_share = [Fraction(0)] * len(self.lines)
 
     def refuse(self, rule: str, words: Words) -> None:
         if not any(r.rule == rule for r in self.refusals):
