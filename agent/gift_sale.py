@@ -7,20 +7,24 @@ committed, as a gift card move of this terminal, so the card pays here at once, 
 HQ has heard of the load. A sale with a unit that has no card yet cannot be paid.
 
 A card scanned while every load unit has its card pays the sale instead
-(:meth:`agent.session.CheckoutSession.use_gift_card`).
+(:func:`use_gift_card`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Protocol
 
+from agent.clock import Clock
 from agent.errors import SaleNotReady
 from agent.event_parts import GiftLoad
+from agent.limits import OfflineLimits, present_gift_card
 from agent.model import Basket, Line, Product
 from agent.money import Money
 from agent.notice import Notice, also, done, refused
 from agent.pricing.result import Quote
+from agent.ruleset import Ruleset
 from agent.store import Store
 from agent.store.entries import GiftCardMove
 from agent.words import Words, say
@@ -73,11 +77,27 @@ class Till(Protocol):
     """What a gift card scan needs of the sale (the checkout session)."""
 
     store: Store
+    clock: Clock
     basket: Basket
     gift_card: str | None
     loads: Loads
 
-    def use_gift_card(self, card: str) -> Notice: ...
+    @property
+    def ruleset(self) -> Ruleset | None: ...
+
+    @property
+    def limits(self) -> OfflineLimits: ...
+
+
+def use_gift_card(till: Till, card: str) -> Notice:
+    """Let ``card`` pay the sale: refused when unknown, empty, or spent to its offline
+    limit."""
+    tz = till.ruleset.tz if till.ruleset else UTC
+    now = till.clock.now()
+    notice = present_gift_card(till.store, till.limits, card, till.basket.currency, now, tz)
+    if not notice.refused:
+        till.gift_card = card
+    return notice
 
 
 def scanned(till: Till, card: str) -> Notice:
@@ -90,7 +110,7 @@ def scanned(till: Till, card: str) -> Notice:
                 "Gift card {card} is loaded by this sale: it can pay from the next sale",
                 card=card,
             )
-        return till.use_gift_card(card)
+        return use_gift_card(till, card)
     if loads.bound(card):
         return refused("Gift card {card} is already loaded by this sale", card=card)
     if till.gift_card == card:

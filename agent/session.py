@@ -9,7 +9,7 @@ for a business refusal. Enrolment, adjustments and returns are the desk's
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from agent.clock import Clock, IdFactory
 from agent.codes import Classified, CodeKind, classify, is_phone_number
@@ -17,7 +17,7 @@ from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
 from agent.gift_sale import Loads, card_moves, gift_loads, ready, scanned
-from agent.limits import OfflineLimits, present_gift_card
+from agent.limits import OfflineLimits
 from agent.model import Basket, Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
@@ -293,15 +293,6 @@ class CheckoutSession:
             why = q.refusal_words(rule.id) or say("nothing in the basket it applies to yet")
             return refused("{code} refused: {why}", code=code, why=why)
         return done("{code} applied", code=code)
-
-    def use_gift_card(self, card: str) -> Notice:
-        """Let ``card`` pay: refused when unknown, empty, or spent to its offline limit."""
-        tz = self.ruleset.tz if self.ruleset else UTC
-        now = self.clock.now()
-        notice = present_gift_card(self.store, self.limits, card, self.basket.currency, now, tz)
-        if not notice.refused:
-            self.gift_card = card
-        return notice
 
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
