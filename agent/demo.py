@@ -76,6 +76,14 @@ PRODUCTS: list[dict[str, Any]] = [
         "category": "alcohol",
         "barcode": None,
     },
+    {
+        "sku": "GIFT50",
+        "name": "Gift card 50",
+        "price_minor": 5000,
+        "category": "giftcard",
+        "barcode": None,
+        "loads_gift_card": True,  # selling it loads 50.00 onto the card scanned with it
+    },
 ]
 
 CUSTOMERS: list[dict[str, Any]] = [
@@ -250,7 +258,8 @@ RULESET: dict[str, Any] = {
         },
     ],
 }
-GIFT_CARDS: dict[str, int] = {"GC0000000001": 5000}  # card -> balance in minor units
+# card -> balance in minor units (GC0000000009: a new card, loaded at the till by GIFT50)
+GIFT_CARDS: dict[str, int] = {"GC0000000001": 5000, "GC0000000009": 0}
 # Quotas HQ grants each terminal for quota-limited rules.
 QUOTAS: dict[str, int] = {"WELCOME50": 3}
 

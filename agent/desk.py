@@ -142,6 +142,14 @@ class CounterDesk:
         original = self._sale(seq)
         if isinstance(original, Notice):
             return original
+        loaded = {g.sku: g.card for g in original.gift_loads}
+        for sku in sorted(returns.keys() & loaded.keys()):  # the card keeps what it loaded
+            return refused(
+                "{sku} loaded gift card {card}: a gift card load cannot be returned; "
+                "what it loaded stays on the card, which pays like money",
+                sku=sku,
+                card=loaded[sku],
+            )
         r = refund(original.lines, returns, self.counter.store.ledger.returned_units(seq))
         if r.refusals:
             return refused("Return refused: {why}", why=r.refusals)

@@ -41,9 +41,17 @@ def product_from_doc(d: object) -> Product:
     barcode = d.get("barcode")
     if barcode is not None and not isinstance(barcode, str):
         raise ValueError("product barcode must be text")
+    loads = d.get("loads_gift_card", False)
+    if not isinstance(loads, bool):
+        raise ValueError("product loads_gift_card must be true or false")
     price = Money(field(d, "price_minor", int), field(d, "currency", str))
     return Product(
-        field(d, "sku", str), field(d, "name", str), price, field(d, "category", str), barcode
+        field(d, "sku", str),
+        field(d, "name", str),
+        price,
+        field(d, "category", str),
+        barcode,
+        loads_gift_card=loads,
     )
 
 

@@ -3,7 +3,7 @@ return's line, the customer as a sale names them, and the readers they share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from agent.documents import field
@@ -108,6 +108,34 @@ class CustomerOnSale:
 
 
 @dataclass(frozen=True, slots=True)
+class GiftLoad:
+    """A sale's line that loaded a gift card: which card, by how much, and its balance
+    after the load as this terminal knew it (for the receipt)."""
+
+    sku: str
+    card: str
+    amount_minor: int
+    balance_after_minor: int
+
+    def to_doc(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @staticmethod
+    def from_doc(d: object) -> GiftLoad:
+        if not isinstance(d, dict):
+            raise ValueError("a gift card load must be an object")
+        load = GiftLoad(
+            field(d, "sku", str),
+            field(d, "card", str),
+            field(d, "amount_minor", int),
+            field(d, "balance_after_minor", int),
+        )
+        if load.amount_minor <= 0:
+            raise ValueError("a gift card load must be more than 0")
+        return load
+
+
+@dataclass(frozen=True, slots=True)
 class SaleLine:
     """A line as the journal keeps it: enough to print it and to price a later return."""
 
@@ -122,6 +150,10 @@ class SaleLine:
     points_paid: int  # points that paid for it (a points payment or a reward)
     money_minor: int
     points_earned: int
+    # Its exact share of the sale's points rounded up: what returning all of it takes
+    # back (less where the sale's returns already took back all it earned). A line
+    # journalled before it was recorded takes back what it was allotted.
+    points_share_up: int | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -130,10 +162,20 @@ class SaleLine:
     def from_doc(d: object) -> SaleLine:
         if not isinstance(d, dict):
             raise ValueError("a line must be an object")
-        return SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
+        line = SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
+        return replace(line, points_share_up=optional(d, "points_share_up", int))
+
+    @property
+    def points_back(self) -> int:
+        """The points returning all of the line takes back, before the sale's cap."""
+        return self.points_earned if self.points_share_up is None else self.points_share_up
 
 
-LINE_FIELDS = [(f.name, str if f.type == "str" else int) for f in fields(SaleLine)]
+LINE_FIELDS = [
+    (f.name, str if f.type == "str" else int)
+    for f in fields(SaleLine)
+    if f.name != "points_share_up"
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from agent.documents import field, whole
 from agent.event_parts import (
     CustomerOnSale,
+    GiftLoad,
     ReturnLine,
     SaleLine,
     SpentLot,
@@ -49,10 +50,18 @@ class Sale:
     customer: CustomerOnSale | None
     limit_lifted_by: str | None = None  # a manager lifted the offline limit: outside the bound
     spent_lots: tuple[SpentLot, ...] = ()  # where its points came from, oldest first
+    gift_loads: tuple[GiftLoad, ...] = ()  # lines that loaded a gift card (GIFT50)
 
     @property
     def customer_id(self) -> str | None:
         return None if self.customer is None else self.customer.customer_id
+
+    @property
+    def purchase(self) -> bool:
+        """False for a sale of gift card loads only: it counts as no purchase (every Nth
+        purchase, a first purchase, uses per customer)."""
+        loads = {g.sku for g in self.gift_loads}
+        return any(ln.sku not in loads for ln in self.lines)
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -82,6 +91,8 @@ class Sale:
             doc["limit_lifted_by"] = self.limit_lifted_by
         if self.spent_lots:
             doc["spent_lots"] = [lot.to_doc() for lot in self.spent_lots]
+        if self.gift_loads:  # absent otherwise: the bodies of earlier sales stay as they were
+            doc["gift_loads"] = [g.to_doc() for g in self.gift_loads]
         return doc
 
     @staticmethod
@@ -117,6 +128,7 @@ class Sale:
             customer=CustomerOnSale.from_doc(d.get("customer")),
             limit_lifted_by=optional(d, "limit_lifted_by", str),
             spent_lots=SpentLot.read(d, "spent_lots"),
+            gift_loads=tuple(GiftLoad.from_doc(x) for x in d.get("gift_loads") or []),
         )
 
 

@@ -42,6 +42,8 @@ class Product:
     price: Money
     category: str
     barcode: str | None = None
+    # Selling it loads its price onto the gift card the cashier scans with it.
+    loads_gift_card: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta, tzinfo
 
 from agent.model import PointLot
 from agent.money import Points
@@ -73,6 +73,15 @@ class Holding:
 
     def _in_lots(self) -> int:
         return sum(lot.points for lot in self.lots)
+
+
+def lot_expiry(earned_at: datetime, days: int, tz: tzinfo) -> datetime:
+    """When points earned at ``earned_at`` expire: at the start of the store's day
+    ``days`` later (points earned on 1 December 2025 expire as 1 December 2026 begins).
+    Every point earned on one day expires together, so a customer holds at most one lot
+    a day, on the terminal and at HQ alike."""
+    day = (earned_at + timedelta(days=days)).astimezone(tz).date()
+    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def replay(start: Holding, moves: Iterable[Move]) -> Holding:

@@ -94,6 +94,10 @@ def build_receipt(
             ReceiptLine(t("Gift card {card}", card="…" + card[-4:]), right=m(amount_minor))
         )
     lines.append(ReceiptLine(t("To pay"), Style.BOLD, right=total(sale.paid_money_minor)))
+    for load in sale.gift_loads:  # a card sold or topped up: what it holds now
+        loaded = t("Gift card {card} loaded", card="…" + load.card[-4:])
+        lines.append(ReceiptLine(loaded, right=m(load.amount_minor)))
+        lines.append(ReceiptLine(t("Gift card balance"), right=m(load.balance_after_minor)))
     customer = sale.customer
     if customer is not None:
         lines.append(ReceiptLine("", Style.RULE))

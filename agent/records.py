@@ -40,6 +40,7 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
             points_paid=p,
             money_minor=ql.money_minor,
             points_earned=ql.points_earned,
+            points_share_up=ql.points_share_up,
         )
         for ql, p in zip(q.lines, paid, strict=True)
     )

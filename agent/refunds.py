@@ -2,7 +2,8 @@
 points that paid for them, pro rata, with the discounts allocated to them.
 
 Cumulative rounding makes several partial returns of one line add up exactly to a
-full return: reversal rounds up and restoring rounds down, so buy-earn-spend-return
+full return: reversal rounds up (a line's exact share of the sale's points, never
+more than the sale earned in all) and restoring rounds down, so buy-earn-spend-return
 never profits. The balance may go negative; such a return is flagged for HQ.
 """
 
@@ -55,6 +56,14 @@ def refund(
     """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
     before = already_returned or {}
     by_sku = {ln.sku: ln for ln in sale_lines}
+    # Each line takes back its share of the sale's points rounded up, and all the
+    # returns of a sale together never more than it earned: counted cumulatively.
+    earned = sum(ln.points_earned for ln in sale_lines)
+    back = sum(
+        _share(ln.points_back, 0, int(before.get(ln.sku, 0)), ln.qty, up=True)
+        for ln in sale_lines
+        if ln.qty
+    )
     out: list[ReturnLine] = []
     refusals: list[Words] = []
     for sku, qty in sorted(returns.items()):
@@ -73,12 +82,15 @@ def refund(
                 )
             )
             continue
+        more = _share(line.points_back, done, qty, bought, up=True)
+        reversed_ = min(earned, back + more) - min(earned, back)
+        back += more
         out.append(
             ReturnLine(
                 sku,
                 qty,
                 money_minor=_share(line.money_minor, done, qty, bought, up=False),
-                points_reversed=_share(line.points_earned, done, qty, bought, up=True),
+                points_reversed=reversed_,
                 points_restored=_share(line.points_paid, done, qty, bought, up=False),
             )
         )

@@ -9,7 +9,7 @@ for a business refusal. Enrolment, adjustments and returns are the desk's
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from agent.clock import Clock, IdFactory
 from agent.code_entry import apply_code, take_back
@@ -17,17 +17,19 @@ from agent.codes import Classified, CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
-from agent.limits import OfflineLimits, present_gift_card
+from agent.gift_sale import Loads, card_moves, gift_loads, ready, scanned
+from agent.limits import OfflineLimits
 from agent.model import Basket, Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
+from agent.point_lots import lot_expiry
 from agent.pricing.engine import quote
 from agent.pricing.inputs import Tender
 from agent.pricing.result import Quote
 from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.store import Store
-from agent.store.entries import GiftCardMove, LedgerMove, NewSale
+from agent.store.entries import LedgerMove, NewSale
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 
@@ -76,6 +78,7 @@ class CheckoutSession:
         self.codes = frozenset()
         self.claims: tuple[tuple[str, int], ...] = ()  # rewards claimed more than once
         self.gift_card = None
+        self.loads = Loads()  # the lines that load a gift card, and the cards bound to them
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
         self._priced = None
@@ -133,8 +136,8 @@ class CheckoutSession:
                     terminal=terminal,
                 )
             return done("Receipt {seq}: choose the lines to return", seq=seq)
-        if code.kind is CodeKind.GIFT_CARD:
-            return self.use_gift_card(code.value)
+        if code.kind is CodeKind.GIFT_CARD:  # loaded by a line waiting for it, or paying
+            return scanned(self, code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():
             return self.apply_code(code.value)
         return self.add(code.value, qty)
@@ -243,7 +246,9 @@ class CheckoutSession:
             return refused("Quantity must be 1 to {most}", most=MAX_QTY)
         self.basket = self.basket.with_line(product, qty)
         self.last_sku = product.sku
-        return also(done("{name} x{qty}", name=product.name, qty=qty), self._points_again())
+        self.loads, to_load = self.loads.added(product)
+        said = also(done("{name} x{qty}", name=product.name, qty=qty), to_load)
+        return also(said, self._points_again())
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a product off the basket (a scan made by mistake, a
@@ -258,7 +263,7 @@ class CheckoutSession:
         if not 1 <= qty <= line.qty:
             return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.sku)
         self.basket = self.basket.with_line(product, -qty)
-        self.last_sku = product.sku
+        self.loads, self.last_sku = self.loads.fitted(self.basket), product.sku
         if qty == line.qty:
             return also(done("Removed {sku}", sku=line.sku), self._points_again())
         taken = done(
@@ -282,15 +287,6 @@ class CheckoutSession:
     def apply_code(self, code: str) -> Notice:
         """Apply a promo code, coupon or reward (again: one more claim); says why not."""
         return apply_code(self, code)
-
-    def use_gift_card(self, card: str) -> Notice:
-        """Let ``card`` pay: refused when unknown, empty, or spent to its offline limit."""
-        tz = self.ruleset.tz if self.ruleset else UTC
-        now = self.clock.now()
-        notice = present_gift_card(self.store, self.limits, card, self.basket.currency, now, tz)
-        if not notice.refused:
-            self.gift_card = card
-        return notice
 
     def pay_with_points(self, points: int | None = None) -> Notice:
         """Pay ``points`` (None: the most possible) of the sale with points."""
@@ -370,7 +366,10 @@ class CheckoutSession:
         now, tz = self.clock.now(), ruleset.tz
         gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
         left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
-        tender = Tender(redeem, self.codes, gift.minor if gift else None, left, self.claims)
+        purchase = self.loads.purchase(self.basket)
+        tender = Tender(
+            redeem, self.codes, gift.minor if gift else None, left, self.claims, purchase
+        )
         lifted = self.limit_lifted_by is not None
         customer, have = self.customer, None
         if customer is not None:  # priced with its lots as this terminal's moves left them
@@ -396,6 +395,7 @@ class CheckoutSession:
         """Write the sale durably and return it; raises SaleNotReady for an empty basket."""
         if not self.basket.lines:
             raise SaleNotReady("the basket is empty", say("the basket is empty"))
+        ready(self.loads, self.basket)  # every load line has its card
         # Pricing again is work already done when the screen showed the total: reuse
         # that quote while nothing it depends on has changed.
         q = self.quote()
@@ -409,18 +409,14 @@ class CheckoutSession:
             if spent:
                 moves.append(LedgerMove(cid, "redeem", -spent))
             if q.points_earned:
-                expires = q.at + timedelta(days=rs.expire_days)
+                expires = lot_expiry(q.at, rs.expire_days, rs.tz)
                 moves.append(LedgerMove(cid, "earn", q.points_earned, expires))
-        gift_moves = (
-            (GiftCardMove(self.gift_card, -q.gift_card.minor),)
-            if (self.gift_card and q.gift_card.minor)
-            else ()
-        )
+        loaded = gift_loads(self.store, self.loads, self.basket)
         applied = {d.rule for d in q.discounts}
         codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
         record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card)
         # A lifted limit is outside the bound: HQ sees who lifted it.
-        record = replace(record, limit_lifted_by=self.limit_lifted_by)
+        record = replace(record, limit_lifted_by=self.limit_lifted_by, gift_loads=loaded)
         committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=sale_id,
@@ -435,7 +431,8 @@ class CheckoutSession:
                 moves=tuple(moves),
                 usage=q.usage_deltas,
                 day=self.limits.day(q.at, rs.tz),  # never a day before one already reached
-                gift_card_moves=gift_moves,
+                gift_card_moves=card_moves(q, self.gift_card, loaded),
+                purchase=record.purchase,
             ),
             self.terminal_id,
         )

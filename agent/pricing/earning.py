@@ -149,8 +149,9 @@ def share(
     if sum(weights) <= 0:
         weights = [1] * len(idx)
     keys = [w.keys[i] for i in idx]
-    for i, p in zip(idx, allocate(points, weights, keys), strict=True):
+    for i, p, weight in zip(idx, allocate(points, weights, keys), weights, strict=True):
         per_line[i] += p
+        w.points_share[i] += Fraction(points * weight, sum(weights))
 
 
 def lots(

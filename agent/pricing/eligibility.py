@@ -59,6 +59,9 @@ def why_not(w: Worksheet, r: Rule) -> Words | None:
         return QUIET
     if a.first_purchase and c.purchases_total + w.usage.unsynced_purchases > 0:
         return QUIET
+    counted = a.first_purchase or r.kind is Kind.NTH_PURCHASE or r.limit_per_customer is not None
+    if counted and not w.tender.purchase:
+        return say("a sale of gift cards only is not a purchase")
     if r.coupon:
         issued = dict(c.coupons)
         if code in w.usage.used_codes or issued.get(r.id) is True:

@@ -17,6 +17,7 @@ Order of application (documented in RULESET.md):
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from agent.model import Basket, Customer
@@ -125,9 +126,16 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e, excluded(ok))
-            for ln, a, r, q, e, ok in zip(
-                basket.lines, w.amount, w.rem, point_parts, earned_per_line, w.allowed, strict=True
+            QuoteLine(ln, a - r, q, e, excluded(ok), math.ceil(s))
+            for ln, a, r, q, e, ok, s in zip(
+                basket.lines,
+                w.amount,
+                w.rem,
+                point_parts,
+                earned_per_line,
+                w.allowed,
+                w.points_share,
+                strict=True,
             )
         ),
         subtotal=Money(subtotal, cur),

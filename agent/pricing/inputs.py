@@ -35,6 +35,8 @@ class Tender:
     # Rewards claimed more than once: (rule id, claims); a reward id among ``codes``
     # and not here is claimed once.
     claims: tuple[tuple[str, int], ...] = ()
+    # False for a sale of gift card loads only: no purchase for the rules counting them.
+    purchase: bool = True
 
     def claims_of(self, rule_id: str) -> int:
         """How many times the cashier claimed the reward ``rule_id`` in this sale."""

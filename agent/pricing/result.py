@@ -31,6 +31,7 @@ class QuoteLine:
     points_payment_minor: int
     points_earned: int = 0
     excluded: Words | None = None  # what the programme's exclusions keep it out of
+    points_share_up: int = 0  # its exact share of the sale's points, rounded up (returns)
 
     @property
     def after_discount_minor(self) -> int:

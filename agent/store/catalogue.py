@@ -43,13 +43,13 @@ class Catalogue:
     def product(self, code: str) -> Product | None:
         """Return the product whose SKU or barcode is ``code``, or None."""
         row = self.conn.execute(
-            "SELECT sku, name, price_minor, currency, category, barcode FROM products "
-            "WHERE sku=? OR barcode=? LIMIT 1",
+            "SELECT sku, name, price_minor, currency, category, barcode, loads_gift_card "
+            "FROM products WHERE sku=? OR barcode=? LIMIT 1",
             (code, code),
         ).fetchone()
         if row is None:
             return None
-        return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5])
+        return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5], bool(row[6]))
 
     def _customer_where(self, where: str, value: str) -> Customer | None:
         row = self.conn.execute(
@@ -206,12 +206,21 @@ class Catalogue:
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
             c.executemany(
-                "INSERT INTO products(sku, name, price_minor, currency, category, barcode) "
-                "VALUES(?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET name=excluded.name, "
-                "price_minor=excluded.price_minor, currency=excluded.currency, "
-                "category=excluded.category, barcode=excluded.barcode",
+                "INSERT INTO products(sku, name, price_minor, currency, category, barcode, "
+                "loads_gift_card) VALUES(?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET "
+                "name=excluded.name, price_minor=excluded.price_minor, "
+                "currency=excluded.currency, category=excluded.category, "
+                "barcode=excluded.barcode, loads_gift_card=excluded.loads_gift_card",
                 [
-                    (p.sku, p.name, p.price.minor, p.price.currency, p.category, p.barcode)
+                    (
+                        p.sku,
+                        p.name,
+                        p.price.minor,
+                        p.price.currency,
+                        p.category,
+                        p.barcode,
+                        int(p.loads_gift_card),
+                    )
                     for p in products
                 ],
             )

@@ -21,7 +21,7 @@ class LedgerMove:
 @dataclass(frozen=True, slots=True)
 class GiftCardMove:
     card: str
-    amount_minor: int  # signed: a payment is negative
+    amount_minor: int  # signed: a payment is negative, a load positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class NewSale:
     # For a return: the sale it returns lines of, and SKU -> units returned.
     original_seq: int | None = None
     returned: tuple[tuple[str, int], ...] = ()
+    # False for a sale of gift card loads only: no purchase for the rules that count them.
+    purchase: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,13 @@ class Ledger:
                 (seq, sale.record.kind, sale.sale_id, at, text, prev, digest),
             )
             if sale.gift_card_moves:
+                # A card loaded here that HQ has not sent yet is known here from now on:
+                # what it holds is this terminal's moves until HQ's snapshot names it.
+                c.executemany(
+                    "INSERT OR IGNORE INTO gift_cards(card, hq_balance_minor, currency, "
+                    "applied_seq) VALUES(?, 0, ?, 0)",
+                    [(g.card, sale.currency) for g in sale.gift_card_moves if g.amount_minor > 0],
+                )
                 c.executemany(
                     "INSERT INTO gift_card_moves(seq, card, amount_minor) VALUES(?,?,?)",
                     [(seq, g.card, g.amount_minor) for g in sale.gift_card_moves],
@@ -124,8 +131,8 @@ class Ledger:
                 )
             c.execute(
                 "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
-                "paid_money_minor, points_earned, points_redeemed, kind, month, day) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                "paid_money_minor, points_earned, points_redeemed, kind, month, day, purchase) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     seq,
                     sale.sale_id,
@@ -138,6 +145,7 @@ class Ledger:
                     sale.record.kind,
                     sale.day[:7],
                     sale.day,
+                    int(sale.purchase),
                 ),
             )
             if sale.moves:
@@ -193,7 +201,8 @@ class Ledger:
         "WHERE (key >= 'budget:' AND key < 'budget;')"
         " OR (key >= 'quota:' AND key < 'quota;') OR (key >= ? AND key < ?)"
         " OR (key >= ? AND key < ?) "
-        "UNION ALL SELECT 's', COUNT(*), COALESCE(SUM(month=?), 0), "
+        "UNION ALL SELECT 's', COALESCE(SUM(purchase), 0), "
+        "COALESCE(SUM(month=? AND purchase), 0), "
         "COALESCE(SUM(CASE WHEN day<? THEN points_redeemed END), 0), "
         "COALESCE(SUM(CASE WHEN day>=? THEN points_redeemed END), 0) FROM sales "
         "WHERE customer_id=? AND seq>? AND kind='sale'"

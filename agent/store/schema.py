@@ -147,3 +147,15 @@ def m007_phone(db: Database) -> None:
         CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';
         """
     )
+
+
+@migrations()
+def m008_gift_card_sale(db: Database) -> None:
+    # A product may load a gift card when sold (GIFT50); a sale of such lines only is
+    # no purchase (every-Nth-purchase, first purchase, uses per customer).
+    db.executescript(
+        """
+        ALTER TABLE products ADD COLUMN loads_gift_card INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sales ADD COLUMN purchase INTEGER NOT NULL DEFAULT 1;
+        """
+    )

@@ -1,18 +1,21 @@
 """HQ taking in a terminal's events: each stored exactly once, in seq order, its hash
-chain checked, and its points, purchases, coupons and gift card moves applied."""
+chain checked, and its points, purchases, coupons and gift card moves applied (a
+card sold at a till, which HQ does not know yet, is created by its load)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
 from agent.errors import BadBatch, StoreRefused
+from agent.event_parts import GiftLoad
 from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, read_event
 from agent.journal import row_hash
+from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from sync.hq.lots import expire, give_back, move
 from sync.hq.store import HqStore
@@ -141,6 +144,36 @@ def _apply(
             "UPDATE hq_gift_cards SET balance_minor=balance_minor+?, rev=? WHERE card=?",
             (sign * amount_minor, store.next_rev(), card),
         )
+    if isinstance(record, Sale):
+        for load in record.gift_loads:
+            _load(store, event, record, load, at)
+
+
+def _load(store: HqStore, event: JournalEvent, sale: Sale, load: GiftLoad, at: str) -> None:
+    """A gift card sold or topped up at a till: its balance grows by the load (a card
+    HQ does not know yet is created by it). A load HQ cannot recompute (its product
+    loads no card, or it is not that line's price) is flagged, not applied."""
+    row = store.conn.execute("SELECT doc FROM hq_products WHERE sku=?", (load.sku,)).fetchone()
+    line = next((ln for ln in sale.lines if ln.sku == load.sku), None)
+    units = sum(1 for g in sale.gift_loads if g.sku == load.sku)
+    if (
+        row is None
+        or json.loads(row[0]).get("loads_gift_card") is not True
+        or line is None
+        or line.unit_minor != load.amount_minor
+        or units > line.qty
+    ):
+        store.conn.execute(
+            "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
+            (event.terminal_id, event.seq, f"gift card load of {load.card} not applied", at),
+        )
+        return
+    store.conn.execute(
+        "INSERT INTO hq_gift_cards(card, balance_minor, currency, rev) VALUES(?,?,?,?) "
+        "ON CONFLICT(card) DO UPDATE SET balance_minor=balance_minor+excluded.balance_minor, "
+        "rev=excluded.rev",
+        (load.card, load.amount_minor, sale.currency, store.next_rev()),
+    )
 
 
 def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
@@ -185,12 +218,12 @@ def _apply_customer(
     when = parse_utc(record.at)
     earned, redeemed = points
     dropped = expire(doc, when)
-    lifetime = rs.expire_days if rs else 365
+    expires = lot_expiry(when, rs.expire_days if rs else 365, rs.tz if rs else UTC)
     if isinstance(record, Return) and record.restored_lots:  # back to the lots they came from
         dropped += give_back(doc, record.restored_lots, when)
     else:
-        move(doc, balance - dropped, -redeemed, when, lifetime)
-    move(doc, balance - dropped - redeemed, earned, when, lifetime)
+        move(doc, balance - dropped, -redeemed, when, expires)
+    move(doc, balance - dropped - redeemed, earned, when, expires)
     delta = earned - redeemed - dropped
     if isinstance(record, Sale | Return):  # what was paid counts towards the tiers
         spend = int(doc.get("tier_spend_minor", 0)) + record.total_minor
@@ -198,10 +231,11 @@ def _apply_customer(
         if rs is not None:
             doc["tier"] = rs.tier_held(str(doc.get("tier") or rs.default_tier), spend)
     if isinstance(record, Sale):
-        month = _month(record.at, tz)
-        held_month, count = doc.get("month_purchases") or ["", 0]
-        doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
-        doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
+        if record.purchase:  # gift card loads only are no purchase
+            month = _month(record.at, tz)
+            held_month, count = doc.get("month_purchases") or ["", 0]
+            doc["month_purchases"] = [month, count + 1 if held_month == month else 1]
+            doc["purchases_total"] = int(doc.get("purchases_total", 0)) + 1
         coupons = doc.get("coupons") or {}
         for code in record.codes:
             if code in coupons:

@@ -6,15 +6,16 @@ reads: points, earned_at, expires_at). Points HQ holds outside any lot (a balanc
 by hand or by seeding) are the oldest: they are spent first and never expire. Time is
 always given (an event's own time, or the snapshot's), so expiry is deterministic.
 
-Points that expire on the same (UTC) day are one lot, expiring at the latest of their
-times: a customer holds at most one lot a day of the programme's lifetime, however
-often they buy, so applying an event costs the same on the thousandth sale as on the
-first (a lot a sale made HQ's ingest quadratic in a customer's purchases).
+Points that expire together are one lot. Points earned on one store day all expire as
+the same day begins a lifetime later (:func:`agent.point_lots.lot_expiry`), so a
+customer holds at most one lot a day of the programme's lifetime, however often they
+buy, and applying an event costs the same on the thousandth sale as on the first (a lot
+a sale made HQ's ingest quadratic in a customer's purchases).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from agent.clock import parse_utc
@@ -31,14 +32,14 @@ def expire(doc: dict[str, Any], at: datetime) -> int:
     return sum(int(lot["points"]) for lot in lots) - sum(int(lot["points"]) for lot in kept)
 
 
-def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_days: int) -> None:
+def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expires: datetime) -> None:
     """Record a move of ``points`` (signed) at ``at`` in the lots of ``doc``, whose balance
-    before it is ``balance``: points gained are a new lot expiring ``expire_days`` later;
+    before it is ``balance``: points gained are a lot expiring at ``expires``;
     points spent or taken back come from the points outside any lot, then the lots first
     to expire (the oldest)."""
     lots: list[dict[str, Any]] = list(doc.get("lots") or [])
     if points > 0:
-        _add(lots, points, at, at + timedelta(days=expire_days))
+        _add(lots, points, at, expires)
     elif points < 0:
         outside = max(0, balance - sum(int(lot["points"]) for lot in lots))
         left = max(0, -points - outside)
@@ -52,17 +53,13 @@ def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expire_da
 
 
 def _add(lots: list[dict[str, Any]], points: int, at: datetime, expires: datetime) -> None:
-    same_day = next(
-        (lot for lot in lots if parse_utc(lot["expires_at"]).date() == expires.date()), None
-    )
-    if same_day is None:
+    same = next((lot for lot in lots if parse_utc(lot["expires_at"]) == expires), None)
+    if same is None:
         lots.append(
             {"points": points, "earned_at": at.isoformat(), "expires_at": expires.isoformat()}
         )
-    else:
-        same_day["points"] = int(same_day["points"]) + points
-        later = max(parse_utc(same_day["expires_at"]), expires)
-        same_day["expires_at"] = later.isoformat()
+    else:  # expiring together: one lot (never a later expiry for any of its points)
+        same["points"] = int(same["points"]) + points
 
 
 def give_back(doc: dict[str, Any], given: tuple[SpentLot, ...], at: datetime) -> int:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
+from agent.codes import make_card_number
+from agent.documents import customer_from_doc
 from agent.event_parts import SaleLine
+from agent.events import Return
 from agent.model import PointLot
-from agent.money import Points
+from agent.money import Money, Points
+from agent.notice import CommittedSale
 from agent.pricing.inputs import Tender, Usage
 from agent.refunds import refund
+from agent.session import CheckoutSession
+from agent.store import Store
 from tests.agent.rules_fixtures import PROGRAMME, at, basket, customer, price
+from tests.conftest import TUESDAY
 
 
 def test_R1_bronze_coffee_and_milk() -> None:
@@ -295,3 +302,84 @@ def test_R30_a_promo_code_without_a_customer_and_a_coupon_that_needs_one() -> No
     q = price(basket("SCARF"), None, tender=both)
     assert q.refusal("SYRUP20") == "a personal coupon needs the customer"
     assert q.discount_by("AUTUMN15") == 885 and q.total.minor == 5015
+
+
+# -- scenarios through the checkout session and a real store (they need commits) ------------
+def hq_customer(store: Store, serial: int, balance: int) -> str:
+    """A Bronze customer HQ sent with ``balance`` points, who has bought before; their card."""
+    card = make_card_number(serial)
+    store.catalogue.apply_snapshot(
+        products=[],
+        customers=[
+            customer_from_doc(
+                {
+                    "customer_id": f"R{serial}",
+                    "card": card,
+                    "name": "Test",
+                    "tier": "Bronze",
+                    "balance": balance,
+                    "applied_seq": 0,
+                    "purchases_total": 10,
+                }
+            )
+        ],
+        ruleset=None,
+        cursor="2",
+        received_at=TUESDAY,
+    )
+    return card
+
+
+def test_R22_gift_card_sold_here_pays_here_before_any_sync(
+    session: CheckoutSession, store: Store
+) -> None:
+    card = hq_customer(store, 22, 1000)
+    assert store.ledger.gift_card_balance("GC0000000009") == Money(0, "PLN")
+    session.enter(card)
+    assert session.enter("GIFT50").text == "Gift card 50 x1; scan the gift card to load"
+    bound = session.enter("GC0000000009")
+    assert bound.text == "Gift card GC0000000009: 50.00 PLN is loaded onto it when the sale is paid"
+    first = session.commit()
+    assert first.quote is not None and first.quote.total.minor == 5000
+    assert store.ledger.gift_card_balance("GC0000000009") == Money(5000, "PLN")
+    assert store.ledger.outbox_stats().pending == 1  # HQ has heard of none of it
+    session.enter(card)
+    session.enter("COFFEE")
+    assert session.enter("GC0000000009").text == "Gift card GC0000000009: 50.00 PLN available"
+    second = session.commit()
+    assert second.quote is not None and second.quote.gift_card.minor == 3990
+    assert store.ledger.gift_card_balance("GC0000000009") == Money(1010, "PLN")
+    assert second.quote.points_earned == 39
+
+
+def test_R22_gift_card_line_earns_nothing_and_is_not_paid_with_points(
+    session: CheckoutSession, store: Store
+) -> None:
+    session.enter(hq_customer(store, 22, 1000))
+    session.enter("GIFT50")
+    session.enter("GC0000000009")
+    paying = session.pay_with_points()  # giftcard lines cannot be paid with points
+    assert paying.refused
+    assert session.pay_with_points(500).refused
+    first = session.commit()
+    assert first.quote is not None and first.quote.points_earned == 0
+    assert first.balance_after == 1000
+
+
+def test_R31_a_return_paid_by_gift_card_goes_back_onto_the_card(
+    session: CheckoutSession, store: Store
+) -> None:
+    card = hq_customer(store, 31, 0)
+    session.enter(card)
+    for code in ("COFFEE", "MILK", "GC0000000001"):
+        assert not session.enter(code).refused
+    sale = session.commit()
+    assert sale.balance_after == 44
+    assert store.ledger.gift_card_balance("GC0000000001") == Money(560, "PLN")
+    back = session.desk.commit_return(sale.seq, {"MILK": 1})
+    assert isinstance(back, CommittedSale) and back.balance_after == 39
+    assert store.ledger.gift_card_balance("GC0000000001") == Money(1010, "PLN")
+    event = store.ledger.sale_event(back.seq)
+    assert event is not None and isinstance(event.record, Return)
+    assert event.record.gift_card == ("GC0000000001", 450)  # onto the card, no cash
+    assert event.record.total_minor == -450 and event.record.points_earned == -5

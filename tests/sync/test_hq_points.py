@@ -139,12 +139,14 @@ def test_without_a_time_a_snapshot_expires_nothing(hq: HqStore) -> None:
 def test_points_earned_on_one_day_are_one_lot_so_ingest_stays_linear() -> None:
     from datetime import UTC, datetime, timedelta
 
+    from agent.point_lots import lot_expiry
     from sync.hq.lots import move
 
     doc: dict[str, object] = {}
     start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     for i in range(1000):  # a thousand sales over two days
-        move(doc, 0, 5, start + timedelta(minutes=2 * i), 365)
+        at = start + timedelta(minutes=2 * i)
+        move(doc, 0, 5, at, lot_expiry(at, 365, UTC))
     lots = doc["lots"]
     assert isinstance(lots, list) and len(lots) == 2  # one lot a day, not one a sale
     assert sum(int(lot["points"]) for lot in lots) == 5000

@@ -9,6 +9,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from agent.demo import demo_store
 from agent.documents import customer_from_doc
 from agent.events import Return, Sale
 from agent.notice import CommittedSale
+from agent.point_lots import lot_expiry
 from agent.session import CheckoutSession
 from agent.store import Store
 from sync.hq.ingest import ingest
@@ -28,6 +30,7 @@ from sync.hq.store import HqStore
 from tests.conftest import TUESDAY
 
 EWA = make_card_number(60)
+WARSAW = ZoneInfo("Europe/Warsaw")
 MON_23 = TUESDAY - timedelta(days=1)  # Monday 2026-11-23 10:00 Warsaw
 OLD_EXPIRES = datetime.fromisoformat("2026-12-01T00:00:00+01:00")
 NEW_EXPIRES = datetime.fromisoformat("2027-06-01T00:00:00+02:00")
@@ -162,7 +165,7 @@ def test_hq_gives_points_back_to_their_lots_as_the_terminal_did(tmp_path: Path) 
     assert ewa["balance"] == 800
     # The 988 reversed took the new lot's 800 and 188 of the sale's own lot.
     assert [(lot["points"], parse_utc(lot["expires_at"])) for lot in ewa["lots"]] == [
-        (800, (MON_23 + timedelta(days=365)))
+        (800, lot_expiry(MON_23, 365, WARSAW))
     ]
     held = session.store.catalogue.customer("E1")
     assert held is not None
@@ -239,7 +242,7 @@ def test_expired_points_are_never_spent_shown_or_revived(
                 assert spent <= oracle.balance(now)
                 assert all(lot.expires_at > now for lot in sale.quote.lots_used)
                 oracle.spend(spent, now)
-                oracle.gain(sale.quote.points_earned, now + timedelta(days=365), now)
+                oracle.gain(sale.quote.points_earned, lot_expiry(now, 365, WARSAW), now)
                 sales.append(sale.seq)
             elif action == "return" and sales:
                 seq = sales.pop(random.Random(pick).randrange(len(sales)))
