@@ -3,7 +3,7 @@ return's line, the customer as a sale names them, and the readers they share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from agent.documents import field
@@ -97,18 +97,43 @@ class SaleLine:
     points_paid: int  # points that paid for it (a points payment or a reward)
     money_minor: int
     points_earned: int
+    # A scale label's line (agent.scale): its tag ("750g"), and for a weighed one the
+    # weight and the price per kg; a line without a label has none (nor writes them).
+    label: str = ""
+    weight_g: int = 0
+    per_kg_minor: int = 0
+
+    @property
+    def key(self) -> str:
+        """The line's key in the sale, as a return names it: ``BEANS/750g`` for a label."""
+        return f"{self.sku}/{self.label}" if self.label else self.sku
 
     def to_doc(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        doc = {name: getattr(self, name) for name, _ in LINE_FIELDS}
+        if self.label:
+            doc.update(label=self.label, weight_g=self.weight_g, per_kg_minor=self.per_kg_minor)
+        return doc
 
     @staticmethod
     def from_doc(d: object) -> SaleLine:
         if not isinstance(d, dict):
             raise ValueError("a line must be an object")
-        return SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
+        line = SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
+        if d.get("label") is None:
+            return line
+        label = field(d, "label", str)
+        weight_g, per_kg_minor = field(d, "weight_g", int), field(d, "per_kg_minor", int)
+        if not label or weight_g < 0 or per_kg_minor < 0:
+            raise ValueError("a labelled line needs a tag, and no negative weight or price")
+        return replace(line, label=label, weight_g=weight_g, per_kg_minor=per_kg_minor)
 
 
-LINE_FIELDS = [(f.name, str if f.type == "str" else int) for f in fields(SaleLine)]
+LABEL_FIELDS = ("label", "weight_g", "per_kg_minor")
+LINE_FIELDS = [
+    (f.name, str if f.type == "str" else int)
+    for f in fields(SaleLine)
+    if f.name not in LABEL_FIELDS
+]
 
 
 @dataclass(frozen=True, slots=True)

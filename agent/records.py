@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine
 from agent.events import Return, Sale
-from agent.model import Customer
+from agent.model import Customer, Labelled
 from agent.money import allocate
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote
@@ -38,9 +39,18 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
             points_paid=p,
             money_minor=ql.money_minor,
             points_earned=ql.points_earned,
+            **_label(ql.line.labelled),
         )
         for ql, p in zip(q.lines, paid, strict=True)
     )
+
+
+def _label(labelled: Labelled | None) -> dict[str, Any]:
+    """A scale label's part of a journal line: its tag, weight and price per kg."""
+    if labelled is None:
+        return {}
+    per_kg = labelled.per_kg.minor if labelled.per_kg else 0
+    return {"label": labelled.tag, "weight_g": labelled.weight_g, "per_kg_minor": per_kg}
 
 
 def sale_record(

@@ -52,9 +52,10 @@ def refund(
     returns: Mapping[str, int],
     already_returned: Mapping[str, int] | None = None,
 ) -> RefundQuote:
-    """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
+    """Price the return of ``returns`` (line key -> units: the SKU, ``BEANS/750g`` for a
+    scale label's line) of a sale whose journal lines are given."""
     before = already_returned or {}
-    by_sku = {ln.sku: ln for ln in sale_lines}
+    by_sku = {ln.key: ln for ln in sale_lines}
     out: list[ReturnLine] = []
     refusals: list[Words] = []
     for sku, qty in sorted(returns.items()):

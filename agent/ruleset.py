@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.codes import DEFAULT_BARCODES, Barcodes
 from agent.words import Words, say
 
 FORMAT = "kassa-ruleset/2"
@@ -193,6 +194,7 @@ class Ruleset:
     valid_to: datetime | None = None
     index: RuleIndex = field(default=RuleIndex({}, {}, (), {}), repr=False, compare=False)
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    barcodes: Barcodes = DEFAULT_BARCODES  # the in-store ranges: loyalty cards, scale labels
 
     @property
     def tz(self) -> ZoneInfo:

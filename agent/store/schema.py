@@ -147,3 +147,16 @@ def m007_phone(db: Database) -> None:
         CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';
         """
     )
+
+
+@migrations()
+def m008_scale_labels(db: Database) -> None:
+    # Products sold by weight (price per kg) and the item code their scale labels carry
+    # (kept without leading zeros: a label's 00042 is item 42).
+    db.executescript(
+        """
+        ALTER TABLE products ADD COLUMN unit TEXT NOT NULL DEFAULT 'piece';
+        ALTER TABLE products ADD COLUMN item_code TEXT;
+        CREATE INDEX products_item_code ON products(item_code) WHERE item_code IS NOT NULL;
+        """
+    )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
+from agent.codes import Classified, CodeKind, classify
+from agent.documents import product_from_doc
 from agent.event_parts import SaleLine
-from agent.model import PointLot
+from agent.model import Basket, Line, PointLot
 from agent.money import Points
 from agent.pricing.inputs import Tender, Usage
 from agent.refunds import refund
-from tests.agent.rules_fixtures import PROGRAMME, at, basket, customer, price
+from agent.scale import labelled_line
+from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, at, basket, customer, price
 
 
 def test_R1_bronze_coffee_and_milk() -> None:
@@ -187,3 +190,20 @@ def sale_lines(q: object) -> tuple[SaleLine, ...]:
     from agent.records import journal_lines
 
     return journal_lines(q)  # type: ignore[arg-type]
+
+
+def test_R29_a_weighed_label_is_priced_by_the_kilogram() -> None:
+    read = classify("2200042007502", PROGRAMME.barcodes)  # the till's own reading
+    assert isinstance(read, Classified) and read.kind is CodeKind.LABEL and read.label
+    assert read.label.item_code == "00042" and read.label.value == 750
+    beans = product_from_doc(dict(CATALOGUE["BEANS"], currency="PLN"))
+    assert beans.item_code == "00042"
+    line = labelled_line(beans, read.value, read.label, 1)
+    assert isinstance(line, Line) and line.labelled and line.labelled.weight_g == 750
+    q = price(Basket("PLN", (line,)), customer("Bronze"))
+    assert (line.sku, line.category, q.total.minor, q.points_earned) == (
+        "BEANS",
+        "coffee",
+        6743,
+        67,
+    )
