@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from agent.codes import Classified, classify
+from agent.documents import product_from_doc
 from agent.model import Basket, Line
 from agent.money import Money
 from agent.pricing.engine import quote
@@ -20,8 +22,9 @@ from agent.pricing.result import Quote
 from agent.quote_input import customer_from_json, usage_from_json
 from agent.records import journal_lines
 from agent.refunds import refund
-from agent.ruleset import FORMAT
+from agent.ruleset import FORMAT, Ruleset
 from agent.ruleset_reader import parse_ruleset
+from agent.scale import labelled_line
 
 DOC = Path(__file__).resolve().parents[2] / "agent" / "RULESET.md"
 BASE: dict[str, Any] = {
@@ -60,6 +63,7 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
         {"customer_id": "C1", "tier": "Bronze", "purchases_total": 5, **ex.get("customer", {})}
     )
     lines = tuple(Line(s, s, q, Money(p, "PLN"), c) for s, q, p, c in ex["basket"])
+    lines += tuple(_scanned(code, rs, ex.get("products", [])) for code in ex.get("scan", []))
     at = datetime.fromisoformat(ex.get("at", "2026-11-24T10:00:00+01:00"))
     tender = Tender(
         ex.get("redeem_points", 0),
@@ -76,6 +80,16 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
         tender,
     )
     return q, ex["expect"]
+
+
+def _scanned(code: str, rs: Ruleset, products: list[dict[str, Any]]) -> Line:
+    """The line the till makes of a scale label ``code``, with these products."""
+    read = classify(code, rs.barcodes)
+    assert isinstance(read, Classified) and read.label is not None, (code, read)
+    found = [p for p in map(product_from_doc, products) if p.item_code == read.label.item_code]
+    line = labelled_line(found[0], code, read.label, 1)
+    assert isinstance(line, Line), line
+    return line
 
 
 def test_the_document_has_an_example_for_every_mechanic() -> None:
@@ -106,6 +120,7 @@ def test_the_document_has_an_example_for_every_mechanic() -> None:
         "kill switch",
         "expiring",
         "returning",
+        "scale label",
     ):
         assert mechanic in titles, mechanic
 
@@ -128,6 +143,7 @@ def test_worked_example(title: str, ex: dict[str, Any]) -> None:
         "usage_deltas": dict(q.usage_deltas),
         "lots_used": [p for _, p in q.lots_used],
         "expiring_soon": [p for p, _ in q.expiring_soon],
+        "lines": [[ql.line.key, ql.line.amount.minor] for ql in q.lines],
     }
     if "return" in ex:
         r = refund(journal_lines(q), ex["return"])
