@@ -13,12 +13,14 @@ import pytest
 from agent.codes import Classified, CodeKind, classify, ean13_check_digit, make_card_number
 from agent.demo import RULESET
 from agent.documents import product_from_doc
+from agent.errors import InputError
 from agent.event_parts import SaleLine
 from agent.events import Return, Sale, read_event, to_body
 from agent.i18n import Texts
 from agent.model import Unit
 from agent.money import Money
 from agent.notice import Notice
+from agent.quote_input import basket_from_json
 from agent.receipt import build_receipt
 from agent.ruleset_reader import parse_ruleset
 from agent.scale import weighed_price
@@ -223,3 +225,12 @@ def test_the_product_document_names_its_unit_and_item_code() -> None:
         product_from_doc({**CHEESE, "currency": "PLN", "unit": "litre"})
     with pytest.raises(ValueError, match="item_code"):
         product_from_doc({**CHEESE, "currency": "PLN", "item_code": 777})
+
+
+def test_kassa_quote_takes_a_weighed_line() -> None:
+    doc = {"lines": [{"sku": "BEANS", "weight_g": 750, "per_kg_minor": 8990, "category": "c"}]}
+    basket, _ = basket_from_json(doc, "PLN")
+    (line,) = basket.lines
+    assert (line.key, line.unit_price.minor, line.qty) == ("BEANS/750g", 6743, 1)
+    with pytest.raises(InputError, match="weight_g must be 1 or more"):
+        basket_from_json({"lines": [dict(doc["lines"][0], weight_g=0)]}, "PLN")
