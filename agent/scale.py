@@ -92,14 +92,17 @@ def added(units: Line) -> Notice:
     return done("{name} x{qty}: {amount}", name=name, qty=qty, amount=units.unit_price)
 
 
-def basket_line(basket: Basket, catalogue: Catalogue, code: str, barcodes: Barcodes) -> Line | None:
+def basket_line(
+    basket: Basket, catalogue: Catalogue, code: str, ruleset: Ruleset | None
+) -> Line | None:
     """The line of ``basket`` that ``code`` names: its key (``BEANS/750g``), its scale
-    label scanned again, or the SKU or barcode of a product sold by the piece."""
+    label scanned again (in the ranges of ``ruleset``), or the SKU or barcode of a
+    product sold by the piece."""
     wanted = code.strip().upper()
     found = next((ln for ln in basket.lines if ln.labelled and ln.key.upper() == wanted), None)
     if found is not None:
         return found
-    read = classify(code, barcodes)
+    read = classify(code, barcodes_of(ruleset))
     if isinstance(read, Classified) and read.label is not None:
         units = label_units(catalogue, read.value, read.label, 1)
         key = units.key if isinstance(units, Line) else None

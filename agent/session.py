@@ -223,7 +223,6 @@ class CheckoutSession:
         return self.identified(customer)
 
     def add(self, code: str, qty: int = 1, label: Label | None = None) -> Notice:
-        """Add ``qty`` of a product (SKU or barcode) or of a scale label (:mod:`agent.scale`)."""
         if self.ruleset is None:
             return refused("No loyalty rules yet: waiting for the first download from HQ")
         if not 1 <= qty <= MAX_QTY:
@@ -248,8 +247,7 @@ class CheckoutSession:
     def take_off(self, code: str, qty: int = 1) -> Notice:
         """Take ``qty`` units of a line off the basket (a scan made by mistake, a customer
         who changed their mind); the last unit takes the line away."""
-        rs = self.ruleset
-        line = basket_line(self.basket, self.store.catalogue, code, barcodes_of(rs))
+        line = basket_line(self.basket, self.store.catalogue, code, self.ruleset)
         if line is None:
             return refused("{sku} is not in the basket", sku=code)
         if not 1 <= qty <= line.qty:
