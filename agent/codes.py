@@ -1,4 +1,9 @@
-"""Classify a scanned or typed code: card, product, or a refusal with a reason."""
+"""Classify a scanned or typed code: card, scale label, product, or a refusal with a reason.
+
+Which in-store EAN-13 numbers (GS1 prefixes 20-29) are loyalty cards and which are scale
+labels (a weight or a price inside) is the programme's setting (:class:`Barcodes`, the
+ruleset's ``barcodes``): a chain whose scale labels use 22 must not read them as cards.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from agent.words import Words, say
 MAX_CODE_LEN = 512
 GIFT_CARD_PREFIX = "GC"  # gift cards: GC and ten digits
 TOKEN_PREFIX = "KQ1."  # a phone QR token (agent.tokens)
-CARD_PREFIX = "29"  # GS1 in-store range: loyalty cards are EAN-13 numbers starting 29.
+CARD_PREFIX = "29"  # GS1 in-store range: by default, loyalty cards are EAN-13 numbers starting 29.
 # A phone number with its country code, as people write it: +48 601 000 001, +40-721-000-003.
 PHONE = re.compile(r"\+[0-9][0-9 ().-]*[0-9]")
 PHONE_DIGITS = range(8, 16)  # E.164: at most 15 digits with the country code
@@ -19,16 +24,59 @@ PHONE_DIGITS = range(8, 16)  # E.164: at most 15 digits with the country code
 
 class CodeKind(enum.Enum):
     CARD = "card"
+    LABEL = "scale label"  # an in-store EAN-13 with an item code and a weight or a price
     GIFT_CARD = "gift card"
     PRODUCT = "product"
     TOKEN = "phone token"
     RECEIPT = "receipt"  # a receipt's number (its QR too): "<terminal>:<seq>", for a return
 
 
+class Holds(enum.Enum):
+    """What the digits after a label's item code are."""
+
+    WEIGHT_G = "weight_g"  # the weight in grams: the till prices it by the kilogram
+    PRICE_MINOR = "price_minor"  # the price in minor units, as the scale worked it out
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRange:
+    """Scale labels: EAN-13 ``prefix``, ``item_digits`` of item code, then the value
+    (the digits left before the check digit)."""
+
+    prefix: str
+    item_digits: int
+    holds: Holds
+
+    @property
+    def value_digits(self) -> int:
+        return 12 - len(self.prefix) - self.item_digits
+
+
+@dataclass(frozen=True, slots=True)
+class Barcodes:
+    """The programme's in-store number ranges: loyalty cards and scale labels."""
+
+    cards: tuple[str, ...] = (CARD_PREFIX,)
+    labels: tuple[LabelRange, ...] = ()
+
+
+DEFAULT_BARCODES = Barcodes()
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """What a scale label says: the item code and a weight in grams or a price."""
+
+    item_code: str
+    holds: Holds
+    value: int
+
+
 @dataclass(frozen=True, slots=True)
 class Classified:
     kind: CodeKind
     value: str
+    label: Label | None = None  # for a LABEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +119,28 @@ def receipt_number(terminal_id: str, seq: int) -> str:
     return f"{terminal_id}:{seq}"
 
 
-def classify(text: str) -> Classified | Refusal:
-    """Decide what a code is. Garbage gets a Refusal, never an exception."""
+def _in_store(code: str, barcodes: Barcodes) -> Classified | Refusal | None:
+    """A 13-digit code in one of the programme's card or label ranges, or None."""
+    if not (code.isdigit() and len(code) == 13):
+        return None
+    rng = next((r for r in barcodes.labels if code.startswith(r.prefix)), None)
+    is_card = any(code.startswith(p) for p in barcodes.cards)
+    if rng is None and not is_card:
+        return None
+    if not is_valid_ean13(code):
+        if rng is not None:
+            return Refusal(say("Scale label {code} has a wrong check digit: scan again", code=code))
+        return Refusal(say("Card number {code} has a wrong check digit: scan again", code=code))
+    if rng is None:
+        return Classified(CodeKind.CARD, code)
+    item_end = len(rng.prefix) + rng.item_digits
+    label = Label(code[len(rng.prefix) : item_end], rng.holds, int(code[item_end:12]))
+    return Classified(CodeKind.LABEL, code, label)
+
+
+def classify(text: str, barcodes: Barcodes = DEFAULT_BARCODES) -> Classified | Refusal:
+    """Decide what a code is, with the programme's card and label ranges. Garbage gets
+    a Refusal, never an exception."""
     code = text.strip()
     if not code:
         return Refusal(say("Empty scan: scan again"))
@@ -85,10 +153,9 @@ def classify(text: str) -> Classified | Refusal:
     terminal, sep, seq = code.partition(":")
     if sep and seq.isdigit() and terminal and all(c.isalnum() or c in "-_" for c in terminal):
         return Classified(CodeKind.RECEIPT, code)
-    if code.isdigit() and len(code) == 13 and code.startswith(CARD_PREFIX):
-        if not is_valid_ean13(code):
-            return Refusal(say("Card number {code} has a wrong check digit: scan again", code=code))
-        return Classified(CodeKind.CARD, code)
+    in_store = _in_store(code, barcodes)
+    if in_store is not None:
+        return in_store
     if code.upper().startswith(GIFT_CARD_PREFIX) and code[2:].isdigit() and len(code) == 12:
         return Classified(CodeKind.GIFT_CARD, code.upper())
     if code.isdigit() and len(code) in (8, 12, 13):

@@ -84,6 +84,15 @@ PRODUCTS: list[dict[str, Any]] = [
         "barcode": None,
         "loads_gift_card": True,  # selling it loads 50.00 onto the card scanned with it
     },
+    {
+        "sku": "BEANS",
+        "name": "Coffee beans, weighed",
+        "price_minor": 8990,  # per kg: sold by its scale label, 22 00042 WWWWW C
+        "unit": "kg",
+        "item_code": "00042",
+        "category": "coffee",
+        "barcode": None,
+    },
 ]
 
 CUSTOMERS: list[dict[str, Any]] = [
@@ -159,6 +168,11 @@ RULESET: dict[str, Any] = {
         "value_minor": 100,
         "min_points": 500,
         "max_share_percent": 50,
+    },
+    # Loyalty cards are EAN-13 numbers starting 29; the scales print 22 IIIII WWWWW C.
+    "barcodes": {
+        "cards": ["29"],
+        "labels": [{"prefix": "22", "item_digits": 5, "holds": "weight_g"}],
     },
     "rules": [
         {

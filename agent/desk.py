@@ -18,6 +18,7 @@ from agent.notice import CommittedSale, Notice, done, refused
 from agent.records import return_record, to_gift_card
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
+from agent.scale import barcodes_of
 from agent.store import Store
 from agent.store.entries import GiftCardMove, LedgerMove, NewSale
 from agent.words import points_of
@@ -54,7 +55,7 @@ class CounterDesk:
         and optional (GDPR, 152-FZ). The customer can be identified here at once; HQ
         receives the enrolment with the next upload and makes the customer its own.
         """
-        code = classify(card)
+        code = classify(card, barcodes_of(self.counter.ruleset))
         if isinstance(code, CodeRefusal) or code.kind is not CodeKind.CARD:
             return refused("{card}: not a loyalty card number", card=card)
         if self.counter.store.catalogue.customer_by_card(code.value) is not None:
@@ -129,12 +130,13 @@ class CounterDesk:
         return event.record
 
     def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
-        """The lines of sale ``seq`` that can still be returned: (SKU, name, units left)."""
+        """The lines of sale ``seq`` that can still be returned: (key, name, units left);
+        the key is the SKU, and ``SKU/tag`` for a scale label's line (``BEANS/750g``)."""
         original = self._sale(seq)
         if isinstance(original, Notice):
             return original
         done_units = self.counter.store.ledger.returned_units(seq)
-        left = [(ln.sku, ln.name, ln.qty - done_units.get(ln.sku, 0)) for ln in original.lines]
+        left = [(ln.key, ln.name, ln.qty - done_units.get(ln.key, 0)) for ln in original.lines]
         return [x for x in left if x[2] > 0] or refused("Sale {seq} was returned in full", seq=seq)
 
     def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from agent.clock import parse_utc
-from agent.model import Customer, PointLot, Product
+from agent.model import Customer, PointLot, Product, Unit
 from agent.money import MAX_WHOLE, Money, Points
 
 
@@ -45,12 +45,23 @@ def product_from_doc(d: object) -> Product:
     if not isinstance(loads, bool):
         raise ValueError("product loads_gift_card must be true or false")
     price = Money(field(d, "price_minor", int), field(d, "currency", str))
+    try:
+        unit = Unit(d.get("unit", "piece"))
+    except ValueError:
+        raise ValueError("product unit must be 'piece' or 'kg' (price_minor per kg)") from None
+    item_code = d.get("item_code")
+    if item_code is not None and not (
+        isinstance(item_code, str) and item_code.isascii() and item_code.isdigit()
+    ):
+        raise ValueError("product item_code must be digits (as its scale labels carry it)")
     return Product(
         field(d, "sku", str),
         field(d, "name", str),
         price,
         field(d, "category", str),
         barcode,
+        unit,
+        item_code,
         loads_gift_card=loads,
     )
 

@@ -154,16 +154,38 @@ class SaleLine:
     # back (less where the sale's returns already took back all it earned). A line
     # journalled before it was recorded takes back what it was allotted.
     points_share_up: int | None = None
+    # A scale label's line (agent.scale): its tag ("750g"), and for a weighed one the
+    # weight and the price per kg; a line without a label has none (nor writes them).
+    label: str = ""
+    weight_g: int = 0
+    per_kg_minor: int = 0
+
+    @property
+    def key(self) -> str:
+        """The line's key in the sale, as a return names it: ``BEANS/750g`` for a label."""
+        return f"{self.sku}/{self.label}" if self.label else self.sku
 
     def to_doc(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        doc: dict[str, Any] = {name: getattr(self, name) for name, _ in LINE_FIELDS}
+        if self.points_share_up is not None:
+            doc["points_share_up"] = self.points_share_up
+        if self.label:
+            doc.update(label=self.label, weight_g=self.weight_g, per_kg_minor=self.per_kg_minor)
+        return doc
 
     @staticmethod
     def from_doc(d: object) -> SaleLine:
         if not isinstance(d, dict):
             raise ValueError("a line must be an object")
         line = SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
-        return replace(line, points_share_up=optional(d, "points_share_up", int))
+        line = replace(line, points_share_up=optional(d, "points_share_up", int))
+        if d.get("label") is None:
+            return line
+        label = field(d, "label", str)
+        weight_g, per_kg_minor = field(d, "weight_g", int), field(d, "per_kg_minor", int)
+        if not label or weight_g < 0 or per_kg_minor < 0:
+            raise ValueError("a labelled line needs a tag, and no negative weight or price")
+        return replace(line, label=label, weight_g=weight_g, per_kg_minor=per_kg_minor)
 
     @property
     def points_back(self) -> int:
@@ -171,10 +193,11 @@ class SaleLine:
         return self.points_earned if self.points_share_up is None else self.points_share_up
 
 
+LABEL_FIELDS = ("label", "weight_g", "per_kg_minor")
 LINE_FIELDS = [
     (f.name, str if f.type == "str" else int)
     for f in fields(SaleLine)
-    if f.name != "points_share_up"
+    if f.name not in LABEL_FIELDS and f.name != "points_share_up"
 ]
 
 

@@ -43,9 +43,9 @@ class Loads:
     skus: frozenset[str] = frozenset()
     cards: tuple[tuple[str, str], ...] = ()
 
-    def added(self, product: Product) -> tuple[Loads, Words | None]:
+    def added(self, product: Product | None) -> tuple[Loads, Words | None]:
         """These loads once ``product`` is in the basket, and what the till says then."""
-        if not product.loads_gift_card:
+        if product is None or not product.loads_gift_card:
             return self, None
         return Loads(self.skus | {product.sku}, self.cards), to_load()
 

@@ -96,6 +96,11 @@ class Texts:
         exact = Decimal(f.numerator) / Decimal(f.denominator)
         return str(format_decimal(exact, locale=LOCALES[self.lang]))
 
+    def kilograms(self, grams: int) -> str:
+        """``0,750``: a weight in kg to the gram, as the locale writes decimals."""
+        kg = Decimal(grams).scaleb(-3)
+        return str(format_decimal(kg, "#,##0.000", locale=LOCALES[self.lang]))
+
     def moment(self, at: datetime) -> str:
         """``23.11.2026, 18:53``: a time of day and its date, as the locale writes them
         (``at`` already in the time zone to show)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from agent.money import MAX_WHOLE, Money, Points
@@ -35,13 +35,22 @@ class Scan:
     at: datetime
 
 
+class Unit(enum.Enum):
+    """What a product's price is for."""
+
+    PIECE = "piece"
+    KG = "kg"  # weighed: sold by the scale label that carries its weight
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     sku: str
     name: str
-    price: Money
+    price: Money  # per piece, or per kg for a product sold by weight
     category: str
     barcode: str | None = None
+    unit: Unit = Unit.PIECE
+    item_code: str | None = None  # the item code in its scale labels (RULESET.md, "Barcodes")
     # Selling it loads its price onto the gift card the cashier scans with it.
     loads_gift_card: bool = False
 
@@ -180,16 +189,31 @@ class OfflinePolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Labelled:
+    """What a scale label put on a line: its weight and price per kg, or only its price."""
+
+    tag: str  # "750g", "12.50": tells two labels of one product apart ("BEANS/750g")
+    weight_g: int = 0  # 0: a label with the price in it
+    per_kg: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     sku: str
     name: str
-    qty: int
+    qty: int  # units, or labels of one weight (or price): unit_price is then the label's
     unit_price: Money
     category: str
+    labelled: Labelled | None = None
 
     @property
     def amount(self) -> Money:
         return self.unit_price.times(self.qty)
+
+    @property
+    def key(self) -> str:
+        """What tells this line from the basket's others: its SKU, and a label's tag."""
+        return self.sku if self.labelled is None else f"{self.sku}/{self.labelled.tag}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +223,18 @@ class Basket:
 
     def with_line(self, product: Product, qty: int) -> Basket:
         """Return the basket with ``qty`` more of ``product`` (merged into its line)."""
+        return self.with_units(
+            Line(product.sku, product.name, qty, product.price, product.category)
+        )
+
+    def with_units(self, units: Line) -> Basket:
+        """Return the basket with ``units`` added to the line of the same key (or as a
+        new line); a negative qty takes units off, the last one the line."""
         lines = list(self.lines)
         for i, line in enumerate(lines):
-            if line.sku == product.sku:
-                lines[i] = Line(line.sku, line.name, line.qty + qty, line.unit_price, line.category)
+            if line.key == units.key:
+                lines[i] = replace(line, qty=line.qty + units.qty)
                 break
         else:
-            lines.append(Line(product.sku, product.name, qty, product.price, product.category))
+            lines.append(units)
         return Basket(self.currency, tuple(ln for ln in lines if ln.qty > 0))

@@ -8,24 +8,16 @@ from typing import Any
 
 from agent.documents import customer_from_doc
 from agent.errors import InputError
-from agent.model import Basket, Customer, Line
+from agent.model import Basket, Customer, Labelled, Line
 from agent.money import Money, Points
 from agent.pricing.inputs import Tender, Usage
+from agent.scale import weighed_price
 
 
 def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:
     """Return the basket and the tender (points, codes, gift card) from a basket document."""
     try:
-        lines = tuple(
-            Line(
-                str(d["sku"]),
-                str(d.get("name", d["sku"])),
-                int(d.get("qty", 1)),
-                Money(int(d["unit_minor"]), currency),
-                str(d.get("category", "")),
-            )
-            for d in doc["lines"]
-        )
+        lines = tuple(_line(d, currency) for d in doc["lines"])
         gift = doc.get("gift_card_balance_minor")
         # Rewards claimed: {"FREECOFFEE": 2} (a reward id in "codes" is claimed once).
         claims = tuple((str(k), int(n)) for k, n in doc.get("claims", {}).items())
@@ -42,6 +34,20 @@ def basket_from_json(doc: Any, currency: str) -> tuple[Basket, Tender]:
     if any(n < 1 for _, n in tender.claims):
         raise InputError("basket: every claim count must be 1 or more")
     return Basket(currency, lines), tender
+
+
+def _line(d: Any, currency: str) -> Line:
+    """A basket line: ``unit_minor`` a unit, or a weighed one (a scale label's):
+    ``weight_g`` and ``per_kg_minor``, priced as the till prices the label."""
+    sku, name = str(d["sku"]), str(d.get("name", d["sku"]))
+    qty, category = int(d.get("qty", 1)), str(d.get("category", ""))
+    if "weight_g" not in d:
+        return Line(sku, name, qty, Money(int(d["unit_minor"]), currency), category)
+    grams, per_kg = int(d["weight_g"]), Money(int(d["per_kg_minor"]), currency)
+    if grams <= 0 or per_kg.minor < 0:
+        raise ValueError(f"{sku}: weight_g must be 1 or more, per_kg_minor 0 or more")
+    tagged = Labelled(f"{grams}g", grams, per_kg)
+    return Line(sku, name, qty, weighed_price(per_kg, grams), category, tagged)
 
 
 def customer_from_json(doc: Any) -> tuple[Customer, Points]:

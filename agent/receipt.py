@@ -74,6 +74,9 @@ def build_receipt(
     ]
     for ln in sale.lines:
         lines.append(ReceiptLine(f"{ln.name} x{ln.qty}", right=m(ln.amount_minor)))
+        if ln.weight_g:  # a weighed line: its weight and the price per kg it was sold at
+            kg, per_kg = t.kilograms(ln.weight_g), m(ln.per_kg_minor)
+            lines.append(ReceiptLine("  " + t("{kg} kg at {price}/kg", kg=kg, price=per_kg)))
     lines.append(ReceiptLine("", Style.RULE))
     if sale.discount_minor:
         lines.append(ReceiptLine(t("Discounts"), right="-" + m(sale.discount_minor)))

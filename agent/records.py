@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from agent.clock import parse_utc
 from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine, SpentLot
 from agent.events import Return, Sale
-from agent.model import Customer
+from agent.model import Customer, Labelled
 from agent.money import allocate
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
@@ -41,9 +42,18 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
             money_minor=ql.money_minor,
             points_earned=ql.points_earned,
             points_share_up=ql.points_share_up,
+            **_label(ql.line.labelled),
         )
         for ql, p in zip(q.lines, paid, strict=True)
     )
+
+
+def _label(labelled: Labelled | None) -> dict[str, Any]:
+    """A scale label's part of a journal line: its tag, weight and price per kg."""
+    if labelled is None:
+        return {}
+    per_kg = labelled.per_kg.minor if labelled.per_kg else 0
+    return {"label": labelled.tag, "weight_g": labelled.weight_g, "per_kg_minor": per_kg}
 
 
 def sale_record(

@@ -53,14 +53,15 @@ def refund(
     returns: Mapping[str, int],
     already_returned: Mapping[str, int] | None = None,
 ) -> RefundQuote:
-    """Price the return of ``returns`` (SKU -> units) of a sale whose journal lines are given."""
+    """Price the return of ``returns`` (line key -> units: the SKU, ``BEANS/750g`` for a
+    scale label's line) of a sale whose journal lines are given."""
     before = already_returned or {}
-    by_sku = {ln.sku: ln for ln in sale_lines}
+    by_sku = {ln.key: ln for ln in sale_lines}
     # Each line takes back its share of the sale's points rounded up, and all the
     # returns of a sale together never more than it earned: counted cumulatively.
     earned = sum(ln.points_earned for ln in sale_lines)
     back = sum(
-        _share(ln.points_back, 0, int(before.get(ln.sku, 0)), ln.qty, up=True)
+        _share(ln.points_back, 0, int(before.get(ln.key, 0)), ln.qty, up=True)
         for ln in sale_lines
         if ln.qty
     )

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.codes import DEFAULT_BARCODES, Barcodes
 from agent.words import Words, say
 
 FORMAT = "kassa-ruleset/2"
@@ -230,6 +231,7 @@ class Ruleset:
     exclusions: tuple[Exclusion, ...] = ()
     index: RuleIndex = field(default=RuleIndex({}, {}, (), {}), repr=False, compare=False)
     document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    barcodes: Barcodes = DEFAULT_BARCODES  # the in-store ranges: loyalty cards, scale labels
     # The exclusions by SKU and by category, so a line looks up two keys (built here).
     excluded_by: tuple[dict[str, Allowed], dict[str, Allowed]] = field(
         init=False, repr=False, compare=False

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.clock import parse_utc
-from agent.codes import Classified, CodeKind, classify
+from agent.codes import Barcodes, Classified, CodeKind, Holds, LabelRange, classify
 from agent.errors import InvalidRuleset
 from agent.money import CURRENCY_EXPONENT, MAX_WHOLE
 from agent.ruleset import (
@@ -326,6 +326,13 @@ def parse_ruleset(doc: object) -> Ruleset:
         stacking.decimal("max_discount_percent") if "max_discount_percent" in stacking.doc else None
     )
     valid_from, valid_to = _stamp(d, "valid_from", tz), _stamp(d, "valid_to", tz)
+    barcodes = _barcodes(d.sub("barcodes"))
+    for i, r in enumerate(rules):  # a code the till would read as a card or a scale label
+        read = classify(r.entered_code, barcodes) if r.entered_code else None
+        if read is not None and (
+            not isinstance(read, Classified) or read.kind is not CodeKind.PRODUCT
+        ):
+            raise InvalidRuleset(f"rules[{i}].code: {r.entered_code!r} is in a barcodes range")
     return Ruleset(
         version=version,
         currency=currency,
@@ -343,7 +350,49 @@ def parse_ruleset(doc: object) -> Ruleset:
         exclusions=_exclusions(d),
         index=_index(rules),
         document=dict(d.doc),
+        barcodes=barcodes,
     )
+
+
+def _prefix(d: _Doc, key: str, value: object) -> str:
+    if not (
+        isinstance(value, str) and value.isdigit() and value.isascii() and 1 <= len(value) <= 3
+    ):
+        raise InvalidRuleset(f"{d.where(key)}: a prefix is 1 to 3 digits, got {value!r}")
+    if not value.startswith("2"):
+        raise InvalidRuleset(f"{d.where(key)}: {value!r} is not in the in-store range (20-29)")
+    return value
+
+
+def _barcodes(d: _Doc) -> Barcodes:
+    """The programme's card and scale label ranges (RULESET.md, "Barcodes")."""
+    cards = tuple(_prefix(d, f"cards[{i}]", p) for i, p in enumerate(d.get("cards", list, ["29"])))
+    labels: list[LabelRange] = []
+    for i, doc in enumerate(d.get("labels", list, [])):
+        ld = _Doc(doc, d.where(f"labels[{i}]"))
+        prefix = _prefix(ld, "prefix", ld.get("prefix", str, required=True))
+        item_digits = ld.get("item_digits", int, required=True)
+        if not 1 <= item_digits <= 11 - len(prefix):
+            raise InvalidRuleset(
+                f"{ld.where('item_digits')}: 1 to {11 - len(prefix)}, so a value fits before "
+                "the check digit"
+            )
+        try:
+            holds = Holds(ld.get("holds", str, required=True))
+        except ValueError:
+            known = ", ".join(h.value for h in Holds)
+            raise InvalidRuleset(f"{ld.where('holds')}: one of {known}") from None
+        labels.append(LabelRange(prefix, item_digits, holds))
+    named = [(f"cards[{i}]", p) for i, p in enumerate(cards)]
+    named += [(f"labels[{i}].prefix", r.prefix) for i, r in enumerate(labels)]
+    for n, (where, p) in enumerate(named):
+        for other_where, other in named[:n]:
+            if p.startswith(other) or other.startswith(p):
+                raise InvalidRuleset(
+                    f"{d.where(where)}: {p!r} overlaps {other!r} ({d.where(other_where)}): "
+                    "a scanned number must be a card or a label, never both"
+                )
+    return Barcodes(cards, tuple(labels))
 
 
 def load_ruleset(text: str) -> Ruleset:

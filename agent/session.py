@@ -13,7 +13,7 @@ from datetime import datetime
 
 from agent.clock import Clock, IdFactory
 from agent.code_entry import apply_code, take_back
-from agent.codes import Classified, CodeKind, classify, is_phone_number
+from agent.codes import Classified, CodeKind, Label, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
@@ -28,6 +28,7 @@ from agent.pricing.inputs import Tender
 from agent.pricing.result import Quote
 from agent.records import sale_record
 from agent.ruleset import Ruleset
+from agent.scale import added, barcodes_of, basket_line, basket_units
 from agent.store import Store
 from agent.store.entries import LedgerMove, NewSale
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
@@ -117,7 +118,7 @@ class CheckoutSession:
         """
         if text.strip().startswith("+") and (typed or is_phone_number(text)):
             return self.identify_phone(text)
-        code = classify(text)
+        code = classify(text, barcodes_of(self.ruleset))
         if isinstance(code, CodeRefusal):
             return Notice(NoticeKind.REFUSED, code.words)
         return self._act(code, qty, typed)
@@ -140,7 +141,7 @@ class CheckoutSession:
             return scanned(self, code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():
             return self.apply_code(code.value)
-        return self.add(code.value, qty)
+        return self.add(code.value, qty, code.label)
 
     def identify(self, card: str, typed: bool = False) -> Notice:
         customer = self.store.catalogue.customer_by_card(card)
@@ -226,48 +227,46 @@ class CheckoutSession:
             return refused("Phone code already used: ask the customer to refresh it")
         return self.identified(customer)
 
-    def add(self, code: str, qty: int = 1) -> Notice:
+    def add(self, code: str, qty: int = 1, label: Label | None = None) -> Notice:
         if self.ruleset is None:
             return refused("No loyalty rules yet: waiting for the first download from HQ")
         if not 1 <= qty <= MAX_QTY:
             return refused("Quantity must be 1 to {most}", most=MAX_QTY)
-        product = self.store.catalogue.product(code)
-        if product is None:
-            return refused("Unknown product {code}", code=code)
-        if product.price.currency != self.basket.currency:
+        units = basket_units(self.store.catalogue, code, qty, label)
+        if isinstance(units, Notice):
+            return units
+        if units.unit_price.currency != self.basket.currency:
             return refused(
                 "{sku} is priced in {currency}, this till sells in {till}",
-                sku=product.sku,
-                currency=product.price.currency,
+                sku=units.sku,
+                currency=units.unit_price.currency,
                 till=self.basket.currency,
             )
-        held = sum(ln.qty for ln in self.basket.lines if ln.sku == product.sku)
+        held = sum(ln.qty for ln in self.basket.lines if ln.key == units.key)
         if held + qty > MAX_QTY:  # a line, however it grew, stays within what a till sells
             return refused("Quantity must be 1 to {most}", most=MAX_QTY)
-        self.basket = self.basket.with_line(product, qty)
-        self.last_sku = product.sku
-        self.loads, to_load = self.loads.added(product)
-        said = also(done("{name} x{qty}", name=product.name, qty=qty), to_load)
-        return also(said, self._points_again())
+        self.basket = self.basket.with_units(units)
+        self.last_sku = units.key
+        self.loads, to_load = self.loads.added(self.store.catalogue.product(units.sku))
+        return also(also(added(units), to_load), self._points_again())
 
     def take_off(self, code: str, qty: int = 1) -> Notice:
-        """Take ``qty`` units of a product off the basket (a scan made by mistake, a
-        customer who changed their mind); the last unit takes the line away. A code or
-        reward entered in this sale is taken back (a reward: one claim)."""
+        """Take ``qty`` units of a line off the basket (a scan made by mistake, a customer
+        who changed their mind); the last unit takes the line away. A code or reward
+        entered in this sale is taken back (a reward: one claim)."""
         if code.upper() in self.codes:
             return take_back(self, code.upper())
-        product = self.store.catalogue.product(code) or self.store.catalogue.product(code.upper())
-        line = next((ln for ln in self.basket.lines if product and ln.sku == product.sku), None)
-        if product is None or line is None:
+        line = basket_line(self.basket, self.store.catalogue, code, self.ruleset)
+        if line is None:
             return refused("{sku} is not in the basket", sku=code)
         if not 1 <= qty <= line.qty:
-            return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.sku)
-        self.basket = self.basket.with_line(product, -qty)
-        self.loads, self.last_sku = self.loads.fitted(self.basket), product.sku
+            return refused("Only {qty} of {sku} in the basket", qty=line.qty, sku=line.key)
+        self.basket = self.basket.with_units(replace(line, qty=-qty))
+        self.loads, self.last_sku = self.loads.fitted(self.basket), line.key
         if qty == line.qty:
-            return also(done("Removed {sku}", sku=line.sku), self._points_again())
+            return also(done("Removed {sku}", sku=line.key), self._points_again())
         taken = done(
-            "{sku}: {qty} taken off, {left} left", sku=line.sku, qty=qty, left=line.qty - qty
+            "{sku}: {qty} taken off, {left} left", sku=line.key, qty=qty, left=line.qty - qty
         )
         return also(taken, self._points_again())
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from agent.clock import parse_utc
 from agent.documents import customer_from_doc, customer_profile
 from agent.journal import canonical
-from agent.model import Customer, OfflinePolicy, Product
+from agent.model import Customer, OfflinePolicy, Product, Unit
 from agent.money import Money, Points
 from agent.point_lots import Holding, Move, replay
 from agent.ruleset import Ruleset
@@ -42,14 +42,21 @@ class Catalogue:
     # -- catalogue, customers, ruleset ---------------------------------------
     def product(self, code: str) -> Product | None:
         """Return the product whose SKU or barcode is ``code``, or None."""
-        row = self.conn.execute(
-            "SELECT sku, name, price_minor, currency, category, barcode, loads_gift_card "
-            "FROM products WHERE sku=? OR barcode=? LIMIT 1",
-            (code, code),
-        ).fetchone()
-        if row is None:
-            return None
-        return Product(row[0], row[1], Money(row[2], row[3]), row[4], row[5], bool(row[6]))
+        return _product(
+            self.conn.execute(
+                f"SELECT {_PRODUCT} FROM products WHERE sku=? OR barcode=? LIMIT 1", (code, code)
+            ).fetchone()
+        )
+
+    def product_by_item_code(self, item_code: str) -> Product | None:
+        """Return the product whose scale labels carry ``item_code`` (digits; leading
+        zeros do not count), or None."""
+        return _product(
+            self.conn.execute(
+                f"SELECT {_PRODUCT} FROM products WHERE item_code=? LIMIT 1",
+                (_item_key(item_code),),
+            ).fetchone()
+        )
 
     def _customer_where(self, where: str, value: str) -> Customer | None:
         row = self.conn.execute(
@@ -206,11 +213,12 @@ class Catalogue:
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
             c.executemany(
-                "INSERT INTO products(sku, name, price_minor, currency, category, barcode, "
-                "loads_gift_card) VALUES(?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET "
-                "name=excluded.name, price_minor=excluded.price_minor, "
+                "INSERT INTO products(sku, name, price_minor, currency, category, barcode, unit, "
+                "item_code, loads_gift_card) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE "
+                "SET name=excluded.name, price_minor=excluded.price_minor, "
                 "currency=excluded.currency, category=excluded.category, "
-                "barcode=excluded.barcode, loads_gift_card=excluded.loads_gift_card",
+                "barcode=excluded.barcode, unit=excluded.unit, item_code=excluded.item_code, "
+                "loads_gift_card=excluded.loads_gift_card",
                 [
                     (
                         p.sku,
@@ -219,6 +227,8 @@ class Catalogue:
                         p.price.currency,
                         p.category,
                         p.barcode,
+                        p.unit.value,
+                        None if p.item_code is None else _item_key(p.item_code),
                         int(p.loads_gift_card),
                     )
                     for p in products
@@ -279,6 +289,22 @@ class Catalogue:
             self.file.set_meta(LOCAL_KEY, anchor.isoformat())
             if hq_time is not None:
                 self.file.set_meta(HQ_KEY, hq_time.isoformat())
+
+
+_PRODUCT = "sku, name, price_minor, currency, category, barcode, unit, item_code, loads_gift_card"
+
+
+def _item_key(item_code: str) -> str:
+    """An item code as the products table keeps it: 00042 and 42 are one item."""
+    return item_code.lstrip("0") or "0"
+
+
+def _product(row: tuple[Any, ...] | None) -> Product | None:
+    if row is None:
+        return None
+    sku, name, price_minor, currency, category, barcode, unit, item_code, loads = row
+    price = Money(price_minor, currency)
+    return Product(sku, name, price, category, barcode, Unit(unit), item_code, bool(loads))
 
 
 def _customer(row: tuple[Any, ...]) -> Customer:

@@ -159,3 +159,16 @@ def m008_gift_card_sale(db: Database) -> None:
         ALTER TABLE sales ADD COLUMN purchase INTEGER NOT NULL DEFAULT 1;
         """
     )
+
+
+@migrations()
+def m009_scale_labels(db: Database) -> None:
+    # Products sold by weight (price per kg) and the item code their scale labels carry
+    # (kept without leading zeros: a label's 00042 is item 42).
+    db.executescript(
+        """
+        ALTER TABLE products ADD COLUMN unit TEXT NOT NULL DEFAULT 'piece';
+        ALTER TABLE products ADD COLUMN item_code TEXT;
+        CREATE INDEX products_item_code ON products(item_code) WHERE item_code IS NOT NULL;
+        """
+    )

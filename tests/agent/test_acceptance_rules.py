@@ -5,18 +5,19 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from agent.codes import make_card_number
-from agent.documents import customer_from_doc
+from agent.codes import Classified, CodeKind, classify, make_card_number
+from agent.documents import customer_from_doc, product_from_doc
 from agent.event_parts import SaleLine
 from agent.events import Return
-from agent.model import PointLot
+from agent.model import Basket, Line, PointLot
 from agent.money import Money, Points
 from agent.notice import CommittedSale
 from agent.pricing.inputs import Tender, Usage
 from agent.refunds import refund
+from agent.scale import labelled_line
 from agent.session import CheckoutSession
 from agent.store import Store
-from tests.agent.rules_fixtures import PROGRAMME, at, basket, customer, price
+from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, at, basket, customer, price
 from tests.conftest import TUESDAY
 
 
@@ -383,3 +384,20 @@ def test_R31_a_return_paid_by_gift_card_goes_back_onto_the_card(
     assert event is not None and isinstance(event.record, Return)
     assert event.record.gift_card == ("GC0000000001", 450)  # onto the card, no cash
     assert event.record.total_minor == -450 and event.record.points_earned == -5
+
+
+def test_R29_a_weighed_label_is_priced_by_the_kilogram() -> None:
+    read = classify("2200042007502", PROGRAMME.barcodes)  # the till's own reading
+    assert isinstance(read, Classified) and read.kind is CodeKind.LABEL and read.label
+    assert read.label.item_code == "00042" and read.label.value == 750
+    beans = product_from_doc(dict(CATALOGUE["BEANS"], currency="PLN"))
+    assert beans.item_code == "00042"
+    line = labelled_line(beans, read.value, read.label, 1)
+    assert isinstance(line, Line) and line.labelled and line.labelled.weight_g == 750
+    q = price(Basket("PLN", (line,)), customer("Bronze"))
+    assert (line.sku, line.category, q.total.minor, q.points_earned) == (
+        "BEANS",
+        "coffee",
+        6743,
+        67,
+    )

@@ -16,7 +16,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.clock import FixedClock, SequentialIds
-from agent.codes import Classified, Refusal, classify
+from agent.codes import (
+    Barcodes,
+    Classified,
+    CodeKind,
+    Holds,
+    LabelRange,
+    Refusal,
+    classify,
+    ean13_check_digit,
+    is_valid_ean13,
+)
 from agent.demo import demo_app_key, demo_store
 from agent.notice import Notice
 from agent.session import CheckoutSession
@@ -85,7 +95,24 @@ any_text = st.one_of(
     st.from_regex(r"[0-9+ ]{0,20}", fullmatch=True),  # card, product and phone-like
     st.from_regex(r"[A-Za-z0-9_-]{1,12}:[0-9]{0,25}", fullmatch=True),  # receipt-like
     st.from_regex(r"GC[0-9]{10}|29[0-9]{11}", fullmatch=True),
+    st.from_regex(r"2[0-9]{12}|2200042[0-9]{6}", fullmatch=True),  # scale-label-like
+    st.from_regex(r"2200042[0-9]{5}", fullmatch=True).map(lambda d: d + str(ean13_check_digit(d))),
     token_like,
+)
+# Card and label ranges as a programme may set them: weighed, price-embedded, both.
+barcodes = st.builds(
+    lambda cards, weighed, priced, item: Barcodes(
+        cards,
+        tuple(
+            LabelRange(p, item, holds)
+            for p, holds in ((weighed, Holds.WEIGHT_G), (priced, Holds.PRICE_MINOR))
+            if p is not None
+        ),
+    ),
+    st.sampled_from([(), ("29",), ("27", "28")]),
+    st.sampled_from([None, "22", "20"]),
+    st.sampled_from([None, "23", "250"]),
+    st.integers(1, 6),
 )
 
 
@@ -121,6 +148,17 @@ def test_classify_answers_every_text_with_a_value(text: str) -> None:
     assert isinstance(result, Classified | Refusal)
     if isinstance(result, Refusal):
         assert result.reason
+
+
+@fuzz()
+@given(any_text, barcodes)
+def test_classify_with_label_ranges_answers_every_text(text: str, ranges: Barcodes) -> None:
+    ran("classify(text, barcodes)")
+    result = classify(text, ranges)
+    assert isinstance(result, Classified | Refusal)
+    if isinstance(result, Classified) and result.kind is CodeKind.LABEL:
+        assert result.label is not None and result.label.value >= 0
+        assert result.label.item_code.isdigit() and is_valid_ean13(result.value)
 
 
 @fuzz()

@@ -53,6 +53,30 @@ def test_the_acceptance_programme_is_valid() -> None:
         (broken(rules__r4__percent="150"), "rules[4].every"),
         (broken(default_tier="Platinum"), "default_tier"),
         (broken(rules__r5__coupon=True), "rules[5].code: a rule is a promo code or a coupon"),
+        (broken(barcodes="29"), "barcodes: must be an object"),
+        (broken(barcodes__cards=["2a"]), "barcodes.cards[0]: a prefix is 1 to 3 digits"),
+        (broken(barcodes__cards=["19"]), "barcodes.cards[0]: '19' is not in the in-store range"),
+        (broken(barcodes__labels=[{"item_digits": 5}]), "barcodes.labels[0].prefix: missing"),
+        (
+            broken(barcodes__labels=[{"prefix": "22", "item_digits": 10, "holds": "weight_g"}]),
+            "barcodes.labels[0].item_digits: 1 to 9",
+        ),
+        (
+            broken(barcodes__labels=[{"prefix": "22", "item_digits": 5, "holds": "litres"}]),
+            "barcodes.labels[0].holds: one of weight_g, price_minor",
+        ),
+        (
+            broken(barcodes__labels=[{"prefix": "29", "item_digits": 5, "holds": "weight_g"}]),
+            "barcodes.labels[0].prefix: '29' overlaps '29' (barcodes.cards[0])",
+        ),
+        (
+            broken(barcodes__cards=["2"]),
+            "barcodes.labels[0].prefix: '22' overlaps '2' (barcodes.cards[0])",
+        ),
+        (
+            broken(rules__r5__code="2200042007502"),
+            "rules[5].code: '2200042007502' is in a barcodes",
+        ),
     ],
 )
 def test_malformed_ruleset_is_refused_naming_the_field(doc: dict[str, Any], field: str) -> None:

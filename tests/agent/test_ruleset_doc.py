@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from agent.codes import Classified, classify
+from agent.documents import product_from_doc
 from agent.model import Basket, Customer, Line
 from agent.money import Money, Points
 from agent.pricing.engine import quote
@@ -20,8 +22,9 @@ from agent.pricing.result import Quote
 from agent.quote_input import customer_from_json, usage_from_json
 from agent.records import journal_lines
 from agent.refunds import refund
-from agent.ruleset import FORMAT
+from agent.ruleset import FORMAT, Ruleset
 from agent.ruleset_reader import parse_ruleset
+from agent.scale import labelled_line
 
 DOC = Path(__file__).resolve().parents[2] / "agent" / "RULESET.md"
 BASE: dict[str, Any] = {
@@ -64,6 +67,7 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
         )
     claims = ex.get("claims", {})
     lines = tuple(Line(s, s, q, Money(p, "PLN"), c) for s, q, p, c in ex["basket"])
+    lines += tuple(_scanned(code, rs, ex.get("products", [])) for code in ex.get("scan", []))
     at = datetime.fromisoformat(ex.get("at", "2026-11-24T10:00:00+01:00"))
     tender = Tender(
         ex.get("redeem_points", 0),
@@ -81,6 +85,16 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
         tender,
     )
     return q, ex["expect"]
+
+
+def _scanned(code: str, rs: Ruleset, products: list[dict[str, Any]]) -> Line:
+    """The line the till makes of a scale label ``code``, with these products."""
+    read = classify(code, rs.barcodes)
+    assert isinstance(read, Classified) and read.label is not None, (code, read)
+    found = [p for p in map(product_from_doc, products) if p.item_code == read.label.item_code]
+    line = labelled_line(found[0], code, read.label, 1)
+    assert isinstance(line, Line), line
+    return line
 
 
 def test_the_document_has_an_example_for_every_mechanic() -> None:
@@ -116,6 +130,7 @@ def test_the_document_has_an_example_for_every_mechanic() -> None:
         "without a customer",
         "free product",
         "sale reward",
+        "scale label",
     ):
         assert mechanic in titles, mechanic
 
@@ -140,6 +155,7 @@ def test_worked_example(title: str, ex: dict[str, Any]) -> None:
         "usage_deltas": dict(q.usage_deltas),
         "lots_used": [lot.points for lot in q.lots_used],
         "expiring_soon": [p for p, _ in q.expiring_soon],
+        "lines": [[ql.line.key, ql.line.amount.minor] for ql in q.lines],
     }
     if "return" in ex:
         r = refund(journal_lines(q), ex["return"])

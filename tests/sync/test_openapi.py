@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -78,3 +78,23 @@ def test_real_replies_and_events_match_the_schemas(
     snapshot = json.loads(signed["document"])
     check("Snapshot", snapshot)
     assert snapshot["customers"] and snapshot["products"] and snapshot["policy"]
+
+
+def test_a_weighed_product_and_sale_match_the_schemas(
+    hq: TestClient, session: CheckoutSession, store: Store
+) -> None:
+    signed = hq.get("/v1/terminals/T1/snapshot", params={"cursor": 0}, headers=AUTH).json()
+    products = {p["sku"]: p for p in json.loads(signed["document"])["products"]}
+    assert (products["BEANS"]["unit"], products["BEANS"]["item_code"]) == ("kg", "00042")
+    check("Product", products["BEANS"])
+    for bad in ({"unit": "litre"}, {"item_code": "42a"}):
+        with pytest.raises(ValidationError):
+            check("Product", {**products["BEANS"], **bad})
+    session.enter("2200042007502")
+    session.commit()
+    (event,) = [e.to_wire() for e in store.ledger.pending_events(10)]
+    body = json.loads(event["body"])
+    check("SaleBody", body)
+    assert body["lines"][0] | {"label": "750g", "weight_g": 750} == body["lines"][0]
+    ack = hq.post("/v1/terminals/T1/events", json={"events": [event]}, headers=AUTH)
+    assert ack.status_code == 200 and ack.json()["results"][0]["status"] == "stored"

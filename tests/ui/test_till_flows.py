@@ -347,3 +347,25 @@ def test_the_line_just_scanned_stays_in_view_at_80x24(tmp_path: Path) -> None:
             assert table.scroll_y < table.max_scroll_y
 
     asyncio.run(flow())
+
+
+def test_a_weighed_label_is_a_line_of_its_own_printed_with_its_weight(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await type_in(pilot, ANNA)
+            await type_in(pilot, "2200042007502")  # 0.750 kg of BEANS
+            await type_in(pilot, "2200042005003")  # 0.500 kg
+            table = app.query_one("#lines", DataTable)
+            rows = [table.get_row_at(i)[:3] for i in range(table.row_count)]
+            weighed = "Coffee beans, weighed"
+            assert rows == [["BEANS/750g", weighed, "1"], ["BEANS/500g", weighed, "1"]]
+            await type_in(pilot, "-BEANS/500g")
+            assert text_of(app, "#message") == "Removed BEANS/500g"
+            await sell(pilot, app)
+            assert "0.750 kg at 89.90/kg" in printed(app)[0]
+            await type_in(pilot, "T1:1")
+            assert isinstance(app.screen, ReturnScreen) and "BEANS/750g" in screen_text(app)
+
+    asyncio.run(flow())

@@ -238,8 +238,8 @@ class CheckoutApp(App[None]):
             return
         q = session.quote()
         for ql in q.lines:
-            table.add_row(ql.line.sku, ql.line.name, str(ql.line.qty), t.money(ql.line.amount))
-        changed = [i for i, ql in enumerate(q.lines) if ql.line.sku == session.last_sku]
+            table.add_row(ql.line.key, ql.line.name, str(ql.line.qty), t.money(ql.line.amount))
+        changed = [i for i, ql in enumerate(q.lines) if ql.line.key == session.last_sku]
         if changed:  # the line just scanned stays in view, however long the basket
             table.move_cursor(row=changed[0], animate=False)
         totals.update(totals_text(q, session.customer is not None, t))
