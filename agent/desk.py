@@ -20,6 +20,7 @@ from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
 from agent.store import Store
 from agent.store.entries import GiftCardMove, LedgerMove, NewSale
+from agent.tiers import returned_qualifying_minor
 from agent.words import points_of
 
 
@@ -193,6 +194,7 @@ class CounterDesk:
                 returned=tuple(sorted(returns.items())),
                 day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if rs else "",
                 gift_card_moves=card,
+                qualifying_minor=returned_qualifying_minor(r.lines, original.lines, rs),
             ),
             self.counter.terminal_id,
         )

@@ -27,6 +27,7 @@ from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.store import Store
 from agent.store.entries import GiftCardMove, LedgerMove, NewSale
+from agent.tiers import Standing, qualifying_minor, tiered_quote, unsynced_minor
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 
@@ -40,6 +41,7 @@ class _Priced:
     inputs: tuple[object, ...]
     data_version: int
     quote: Quote
+    tiers: Standing | None = None  # where the customer stood towards the tiers
 
 
 class CheckoutSession:
@@ -377,18 +379,16 @@ class CheckoutSession:
         gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
         left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
         tender = Tender(redeem, self.codes, gift.minor if gift else None, left)
-        lifted = self.limit_lifted_by is not None
-        q = quote(
-            self.basket,
+        usage = self.limits.usage(self.customer, now, tz, self.limit_lifted_by is not None)
+        have = self.balance() if balance is None else balance
+        q, tiers = tiered_quote(
+            lambda c: quote(self.basket, c, have, ruleset, usage, now, tender),
             self.customer,
-            self.balance() if balance is None else balance,
             ruleset,
-            self.limits.usage(self.customer, now, tz, lifted),
-            now,
-            tender,
+            unsynced_minor(self.store.ledger, self.customer, ruleset, now),
         )
         if redeem == self.redeem_points:
-            self._priced = _Priced(self._inputs(redeem), version, q)
+            self._priced = _Priced(self._inputs(redeem), version, q, tiers)
         return q
 
     def quote(self) -> Quote:
@@ -421,7 +421,8 @@ class CheckoutSession:
         )
         applied = {d.rule for d in q.discounts}
         codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
-        record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card)
+        st = self._priced.tiers if self._priced is not None and self._priced.quote is q else None
+        record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card, st)
         # A lifted limit is outside the bound: HQ sees who lifted it.
         record = replace(record, limit_lifted_by=self.limit_lifted_by)
         committed = self.store.ledger.commit_sale(
@@ -439,6 +440,7 @@ class CheckoutSession:
                 usage=q.usage_deltas,
                 day=self.limits.day(q.at, rs.tz),  # never a day before one already reached
                 gift_card_moves=gift_moves,
+                qualifying_minor=qualifying_minor(q.lines, rs),
             ),
             self.terminal_id,
         )

@@ -46,6 +46,8 @@ class NewSale:
     # For a return: the sale it returns lines of, and SKU -> units returned.
     original_seq: int | None = None
     returned: tuple[tuple[str, int], ...] = ()
+    # The money that counts towards the tiers (a return's is negative).
+    qualifying_minor: int = 0
 
 
 @dataclass(frozen=True, slots=True)

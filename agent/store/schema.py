@@ -147,3 +147,10 @@ def m007_phone(db: Database) -> None:
         CREATE INDEX customers_phone ON customers(phone) WHERE phone != '';
         """
     )
+
+
+@migrations()
+def m008_qualifying_spend(db: Database) -> None:
+    # The money of a sale that counts towards the tiers: the terminal adds its unsynced
+    # sales' to HQ's figure for every quote (a sum over the sales_customer index range).
+    db.executescript("ALTER TABLE sales ADD COLUMN qualifying_minor INTEGER NOT NULL DEFAULT 0;")
