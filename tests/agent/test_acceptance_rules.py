@@ -6,10 +6,14 @@ import dataclasses
 from datetime import date, timedelta
 
 from agent.event_parts import SaleLine
+from agent.events import JournalEvent
 from agent.model import PointLot
 from agent.money import Points
 from agent.pricing.inputs import Tender, Usage
+from agent.receipt import build_receipt
+from agent.records import sale_record
 from agent.refunds import refund
+from agent.tiers import tiered_quote
 from tests.agent.rules_fixtures import PROGRAMME, at, basket, customer, price
 
 
@@ -187,3 +191,25 @@ def sale_lines(q: object) -> tuple[SaleLine, ...]:
     from agent.records import journal_lines
 
     return journal_lines(q)  # type: ignore[arg-type]
+
+
+def test_R28_the_sale_that_reaches_silver_earns_at_bronze_the_next_is_priced_at_silver() -> None:
+    hq = dataclasses.replace(customer(month=("2026-11", 2)), tier_spend_minor=80000)
+    unsynced = 15000  # the sale here HQ has not applied: THIRD15 made it 150.00
+    usage = Usage(unsynced_purchases=1, unsynced_month_purchases=1)
+    jacket, st = tiered_quote(
+        lambda c: price(basket("JACKET"), c, usage=usage), hq, PROGRAMME, unsynced
+    )
+    assert st is not None and st.tier == "Bronze"
+    assert jacket.points_earned == 998 and jacket.discount.minor == 0
+    sale = sale_record(jacket, "S2", PROGRAMME, hq, [], None, st)
+    receipt = build_receipt(JournalEvent(2, "T1", sale), "Sklep").plain()
+    assert "Silver from the next purchase (qualifying 1,449.00)" in receipt
+
+    usage = Usage(unsynced_purchases=2, unsynced_month_purchases=2)
+    coffee, st = tiered_quote(
+        lambda c: price(basket("COFFEE"), c, usage=usage), hq, PROGRAMME, unsynced + 49900
+    )
+    assert st is not None and st.tier == "Silver"
+    assert coffee.discount_by("TIER") == 200 and coffee.discount.minor == 200
+    assert coffee.total.minor == 3790 and coffee.points_earned == 56
