@@ -35,7 +35,7 @@ def qualifying_minor(lines: Iterable[QuoteLine], ruleset: Ruleset) -> int:
     return _qualifying(((ql.line.sku, ql.line.category, ql.money_minor) for ql in lines), ruleset)
 
 
-def recorded_qualifying_minor(lines: Iterable[SaleLine], ruleset: Ruleset) -> int:
+def recorded_qualifying_minor(lines: Iterable[SaleLine], ruleset: Ruleset | None) -> int:
     """:func:`qualifying_minor` of a sale as the journal records it (what HQ counts)."""
     return _qualifying(((ln.sku, ln.category, ln.money_minor) for ln in lines), ruleset)
 

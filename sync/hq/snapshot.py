@@ -18,10 +18,12 @@ def snapshot(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Return what changed since ``cursor``, read in one transaction; with ``now``, the
-    lots expired by then are first dropped from the balances (and sent as changed)."""
+    lots expired by then are first dropped from the balances, and the spend aged out of
+    the tier window from the qualifying figures (and sent as changed)."""
     if now is not None:
         with store.transaction():
             store.expire_lots(now)
+            store.age_spend(now)
     c = store.conn
     c.execute("BEGIN")
     try:
