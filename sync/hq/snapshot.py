@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sync.hq.spend import without_spend
 from sync.hq.store import HqStore
 
 
@@ -40,7 +41,7 @@ def snapshot(
         # and its own allowance beside it.
         customers = [
             dict(
-                json.loads(d),
+                without_spend(json.loads(d)),  # the figure goes; the purchase days stay here
                 customer_id=cid,
                 card=card,
                 balance=bal - elsewhere,

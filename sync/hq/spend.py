@@ -71,3 +71,11 @@ def requalify(doc: dict[str, Any], now: datetime, rs: Ruleset | None) -> bool:
         lower = rules is not None and rules.lower
         doc["tier"] = rs.tier_reached(spend) if lower else rs.tier_held(held, spend)
     return before != (doc.get("tier_spend_minor"), doc.get("tier"), len(live))
+
+
+def without_spend(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` without HQ's bookkeeping of the spend (the buckets: when a customer
+    bought), which a terminal does not need: it reads ``tier_spend_minor``."""
+    for key in ("spend", "spend_base_minor", "spend_until"):
+        doc.pop(key, None)
+    return doc

@@ -85,6 +85,7 @@ def test_spend_raises_the_tier_and_ages_out_after_the_window_without_lowering_it
     assert seen(hq_store, "C4", a_day_short)["tier_spend_minor"] == 103790
     later = seen(hq_store, "C4", TUESDAY + timedelta(days=365, seconds=1))
     assert (later["tier"], later["tier_spend_minor"]) == ("Silver", 0)  # HQ never lowers
+    assert not {"spend", "spend_base_minor", "spend_until"} & later.keys()  # HQ's own
 
 
 def test_a_programme_that_lowers_tiers_lowers_when_spend_ages_out(
