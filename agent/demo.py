@@ -162,6 +162,9 @@ RULESET: dict[str, Any] = {
         "Gold": {"earn_rate": "2", "discount_percent": "10", "qualify_minor": 500000},
     },
     "default_tier": "Bronze",
+    # Qualifying spend: money paid in the last 365 days; a tier reached applies from the
+    # next sale, and HQ never lowers a tier.
+    "tier_qualification": {"window_days": 365, "starts": "next_sale"},
     "tier_discount": {"priority": 20, "group": "sale-percent", "combinable_with_coupons": True},
     "pay_with_points": {
         "points": 100,

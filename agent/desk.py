@@ -21,6 +21,7 @@ from agent.ruleset import Ruleset
 from agent.scale import barcodes_of
 from agent.store import Store
 from agent.store.entries import GiftCardMove, LedgerMove, NewSale
+from agent.tiers import returned_qualifying_minor
 from agent.words import points_of
 
 
@@ -205,6 +206,7 @@ class CounterDesk:
                 returned=tuple(sorted(returns.items())),
                 day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if rs else "",
                 gift_card_moves=card,
+                qualifying_minor=returned_qualifying_minor(r.lines, original.lines, rs),
             ),
             self.counter.terminal_id,
         )

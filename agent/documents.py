@@ -118,7 +118,9 @@ def customer_from_doc(d: object) -> Customer:
             ),
             allowance=Points(_allowance(d.get("allowance", 0))),
             app_keys=_app_keys(d.get("app_keys", [])),
-            tier_spend_minor=whole(d.get("tier_spend_minor", 0), "tier_spend_minor"),
+            tier_spend_minor=None
+            if d.get("tier_spend_minor") is None
+            else whole(d["tier_spend_minor"], "tier_spend_minor"),
             phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
         )
     except (TypeError, AttributeError) as exc:

@@ -58,6 +58,32 @@ class NextTier:
 
 
 @dataclass(frozen=True, slots=True)
+class NewTier:
+    """A tier a sale's qualifying spend reached (above the one the sale began at)."""
+
+    name: str
+    qualifying_minor: int  # the qualifying spend after the sale
+    this_sale: bool  # the sale itself was priced at it; else it applies from the next one
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "qualifying_minor": self.qualifying_minor,
+            "this_sale": self.this_sale,
+        }
+
+    @staticmethod
+    def from_doc(d: object) -> NewTier | None:
+        if d is None:
+            return None
+        if not isinstance(d, dict):
+            raise ValueError("new_tier must be an object")
+        return NewTier(
+            field(d, "name", str), field(d, "qualifying_minor", int), field(d, "this_sale", bool)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerOnSale:
     """The customer as a sale or a return names them, with the balance around it."""
 
@@ -68,9 +94,10 @@ class CustomerOnSale:
     tier: str = ""
     expiring_soon: tuple[ExpiringLot, ...] = ()
     next_tier: NextTier | None = None
+    new_tier: NewTier | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "customer_id": self.customer_id,
             "card": self.card,
             "balance_before": self.balance_before,
@@ -83,6 +110,9 @@ class CustomerOnSale:
             if self.next_tier is None
             else {"name": self.next_tier.name, "missing_minor": self.next_tier.missing_minor},
         }
+        if self.new_tier is not None:  # only when a tier was reached: older records read the same
+            doc["new_tier"] = self.new_tier.to_doc()
+        return doc
 
     @staticmethod
     def from_doc(d: object) -> CustomerOnSale | None:
@@ -104,6 +134,7 @@ class CustomerOnSale:
             next_tier=None
             if nxt is None
             else NextTier(field(nxt, "name", str), field(nxt, "missing_minor", int)),
+            new_tier=NewTier.from_doc(d.get("new_tier")),
         )
 
 

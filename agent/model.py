@@ -89,7 +89,9 @@ class Customer:
     # the snapshot): other terminals see the balance less this, so spending it here
     # offline never overspends.
     allowance: Points = NO_POINTS
-    tier_spend_minor: int = 0  # qualifying spend HQ counts towards the tiers
+    # Qualifying spend HQ counts towards the tiers, as of the snapshot (in the window
+    # of the programme's tier_qualification); None: HQ sent none, HQ's tier stands.
+    tier_spend_minor: int | None = None
     phone: str = ""  # digits only, with the country code: for identification by phone
     # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
     app_keys: tuple[str, ...] = ()

@@ -117,6 +117,16 @@ def build_receipt(
             lines.append(ReceiptLine(t("Expiring {day}", day=day), right=_pts(t, lot.points)))
         if customer.tier:
             lines.append(ReceiptLine(t("Tier"), right=customer.tier))
+        new = customer.new_tier
+        if new is not None:
+            reached = {"tier": new.name, "amount": m(new.qualifying_minor)}
+            lines.append(
+                ReceiptLine(
+                    t("{tier} from this purchase (qualifying {amount})", **reached)
+                    if new.this_sale
+                    else t("{tier} from the next purchase (qualifying {amount})", **reached)
+                )
+            )
         nxt = customer.next_tier
         if nxt is not None:
             lines.append(

@@ -7,13 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from agent.clock import parse_utc
-from agent.event_parts import CustomerOnSale, ExpiringLot, NextTier, SaleLine, SpentLot
+from agent.event_parts import CustomerOnSale, ExpiringLot, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer, Labelled
 from agent.money import allocate
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
 from agent.ruleset import Ruleset
+from agent.tiers import Standing, after_sale, standing
 
 
 def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
@@ -63,14 +64,15 @@ def sale_record(
     customer: Customer | None,
     codes: list[str],
     gift_card: str | None,
+    st: Standing | None = None,
 ) -> Sale:
-    """The record of a sale priced by ``q`` with ``ruleset``; the customer's tier is the
-    one held after it (this sale's total counts towards the tiers), with the next one."""
-    tier, next_tier = "", None
+    """The record of a sale priced by ``q`` with ``ruleset`` for ``customer`` (as HQ sent
+    them) standing at ``st`` towards the tiers (without it: HQ's figure alone); the
+    customer's tier is the one held after it (this sale's qualifying money counts), with
+    the next one and the tier the sale reached."""
+    after = None
     if customer is not None:
-        spend = customer.tier_spend_minor + q.total.minor
-        tier = ruleset.tier_held(customer.tier, spend)
-        next_tier = ruleset.next_tier(tier, spend)
+        after = after_sale(st or standing(customer, ruleset, 0), q, ruleset)
     return Sale(
         sale_id=sale_id,
         at=q.at.isoformat(),
@@ -98,9 +100,10 @@ def sale_record(
             card=customer.card,
             balance_before=q.balance_before,
             balance_after=q.balance_after,
-            tier=tier,
+            tier=after.tier if after else "",
             expiring_soon=tuple(ExpiringLot(p, e.isoformat()) for p, e in q.expiring_soon),
-            next_tier=None if next_tier is None else NextTier(*next_tier),
+            next_tier=after.next_tier if after else None,
+            new_tier=after.new_tier if after else None,
         ),
     )
 

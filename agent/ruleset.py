@@ -187,6 +187,22 @@ class Tier:
     qualify_minor: int = 0  # qualifying spend (as HQ counts it) from which a customer holds it
 
 
+class TierStart(enum.Enum):
+    """When a tier reached by a sale's qualifying spend starts to price sales."""
+
+    NEXT_SALE = "next_sale"  # the crossing sale earns at the old tier
+    THIS_SALE = "this_sale"  # the crossing sale itself is priced at the new tier
+
+
+@dataclass(frozen=True, slots=True)
+class TierQualification:
+    """How qualifying spend moves a customer between tiers (docs: RULESET.md)."""
+
+    window_days: int | None = None  # spend counts this many days; None: it never ages
+    starts: TierStart = TierStart.NEXT_SALE
+    lower: bool = False  # HQ lowers a tier when spend falls out of the window
+
+
 @dataclass(frozen=True, slots=True)
 class PayWithPoints:
     points: int  # this many points ...
@@ -225,6 +241,8 @@ class Ruleset:
     expire_days: int
     expiring_soon_days: int
     tier_rule: Rule
+    # None: the terminal prices at HQ's tier only, and HQ's spend never ages.
+    tier_qualification: TierQualification | None = None
     revoked: frozenset[str] = field(default=frozenset(), compare=False)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
@@ -260,6 +278,13 @@ class Ruleset:
         held = self.tier(tier).qualify_minor
         reached = [t for t in self.tiers.values() if held < t.qualify_minor <= spend_minor]
         return max(reached, key=lambda t: t.qualify_minor).name if reached else tier
+
+    def tier_reached(self, spend_minor: int) -> str:
+        """The highest tier ``spend_minor`` of qualifying spend reaches (the lowest tier
+        when it reaches none)."""
+        reached = [t for t in self.tiers.values() if t.qualify_minor <= spend_minor]
+        lowest = min(self.tiers.values(), key=lambda t: t.qualify_minor)
+        return max(reached, key=lambda t: t.qualify_minor, default=lowest).name
 
     def next_tier(self, tier: str, spend_minor: int) -> tuple[str, int] | None:
         """The next tier up from the one held (``tier``, or the higher one ``spend_minor``

@@ -31,6 +31,8 @@ from agent.ruleset import (
     RuleIndex,
     Ruleset,
     Tier,
+    TierQualification,
+    TierStart,
     When,
 )
 
@@ -258,6 +260,23 @@ def _index(rules: tuple[Rule, ...]) -> RuleIndex:
     )
 
 
+def _tier_qualification(d: _Doc) -> TierQualification | None:
+    if "tier_qualification" not in d.doc:
+        return None
+    q = d.sub("tier_qualification")
+    window = q.get("window_days", int, required=True)
+    if not 1 <= window <= 100 * 366:
+        raise InvalidRuleset(f"{q.where('window_days')}: must be 1 to 36600 days")
+    starts = q.get("starts", str, TierStart.NEXT_SALE.value)
+    try:
+        start = TierStart(starts)
+    except ValueError:
+        raise InvalidRuleset(
+            f'{q.where("starts")}: must be "next_sale" or "this_sale", got {starts!r}'
+        ) from None
+    return TierQualification(window, start, q.get("lower", bool, False))
+
+
 def parse_ruleset(doc: object) -> Ruleset:
     """Validate a ruleset document; return a Ruleset or raise InvalidRuleset naming the field."""
     d = _Doc(doc, "")
@@ -345,6 +364,7 @@ def parse_ruleset(doc: object) -> Ruleset:
         expire_days=pts.get("expire_days", int, 365),
         expiring_soon_days=pts.get("expiring_soon_days", int, 30),
         tier_rule=tier_rule,
+        tier_qualification=_tier_qualification(d),
         valid_from=valid_from,
         valid_to=valid_to,
         exclusions=_exclusions(d),

@@ -31,6 +31,7 @@ from agent.ruleset import Ruleset
 from agent.scale import added, barcodes_of, basket_line, basket_units
 from agent.store import Store
 from agent.store.entries import LedgerMove, NewSale
+from agent.tiers import Standing, qualifying_minor, tiered_quote, unsynced_minor
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 
@@ -44,6 +45,7 @@ class _Priced:
     inputs: tuple[object, ...]
     data_version: int
     quote: Quote
+    tiers: Standing | None = None  # where the customer stood towards the tiers
 
 
 class CheckoutSession:
@@ -369,21 +371,18 @@ class CheckoutSession:
         tender = Tender(
             redeem, self.codes, gift.minor if gift else None, left, self.claims, purchase
         )
-        lifted = self.limit_lifted_by is not None
+        usage = self.limits.usage(self.customer, now, tz, self.limit_lifted_by is not None)
         customer, have = self.customer, None
         if customer is not None:  # priced with its lots as this terminal's moves left them
             customer, have = self.store.catalogue.as_held(customer, now)
-        q = quote(
-            self.basket,
+        q, tiers = tiered_quote(
+            lambda c: quote(self.basket, c, have, ruleset, usage, now, tender),
             customer,
-            have,
             ruleset,
-            self.limits.usage(self.customer, now, tz, lifted),
-            now,
-            tender,
+            unsynced_minor(self.store.ledger, self.customer, ruleset, now),
         )
         if redeem == self.redeem_points:
-            self._priced = _Priced(self._inputs(redeem), version, q)
+            self._priced = _Priced(self._inputs(redeem), version, q, tiers)
         return q
 
     def quote(self) -> Quote:
@@ -413,7 +412,8 @@ class CheckoutSession:
         loaded = gift_loads(self.store, self.loads, self.basket)
         applied = {d.rule for d in q.discounts}
         codes = sorted(c for c in self.codes if rs.codes()[c].id in applied)
-        record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card)
+        st = self._priced.tiers if self._priced is not None and self._priced.quote is q else None
+        record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card, st)
         # A lifted limit is outside the bound: HQ sees who lifted it.
         record = replace(record, limit_lifted_by=self.limit_lifted_by, gift_loads=loaded)
         committed = self.store.ledger.commit_sale(
@@ -432,6 +432,7 @@ class CheckoutSession:
                 day=self.limits.day(q.at, rs.tz),  # never a day before one already reached
                 gift_card_moves=card_moves(q, self.gift_card, loaded),
                 purchase=record.purchase,
+                qualifying_minor=qualifying_minor(q.lines, rs),
             ),
             self.terminal_id,
         )

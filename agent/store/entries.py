@@ -48,6 +48,8 @@ class NewSale:
     returned: tuple[tuple[str, int], ...] = ()
     # False for a sale of gift card loads only: no purchase for the rules that count them.
     purchase: bool = True
+    # The money that counts towards the tiers (a return's is negative).
+    qualifying_minor: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,8 +131,8 @@ class Ledger:
                 )
             c.execute(
                 "INSERT INTO sales(seq, sale_id, customer_id, currency, total_minor, "
-                "paid_money_minor, points_earned, points_redeemed, kind, month, day, purchase) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                "paid_money_minor, points_earned, points_redeemed, kind, month, day, purchase, "
+                "qualifying_minor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     seq,
                     sale.sale_id,
@@ -146,6 +146,7 @@ class Ledger:
                     sale.day[:7],
                     sale.day,
                     int(sale.purchase),
+                    sale.qualifying_minor,
                 ),
             )
             if sale.moves:
@@ -258,6 +259,16 @@ class Ledger:
             allowance_left = max(0, customer.allowance - spent_before)
             left = max(0, allowance_left + daily_cap - spent_today)
         return Usage(total, in_month, quota_left, used, uses, left)
+
+    def unsynced_qualifying(self, customer: Customer, since_day: str) -> int:
+        """The qualifying money (minor units) of ``customer``'s sales and returns here that
+        HQ had not applied at its last snapshot, made on store day ``since_day`` or later."""
+        (spent,) = self.conn.execute(
+            "SELECT COALESCE(SUM(qualifying_minor), 0) FROM sales "
+            "WHERE customer_id=? AND seq>? AND day>=?",
+            (customer.customer_id, customer.applied_seq, since_day),
+        ).fetchone()
+        return int(spent)
 
     def gift_card_balance(self, card: str) -> Money | None:
         """HQ's balance of a gift card plus this terminal's unsynced moves, or None if unknown."""

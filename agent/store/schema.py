@@ -172,3 +172,10 @@ def m009_scale_labels(db: Database) -> None:
         CREATE INDEX products_item_code ON products(item_code) WHERE item_code IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m010_qualifying_spend(db: Database) -> None:
+    # The money of a sale that counts towards the tiers: the terminal adds its unsynced
+    # sales' to HQ's figure for every quote (a sum over the sales_customer index range).
+    db.executescript("ALTER TABLE sales ADD COLUMN qualifying_minor INTEGER NOT NULL DEFAULT 0;")

@@ -17,7 +17,9 @@ from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, r
 from agent.journal import row_hash
 from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
+from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
 from sync.hq.lots import expire, give_back, move
+from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
 
 
@@ -130,7 +132,7 @@ def _apply(
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
     elif cid is not None:
-        _apply_customer(store, cid, record, (earned, redeemed), tz, rs)
+        _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
                 "UPDATE hq_allowances SET points=MAX(0, points-?) "
@@ -199,6 +201,7 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
 
 def _apply_customer(
     store: HqStore,
+    terminal_id: str,
     cid: str,
     record: Record,
     points: tuple[int, int],
@@ -225,11 +228,9 @@ def _apply_customer(
         move(doc, balance - dropped, -redeemed, when, expires)
     move(doc, balance - dropped - redeemed, earned, when, expires)
     delta = earned - redeemed - dropped
-    if isinstance(record, Sale | Return):  # what was paid counts towards the tiers
-        spend = int(doc.get("tier_spend_minor", 0)) + record.total_minor
-        doc["tier_spend_minor"] = spend
-        if rs is not None:
-            doc["tier"] = rs.tier_held(str(doc.get("tier") or rs.default_tier), spend)
+    if isinstance(record, Sale | Return):  # the money paid counts towards the tiers
+        _count_spend(store, terminal_id, doc, record, rs)
+        requalify(doc, when, rs)
     if isinstance(record, Sale):
         if record.purchase:  # gift card loads only are no purchase
             month = _month(record.at, tz)
@@ -245,3 +246,23 @@ def _apply_customer(
         "UPDATE hq_customers SET balance=balance+?, doc=?, rev=? WHERE customer_id=?",
         (delta, json.dumps(doc, ensure_ascii=False), store.next_rev(), cid),
     )
+
+
+def _count_spend(
+    store: HqStore, terminal_id: str, doc: dict[str, Any], record: Sale | Return, rs: Ruleset | None
+) -> None:
+    """Count a sale's qualifying money in the customer's spend, or take a return's out of
+    the spend of the sale it returns (the terminal's own earlier event)."""
+    rules = rs.tier_qualification if rs else None
+    window = rules.window_days if rules else None
+    if isinstance(record, Sale):
+        add(doc, recorded_qualifying_minor(record.lines, rs), parse_utc(record.at), window)
+        return
+    row = store.conn.execute(
+        "SELECT kind, body FROM hq_events WHERE terminal_id=? AND seq=?",
+        (terminal_id, record.original_seq),
+    ).fetchone()
+    original = read_event(str(row[0]), str(row[1])).record if row else None
+    if isinstance(original, Sale):
+        taken = returned_qualifying_minor(record.lines, original.lines, rs)
+        add(doc, taken, parse_utc(original.at), window)

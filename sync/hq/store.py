@@ -27,6 +27,7 @@ from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
 from sync.hq.lots import expire
 from sync.hq.schema import migrations
+from sync.hq.spend import requalify
 
 
 def secret_hash(secret: str) -> str:
@@ -135,6 +136,23 @@ class HqStore:
                 self.conn.execute(
                     "UPDATE hq_customers SET balance=balance-?, doc=?, rev=? WHERE customer_id=?",
                     (dropped, json.dumps(doc, ensure_ascii=False), self.next_rev(), cid),
+                )
+
+    def age_spend(self, at: datetime) -> None:
+        """Take the spend aged out of the window by ``at`` off every customer's qualifying
+        figure (and their tier, if the programme lowers tiers)."""
+        rows = self.conn.execute(
+            "SELECT customer_id, doc FROM hq_customers "
+            "WHERE json_extract(doc, '$.spend_until') <= ?",
+            (at.isoformat(),),
+        ).fetchall()
+        rs = self.ruleset() if rows else None
+        for cid, text in rows:
+            doc = json.loads(text)
+            if requalify(doc, at, rs):
+                self.conn.execute(
+                    "UPDATE hq_customers SET doc=?, rev=? WHERE customer_id=?",
+                    (json.dumps(doc, ensure_ascii=False), self.next_rev(), cid),
                 )
 
     def revoke(self, rule_id: str) -> None:

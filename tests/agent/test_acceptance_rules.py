@@ -8,15 +8,18 @@ from datetime import date, timedelta
 from agent.codes import Classified, CodeKind, classify, make_card_number
 from agent.documents import customer_from_doc, product_from_doc
 from agent.event_parts import SaleLine
-from agent.events import Return
+from agent.events import JournalEvent, Return
 from agent.model import Basket, Line, PointLot
 from agent.money import Money, Points
 from agent.notice import CommittedSale
 from agent.pricing.inputs import Tender, Usage
+from agent.receipt import build_receipt
+from agent.records import sale_record
 from agent.refunds import refund
 from agent.scale import labelled_line
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.tiers import tiered_quote
 from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, at, basket, customer, price
 from tests.conftest import TUESDAY
 
@@ -401,3 +404,25 @@ def test_R29_a_weighed_label_is_priced_by_the_kilogram() -> None:
         6743,
         67,
     )
+
+
+def test_R28_the_sale_that_reaches_silver_earns_at_bronze_the_next_is_priced_at_silver() -> None:
+    hq = dataclasses.replace(customer(month=("2026-11", 2)), tier_spend_minor=80000)
+    unsynced = 15000  # the sale here HQ has not applied: THIRD15 made it 150.00
+    usage = Usage(unsynced_purchases=1, unsynced_month_purchases=1)
+    jacket, st = tiered_quote(
+        lambda c: price(basket("JACKET"), c, usage=usage), hq, PROGRAMME, unsynced
+    )
+    assert st is not None and st.tier == "Bronze"
+    assert jacket.points_earned == 998 and jacket.discount.minor == 0
+    sale = sale_record(jacket, "S2", PROGRAMME, hq, [], None, st)
+    receipt = build_receipt(JournalEvent(2, "T1", sale), "Sklep").plain()
+    assert "Silver from the next purchase (qualifying 1,449.00)" in receipt
+
+    usage = Usage(unsynced_purchases=2, unsynced_month_purchases=2)
+    coffee, st = tiered_quote(
+        lambda c: price(basket("COFFEE"), c, usage=usage), hq, PROGRAMME, unsynced + 49900
+    )
+    assert st is not None and st.tier == "Silver"
+    assert coffee.discount_by("TIER") == 200 and coffee.discount.minor == 200
+    assert coffee.total.minor == 3790 and coffee.points_earned == 56

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from agent.refunds import refund
 from agent.ruleset import FORMAT, Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.scale import labelled_line
+from agent.tiers import after_sale, tiered_quote
 
 DOC = Path(__file__).resolve().parents[2] / "agent" / "RULESET.md"
 BASE: dict[str, Any] = {
@@ -52,7 +53,9 @@ def examples() -> list[tuple[str, dict[str, Any]]]:
     return [(title, json.loads(body)) for title, body in found]
 
 
-def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
+def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any], dict[str, Any]]:
+    """The quote of an example, what it expects, and where the customer stood towards
+    the tiers (the tier the sale is priced at, the one held after it, the one reached)."""
     doc = copy.deepcopy(BASE)
     doc.update(ex.get("ruleset", {}))
     doc["rules"] = ex["rules"]
@@ -75,16 +78,23 @@ def run(ex: dict[str, Any]) -> tuple[Quote, dict[str, Any]]:
         ex.get("gift_card_balance_minor"),
         claims=tuple(claims.items()),
     )
-    q = quote(
-        Basket("PLN", lines),
+    usage = usage_from_json(ex.get("usage", {}))
+    q, st = tiered_quote(
+        lambda c: quote(Basket("PLN", lines), c, balance, rs, usage, at, tender),
         customer,
-        balance,
         rs,
-        usage_from_json(ex.get("usage", {})),
-        at,
-        tender,
+        ex.get("unsynced_spend_minor", 0),  # this terminal's sales HQ has not applied
     )
-    return q, ex["expect"]
+    if st is None:  # no customer: no tier
+        assert customer is None
+        return q, ex["expect"], {}
+    after = after_sale(st, q, rs)
+    tiers = {
+        "tier": st.tier,
+        "tier_after": after.tier,
+        "new_tier": None if after.new_tier is None else asdict(after.new_tier),
+    }
+    return q, ex["expect"], tiers
 
 
 def _scanned(code: str, rs: Ruleset, products: list[dict[str, Any]]) -> Line:
@@ -131,13 +141,14 @@ def test_the_document_has_an_example_for_every_mechanic() -> None:
         "free product",
         "sale reward",
         "scale label",
+        "tier qualification",
     ):
         assert mechanic in titles, mechanic
 
 
 @pytest.mark.parametrize(("title", "ex"), examples(), ids=[t for t, _ in examples()])
 def test_worked_example(title: str, ex: dict[str, Any]) -> None:
-    q, expect = run(ex)
+    q, expect, tiers = run(ex)
     got: dict[str, Any] = {
         "total_minor": q.total.minor,
         "points_earned": q.points_earned,
@@ -164,6 +175,7 @@ def test_worked_example(title: str, ex: dict[str, Any]) -> None:
             "points_restored": r.points_restored,
             "money_minor": r.money_minor,
         }
+    got.update(tiers)
     for key, want in expect.items():
         if key in ("discounts", "refusals", "usage_deltas"):  # the named rules, others may exist
             assert {k: got[key].get(k) for k in want} == want, (title, key, got[key])

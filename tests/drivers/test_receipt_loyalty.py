@@ -71,8 +71,9 @@ def test_the_loyalty_block_tells_the_customer_everything(
     assert rows["Balance"] == f"{3000 - 600 + 33} pts"
     assert rows["Expiring 01/12/2026"] == "400 pts"  # the 600 spent came from this lot first
     assert rows["Tier"] == "Bronze"
-    # Silver from 1,000.00 qualifying spend: 820.00 before, this sale 39.90.
-    assert rows["To Silver: spend"] == "140.10"
+    # Silver from 1,000.00 qualifying spend: 820.00 before, this sale 33.90 (the money
+    # paid: the 6.00 paid with points is not spend, rules.md "Tier qualification").
+    assert rows["To Silver: spend"] == "146.10"
 
 
 def raster_image(r: Raster) -> Image.Image:
@@ -108,7 +109,7 @@ def test_the_loyalty_block_in_polish_and_romanian_reads_right_on_paper(
     assert rows["Zapłacono: 600 pkt"] == "6,00"
     assert rows["Punkty zdobyte"] == "33" and rows["Saldo"] == f"{3000 - 600 + 33} pkt"
     assert rows["Wygasa 1.12.2026"] == "400 pkt"
-    assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "140,10"
+    assert rows["Poziom"] == "Bronze" and rows["Do poziomu Silver: wydaj"] == "146,10"
     assert "Dziękujemy!" in text
     assert text.splitlines()[2] == "24.11.2026, 10:00"  # 09:00 UTC is 10:00 in Warsaw
     text, rows = print_and_read(store, clock, seq, tmp_path / "r.bin", Texts("ro"))

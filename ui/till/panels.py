@@ -10,6 +10,7 @@ from agent.i18n import Texts
 from agent.money import Money
 from agent.pricing.result import Quote
 from agent.session import CheckoutSession
+from agent.tiers import standing, unsynced_minor
 from agent.words import points_of
 
 
@@ -17,9 +18,11 @@ def customer_text(session: CheckoutSession, t: Texts) -> str:
     """Name, tier, balance, what expires soon, the next tier, unused personal coupons."""
     c = session.customer
     assert c is not None
-    rows = [f"{c.name}  [{c.tier}]  " + t("card") + f" …{c.card[-4:]}"]
-    balance = t("Balance: {points}", points=points_of(session.balance() or 0))
     rs = session.ruleset
+    now = session.clock.now()
+    st = None if rs is None else standing(c, rs, unsynced_minor(session.store.ledger, c, rs, now))
+    rows = [f"{c.name}  [{st.tier if st else c.tier}]  " + t("card") + f" …{c.card[-4:]}"]
+    balance = t("Balance: {points}", points=points_of(session.balance() or 0))
     soon = session.quote().expiring_soon if rs is not None else ()
     if soon:
         points, when = soon[0]
@@ -28,7 +31,8 @@ def customer_text(session: CheckoutSession, t: Texts) -> str:
         )
     rows.append(balance)
     extra = []
-    nxt = rs.next_tier(c.tier, c.tier_spend_minor) if rs is not None else None
+    spend = None if st is None else st.spend_minor  # None: HQ sent no figure
+    nxt = None if rs is None or st is None or spend is None else rs.next_tier(st.tier, spend)
     if nxt is not None:
         missing = t.money(Money(nxt[1], rs.currency if rs else "PLN"))
         extra.append(t("{tier} after {money} more", tier=nxt[0], money=missing))
