@@ -126,7 +126,7 @@ def test_a_clock_set_back_at_one_till_gains_nothing_against_the_bound(
         for t in tills:
             assert t.sync is not None and t.sync.run_once(t.store).state is SyncState.ONLINE
         before, gift_before = hq_balances(hq), hq_gift_balances(hq)
-        assert gift_before == GIFT_CARDS
+        assert {c: gift_before[c] for c in GIFT_CARDS} == GIFT_CARDS  # (the demo's empty card too)
 
         hq.kill()  # the partition
         for day in range(DAYS):

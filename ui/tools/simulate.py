@@ -85,7 +85,14 @@ def simulate(
             )
         session.reset()
         cards = [r[0] for r in store.conn.execute("SELECT card FROM customers ORDER BY card")]
-        skus = [r[0] for r in store.conn.execute("SELECT sku FROM products ORDER BY sku")]
+        # Goods a till sells by scanning their code: not by a scale label, nor gift cards
+        # (a load waits for its card).
+        skus = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT sku FROM products WHERE unit='piece' AND loads_gift_card=0 ORDER BY sku"
+            )
+        ]
         refusals = 0
         for i in range(sales):
             if cards and i % 4 != 3:  # every 4th sale is anonymous
