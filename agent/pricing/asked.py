@@ -87,14 +87,17 @@ def _birthday(v: object, name: str) -> date | None:
 
 
 def _lots(v: object, name: str) -> tuple[PointLot, ...]:
-    return tuple(
-        PointLot(
-            Points(field(x, "points", int)),
-            parse_utc(field(x, "earned_at", str)),
-            parse_utc(field(x, "expires_at", str)),
+    try:
+        return tuple(
+            PointLot(
+                Points(field(x, "points", int)),
+                parse_utc(field(x, "earned_at", str)),
+                parse_utc(field(x, "expires_at", str)),
+            )
+            for x in _list(v, name)
         )
-        for x in _list(v, name)
-    )
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _same(v: Any) -> Any:
