@@ -9,11 +9,23 @@ import json
 from datetime import date
 from functools import lru_cache
 
-from agent.events import Return, Sale, read_event
+from agent.events import JournalEvent, Return, Sale, read_event
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
-from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView
+from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
 from sync.hq.store import HqStore
+
+
+def repriced(store: HqStore, event: JournalEvent) -> str | None:
+    """Why HQ, pricing the sale or return ``event`` again, refuses it (its problems, one
+    a clause), or None: then the event's figures are HQ's own. Other kinds: None.
+
+    The ingest's one call, inside its transaction and before it applies the event."""
+    record = event.record
+    if not isinstance(record, Sale | Return):
+        return None
+    found = reprice(record, view_of(store, event.terminal_id, record))
+    return "; ".join(str(p) for p in found) or None
 
 
 @lru_cache(maxsize=32)

@@ -31,7 +31,7 @@ from agent.session import CheckoutSession
 from agent.store import Store
 from sync.hq.ingest import ingest
 from sync.hq.reprice import Problem, reprice
-from sync.hq.reprice_view import view_of
+from sync.hq.reprice_view import repriced, view_of
 from sync.hq.seed import seed_demo
 from sync.hq.store import HqStore
 from tests import fuzz
@@ -413,3 +413,14 @@ def test_the_priced_with_block_reads_back_as_written(genuine: Sale) -> None:
     assert PricedWith.from_doc(asked.to_doc()) == asked
     assert asked.customer.name == "" and asked.customer.phone == ""  # only what prices
     assert asked.balance == 3000 and asked.tender.redeem_points == 1000
+
+
+def test_the_ingests_call_names_every_problem_or_none(
+    hq: HqStore, store: Store, genuine: Sale
+) -> None:
+    event = store.ledger.sale_event(1)
+    assert event is not None and repriced(hq, event) is None
+    forged = replace(event, record=replace(genuine, points_earned=10**9, points_redeemed=-1))
+    why = repriced(hq, forged)
+    assert why is not None and why.count(";") == 1
+    assert "points_earned" in why and "points_redeemed" in why
