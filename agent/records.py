@@ -11,7 +11,6 @@ from agent.event_parts import CustomerOnSale, ExpiringLot, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer, Labelled
 from agent.money import allocate
-from agent.pricing.asked import PricedWith
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
 from agent.ruleset import Ruleset
@@ -94,8 +93,7 @@ def sale_record(
         codes=tuple(codes),
         usage=q.usage_deltas,
         spent_lots=spent_lots(q),
-        # As HQ reads it back: the customer's pricing state only (no name, no phone).
-        priced_with=None if q.asked is None else PricedWith.from_doc(q.asked.to_doc()),
+        priced_with=None if q.asked is None else q.asked.as_recorded(),
         customer=None
         if customer is None
         else CustomerOnSale(

@@ -134,8 +134,15 @@ CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[object, str], Any]]] = {
 }
 
 
+_TYPES: dict[type, dict[str, str]] = {}
+
+
 def _types(cls: type) -> dict[str, str]:
-    return {f.name: str(f.type) for f in fields(cls)}
+    """Each field's declared type, by name (read once a class)."""
+    found = _TYPES.get(cls)
+    if found is None:
+        found = _TYPES[cls] = {f.name: str(f.type) for f in fields(cls)}
+    return found
 
 
 def write(value: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -163,6 +170,17 @@ class PricedWith:
     usage: Usage
     tender: Tender
     revoked: frozenset[str] = frozenset()  # the rules the terminal held revoked
+
+    def as_recorded(self) -> PricedWith:
+        """These inputs as a sale records them, and HQ reads them back: of the customer
+        only what prices (:data:`PRICED_CUSTOMER`), their birthday without its year."""
+        c = self.customer
+        if c is None:
+            return self
+        kept: dict[str, Any] = {n: getattr(c, n) for n in PRICED_CUSTOMER}
+        if c.birthday is not None:
+            kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
+        return replace(self, customer=Customer(**kept, card="", name="", hq_balance=Points(0)))
 
     def to_doc(self) -> dict[str, Any]:
         return {

@@ -4,7 +4,7 @@ and read back by its declared type, older bodies read without it, bad ones are r
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -51,6 +51,16 @@ def test_every_field_of_tender_usage_and_the_priced_customer_has_a_codec() -> No
 def test_it_reads_back_as_written_through_json() -> None:
     asked = full()
     assert PricedWith.from_doc(json.loads(json.dumps(asked.to_doc()))) == asked
+
+
+def test_as_recorded_is_what_reads_back() -> None:
+    asked = full()
+    wordy = replace(
+        asked,
+        customer=replace(asked.customer, name="Anna", phone="48601", birthday=date(1990, 5, 1)),
+    )
+    assert PricedWith.from_doc(json.loads(json.dumps(wordy.to_doc()))) == wordy.as_recorded()
+    assert wordy.as_recorded().customer == replace(asked.customer, birthday=date(2000, 5, 1))
 
 
 def test_the_birthday_is_kept_without_its_year() -> None:
