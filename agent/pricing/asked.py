@@ -112,6 +112,7 @@ def _maybe(read: Callable[[object, str], Any]) -> Callable[[object, str], Any]:
 CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[object, str], Any]]] = {
     "str": (_same, _text),
     "int": (_same, whole),
+    "bool": (_same, _flag),
     "Points": (_same, lambda v, n: Points(whole(v, n))),
     "int | None": (_same, _maybe(whole)),
     "frozenset[str]": (sorted, lambda v, n: frozenset(_text(x, n) for x in _list(v, n))),

@@ -107,6 +107,10 @@ def reprice(record: Sale | Return, view: HqView) -> list[Problem]:
         return [Problem("ruleset_version", record.ruleset_version, "never published")]
     problems = _lines(record, view) + _customer(record, asked, view, rs)
     problems += _spending(record, asked, view)
+    if asked.tender.purchase != record.purchase:  # loads only are no purchase; others are
+        problems.append(
+            Problem("priced_with.tender.purchase", asked.tender.purchase, record.purchase)
+        )
     ours = _again(record, asked, replace(rs, revoked=asked.revoked))
     return problems + _compare(record, ours)
 
@@ -204,7 +208,8 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     known = rs.codes()
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
     ours = sale_record(q, sale.sale_id, rs, customer, codes, card)
-    return replace(ours, limit_lifted_by=sale.limit_lifted_by)
+    # The loads are HQ's to check against the products (the ingest does): kept as claimed.
+    return replace(ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads)
 
 
 def _totals(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:

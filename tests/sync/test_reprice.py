@@ -26,7 +26,6 @@ from agent.money import Money
 from agent.notice import CommittedSale
 from agent.pricing.asked import PricedWith
 from agent.ruleset import Ruleset
-from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store import Store
 from sync.hq.ingest import ingest
@@ -109,6 +108,10 @@ def demo_customer(cid: str, **changes: Any) -> dict[str, Any]:
         ((MAX, "FOG", "FOG", "SCARF"), None),  # first purchase: WELCOME50
         ((ANNA, "COFFEE", CARD), None),  # a gift card pays
         (("COFFEE", "MILK"), None),  # no customer
+        ((IOANA, "COFFEE", "COFFEE", "SCARF", "FREECOFFEE", "FREECOFFEE"), None),  # claimed twice
+        ((ANNA, "JACKET", "PCT20", "CIGS", "WINE"), None),  # a sale reward, exclusions
+        ((ANNA, "GIFT50", "GC0000000777", "COFFEE"), None),  # a card sold and loaded
+        (("GIFT50", "GC0000000778"), None),  # loads only: no purchase
     ],
 )
 def test_a_genuine_sale_reprices_clean(
@@ -226,20 +229,25 @@ def test_a_sale_priced_without_its_inputs_is_not_repriced(hq: HqStore, genuine: 
 def test_a_reward_taken_without_its_points_is_a_problem(
     hq: HqStore, session: CheckoutSession, store: Store
 ) -> None:
-    v2 = copy.deepcopy(demo.RULESET)
-    v2["version"] = 2
-    v2["rules"].append(
-        {"id": "FREEMILK", "kind": "reward", "points": 400, "match": {"skus": ["MILK"]}}
-    )
-    with hq.transaction():
-        hq.publish_ruleset(v2)
-    terminal_holds(store, ruleset=parse_ruleset(v2), customers=(demo_customer("C1"),))
-    session.reset()  # the next sale is priced with v2
-    sale = record(store, sell(session, ANNA, "MILK", "COFFEE", "FREEMILK"))
-    assert isinstance(sale, Sale) and sale.reward_points == 400
+    sale = record(store, sell(session, IOANA, "COFFEE", "COFFEE", "FREECOFFEE", "FREECOFFEE"))
+    assert isinstance(sale, Sale) and sale.reward_points == 3000
+    asked = sale.priced_with
+    assert asked is not None and asked.tender.claims == (("FREECOFFEE", 2),)
     assert problems(hq, sale) == []
-    forged = replace(sale, reward_points=0, points_redeemed=sale.points_redeemed - 400)
+    forged = replace(sale, reward_points=0, points_redeemed=sale.points_redeemed - 3000)
     assert {"reward_points", "points_redeemed"} <= figures(hq, forged)
+    once = replace(asked, tender=replace(asked.tender, claims=()))  # claimed once, taken twice
+    assert "discount FREECOFFEE" in figures(hq, replace(sale, priced_with=once))
+
+
+def test_a_sale_claiming_to_be_loads_only_is_a_problem(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    sale = record(store, sell(session, MAX, "COFFEE"))
+    assert isinstance(sale, Sale) and sale.priced_with is not None
+    asked = sale.priced_with
+    no_purchase = replace(asked, tender=replace(asked.tender, purchase=False))
+    assert "priced_with.tender.purchase" in figures(hq, replace(sale, priced_with=no_purchase))
 
 
 def test_a_tier_the_customer_never_had_is_a_problem(
@@ -347,7 +355,7 @@ def test_a_return_crediting_a_gift_card_beyond_what_it_paid_is_a_problem(
 
 # -- every genuine sale reprices clean ---------------------------------------------------
 
-SKUS = [str(p["sku"]) for p in demo.PRODUCTS]
+SKUS = [str(p["sku"]) for p in demo.PRODUCTS if not p.get("loads_gift_card")]
 
 
 @pytest.fixture(scope="module")
@@ -360,11 +368,17 @@ def till(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CheckoutSes
     store.close()
 
 
+CARDS = iter(range(1000, 10**9))
+
+
 @fuzz.fuzz(share=0.02)
 @given(
     who=st.sampled_from([None, ANNA, IVAN, IOANA, MAX]),
     lines=st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=5),
-    codes=st.sets(st.sampled_from(["AUTUMN15", "SYRUP20"])),
+    codes=st.lists(
+        st.sampled_from(["AUTUMN15", "SYRUP20", "FREECOFFEE", "TENOFF", "PCT20"]), max_size=4
+    ),
+    load=st.booleans(),
     points=st.none() | st.integers(0, 3000),
     card=st.booleans(),
     minutes=st.integers(0, 600),
@@ -374,7 +388,8 @@ def test_every_genuine_sale_reprices_clean(
     till: tuple[CheckoutSession, HqStore],
     who: str | None,
     lines: list[tuple[str, int]],
-    codes: set[str],
+    codes: list[str],
+    load: bool,
     points: int | None,
     card: bool,
     minutes: int,
@@ -389,10 +404,13 @@ def test_every_genuine_sale_reprices_clean(
         session.enter(who)
     for sku, qty in lines:
         session.enter(sku, qty)
-    for code in sorted(codes):
+    if load:  # a card sold here, loaded with the sale
+        session.enter("GIFT50")
+        session.enter(f"GC{next(CARDS):010d}")
+    for code in codes:
         session.apply_code(code)
     if card:
-        session.use_gift_card(CARD)
+        session.enter(CARD)
     if points is not None and who is not None:
         session.pay_with_points(points)
     store = session.store
