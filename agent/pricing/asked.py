@@ -20,7 +20,7 @@ from agent.clock import parse_utc
 from agent.documents import field, whole
 from agent.model import Customer, PointLot
 from agent.money import Points
-from agent.pricing.inputs import Tender, Usage
+from agent.pricing.inputs import Standing, Tender, Usage
 
 # The customer's fields a quote reads (Customer's other fields are the terminal's
 # bookkeeping or personal data a price does not depend on).
@@ -100,6 +100,14 @@ def _lots(v: object, name: str) -> tuple[PointLot, ...]:
         raise ValueError(f"{name}: {exc}") from None
 
 
+def _all(got: dict[str, Any], cls: type, name: str) -> dict[str, Any]:
+    """``got`` if it holds every field of ``cls``; raises ValueError naming the first missing."""
+    for f in fields(cls):
+        if f.name not in got:
+            raise ValueError(f"{name}.{f.name} is missing")
+    return got
+
+
 def _same(v: Any) -> Any:
     return v
 
@@ -121,6 +129,10 @@ CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[object, str], Any]]] = {
     "tuple[tuple[str, int], ...]": (lambda v: [list(x) for x in v], _pairs(whole)),
     "tuple[tuple[str, bool], ...]": (lambda v: [list(x) for x in v], _pairs(_flag)),
     "date | None": (lambda v: None if v is None else v.strftime("--%m-%d"), _birthday),
+    "Standing | None": (
+        lambda v: None if v is None else write(v),
+        _maybe(lambda v, n: Standing(**_all(read(v, Standing, n), Standing, n))),
+    ),
     "tuple[PointLot, ...]": (
         lambda v: [
             {
@@ -171,6 +183,7 @@ class PricedWith:
     usage: Usage
     tender: Tender
     revoked: frozenset[str] = frozenset()  # the rules the terminal held revoked
+    standing: Standing | None = None  # where the customer stood towards the tiers
 
     def as_recorded(self) -> PricedWith:
         """These inputs as a sale records them, and HQ reads them back: of the customer
@@ -190,6 +203,7 @@ class PricedWith:
             "usage": write(self.usage),
             "tender": write(self.tender),
             "revoked": sorted(self.revoked),
+            "standing": CODECS["Standing | None"][0](self.standing),
         }
 
     @staticmethod
@@ -214,4 +228,5 @@ class PricedWith:
             usage=Usage(**read(d.get("usage", {}), Usage, "priced_with.usage")),
             tender=Tender(**read(d.get("tender", {}), Tender, "priced_with.tender")),
             revoked=CODECS["frozenset[str]"][1](d.get("revoked", []), "priced_with.revoked"),
+            standing=CODECS["Standing | None"][1](d.get("standing"), "priced_with.standing"),
         )

@@ -30,14 +30,16 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from agent.clock import parse_utc
+from agent.event_parts import SaleLine
 from agent.events import Return, Sale
-from agent.model import Basket, Line, OfflinePolicy
+from agent.model import Basket, Labelled, Line, OfflinePolicy
 from agent.money import Money
 from agent.pricing.asked import PricedWith
 from agent.pricing.engine import quote
 from agent.records import sale_record, to_gift_card
 from agent.refunds import lots_given_back, refund
 from agent.ruleset import Ruleset
+from agent.scale import weighed_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +122,23 @@ def _lines(sale: Sale, view: HqView) -> list[Problem]:
     for ln in sale.lines:
         known = view.products.get(ln.sku)
         if known is None:
-            out.append(Problem(f"line {ln.sku}", "sold", "no such product"))
+            out.append(Problem(f"line {ln.key}", "sold", "no such product"))
             continue
         if ln.category != known.category:
-            out.append(Problem(f"line {ln.sku} category", ln.category, known.category))
-        if ln.unit_minor > known.highest_minor:
-            out.append(Problem(f"line {ln.sku} unit_minor", ln.unit_minor, known.highest_minor))
+            out.append(Problem(f"line {ln.key} category", ln.category, known.category))
+        if ln.weight_g:  # weighed: its price per kg is the product's, the weight the scale's
+            if ln.per_kg_minor > known.highest_minor:
+                out.append(
+                    Problem(f"line {ln.key} per_kg_minor", ln.per_kg_minor, known.highest_minor)
+                )
+            due = weighed_price(Money(ln.per_kg_minor, sale.currency), ln.weight_g).minor
+            if ln.unit_minor != due:
+                out.append(Problem(f"line {ln.key} unit_minor", ln.unit_minor, due))
+        elif not ln.label and ln.unit_minor > known.highest_minor:  # a price label's is its own
+            out.append(Problem(f"line {ln.key} unit_minor", ln.unit_minor, known.highest_minor))
         if ln.amount_minor != ln.unit_minor * ln.qty:
             out.append(
-                Problem(f"line {ln.sku} amount_minor", ln.amount_minor, ln.unit_minor * ln.qty)
+                Problem(f"line {ln.key} amount_minor", ln.amount_minor, ln.unit_minor * ln.qty)
             )
     return out
 
@@ -152,6 +162,9 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
         reach = rs.tier_held(hq.tier, hq.tier_spend_minor + sale.subtotal_minor)
         if rs.tier(claimed.tier).qualify_minor > rs.tier(reach).qualify_minor:
             out.append(Problem("tier", claimed.tier, reach))
+    st = asked.standing
+    if st is not None and st.tier != claimed.tier:
+        out.append(Problem("priced_with.standing.tier", st.tier, claimed.tier))
     if claimed.country != hq.country:
         out.append(Problem("country", claimed.country, hq.country))
     if _day(claimed.birthday) != _day(hq.birthday):
@@ -192,13 +205,7 @@ def _spending(sale: Sale, asked: PricedWith, view: HqView) -> list[Problem]:
 
 def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     """The record HQ makes of the sale, priced with the same engine and inputs."""
-    basket = Basket(
-        sale.currency,
-        tuple(
-            Line(ln.sku, ln.name, ln.qty, Money(ln.unit_minor, sale.currency), ln.category)
-            for ln in sale.lines
-        ),
-    )
+    basket = Basket(sale.currency, tuple(_line(ln, sale.currency) for ln in sale.lines))
     customer = asked.customer
     if customer is not None and sale.customer is not None:
         customer = replace(customer, card=sale.customer.card)
@@ -207,9 +214,18 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
     known = rs.codes()
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
-    ours = sale_record(q, sale.sale_id, rs, customer, codes, card)
+    ours = sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
     return replace(ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads)
+
+
+def _line(ln: SaleLine, currency: str) -> Line:
+    """A basket line as the journal line records it, with its scale label if it had one."""
+    label = None
+    if ln.label:
+        per_kg = Money(ln.per_kg_minor, currency) if ln.weight_g else None
+        label = Labelled(ln.label, ln.weight_g, per_kg)
+    return Line(ln.sku, ln.name, ln.qty, Money(ln.unit_minor, currency), ln.category, label)
 
 
 def _totals(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
@@ -231,7 +247,7 @@ def _compare(claimed: Sale, ours: Sale) -> list[Problem]:
         for f in fields(ln):
             a, b = getattr(ln, f.name), getattr(mine_ln, f.name)
             if a != b:
-                out.append(Problem(f"line {ln.sku} {f.name}", a, b))
+                out.append(Problem(f"line {ln.key} {f.name}", a, b))
     for f in fields(claimed):
         if f.name in ("discounts", "awards", "lines"):
             continue  # compared above, rule by rule and line by line

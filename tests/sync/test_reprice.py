@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from agent import demo
 from agent.clock import FixedClock, SequentialIds
-from agent.codes import make_card_number
+from agent.codes import ean13_check_digit, make_card_number
 from agent.demo import demo_store
 from agent.documents import customer_from_doc, product_from_doc
 from agent.event_parts import ReturnLine
@@ -91,6 +91,12 @@ def terminal_holds(
     )
 
 
+def label(grams: int) -> str:
+    """The scale label of ``grams`` of BEANS (item code 00042): 22 00042 WWWWW C."""
+    body = f"2200042{grams:05d}"
+    return body + str(ean13_check_digit(body))
+
+
 def demo_customer(cid: str, **changes: Any) -> dict[str, Any]:
     return dict(next(c for c in demo.CUSTOMERS if c["customer_id"] == cid), **changes)
 
@@ -112,6 +118,7 @@ def demo_customer(cid: str, **changes: Any) -> dict[str, Any]:
         ((ANNA, "JACKET", "PCT20", "CIGS", "WINE"), None),  # a sale reward, exclusions
         ((ANNA, "GIFT50", "GC0000000777", "COFFEE"), None),  # a card sold and loaded
         (("GIFT50", "GC0000000778"), None),  # loads only: no purchase
+        ((ANNA, label(750), label(750), label(1234), "COFFEE"), None),  # weighed
     ],
 )
 def test_a_genuine_sale_reprices_clean(
@@ -210,6 +217,23 @@ def test_a_line_priced_above_hqs_price_is_a_problem(hq: HqStore, genuine: Sale) 
     raised = replace(jacket, unit_minor=99900, amount_minor=99900)
     forged = replace(genuine, lines=(raised, *genuine.lines[1:]))
     assert Problem("line JACKET unit_minor", 99900, 49900) in problems(hq, forged)
+
+
+def test_a_weighed_line_above_hqs_price_per_kg_or_its_weight_is_a_problem(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    sale = record(store, sell(session, ANNA, label(750)))
+    assert isinstance(sale, Sale) and problems(hq, sale) == []
+    (beans,) = sale.lines
+    assert (beans.key, beans.unit_minor) == ("BEANS/750g", 6743)  # 89.90 a kg x 0.75 kg
+    dearer = replace(beans, per_kg_minor=12990, unit_minor=9743, amount_minor=9743)
+    assert Problem("line BEANS/750g per_kg_minor", 12990, 8990) in problems(
+        hq, replace(sale, lines=(dearer,))
+    )
+    heavier = replace(beans, unit_minor=9000, amount_minor=9000)  # not 750 g at 89.90
+    assert Problem("line BEANS/750g unit_minor", 9000, 6743) in problems(
+        hq, replace(sale, lines=(heavier,))
+    )
 
 
 def test_points_spent_beyond_hqs_balance_and_the_offline_allowance_are_a_problem(
@@ -355,7 +379,7 @@ def test_a_return_crediting_a_gift_card_beyond_what_it_paid_is_a_problem(
 
 # -- every genuine sale reprices clean ---------------------------------------------------
 
-SKUS = [str(p["sku"]) for p in demo.PRODUCTS if not p.get("loads_gift_card")]
+SKUS = [str(p["sku"]) for p in demo.PRODUCTS if not p.get("loads_gift_card") and not p.get("unit")]
 
 
 @pytest.fixture(scope="module")
@@ -379,6 +403,7 @@ CARDS = iter(range(1000, 10**9))
         st.sampled_from(["AUTUMN15", "SYRUP20", "FREECOFFEE", "TENOFF", "PCT20"]), max_size=4
     ),
     load=st.booleans(),
+    grams=st.none() | st.integers(1, 99_999),
     points=st.none() | st.integers(0, 3000),
     card=st.booleans(),
     minutes=st.integers(0, 600),
@@ -390,6 +415,7 @@ def test_every_genuine_sale_reprices_clean(
     lines: list[tuple[str, int]],
     codes: list[str],
     load: bool,
+    grams: int | None,
     points: int | None,
     card: bool,
     minutes: int,
@@ -404,6 +430,8 @@ def test_every_genuine_sale_reprices_clean(
         session.enter(who)
     for sku, qty in lines:
         session.enter(sku, qty)
+    if grams is not None:  # weighed coffee beans, by their scale label
+        session.enter(label(grams))
     if load:  # a card sold here, loaded with the sale
         session.enter("GIFT50")
         session.enter(f"GC{next(CARDS):010d}")
@@ -415,10 +443,11 @@ def test_every_genuine_sale_reprices_clean(
         session.pay_with_points(points)
     store = session.store
     seq = session.commit().seq
-    assert problems(hq, record(store, seq)) == []
+    sale = record(store, seq)
+    assert isinstance(sale, Sale) and problems(hq, sale) == []
     upload(hq, store)  # HQ now holds it, as after its ingest
     if back:
-        ret = session.desk.commit_return(seq, {lines[0][0]: 1})
+        ret = session.desk.commit_return(seq, {sale.lines[0].sku: 1})
         assert isinstance(ret, CommittedSale)
         assert problems(hq, record(store, ret.seq)) == []
         upload(hq, store)
