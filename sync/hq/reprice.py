@@ -8,7 +8,8 @@ what HQ knows (:class:`HqView`, read by :func:`sync.hq.reprice_view.view_of`):
 - the ruleset version is one HQ published;
 - a line's SKU is HQ's, in HQ's category, at no more than HQ's price or the price before
   HQ's last change of it (a terminal that has not heard of a lowered price yet charges
-  the former one; nothing above both is accepted);
+  the former one; nothing above both is accepted); a weighed line's price per kg
+  likewise, and its price is its weight at it (a price label's line is at its label's);
 - the customer's tier is no higher than the tier HQ gives them or their qualifying spend
   (HQ's, plus this sale's subtotal) reaches; their country, birthday and segments are
   HQ's; every coupon they hold is one HQ issued them;
