@@ -23,6 +23,7 @@ from agent.event_parts import (
     items,
     optional,
 )
+from agent.pricing.asked import PricedWith
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class Sale:
     limit_lifted_by: str | None = None  # a manager lifted the offline limit: outside the bound
     spent_lots: tuple[SpentLot, ...] = ()  # where its points came from, oldest first
     gift_loads: tuple[GiftLoad, ...] = ()  # lines that loaded a gift card (GIFT50)
+    priced_with: PricedWith | None = None  # what it was priced with (None: older bodies)
 
     @property
     def customer_id(self) -> str | None:
@@ -93,6 +95,8 @@ class Sale:
             doc["spent_lots"] = [lot.to_doc() for lot in self.spent_lots]
         if self.gift_loads:  # absent otherwise: the bodies of earlier sales stay as they were
             doc["gift_loads"] = [g.to_doc() for g in self.gift_loads]
+        if self.priced_with is not None:
+            doc["priced_with"] = self.priced_with.to_doc()
         return doc
 
     @staticmethod
@@ -129,6 +133,7 @@ class Sale:
             limit_lifted_by=optional(d, "limit_lifted_by", str),
             spent_lots=SpentLot.read(d, "spent_lots"),
             gift_loads=tuple(GiftLoad.from_doc(x) for x in d.get("gift_loads") or []),
+            priced_with=PricedWith.from_doc(d.get("priced_with")),
         )
 
 

@@ -11,10 +11,11 @@ from agent.event_parts import CustomerOnSale, ExpiringLot, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer, Labelled
 from agent.money import allocate
+from agent.pricing.inputs import Standing
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
 from agent.ruleset import Ruleset
-from agent.tiers import Standing, after_sale, standing
+from agent.tiers import after_sale, standing
 
 
 def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
@@ -72,7 +73,8 @@ def sale_record(
     the next one and the tier the sale reached."""
     after = None
     if customer is not None:
-        after = after_sale(st or standing(customer, ruleset, 0), q, ruleset)
+        st = st or standing(customer, ruleset, 0)
+        after = after_sale(st, q, ruleset)
     return Sale(
         sale_id=sale_id,
         at=q.at.isoformat(),
@@ -93,6 +95,7 @@ def sale_record(
         codes=tuple(codes),
         usage=q.usage_deltas,
         spent_lots=spent_lots(q),
+        priced_with=None if q.asked is None else replace(q.asked.as_recorded(), standing=st),
         customer=None
         if customer is None
         else CustomerOnSale(

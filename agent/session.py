@@ -24,14 +24,14 @@ from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
 from agent.point_lots import lot_expiry
 from agent.pricing.engine import quote
-from agent.pricing.inputs import Tender
+from agent.pricing.inputs import Standing, Tender
 from agent.pricing.result import Quote
 from agent.records import sale_record
 from agent.ruleset import Ruleset
 from agent.scale import added, barcodes_of, basket_line, basket_units
 from agent.store import Store
 from agent.store.entries import LedgerMove, NewSale
-from agent.tiers import Standing, qualifying_minor, tiered_quote, unsynced_minor
+from agent.tiers import qualifying_minor, tiered_quote, unsynced_minor
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from agent.event_parts import NewTier, NextTier, ReturnLine, SaleLine
 from agent.model import Customer
+from agent.pricing.inputs import Standing
 from agent.pricing.result import Quote, QuoteLine
 from agent.ruleset import Ruleset, TierStart
 from agent.store.ledger import Ledger
@@ -50,16 +51,6 @@ def returned_qualifying_minor(
     return -_qualifying(
         ((ln.sku, category.get(ln.sku, ""), ln.money_minor) for ln in returned), ruleset
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """Where a customer stands towards the tiers as a sale is priced."""
-
-    hq_tier: str  # the tier HQ sent
-    spend_minor: int | None  # qualifying spend before the sale; None: HQ sent no figure
-    before: str  # the tier held before the sale: HQ's, or the higher one the spend reaches
-    tier: str  # the tier the sale is priced at (``before``, or the one it reaches itself)
 
 
 def standing(customer: Customer, ruleset: Ruleset, unsynced_minor: int) -> Standing:

@@ -1,6 +1,7 @@
 """Pricing: a basket, a customer and the ruleset in, a quote out; a pure function.
 
 - :mod:`agent.pricing.inputs`: what a quote is asked beyond the basket (``Usage``, ``Tender``);
+- :mod:`agent.pricing.asked`: what a quote was priced with, as a sale records it (``PricedWith``);
 - :mod:`agent.pricing.result`: what a quote says (``Quote``, its lines, discounts, awards,
   refusals) and ``max_redeemable``;
 - :mod:`agent.pricing.worksheet`: one quote's working state while it is priced;

@@ -26,6 +26,7 @@ from agent.money import (
     Points,
     allocate,
 )
+from agent.pricing.asked import PricedWith
 from agent.pricing.discounts import apply_cap, apply_stage
 from agent.pricing.earning import earn, lots
 from agent.pricing.eligibility import COUPON_NEEDS_CUSTOMER, QUIET, offline_limit, why_not
@@ -155,6 +156,7 @@ def quote(
         expiring_soon=soon,
         usage_deltas=tuple(deltas),
         spend_limit=offline_limit(w),
+        asked=PricedWith(customer, balance, usage, tender, ruleset.revoked),
     )
 
 

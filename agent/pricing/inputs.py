@@ -42,3 +42,14 @@ class Tender:
         """How many times the cashier claimed the reward ``rule_id`` in this sale."""
         n = dict(self.claims).get(rule_id, 0)
         return n if n > 0 else int(rule_id in self.codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a customer stands towards the tiers as a sale is priced (worked out by
+    :mod:`agent.tiers`; a sale records it with what it was priced with)."""
+
+    hq_tier: str  # the tier HQ sent
+    spend_minor: int | None  # qualifying spend before the sale; None: HQ sent no figure
+    before: str  # the tier held before the sale: HQ's, or the higher one the spend reaches
+    tier: str  # the tier the sale is priced at (``before``, or the one it reaches itself)

@@ -16,6 +16,7 @@ from agent.money import (
     Money,
     Points,
 )
+from agent.pricing.asked import PricedWith
 from agent.ruleset import Ruleset
 from agent.words import Words
 
@@ -99,6 +100,7 @@ class Quote:
     usage_deltas: tuple[tuple[str, int], ...] = ()
     # Why fewer points may be spent than the balance holds (HQ's offline policy).
     spend_limit: Words | None = None
+    asked: PricedWith | None = None  # what it was priced with, for the sale's record
 
     @property
     def discount(self) -> Money:

@@ -89,9 +89,15 @@ class HqStore:
         return ruleset.version
 
     def upsert_product(self, doc: dict[str, Any]) -> None:
+        """Add or change a product; a changed price keeps the one before it
+        (``previous_price_minor``): a terminal that has not heard of it yet may charge it."""
         self.conn.execute(
             "INSERT INTO hq_products(sku, doc, rev) VALUES(?,?,?) ON CONFLICT(sku) "
-            "DO UPDATE SET doc=excluded.doc, rev=excluded.rev",
+            "DO UPDATE SET doc=json_set(excluded.doc, '$.previous_price_minor', "
+            "CASE WHEN json_extract(doc, '$.price_minor') <> "
+            "json_extract(excluded.doc, '$.price_minor') "
+            "THEN json_extract(doc, '$.price_minor') "
+            "ELSE json_extract(doc, '$.previous_price_minor') END), rev=excluded.rev",
             (doc["sku"], json.dumps(doc, ensure_ascii=False), self.next_rev()),
         )
 

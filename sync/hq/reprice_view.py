@@ -1,0 +1,119 @@
+"""What HQ knows that bears on re-pricing one event (:class:`sync.hq.reprice.HqView`),
+read from HQ's store inside the ingest's transaction: the ruleset of the version the
+sale names, its products, its customer and gift card, the offline policy; for a
+return, the original sale and the returns of it HQ applied before."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+
+from agent.events import JournalEvent, Return, Sale, read_event
+from agent.ruleset import Ruleset
+from agent.ruleset_reader import parse_ruleset
+from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
+from sync.hq.store import HqStore
+
+
+def repriced(store: HqStore, event: JournalEvent) -> str | None:
+    """Why HQ, pricing the sale or return ``event`` again, refuses it (its problems, one
+    a clause), or None: then the event's figures are HQ's own. Other kinds: None.
+
+    The ingest's one call, inside its transaction and before it applies the event."""
+    record = event.record
+    if not isinstance(record, Sale | Return):
+        return None
+    found = reprice(record, view_of(store, event.terminal_id, record))
+    return "; ".join(str(p) for p in found) or None
+
+
+@lru_cache(maxsize=32)
+def _ruleset(document: str) -> Ruleset:
+    """A published programme, parsed once (a version's document never changes)."""
+    return parse_ruleset(json.loads(document))
+
+
+def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
+    """HQ's view for re-pricing ``record``, an event of ``terminal_id``."""
+    c = store.conn
+    if isinstance(record, Return):
+        original, earlier = _original(store, terminal_id, record)
+        return HqView(None, {}, None, None, store.policy(), original, earlier)
+    row = c.execute(
+        "SELECT document FROM hq_rulesets WHERE version=?", (record.ruleset_version,)
+    ).fetchone()
+    skus = sorted({ln.sku for ln in record.lines})
+    products = {}
+    for sku, text in c.execute(
+        f"SELECT sku, doc FROM hq_products WHERE sku IN ({','.join('?' * len(skus))})", skus
+    ):
+        doc = json.loads(text)
+        was = doc.get("previous_price_minor")
+        products[sku] = HqProduct(str(doc["category"]), int(doc["price_minor"]), was)
+    card = None
+    if record.gift_card is not None:
+        got = c.execute(
+            "SELECT balance_minor, currency FROM hq_gift_cards WHERE card=?",
+            (record.gift_card[0],),
+        ).fetchone()
+        card = None if got is None else HqGiftCard(int(got[0]), str(got[1]))
+    return HqView(
+        ruleset=None if row is None else _ruleset(row[0]),
+        products=products,
+        customer=_customer(store, terminal_id, record.customer_id),
+        gift_card=card,
+        policy=store.policy(),
+    )
+
+
+def _customer(store: HqStore, terminal_id: str, cid: str | None) -> HqCustomer | None:
+    if cid is None:
+        return None
+    row = store.conn.execute(
+        "SELECT c.doc, c.balance, COALESCE(a.points, 0) FROM hq_customers c "
+        "LEFT JOIN hq_allowances a ON a.customer_id=c.customer_id AND a.terminal_id=? "
+        "WHERE c.customer_id=?",
+        (terminal_id, cid),
+    ).fetchone()
+    if row is None:
+        return None
+    doc = json.loads(row[0])
+    return HqCustomer(
+        tier=str(doc.get("tier") or ""),
+        tier_spend_minor=int(doc.get("tier_spend_minor") or 0),
+        balance=int(row[1]),
+        allowance=int(row[2]),
+        country=str(doc.get("country") or ""),
+        birthday=_birthday(doc.get("birthday")),
+        segments=frozenset(str(s) for s in doc.get("segments") or []),
+        coupons=frozenset(str(k) for k in doc.get("coupons") or {}),
+    )
+
+
+def _birthday(text: object) -> date | None:
+    """A birthday as HQ keeps it, with its year or without ("--MM-DD")."""
+    if not isinstance(text, str):
+        return None
+    return date.fromisoformat("2000" + text[1:] if text.startswith("--") else text)
+
+
+def _original(
+    store: HqStore, terminal_id: str, ret: Return
+) -> tuple[Sale | None, tuple[Return, ...]]:
+    """The sale ``ret`` returns lines of, as HQ holds it, and the returns of it before."""
+    row = store.conn.execute(
+        "SELECT body FROM hq_events WHERE terminal_id=? AND seq=? AND kind='sale'",
+        (terminal_id, ret.original_seq),
+    ).fetchone()
+    sale = None if row is None else read_event("sale", row[0]).record
+    earlier = tuple(
+        r
+        for (body,) in store.conn.execute(
+            "SELECT body FROM hq_events WHERE terminal_id=? AND kind='return' "
+            "AND json_extract(body, '$.original_seq')=? ORDER BY seq",
+            (terminal_id, ret.original_seq),
+        )
+        if isinstance(r := read_event("return", body).record, Return)
+    )
+    return (sale if isinstance(sale, Sale) else None), earlier
