@@ -55,8 +55,13 @@ class Holding:
     def _gain(self, move: Move) -> Holding:
         if move.expires_at is None:
             return Holding(self.outside + move.points, self.lots)
-        lot = PointLot(Points(move.points), move.at, move.expires_at)
-        return Holding.of(self.outside + move.points + self._in_lots(), (*self.lots, lot))
+        same = next((lot for lot in self.lots if lot.expires_at == move.expires_at), None)
+        if same is None:
+            lots = (*self.lots, PointLot(Points(move.points), move.at, move.expires_at))
+        else:  # expiring together: one lot, as at HQ (at most one a day, however many sales)
+            grown = PointLot(Points(same.points + move.points), same.earned_at, same.expires_at)
+            lots = tuple(grown if lot is same else lot for lot in self.lots)
+        return Holding.of(self.outside + move.points + self._in_lots(), lots)
 
     def _spend(self, points: int, at: datetime) -> Holding:
         outside = self.outside
