@@ -15,7 +15,7 @@ import pytest
 from agent.clock import FixedClock, SequentialIds
 from agent.codes import make_card_number
 from agent.demo import demo_store
-from agent.events import Audit
+from agent.events import Audit, Sale, read_event
 from agent.notice import CommittedSale
 from agent.session import CheckoutSession
 from agent.store import Store
@@ -446,3 +446,17 @@ def test_the_report_names_each_signal_in_plain_words_and_takes_its_settings(
         "SELECT store_id FROM terminals WHERE terminal_id='T9'"
     ).fetchone()
     assert store_id == "Lodz"
+
+
+def test_hq_re_prices_a_sale_that_names_its_cashier_as_the_terminal_did(
+    central: HqStore, tills: Any
+) -> None:
+    from sync.hq.reprice import reprice
+    from sync.hq.reprice_view import view_of
+
+    t1 = tills("T1")
+    t1.sell(ANNA, "JACKET", cashier="K1")
+    (event,) = t1.store.ledger.pending_events(10)
+    sale = read_event(event.kind, event.body).record
+    assert isinstance(sale, Sale) and sale.cashier == "K1"
+    assert reprice(sale, view_of(central, "T1", sale)) == []
