@@ -6,6 +6,7 @@ as ``session.desk``): its store, clock, ids and identified customer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from agent.clock import Clock, IdFactory, parse_utc
@@ -33,6 +34,7 @@ class Counter(Protocol):
     ids: IdFactory
     terminal_id: str
     customer: Customer | None
+    cashier: str | None  # who is signed in at the till
 
     @property
     def ruleset(self) -> Ruleset | None: ...
@@ -176,6 +178,7 @@ class CounterDesk:
         to_card = to_gift_card(original, r.money_minor, ledger.gift_card_returned(seq))
         earlier = refund(original.lines, ledger.returned_units(seq)).points_restored
         record = return_record(r, event_id, at.isoformat(), original, seq, before, to_card, earlier)
+        record = replace(record, cashier=self.counter.cashier)
         card = (
             (GiftCardMove(original.gift_card[0], to_card),)
             if original.gift_card and to_card

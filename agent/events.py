@@ -53,6 +53,7 @@ class Sale:
     spent_lots: tuple[SpentLot, ...] = ()  # where its points came from, oldest first
     gift_loads: tuple[GiftLoad, ...] = ()  # lines that loaded a gift card (GIFT50)
     priced_with: PricedWith | None = None  # what it was priced with (None: older bodies)
+    cashier: str | None = None  # who was signed in at the till and rang it up
 
     @property
     def customer_id(self) -> str | None:
@@ -97,6 +98,8 @@ class Sale:
             doc["gift_loads"] = [g.to_doc() for g in self.gift_loads]
         if self.priced_with is not None:
             doc["priced_with"] = self.priced_with.to_doc()
+        if self.cashier is not None:
+            doc["cashier"] = self.cashier
         return doc
 
     @staticmethod
@@ -134,6 +137,7 @@ class Sale:
             spent_lots=SpentLot.read(d, "spent_lots"),
             gift_loads=tuple(GiftLoad.from_doc(x) for x in d.get("gift_loads") or []),
             priced_with=PricedWith.from_doc(d.get("priced_with")),
+            cashier=optional(d, "cashier", str),
         )
 
 
@@ -158,6 +162,7 @@ class Return:
     # (card, amount_minor credited back to it) of what a gift card paid; the rest is cash.
     gift_card: tuple[str, int] | None = None
     restored_lots: tuple[SpentLot, ...] = ()  # the lots its restored points go back to
+    cashier: str | None = None  # who was signed in at the till and took it back
 
     @property
     def customer_id(self) -> str | None:
@@ -185,6 +190,8 @@ class Return:
             doc["gift_card"] = {"card": self.gift_card[0], "amount_minor": self.gift_card[1]}
         if self.restored_lots:
             doc["restored_lots"] = [lot.to_doc() for lot in self.restored_lots]
+        if self.cashier is not None:
+            doc["cashier"] = self.cashier
         return doc
 
     @staticmethod
@@ -214,6 +221,7 @@ class Return:
             if (gift := d.get("gift_card")) is None
             else (field(gift, "card", str), field(gift, "amount_minor", int)),
             restored_lots=SpentLot.read(d, "restored_lots"),
+            cashier=optional(d, "cashier", str),
         )
 
 

@@ -66,6 +66,7 @@ class CheckoutSession:
         self._priced: _Priced | None = None
         self.token_policy = TokenPolicy()
         self.confirmed = True  # how the customer was identified allows spending points
+        self.cashier: str | None = None  # who is signed in: their sales and returns say so
         self.desk = CounterDesk(self)  # enrolment, adjustments and returns beside the sale
         self.reset()
 
@@ -415,7 +416,9 @@ class CheckoutSession:
         st = self._priced.tiers if self._priced is not None and self._priced.quote is q else None
         record = sale_record(q, sale_id, rs, self.customer, codes, self.gift_card, st)
         # A lifted limit is outside the bound: HQ sees who lifted it.
-        record = replace(record, limit_lifted_by=self.limit_lifted_by, gift_loads=loaded)
+        record = replace(
+            record, limit_lifted_by=self.limit_lifted_by, gift_loads=loaded, cashier=self.cashier
+        )
         committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=sale_id,

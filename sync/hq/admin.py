@@ -6,16 +6,23 @@ import argparse
 import json
 from pathlib import Path
 
-from agent.clock import parse_utc
+from agent.clock import SystemClock, parse_utc
 from agent.model import OfflinePolicy
-from agent.money import Money
 from agent.ruleset_reader import load_ruleset
+from sync.hq.fraud_settings import FraudSettings
+from sync.hq.fraud_text import fraud_lines
 from sync.hq.report import report
 from sync.hq.store import HqStore
 
 
-def _hq_report(db: str, as_json: bool) -> int:
-    doc = report(HqStore(db, create=False))
+def _hq_report(args: argparse.Namespace) -> int:
+    db, as_json = args.db, args.json
+    try:
+        settings = FraudSettings.parse(args.set)
+        at = parse_utc(args.at) if args.at else SystemClock().now()
+    except ValueError as exc:
+        raise SystemExit(f"kassa hq report: {exc}") from None
+    doc = report(HqStore(db, create=False), at, settings)
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -25,18 +32,19 @@ def _hq_report(db: str, as_json: bool) -> int:
     )
     for tid, row in doc["terminals"].items():
         print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
-    for flag in doc["negative_balances"]:
-        print(f"  NEGATIVE balance {flag['customer_id']}: {flag['balance']}")
-    for card in doc["negative_gift_cards"]:
-        owed = Money(card["balance_minor"], card["currency"])
-        print(f"  NEGATIVE gift card {card['card']}: {owed}")
+    for line in fraud_lines(doc["fraud"]):
+        print(line)
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Carry out a parsed `kassa hq` command; return the exit status."""
     if args.hq_cmd == "report":
-        return _hq_report(args.db, args.json)
+        return _hq_report(args)
+    if args.hq_cmd == "add-staff":
+        HqStore(args.db, create=False).add_staff(args.id, args.name, args.card)
+        print(f"staff {args.id} ({args.name})" + (f", own card {args.card}" if args.card else ""))
+        return 0
     if args.hq_cmd == "publish":
         store = HqStore(args.db, create=False)
         doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
@@ -72,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if args.hq_cmd == "add-terminal":
         store = HqStore(args.db, create=False)
         store.add_terminal(args.id, args.secret)
-        print(f"terminal {args.id} added")
+        if args.store:
+            store.set_terminal_store(args.id, args.store)
+        print(f"terminal {args.id} added" + (f" in store {args.store}" if args.store else ""))
         return 0
     if args.db is None:
         raise SystemExit("kassa hq: --db FILE is required")

@@ -42,10 +42,24 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)
     rep.add_argument("--json", action="store_true")
+    rep.add_argument("--at", help="the fraud signals' window ends here (ISO; default: now)")
+    rep.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="a fraud signal's threshold other than its default (README: `kassa hq report`)",
+    )
+    staff = hq_sub.add_parser("add-staff", help="add HQ's staff member, with their own card")
+    staff.add_argument("--db", required=True)
+    staff.add_argument("--id", required=True, help="their cashier id at the tills")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--card", help="their own loyalty card, if they have one")
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)
     add.add_argument("--secret", required=True)
+    add.add_argument("--store", help="the store it stands in (default: main)")
     pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
     pub.add_argument("--db", required=True)
     pub.add_argument("ruleset")

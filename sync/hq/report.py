@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sync.hq.fraud import fraud_signals
+from sync.hq.fraud_settings import FraudSettings
 from sync.hq.store import HqStore
 
 
-def report(store: HqStore) -> dict[str, Any]:
-    """Return what HQ holds: sales and points per terminal and in total."""
+def report(
+    store: HqStore, at: datetime | None = None, settings: FraudSettings | None = None
+) -> dict[str, Any]:
+    """Return what HQ holds: sales and points per terminal and in total, and the fraud
+    signals of the window before ``at`` (:mod:`sync.hq.fraud`; without ``at``: of
+    every event HQ holds)."""
     terms: dict[str, Any] = {}
     for tid, acked, n, returns, audits, issued, redeemed, money in store.conn.execute(
         "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
@@ -52,4 +59,5 @@ def report(store: HqStore) -> dict[str, Any]:
         "negative_balances": flagged,
         "negative_gift_cards": owing,
         "conflicts": conflicts,
+        "fraud": fraud_signals(store, at, settings or FraudSettings()),
     }

@@ -217,7 +217,10 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
     ours = sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
-    return replace(ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads)
+    # Who rang it up is the terminal's to say (HQ's fraud signals read it).
+    return replace(
+        ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads, cashier=sale.cashier
+    )
 
 
 def _line(ln: SaleLine, currency: str) -> Line:

@@ -68,3 +68,26 @@ def m003_offline_policy(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m004_fraud_signals(db: Database) -> None:
+    # What the fraud signals of `kassa hq report` need (sync.hq.fraud): the store each
+    # terminal stands in, HQ's staff with their own loyalty card, and indexes on what
+    # the stored bodies say (the time of each event, its gift card), so the report
+    # reads a window of events, one customer's or one card's, never the whole table.
+    db.executescript(
+        """
+        ALTER TABLE terminals ADD COLUMN store_id TEXT NOT NULL DEFAULT 'main';
+        CREATE TABLE hq_staff (
+            staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, card TEXT
+        );
+        CREATE INDEX hq_staff_card ON hq_staff(card);
+        CREATE INDEX hq_events_kind_at ON hq_events(kind, json_extract(body, '$.at'));
+        CREATE INDEX hq_events_customer ON hq_events(customer_id, kind);
+        CREATE INDEX hq_events_gift_card ON hq_events(json_extract(body, '$.gift_card.card'));
+        CREATE INDEX hq_customers_negative ON hq_customers(balance) WHERE balance < 0;
+        CREATE INDEX hq_gift_cards_negative ON hq_gift_cards(balance_minor)
+            WHERE balance_minor < 0;
+        """
+    )

@@ -74,6 +74,24 @@ class HqStore:
             (terminal_id, secret_hash(secret), GENESIS),
         )
 
+    def set_terminal_store(self, terminal_id: str, store_id: str) -> None:
+        """Say which store a terminal stands in (``main`` until said): one card used at two
+        stores too soon to travel between them is a fraud signal."""
+        cur = self.conn.execute(
+            "UPDATE terminals SET store_id=? WHERE terminal_id=?", (store_id, terminal_id)
+        )
+        if cur.rowcount != 1:
+            raise ValueError(f"no terminal {terminal_id!r}")
+
+    def add_staff(self, staff_id: str, name: str, card: str | None) -> None:
+        """Add or change one of HQ's staff, with their own loyalty card if they have one:
+        their card on sales they ring up themselves is a fraud signal."""
+        self.conn.execute(
+            "INSERT INTO hq_staff(staff_id, name, card) VALUES(?,?,?) ON CONFLICT(staff_id) "
+            "DO UPDATE SET name=excluded.name, card=excluded.card",
+            (staff_id, name, card),
+        )
+
     def authenticate(self, terminal_id: str, secret: str) -> bool:
         row = self.conn.execute(
             "SELECT secret_sha256 FROM terminals WHERE terminal_id=?", (terminal_id,)

@@ -245,6 +245,7 @@ class TillFlows:
             )
             return
         self.till.cashier = None
+        self.till.session.cashier = None
         self.till.push_screen(
             PinScreen(
                 self.till.services.store.ledger.cashiers,
@@ -257,6 +258,7 @@ class TillFlows:
 
     def _signed_in(self, cashier: Cashier | None) -> None:
         self.till.cashier = cashier
+        self.till.session.cashier = cashier.cashier_id if cashier else None
         if cashier is None:
             return
         if cashier.language:
