@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from agent.clock import parse_utc
 from agent.model import OfflinePolicy
 from agent.money import Money
 from agent.ruleset_reader import load_ruleset
+from sync.hq.expiry import run_expiry
 from sync.hq.report import report
 from sync.hq.store import HqStore
 
 
-def _hq_report(db: str, as_json: bool) -> int:
-    doc = report(HqStore(db, create=False))
+def _hq_report(db: str, as_json: bool, since: date | None, until: date | None) -> int:
+    doc = report(HqStore(db, create=False), since, until)
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -23,6 +25,10 @@ def _hq_report(db: str, as_json: bool) -> int:
     print(
         f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
     )
+    gone = doc["points_expired"]
+    print(f"points expired {gone['total']}")
+    for day in gone["per_day"]:
+        print(f"  {day['day']}: {day['points']} points expired")
     for tid, row in doc["terminals"].items():
         print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
     for flag in doc["negative_balances"]:
@@ -36,7 +42,12 @@ def _hq_report(db: str, as_json: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     """Carry out a parsed `kassa hq` command; return the exit status."""
     if args.hq_cmd == "report":
-        return _hq_report(args.db, args.json)
+        return _hq_report(args.db, args.json, args.since, args.until)
+    if args.hq_cmd == "expire":
+        at = parse_utc(args.at) if args.at else datetime.now(UTC)
+        run = run_expiry(HqStore(args.db, create=False), at)
+        print(f"{run.points} points expired ({run.lots} lots of {run.customers} customers)")
+        return 0
     if args.hq_cmd == "publish":
         store = HqStore(args.db, create=False)
         doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
@@ -84,5 +95,6 @@ def run(args: argparse.Namespace) -> int:
         args.port,
         args.demo,
         parse_utc(args.fixed_time) if args.fixed_time else None,
+        args.expire_every_s,
     )
     return 0

@@ -1,14 +1,18 @@
-"""What HQ holds, summed up: sales and points per terminal and in total, and what to look at."""
+"""What HQ holds, summed up: sales and points per terminal and in total, points expired,
+and what to look at."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from sync.hq.expiry import points_expired
 from sync.hq.store import HqStore
 
 
-def report(store: HqStore) -> dict[str, Any]:
-    """Return what HQ holds: sales and points per terminal and in total."""
+def report(store: HqStore, since: date | None = None, until: date | None = None) -> dict[str, Any]:
+    """Return what HQ holds: sales and points per terminal and in total, and the points
+    expired from ``since`` to ``until`` (store days, included; open ends when None)."""
     terms: dict[str, Any] = {}
     for tid, acked, n, returns, audits, issued, redeemed, money in store.conn.execute(
         "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
@@ -52,4 +56,5 @@ def report(store: HqStore) -> dict[str, Any]:
         "negative_balances": flagged,
         "negative_gift_cards": owing,
         "conflicts": conflicts,
+        "points_expired": points_expired(store, since, until),
     }
