@@ -78,9 +78,12 @@ def expire_all(store: HqStore, at: datetime) -> ExpiryRun:
 
 
 def run_expiry(store: HqStore, at: datetime) -> ExpiryRun:
-    """The expiry run: every lot expired by ``at``, in one transaction."""
+    """The expiry run: every lot expired by ``at``, in one transaction (and the spend aged
+    out of the tier window by then, as a snapshot would, so a tier lowered is HQ's at once)."""
     with store.transaction():
-        return expire_all(store, at)
+        run = expire_all(store, at)
+        store.age_spend(at)
+        return run
 
 
 async def expire_every(store: HqStore, every_s: float, clock: Callable[[], datetime]) -> None:
