@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hq_cmd == "report":
         return _hq_report(args.db, args.json, args.since, args.until)
     if args.hq_cmd == "expire":
-        at = parse_utc(args.at) if args.at else datetime.now(UTC)
-        run = run_expiry(HqStore(args.db, create=False), at)
+        run = run_expiry(HqStore(args.db, create=False), args.at or datetime.now(UTC))
         print(f"{run.points} points expired ({run.lots} lots of {run.customers} customers)")
         return 0
     if args.hq_cmd == "publish":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime
 
 from agent.model import OfflinePolicy
 
@@ -38,6 +38,16 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError("a day as YYYY-MM-DD") from None
 
 
+def _instant(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise argparse.ArgumentTypeError("an ISO time with its offset, e.g. 2026-11-24T10:00+01:00")
+    return at
+
+
 def cmd_hq(args: argparse.Namespace) -> int:
     """Run `kassa hq`: HQ's code is loaded only now, not by every `kassa` command."""
     from sync.hq.admin import run
@@ -67,7 +77,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rep.add_argument("--until", type=_day, help="... to this day, included")
     exp = hq_sub.add_parser("expire", help="expire the points due, writing expiry moves")
     exp.add_argument("--db", required=True)
-    exp.add_argument("--at", help="expire what is due at this ISO time (default: now)")
+    exp.add_argument(
+        "--at", type=_instant, help="expire what is due at this ISO time (default: now)"
+    )
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)

@@ -5,9 +5,9 @@ points expired; R27's and R28's numbers agree between the terminal and HQ."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
-import sqlite3
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,9 +19,10 @@ from agent.clock import FixedClock
 from agent.codes import make_card_number
 from agent.demo import CUSTOMERS, RULESET
 from agent.documents import customer_from_doc
+from agent.notice import CommittedSale
 from agent.session import CheckoutSession
 from agent.store import Store
-from sync.hq.expiry import ExpiryRun, run_expiry
+from sync.hq.expiry import ExpiryRun, expire_every, run_expiry
 from sync.hq.ingest import ingest
 from sync.hq.report import report
 from sync.hq.seed import seed_demo
@@ -30,8 +31,11 @@ from sync.hq.store import HqStore
 from sync.worker import SyncState
 from tests.conftest import TUESDAY
 from tests.hqproc import HqProcess
+from tests.sync.hqmoves import balances_and_moves, moves
 from tests.sync.test_e2e import kassa
 from tests.sync.test_partition import till
+from tests.sync.test_point_lots import MON_23, R9_LOTS, hq_with_ewa, r9_sale, sync
+from tests.sync.test_point_lots import till as lots_till
 
 R27 = make_card_number(227)
 RITA = make_card_number(60)
@@ -74,34 +78,6 @@ def hq_store(tmp_path: Path) -> HqStore:
     s = HqStore(tmp_path / "hq.db")
     seed_demo(s)
     return s
-
-
-def moves(db: str | Path) -> list[tuple[str, int, str]]:
-    """HQ's expiry moves: (customer, points, when they expired), in the order written."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT customer_id, points, expired_at FROM hq_expiry_moves ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [(str(c), int(p), str(a)) for c, p, a in rows]
-
-
-def balances_and_moves(db: str | Path) -> dict[str, tuple[int, int]]:
-    """customer -> (balance, points earned - redeemed - expired in HQ's moves)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT c.customer_id, c.balance, "
-            "(SELECT COALESCE(SUM(points_earned - points_redeemed), 0) FROM hq_events e "
-            " WHERE e.customer_id=c.customer_id) - "
-            "(SELECT COALESCE(SUM(points), 0) FROM hq_expiry_moves m "
-            " WHERE m.customer_id=c.customer_id) FROM hq_customers c"
-        ).fetchall()
-    finally:
-        conn.close()
-    return {str(c): (int(b), int(m)) for c, b, m in rows}
 
 
 def upload(hq: HqStore, store: Store, at: datetime = TUESDAY) -> None:
@@ -197,6 +173,50 @@ def test_a_balance_is_the_sum_of_its_moves_through_a_year_of_earning_spending_an
     opening = {str(c["customer_id"]): int(c["balance"]) for c in CUSTOMERS}
     for cid, (balance, from_moves) in balances_and_moves(hq_store.path).items():
         assert balance == opening[cid] + from_moves, cid  # every customer's, not only Max's
+
+
+def test_the_schedule_expires_what_its_clock_says_is_due(hq_store: HqStore) -> None:
+    add_customer(hq_store, "R27", R27, copy.deepcopy(R27_LOTS))
+    now = [TUESDAY - timedelta(days=10)]  # before either lot expires
+
+    async def until(count: int) -> None:
+        for _ in range(500):
+            if len(moves(hq_store.path)) == count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"not {count} moves: {moves(hq_store.path)}")
+
+    async def scenario() -> None:
+        task = asyncio.create_task(expire_every(hq_store, 0.01, lambda: now[0]))
+        await asyncio.sleep(0.1)
+        assert moves(hq_store.path) == []
+        now[0] = TUESDAY
+        await until(1)
+        now[0] = TUESDAY + timedelta(days=200)  # the second lot expires on 1 June 2027
+        await until(2)
+        await asyncio.sleep(0.1)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert moves(hq_store.path) == [
+        ("R27", 300, "2026-11-20T09:00:00.000000+00:00"),
+        ("R27", 800, "2027-06-01T08:00:00.000000+00:00"),
+    ]
+
+
+def test_points_a_return_gives_back_to_a_lot_expired_are_an_expiry_move(tmp_path: Path) -> None:
+    hq = hq_with_ewa(tmp_path / "hq.db", R9_LOTS)  # 300 expiring 1 Dec, 800 next June
+    session = lots_till(tmp_path / "t.db", R9_LOTS, MON_23)
+    sale = r9_sale(session)  # 500 paid: the 300 and 200 of the 800
+    sync(hq, session.store, session.clock.now())
+    assert isinstance(session.clock, FixedClock)
+    session.clock.at = datetime.fromisoformat("2026-12-05T10:00:00+01:00")
+    back = session.desk.commit_return(sale.seq, {"JACKET": 1})
+    assert isinstance(back, CommittedSale) and back.balance_after == 800
+    sync(hq, session.store, session.clock.now())
+    # The 300 given back to the lot that expired on 1 December expire at the return.
+    assert moves(hq.path) == [("E1", 300, "2026-12-05T09:00:00.000000+00:00")]
+    assert balances_and_moves(hq.path)["E1"] == (800, 800 - 1100)
 
 
 def test_the_report_sums_points_expired_per_store_day_in_its_window(hq_store: HqStore) -> None:
