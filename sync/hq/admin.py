@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.clock import SystemClock, parse_utc
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import load_ruleset
+from sync.hq.expiry import run_expiry
 from sync.hq.fraud_settings import FraudSettings
 from sync.hq.fraud_text import fraud_lines
 from sync.hq.report import report
@@ -22,7 +24,7 @@ def _hq_report(args: argparse.Namespace) -> int:
         at = parse_utc(args.at) if args.at else SystemClock().now()
     except ValueError as exc:
         raise SystemExit(f"kassa hq report: {exc}") from None
-    doc = report(HqStore(db, create=False), at, settings)
+    doc = report(HqStore(db, create=False), at, settings, since=args.since, until=args.until)
     if as_json:
         print(json.dumps(doc, indent=2))
         return 0
@@ -30,6 +32,10 @@ def _hq_report(args: argparse.Namespace) -> int:
     print(
         f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
     )
+    gone = doc["points_expired"]
+    print(f"points expired {gone['total']}")
+    for day in gone["per_day"]:
+        print(f"  {day['day']}: {day['points']} points expired")
     for tid, row in doc["terminals"].items():
         print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
     for line in fraud_lines(doc["fraud"]):
@@ -44,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if args.hq_cmd == "add-staff":
         HqStore(args.db, create=False).add_staff(args.id, args.name, args.card)
         print(f"staff {args.id} ({args.name})" + (f", own card {args.card}" if args.card else ""))
+    if args.hq_cmd == "expire":
+        run = run_expiry(HqStore(args.db, create=False), args.at or datetime.now(UTC))
+        print(f"{run.points} points expired ({run.lots} lots of {run.customers} customers)")
         return 0
     if args.hq_cmd == "publish":
         store = HqStore(args.db, create=False)
@@ -94,5 +103,6 @@ def run(args: argparse.Namespace) -> int:
         args.port,
         args.demo,
         parse_utc(args.fixed_time) if args.fixed_time else None,
+        args.expire_every_s,
     )
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date, datetime
 
 from agent.model import OfflinePolicy
 
@@ -23,6 +24,30 @@ def _bound(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 10**7:
+        raise argparse.ArgumentTypeError("a number of seconds above 0")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a day as YYYY-MM-DD") from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise argparse.ArgumentTypeError("an ISO time with its offset, e.g. 2026-11-24T10:00+01:00")
+    return at
+
+
 def cmd_hq(args: argparse.Namespace) -> int:
     """Run `kassa hq`: HQ's code is loaded only now, not by every `kassa` command."""
     from sync.hq.admin import run
@@ -38,6 +63,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     hq.add_argument("--host", default="127.0.0.1")
     hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
     hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
+    hq.add_argument(
+        "--expire-every-s",
+        type=_seconds,
+        default=3600.0,
+        help="run the expiry of points this often while HQ serves (default: hourly)",
+    )
     hq_sub = hq.add_subparsers(dest="hq_cmd")
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)
@@ -55,6 +86,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     staff.add_argument("--id", required=True, help="their cashier id at the tills")
     staff.add_argument("--name", required=True)
     staff.add_argument("--card", help="their own loyalty card, if they have one")
+    rep.add_argument("--since", type=_day, help="points expired from this day (YYYY-MM-DD)")
+    rep.add_argument("--until", type=_day, help="... to this day, included")
+    exp = hq_sub.add_parser("expire", help="expire the points due, writing expiry moves")
+    exp.add_argument("--db", required=True)
+    exp.add_argument(
+        "--at", type=_instant, help="expire what is due at this ISO time (default: now)"
+    )
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)

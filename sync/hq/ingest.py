@@ -18,7 +18,8 @@ from agent.journal import row_hash
 from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
-from sync.hq.lots import expire, give_back, move
+from sync.hq.expiry import expire_customer, write_move
+from sync.hq.lots import give_back, move
 from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
 
@@ -220,10 +221,13 @@ def _apply_customer(
     doc, balance = json.loads(row[0]), int(row[1])
     when = parse_utc(record.at)
     earned, redeemed = points
-    dropped = expire(doc, when)
+    dropped = expire_customer(store, cid, doc, when).points  # written down as expiry moves
     expires = lot_expiry(when, rs.expire_days if rs else 365, rs.tz if rs else UTC)
     if isinstance(record, Return) and record.restored_lots:  # back to the lots they came from
-        dropped += give_back(doc, record.restored_lots, when)
+        dead = give_back(doc, record.restored_lots, when)  # given back to a lot expired: gone
+        if dead:
+            write_move(store, cid, dead, when, when)
+        dropped += dead
     else:
         move(doc, balance - dropped, -redeemed, when, expires)
     move(doc, balance - dropped - redeemed, earned, when, expires)

@@ -15,6 +15,7 @@ a sale made HQ's ingest quadratic in a customer's purchases).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,14 +23,27 @@ from agent.clock import parse_utc
 from agent.event_parts import SpentLot
 
 
-def expire(doc: dict[str, Any], at: datetime) -> int:
-    """Drop the lots of ``doc`` expired by ``at``; return the points they still held."""
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """A lot dropped from a customer's balance: its points, and when they expired."""
+
+    points: int
+    expires_at: datetime
+
+
+def drop_expired(doc: dict[str, Any], at: datetime) -> list[Expired]:
+    """Drop the lots of ``doc`` expired by ``at``; return them (the points they still
+    held). Writing them down as expiry moves is :mod:`sync.hq.expiry`'s."""
     lots = doc.get("lots") or []
     kept = [lot for lot in lots if parse_utc(lot["expires_at"]) > at]
     if len(kept) == len(lots):
-        return 0
+        return []
     doc["lots"] = kept
-    return sum(int(lot["points"]) for lot in lots) - sum(int(lot["points"]) for lot in kept)
+    return [
+        Expired(int(lot["points"]), parse_utc(lot["expires_at"]))
+        for lot in lots
+        if parse_utc(lot["expires_at"]) <= at and int(lot["points"]) > 0
+    ]
 
 
 def move(doc: dict[str, Any], balance: int, points: int, at: datetime, expires: datetime) -> None:

@@ -1,21 +1,29 @@
-"""What HQ holds, summed up: sales and points per terminal and in total, and what to look at."""
+"""What HQ holds, summed up: sales and points per terminal and in total, points expired,
+and what to look at."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from sync.hq.expiry import points_expired
 from sync.hq.fraud import fraud_signals
 from sync.hq.fraud_settings import FraudSettings
 from sync.hq.store import HqStore
 
 
 def report(
-    store: HqStore, at: datetime | None = None, settings: FraudSettings | None = None
+    store: HqStore,
+    at: datetime | None = None,
+    settings: FraudSettings | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
 ) -> dict[str, Any]:
-    """Return what HQ holds: sales and points per terminal and in total, and the fraud
+    """Return what HQ holds: sales and points per terminal and in total, the fraud
     signals of the window before ``at`` (:mod:`sync.hq.fraud`; without ``at``: of
-    every event HQ holds)."""
+    every event HQ holds), and the points expired from ``since`` to ``until`` (store
+    days, included; open ends when None)."""
     terms: dict[str, Any] = {}
     for tid, acked, n, returns, audits, issued, redeemed, money in store.conn.execute(
         "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
@@ -60,4 +68,5 @@ def report(
         "negative_gift_cards": owing,
         "conflicts": conflicts,
         "fraud": fraud_signals(store, at, settings or FraudSettings()),
+        "points_expired": points_expired(store, since, until),
     }

@@ -91,3 +91,22 @@ def m004_fraud_signals(db: Database) -> None:
             WHERE balance_minor < 0;
         """
     )
+
+
+@migrations()
+def m005_expiry_moves(db: Database) -> None:
+    # Points that expired, a row per customer and lot (sync.hq.expiry): with the points
+    # earned and redeemed of hq_events they are the whole history of a balance.
+    # expired_at: when the points expired (UTC ISO); written_at: when HQ found them so.
+    db.executescript(
+        """
+        CREATE TABLE hq_expiry_moves (
+            id INTEGER PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES hq_customers(customer_id),
+            points INTEGER NOT NULL CHECK (points > 0),
+            expired_at TEXT NOT NULL, written_at TEXT NOT NULL
+        );
+        CREATE INDEX hq_expiry_moves_at ON hq_expiry_moves(expired_at);
+        CREATE INDEX hq_expiry_moves_customer ON hq_expiry_moves(customer_id);
+        """
+    )

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from agent.errors import BadBatch
 from agent.signing import sign
+from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
 from sync.hq.keys import load_or_create
 from sync.hq.seed import seed_demo
@@ -61,8 +62,13 @@ def _valid_events(doc: object) -> list[dict[str, Any]] | str:
 
 
 def create_app(
-    store: HqStore, private_key: bytes, now: Callable[[], datetime] | None = None
+    store: HqStore,
+    private_key: bytes,
+    now: Callable[[], datetime] | None = None,
+    expire_every_s: float | None = None,
 ) -> Starlette:
+    """HQ's routes over ``store``; with ``expire_every_s``, the expiry run on that schedule
+    while the app runs (by ``now``, HQ's clock)."""
     clock = now or (lambda: datetime.now(UTC))
 
     async def openapi(request: Request) -> Response:
@@ -121,21 +127,33 @@ def create_app(
             Route("/v1/openapi.json", openapi),
             Route("/v1/terminals/{terminal_id}/events", events, methods=["POST"]),
             Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
-        ]
+        ],
+        lifespan=scheduled(store, expire_every_s, clock),
     )
 
 
 def serve(
-    db_path: str, host: str, port: int, demo: bool, fixed_time: datetime | None = None
+    db_path: str,
+    host: str,
+    port: int,
+    demo: bool,
+    fixed_time: datetime | None = None,
+    expire_every_s: float = DEFAULT_EVERY_S,
 ) -> None:
-    """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training)."""
+    """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training);
+    points expire every ``expire_every_s`` seconds."""
     import uvicorn
 
     store = HqStore(db_path)
     if demo:
         seed_demo(store)
     uvicorn.run(
-        create_app(store, load_or_create(db_path), (lambda: fixed_time) if fixed_time else None),
+        create_app(
+            store,
+            load_or_create(db_path),
+            (lambda: fixed_time) if fixed_time else None,
+            expire_every_s,
+        ),
         host=host,
         port=port,
         log_level="warning",

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sync.hq.expiry import expire_all
 from sync.hq.spend import without_spend
 from sync.hq.store import HqStore
 
@@ -19,11 +20,12 @@ def snapshot(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Return what changed since ``cursor``, read in one transaction; with ``now``, the
-    lots expired by then are first dropped from the balances, and the spend aged out of
-    the tier window from the qualifying figures (and sent as changed)."""
+    lots expired by then are first dropped from the balances (written down as expiry
+    moves), and the spend aged out of the tier window from the qualifying figures (and
+    sent as changed)."""
     if now is not None:
         with store.transaction():
-            store.expire_lots(now)
+            expire_all(store, now)
             store.age_spend(now)
     c = store.conn
     c.execute("BEGIN")

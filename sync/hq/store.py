@@ -25,7 +25,6 @@ from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
-from sync.hq.lots import expire
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
 
@@ -147,20 +146,6 @@ class HqStore:
             "SELECT document FROM hq_rulesets ORDER BY version DESC LIMIT 1"
         ).fetchone()
         return parse_ruleset(json.loads(row[0])) if row else None
-
-    def expire_lots(self, at: datetime) -> None:
-        """Drop every customer's lots expired by ``at`` from their balance."""
-        rows = self.conn.execute(
-            "SELECT customer_id, doc FROM hq_customers WHERE json_array_length(doc, '$.lots') > 0"
-        ).fetchall()
-        for cid, text in rows:
-            doc = json.loads(text)
-            dropped = expire(doc, at)
-            if dropped:
-                self.conn.execute(
-                    "UPDATE hq_customers SET balance=balance-?, doc=?, rev=? WHERE customer_id=?",
-                    (dropped, json.dumps(doc, ensure_ascii=False), self.next_rev(), cid),
-                )
 
     def age_spend(self, at: datetime) -> None:
         """Take the spend aged out of the window by ``at`` off every customer's qualifying

@@ -28,6 +28,7 @@ from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
 from sync.hq.store import HqStore
 from tests.conftest import TUESDAY
+from tests.sync.hqmoves import balances_and_moves
 
 EWA = make_card_number(60)
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -261,6 +262,10 @@ def test_expired_points_are_never_spent_shown_or_revived(
             elif action == "sync":
                 sync(hq, session.store, now)
                 assert hq_ewa(hq, now)["balance"] == oracle.balance(now)
+                assert balances_and_moves(hq.path)["E1"] == (  # its history: lots, moves
+                    oracle.balance(now),
+                    oracle.balance(now) - sum(p for p, _, _ in lots),
+                )
             ewa = session.store.catalogue.customer("E1")
             assert ewa is not None
             assert session.store.catalogue.balance(ewa, now) == oracle.balance(now)
