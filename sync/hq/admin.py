@@ -10,7 +10,7 @@ from agent.clock import parse_utc
 from agent.model import OfflinePolicy
 from agent.money import Money
 from agent.ruleset_reader import load_ruleset
-from sync.hq.report import report
+from sync.hq.report import quarantined, report
 from sync.hq.store import HqStore
 
 
@@ -30,6 +30,24 @@ def _hq_report(db: str, as_json: bool) -> int:
     for card in doc["negative_gift_cards"]:
         owed = Money(card["balance_minor"], card["currency"])
         print(f"  NEGATIVE gift card {card['card']}: {owed}")
+    if doc["quarantined"]:
+        print(f"  QUARANTINED {len(doc['quarantined'])} events (kassa hq quarantine lists them)")
+    return 0
+
+
+def _hq_quarantine(db: str, as_json: bool) -> int:
+    """List the events HQ holds but did not apply, with the reasons."""
+    rows = quarantined(HqStore(db, create=False))
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no quarantined events")
+    for r in rows:
+        print(
+            f"{r['terminal_id']} seq {r['seq']} {r['kind']} ({r['event_id']}), "
+            f"received {r['received_at']}: {r['reason']}"
+        )
     return 0
 
 
@@ -37,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     """Carry out a parsed `kassa hq` command; return the exit status."""
     if args.hq_cmd == "report":
         return _hq_report(args.db, args.json)
+    if args.hq_cmd == "quarantine":
+        return _hq_quarantine(args.db, args.json)
     if args.hq_cmd == "publish":
         store = HqStore(args.db, create=False)
         doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
@@ -84,5 +104,6 @@ def run(args: argparse.Namespace) -> int:
         args.port,
         args.demo,
         parse_utc(args.fixed_time) if args.fixed_time else None,
+        args.max_request_bytes,
     )
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agent.model import OfflinePolicy
+from sync.wire import MAX_REQUEST_BYTES
 
 
 def _cap(text: str) -> int | None:
@@ -38,10 +39,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     hq.add_argument("--host", default="127.0.0.1")
     hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
     hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
+    hq.add_argument(
+        "--max-request-bytes",
+        type=_bound,
+        default=MAX_REQUEST_BYTES,
+        help="answer 413 to an upload longer than this (a terminal's batch fits the default)",
+    )
     hq_sub = hq.add_subparsers(dest="hq_cmd")
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)
     rep.add_argument("--json", action="store_true")
+    qua = hq_sub.add_parser("quarantine", help="events HQ holds but did not apply, and why")
+    qua.add_argument("--db", required=True)
+    qua.add_argument("--json", action="store_true")
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)

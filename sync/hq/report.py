@@ -7,6 +7,24 @@ from typing import Any
 from sync.hq.store import HqStore
 
 
+def quarantined(store: HqStore) -> list[dict[str, Any]]:
+    """The events HQ holds but did not apply, oldest first, each with the reason."""
+    return [
+        {
+            "terminal_id": tid,
+            "seq": seq,
+            "kind": kind,
+            "event_id": event_id,
+            "received_at": received_at,
+            "reason": reason,
+        }
+        for tid, seq, kind, event_id, received_at, reason in store.conn.execute(
+            "SELECT terminal_id, seq, kind, event_id, received_at, reason FROM hq_quarantine "
+            "ORDER BY received_at, terminal_id, seq"
+        )
+    ]
+
+
 def report(store: HqStore) -> dict[str, Any]:
     """Return what HQ holds: sales and points per terminal and in total."""
     terms: dict[str, Any] = {}
@@ -52,4 +70,5 @@ def report(store: HqStore) -> dict[str, Any]:
         "negative_balances": flagged,
         "negative_gift_cards": owing,
         "conflicts": conflicts,
+        "quarantined": quarantined(store),
     }
