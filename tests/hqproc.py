@@ -33,6 +33,7 @@ class HqProcess:
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
     fixed_time: datetime | None = None  # HQ's clock, when a test pins the terminal's
+    args: tuple[str, ...] = ()  # more of `kassa hq`'s options
 
     @property
     def key(self) -> str:
@@ -56,6 +57,7 @@ class HqProcess:
                 str(self.port),
                 "--demo",
                 *(["--fixed-time", self.fixed_time.isoformat()] if self.fixed_time else []),
+                *self.args,
             ],
             env=self.env,
             cwd=ROOT,

@@ -11,7 +11,7 @@ from agent.model import OfflinePolicy
 from agent.money import Money
 from agent.ruleset_reader import load_ruleset
 from sync.hq.report import quarantined, report
-from sync.hq.store import HqStore
+from sync.hq.store import WRITE_WAIT_S, HqStore
 
 
 def _hq_report(db: str, as_json: bool) -> int:
@@ -105,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
         args.demo,
         parse_utc(args.fixed_time) if args.fixed_time else None,
         args.max_request_bytes,
+        args.write_wait_s or WRITE_WAIT_S,
     )
     return 0

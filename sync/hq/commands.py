@@ -45,6 +45,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=MAX_REQUEST_BYTES,
         help="answer 413 to an upload longer than this (a terminal's batch fits the default)",
     )
+    hq.add_argument(
+        "--write-wait-s",
+        type=float,
+        help="how long a write waits for the others before HQ answers 503 (default 20)",
+    )
     hq_sub = hq.add_subparsers(dest="hq_cmd")
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)

@@ -23,7 +23,7 @@ from sync.hq.intake import Refused, read_batch
 from sync.hq.keys import load_or_create
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot as build_snapshot
-from sync.hq.store import HqStore
+from sync.hq.store import WRITE_WAIT_S, HqStore
 from sync.wire import MAX_REQUEST_BYTES, MAX_SEQ
 
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
@@ -149,11 +149,12 @@ def serve(
     demo: bool,
     fixed_time: datetime | None = None,
     max_request_bytes: int = MAX_REQUEST_BYTES,
+    write_wait_s: float = WRITE_WAIT_S,
 ) -> None:
     """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training)."""
     import uvicorn
 
-    store = HqStore(db_path)
+    store = HqStore(db_path, write_wait_s=write_wait_s)
     if demo:
         seed_demo(store)
     uvicorn.run(

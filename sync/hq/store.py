@@ -44,14 +44,18 @@ def secret_hash(secret: str) -> str:
 class HqStore:
     """Thread-safe: each thread gets its own connection to the same file."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, write_wait_s: float = WRITE_WAIT_S
+    ) -> None:
         """Open HQ's database at ``path``; ``create=False`` (the admin commands): it must
-        exist already, or NotADatabase is raised."""
+        exist already, or NotADatabase is raised. A write waits up to ``write_wait_s``
+        for the others."""
         if not create:
             require_database(path, migrations.name)
         self.path = str(path)
         self._local = threading.local()
         self._writer = threading.RLock()
+        self.write_wait_s = write_wait_s
         migrations.apply(Database(self.conn))
 
     @property
@@ -59,16 +63,16 @@ class HqStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path)
-            conn.execute(f"PRAGMA busy_timeout={int(WRITE_WAIT_S * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout={int(self.write_wait_s * 1000)}")
             self._local.conn = conn
         return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back;
-        raises StoreBusy when the other writers keep it waiting past WRITE_WAIT_S."""
-        if not self._writer.acquire(timeout=WRITE_WAIT_S):
-            raise StoreBusy(f"HQ's other writers held the database for {WRITE_WAIT_S:.0f} s")
+        raises StoreBusy when the other writers keep it waiting past ``write_wait_s``."""
+        if not self._writer.acquire(timeout=self.write_wait_s):
+            raise StoreBusy(f"HQ's other writers held the database for {self.write_wait_s} s")
         try:
             with write_transaction(self.conn) as conn:
                 yield conn
