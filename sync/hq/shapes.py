@@ -22,9 +22,8 @@ Check = Callable[[object, str], None]
 MAX_JSON_DEPTH = 16  # a sale's body is 4 deep, the request around it 3
 MAX_TEXT = 512  # characters of an id, a name or a reason
 MAX_ITEMS = 10_000  # lines of a sale, codes, awards ...
-# A JSON string (with its escapes), then every character but a bracket.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_PAIR = re.compile(rb"\[\]|\{\}")
 
 
 def refuse(path: str, why: str) -> ValueError:
@@ -38,11 +37,17 @@ def too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     Linear and without recursion (the parser's own would raise RecursionError): the
     strings are cut out, then the innermost pairs of brackets, ``limit`` times over.
     """
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    # Without its escaped backslashes and quotes, every quote opens or closes a string:
+    # what is outside the strings are the even pieces between quotes.
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = b"".join(unescaped.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    openers = re.compile(rb"[\[{]{%d,}" % (limit + 1))  # each one inside the one before
+    if openers.search(brackets):
+        return True
     for _ in range(limit):
-        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        if shorter == brackets:  # nothing left, or unbalanced: a run of openers tells
-            return re.search(rb"[\[{]{%d,}" % (limit + 1), brackets) is not None
+        shorter = _PAIR.sub(b"", brackets)  # one level: "{[]}" leaves "{}"
+        if shorter == brackets:  # nothing left, or unbalanced: the parser says what is wrong
+            return False
         brackets = shorter
     return bool(brackets)
 
@@ -51,6 +56,8 @@ def whole(lo: int = -MAX_WHOLE, hi: int = MAX_WHOLE) -> Check:
     """A whole number (not a bool) from ``lo`` to ``hi``."""
 
     def check(value: object, path: str) -> None:
+        if type(value) is int and lo <= value <= hi:
+            return  # the common case, first
         if not isinstance(value, int) or isinstance(value, bool):
             raise refuse(path, "must be a whole number")
         if not lo <= value <= hi:
@@ -64,6 +71,8 @@ def text(min_len: int = 0, max_len: int = MAX_TEXT, pattern: str | None = None) 
     compiled = re.compile(pattern) if pattern else None
 
     def check(value: object, path: str) -> None:
+        if type(value) is str and min_len <= len(value) <= max_len and compiled is None:
+            return  # the common case, first
         if not isinstance(value, str):
             raise refuse(path, "must be a string")
         if not min_len <= len(value) <= max_len:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
@@ -19,8 +21,10 @@ from sync.hq.ingest import ingest
 from sync.hq.report import report
 from sync.hq.seed import seed_demo
 from sync.hq.server import OPENAPI_PATH, create_app
+from sync.hq.shapes import too_deep
 from sync.hq.snapshot import snapshot
 from sync.hq.store import HqStore
+from tests.fuzz import fuzz, ran
 from tests.sync.chain import altered, rechain
 
 SPEC: dict[str, Any] = json.loads(OPENAPI_PATH.read_text())
@@ -306,3 +310,25 @@ def test_every_kind_of_event_a_terminal_writes_is_applied(
     ack = hq.post(URL, json={"events": evs}, headers=AUTH).json()
     assert [r["status"] for r in ack["results"]] == ["stored"] * 5, ack
     assert report(hq_store)["quarantined"] == []
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=40,
+)
+
+
+def depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth(x) for x in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth(x) for x in value.values()), default=0)
+    return 0
+
+
+@fuzz(share=0.05)
+@given(JSON_VALUES, st.integers(1, 8))
+def test_the_depth_check_agrees_with_the_json_it_reads(value: object, limit: int) -> None:
+    ran("HQ: JSON depth")
+    assert too_deep(json.dumps(value).encode(), limit) is (depth(value) > limit)
