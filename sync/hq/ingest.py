@@ -87,11 +87,7 @@ def ingest(
             chained = ev["prev_hash"] == last_hash
             if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
                 raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
-            verdict = from_wire(ev["kind"], ev["body"], seq, terminal_id)
-            if not isinstance(verdict, Refusal):
-                verdict = next(
-                    (Refusal(r) for r in (ck(store, verdict) for ck in checks) if r), verdict
-                )
+            verdict = _verdict(store, terminal_id, ev, checks)
             if isinstance(verdict, Refusal):
                 _quarantine(store, terminal_id, ev, at, verdict.reason)
                 results.append(EventResult(seq, "quarantined", verdict.reason))
@@ -104,6 +100,21 @@ def ingest(
             (acked, last_hash, terminal_id),
         )
     return IngestResult(acked, results)
+
+
+def _verdict(
+    store: HqStore, terminal_id: str, ev: dict[str, Any], checks: Sequence[Check]
+) -> JournalEvent | Refusal:
+    """The event's typed record, or the first reason HQ refuses it: its body's, then
+    each check's in turn."""
+    event = from_wire(ev["kind"], ev["body"], ev["seq"], terminal_id)
+    if isinstance(event, Refusal):
+        return event
+    for check in checks:
+        why = check(store, event)
+        if why is not None:
+            return Refusal(why)
+    return event
 
 
 def _again(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> EventResult:

@@ -96,7 +96,7 @@ def create_app(
         raw = await _capped_body(request, max_request_bytes)
         if raw is None:
             return _error(413, f"an upload is at most {max_request_bytes} bytes")
-        checked = read_batch(raw)
+        checked = await run_in_threadpool(read_batch, raw)  # parsing 8 MiB takes a while
         if isinstance(checked, Refused):
             return JSONResponse(checked.to_doc(), status_code=checked.status)
         try:
