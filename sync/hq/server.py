@@ -67,6 +67,17 @@ def _busy(request: Request, exc: Exception) -> Response:
     )
 
 
+def _unknown_query(request: Request, *known: str) -> JSONResponse | None:
+    """400 naming a query parameter the protocol does not have, or None."""
+    for name in request.query_params:
+        if name not in known:
+            where = f"query.{name}"
+            return JSONResponse(
+                {"error": f"{where}: no such parameter", "field": where}, status_code=400
+            )
+    return None
+
+
 def _whole_param(request: Request, name: str) -> int | None:
     text = request.query_params.get(name, "0")
     if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
@@ -93,6 +104,9 @@ def create_app(
         tid = request.path_params["terminal_id"]
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
+        unknown = _unknown_query(request)
+        if unknown is not None:
+            return unknown
         raw = await _capped_body(request, max_request_bytes)
         if raw is None:
             return _error(413, f"an upload is at most {max_request_bytes} bytes")
@@ -116,6 +130,9 @@ def create_app(
         tid = request.path_params["terminal_id"]
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
+        unknown = _unknown_query(request, "cursor", "ruleset_version")
+        if unknown is not None:
+            return unknown
         cursor = _whole_param(request, "cursor")
         version = _whole_param(request, "ruleset_version")
         if cursor is None or version is None:

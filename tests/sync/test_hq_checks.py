@@ -332,3 +332,11 @@ def depth(value: object) -> int:
 def test_the_depth_check_agrees_with_the_json_it_reads(value: object, limit: int) -> None:
     ran("HQ: JSON depth")
     assert too_deep(json.dumps(value).encode(), limit) is (depth(value) > limit)
+
+
+def test_a_query_parameter_the_protocol_does_not_have_is_400(hq: TestClient) -> None:
+    snap = hq.get("/v1/terminals/T1/snapshot", params={"cursor": 0, "": "null"}, headers=AUTH)
+    assert snap.status_code == 400 and snap.json()["field"] == "query."
+    up = hq.post(URL, params={"dry_run": "1"}, json={"events": []}, headers=AUTH)
+    assert up.status_code == 400 and up.json()["field"] == "query.dry_run"
+    check("Error", up.json())
