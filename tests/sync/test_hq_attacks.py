@@ -48,7 +48,7 @@ def a_sale(session: CheckoutSession, store: Store) -> dict[str, Any]:
     session.enter("2900000000018")
     session.add("COFFEE", 2)
     session.pay_with_points(300)
-    session.use_gift_card("GC0000000001")
+    session.enter("GC0000000001")
     session.commit()
     (event,) = [e.to_wire() for e in store.ledger.pending_events(10)]
     return event

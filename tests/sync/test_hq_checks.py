@@ -298,7 +298,10 @@ def test_every_kind_of_event_a_terminal_writes_is_applied(
     session.commit()
     session.enter("2900000000018")
     session.add("MILK", 1)
-    session.use_gift_card("GC0000000001")
+    session.enter("2200042007502")  # a scale label: 750 g of BEANS
+    session.enter("GIFT50")  # a gift card sold ...
+    session.enter("GC0000000009")  # ... and loaded
+    session.enter("GC0000000001")  # paid partly with another
     session.commit()
     session.desk.commit_return(1, {"COFFEE": 1})
     session.enter("2900000000018")
@@ -307,6 +310,8 @@ def test_every_kind_of_event_a_terminal_writes_is_applied(
     evs = [e.to_wire() for e in store.ledger.pending_events(100)]
     kinds = [e["kind"] for e in evs]
     assert kinds == ["sale", "sale", "return", "audit", "enrol"]
+    second = json.loads(evs[1]["body"])
+    assert second["gift_loads"] and second["gift_card"] and second["lines"][1]["weight_g"] == 750
     ack = hq.post(URL, json={"events": evs}, headers=AUTH).json()
     assert [r["status"] for r in ack["results"]] == ["stored"] * 5, ack
     assert report(hq_store)["quarantined"] == []
