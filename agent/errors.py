@@ -84,6 +84,16 @@ class HqUnreachable(KassaError):
     title = N_("HQ cannot be reached")
 
 
+class HqBusy(HqUnreachable):
+    """HQ answered 503: up, but too busy to take this now; send again after its Retry-After."""
+
+    title = N_("HQ is busy: sending again shortly")
+
+    def __init__(self, detail: str = "", retry_after_s: float = 1.0) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 class HqProtocolError(KassaError):
     title = N_("HQ sent a reply kassa does not understand")
 

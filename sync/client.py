@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from agent.errors import HqProtocolError, HqUnreachable
+from agent.errors import HqBusy, HqProtocolError, HqUnreachable
 from agent.signing import verify
 from sync.wire import Ack, Snapshot, parse_ack, parse_snapshot
 
@@ -18,6 +18,12 @@ def read_public_key(source: str) -> str:
     if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
         return text.lower()
     return Path(text).read_text(encoding="ascii").strip()
+
+
+def _retry_after_s(value: str | None) -> float:
+    """Seconds a 503's Retry-After asks to wait (1 when it gives none, or a date)."""
+    text = (value or "").strip()
+    return float(int(text)) if text.isascii() and text.isdigit() and len(text) < 6 else 1.0
 
 
 class HqClient:
@@ -48,6 +54,8 @@ class HqClient:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise HqUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 503:
+            raise HqBusy("HQ answered 503", _retry_after_s(response.headers.get("retry-after")))
         if response.status_code >= 500:
             raise HqUnreachable(f"HQ answered {response.status_code}")
         try:

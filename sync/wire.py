@@ -6,6 +6,7 @@ Anything that does not parse is an HqProtocolError: it never reaches the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from agent.documents import customer_from_doc, field, product_from_doc
@@ -16,15 +17,13 @@ from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 
 MAX_BATCH = 1000
-EVENT_FIELDS: dict[str, type] = {
-    "seq": int,
-    "kind": str,
-    "event_id": str,
-    "at": str,
-    "body": str,
-    "prev_hash": str,
-    "hash": str,
-}
+# The most bytes HQ reads of one upload (it answers 413 beyond them; `kassa hq
+# --max-request-bytes`), and the longest body of one event it takes (a longer one is
+# quarantined). The terminal packs its batches to fit: an event of the longest body,
+# each character escaped (\uXXXX), still fits many times over.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+MAX_EVENT_BODY_CHARS = 256 * 1024
+MAX_SEQ = 2**53 - 1  # every JSON reader holds it exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +32,7 @@ class Ack:
     expected_seq: int
     statuses: dict[int, str]
     hq_time: str
+    reasons: dict[int, str] = dataclass_field(default_factory=dict)  # why quarantined
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +63,20 @@ def parse_ack(doc: object) -> Ack:
         raise HqProtocolError("reply is not a JSON object")
     results = _get(doc, "results", list)
     statuses: dict[int, str] = {}
+    reasons: dict[int, str] = {}
     for r in results:
         if not isinstance(r, dict):
             raise HqProtocolError("result entry is not an object")
-        statuses[_get(r, "seq", int)] = _get(r, "status", str)
+        seq = _get(r, "seq", int)
+        statuses[seq] = _get(r, "status", str)
+        if statuses[seq] == "quarantined":
+            reasons[seq] = str(r.get("reason") or "")
     return Ack(
         _get(doc, "acked_through", int),
         _get(doc, "expected_seq", int),
         statuses,
         _get(doc, "hq_time", str),
+        reasons,
     )
 
 

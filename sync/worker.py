@@ -7,6 +7,7 @@ ever reads :meth:`SyncWorker.status` and calls :meth:`SyncWorker.wake`.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import random
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from agent.clock import Clock, parse_utc
 from agent.errors import (
     DocumentRefused,
+    HqBusy,
     HqProtocolError,
     HqUnreachable,
     InvalidRuleset,
@@ -25,7 +27,7 @@ from agent.errors import (
 from agent.store import Store
 from agent.words import Words, say
 from sync.client import HqClient
-from sync.wire import Snapshot
+from sync.wire import MAX_REQUEST_BYTES, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class SyncPolicy:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     max_skew_s: float = 120.0  # a clock further than this from HQ's is reported
+    max_request_bytes: int = MAX_REQUEST_BYTES  # HQ answers 413 to a longer upload
 
 
 class SyncWorker:
@@ -80,6 +83,7 @@ class SyncWorker:
         self._last_download: datetime | None = None
         self._status = SyncStatus(SyncState.STARTING, 0, None, "")
         self._skew_s: float | None = None
+        self._retry_after_s: float | None = None  # HQ busy: send again after this
 
     # -- what the checkout sees -------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -98,7 +102,7 @@ class SyncWorker:
         whatever HQ sends back. A round that stored sales downloads at once, so the
         balances and the offline limit reflect them.
         """
-        state, note = SyncState.ONLINE, None
+        state, note, busy = SyncState.ONLINE, None, False
         try:
             uploaded = self.upload_all(store)
             now = self._clock.now()
@@ -115,12 +119,15 @@ class SyncWorker:
                     raise
                 except KassaError as exc:  # refused, or the store could not apply it
                     state, note = SyncState.REFUSED, _not_applied(exc)
+        except HqBusy as exc:  # not a fault: HQ asks to be sent the rest a little later
+            busy = True
+            self._retry_after_s = min(exc.retry_after_s, self.policy.backoff_max_s)
         except HqUnreachable as exc:
             state, note = SyncState.OFFLINE, exc.words()
         except KassaError as exc:  # HQ's reply refused, or the store failed the upload
             state, note = SyncState.REFUSED, exc.words()
         self._failures = 0 if state is SyncState.ONLINE else self._failures + 1
-        self._set(store, state, note, synced=state is SyncState.ONLINE)
+        self._set(store, state, note, synced=state is SyncState.ONLINE and not busy)
         return self.status()
 
     def download(self, store: Store) -> None:
@@ -193,7 +200,9 @@ class SyncWorker:
             batch = store.ledger.pending_events(self.policy.batch_size)
             if not batch:
                 return acked
-            ack = self._client.upload([e.to_wire() for e in batch])
+            events = fitting([e.to_wire() for e in batch], self.policy.max_request_bytes)
+            batch = batch[: len(events)]
+            ack = self._client.upload(events)
             self.check_clock(store, ack.hq_time)
             first, last = batch[0].seq, batch[-1].seq
             with store.file.atomic():
@@ -204,6 +213,11 @@ class SyncWorker:
                     # Never take an ack for more than was sent: a wrong reply loses nothing.
                     acked += store.ledger.mark_acked(
                         min(ack.acked_through, last), self._clock.now()
+                    )
+                    # Acknowledged, never sent again, and listed on the status page.
+                    store.ledger.note_quarantined(
+                        {s: r for s, r in ack.reasons.items() if first <= s <= last},
+                        self._clock.now(),
                     )
             if ack.acked_through < first <= ack.expected_seq:
                 raise HqProtocolError(f"HQ stored none of the batch from seq {first}")
@@ -233,7 +247,11 @@ class SyncWorker:
             )
 
     def backoff_s(self) -> float:
-        """Exponential backoff with full jitter after consecutive failures."""
+        """The wait HQ asked for when busy; else exponential backoff with full jitter after
+        consecutive failures."""
+        if self._retry_after_s is not None:
+            wait, self._retry_after_s = self._retry_after_s, None
+            return wait
         if self._failures == 0:
             return self.policy.interval_s
         cap = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2**self._failures)
@@ -276,6 +294,18 @@ class SyncWorker:
                 self._wake.clear()
         finally:
             store.close()
+
+
+def fitting(events: list[dict[str, object]], max_bytes: int) -> list[dict[str, object]]:
+    """The first of ``events`` that fit in one upload of at most ``max_bytes`` (at least
+    one: an event HQ's limit on a body lets through always fits). Measured as ASCII JSON,
+    never shorter than what is sent."""
+    size = len(json.dumps({"events": []}))
+    for i, event in enumerate(events):
+        size += len(json.dumps(event)) + 2  # and the separator
+        if size > max_bytes and i > 0:
+            return events[:i]
+    return events
 
 
 def _not_applied(exc: KassaError) -> Words:

@@ -19,6 +19,8 @@ DEFAULT_EXAMPLES = 10_000  # about 10^5 cases in all at CI size
 DEFAULT_SEED = 20261124
 
 EXAMPLES = int(os.environ.get("KASSA_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
+# Requests schemathesis sends each operation of HQ's protocol (tests/sync/test_schemathesis.py).
+API_EXAMPLES = int(os.environ.get("KASSA_SCHEMATHESIS_EXAMPLES") or 40)
 SEED = int(os.environ.get("KASSA_FUZZ_SEED") or DEFAULT_SEED)
 
 RAN: Counter[str] = Counter()  # cases run, per surface
@@ -48,4 +50,7 @@ def ran(surface: str) -> None:
 
 
 def header() -> str:
-    return f"kassa fuzz: KASSA_FUZZ_EXAMPLES={EXAMPLES} KASSA_FUZZ_SEED={SEED}"
+    return (
+        f"kassa fuzz: KASSA_FUZZ_EXAMPLES={EXAMPLES} KASSA_FUZZ_SEED={SEED} "
+        f"KASSA_SCHEMATHESIS_EXAMPLES={API_EXAMPLES}"
+    )

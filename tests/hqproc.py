@@ -34,6 +34,7 @@ class HqProcess:
     proc: subprocess.Popen[bytes] | None = None
     fixed_time: datetime | None = None  # HQ's clock, when a test pins the terminal's
     expire_every_s: float | None = None  # HQ's expiry schedule, when a test sets one
+    args: tuple[str, ...] = ()  # more of `kassa hq`'s options
 
     @property
     def key(self) -> str:
@@ -58,6 +59,7 @@ class HqProcess:
                 "--demo",
                 *(["--fixed-time", self.fixed_time.isoformat()] if self.fixed_time else []),
                 *(["--expire-every-s", str(self.expire_every_s)] if self.expire_every_s else []),
+                *self.args,
             ],
             env=self.env,
             cwd=ROOT,

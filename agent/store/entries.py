@@ -81,6 +81,15 @@ class PendingEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An event HQ holds but did not apply, and HQ's reason."""
+
+    seq: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxStats:
     pending: int
     oldest_at: datetime | None

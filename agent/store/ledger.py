@@ -15,7 +15,7 @@ from agent.model import Customer
 from agent.money import Money
 from agent.pricing.inputs import Usage
 from agent.staff import Cashier, Role
-from agent.store.entries import Committed, NewSale, OutboxStats, PendingEvent
+from agent.store.entries import Committed, NewSale, OutboxStats, PendingEvent, Quarantined
 from agent.store.file import StoreFile
 from agent.timefloor import LOCAL_KEY
 
@@ -353,6 +353,21 @@ class Ledger:
         """Queue every event from ``seq`` on again (HQ holds less than it had acknowledged:
         restored from a backup)."""
         self.conn.execute("UPDATE outbox SET acked_at=NULL WHERE seq>=?", (seq,))
+
+    def note_quarantined(self, reasons: dict[int, str], at: datetime) -> None:
+        """Keep what HQ said of events it quarantined (seq -> reason)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO hq_quarantined(seq, reason, noted_at) VALUES(?,?,?)",
+            [(seq, reason, at.isoformat()) for seq, reason in reasons.items()],
+        )
+
+    def quarantined(self) -> list[Quarantined]:
+        """The events HQ quarantined, in seq order."""
+        rows = self.conn.execute(
+            "SELECT q.seq, j.kind, q.reason FROM hq_quarantined q JOIN journal j ON j.seq=q.seq "
+            "ORDER BY q.seq"
+        ).fetchall()
+        return [Quarantined(int(s), str(k), str(r)) for s, k, r in rows]
 
     def outbox_stats(self) -> OutboxStats:
         pending, oldest = self.conn.execute(

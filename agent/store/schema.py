@@ -179,3 +179,17 @@ def m010_qualifying_spend(db: Database) -> None:
     # The money of a sale that counts towards the tiers: the terminal adds its unsynced
     # sales' to HQ's figure for every quote (a sum over the sales_customer index range).
     db.executescript("ALTER TABLE sales ADD COLUMN qualifying_minor INTEGER NOT NULL DEFAULT 0;")
+
+
+@migrations()
+def m011_hq_quarantine(db: Database) -> None:
+    # Events HQ acknowledged as quarantined (stored, not applied), with HQ's reason: the
+    # status page lists them; they are acknowledged, so never sent again.
+    db.executescript(
+        """
+        CREATE TABLE hq_quarantined (
+            seq INTEGER PRIMARY KEY REFERENCES journal(seq), reason TEXT NOT NULL,
+            noted_at TEXT NOT NULL
+        );
+        """
+    )

@@ -13,8 +13,8 @@ from agent.ruleset_reader import load_ruleset
 from sync.hq.expiry import run_expiry
 from sync.hq.fraud_settings import FraudSettings
 from sync.hq.fraud_text import fraud_lines
-from sync.hq.report import report
-from sync.hq.store import HqStore
+from sync.hq.report import quarantined, report
+from sync.hq.store import WRITE_WAIT_S, HqStore
 
 
 def _hq_report(args: argparse.Namespace) -> int:
@@ -40,6 +40,24 @@ def _hq_report(args: argparse.Namespace) -> int:
         print(f"  {tid}: {row['sales']} sales, acked through {row['acked_seq']}")
     for line in fraud_lines(doc["fraud"]):
         print(line)
+    if doc["quarantined"]:
+        print(f"  QUARANTINED {len(doc['quarantined'])} events (kassa hq quarantine lists them)")
+    return 0
+
+
+def _hq_quarantine(db: str, as_json: bool) -> int:
+    """List the events HQ holds but did not apply, with the reasons."""
+    rows = quarantined(HqStore(db, create=False))
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no quarantined events")
+    for r in rows:
+        print(
+            f"{r['terminal_id']} seq {r['seq']} {r['kind']} ({r['event_id']}), "
+            f"received {r['received_at']}: {r['reason']}"
+        )
     return 0
 
 
@@ -50,10 +68,13 @@ def run(args: argparse.Namespace) -> int:
     if args.hq_cmd == "add-staff":
         HqStore(args.db, create=False).add_staff(args.id, args.name, args.card)
         print(f"staff {args.id} ({args.name})" + (f", own card {args.card}" if args.card else ""))
+        return 0
     if args.hq_cmd == "expire":
         run = run_expiry(HqStore(args.db, create=False), args.at or datetime.now(UTC))
         print(f"{run.points} points expired ({run.lots} lots of {run.customers} customers)")
         return 0
+    if args.hq_cmd == "quarantine":
+        return _hq_quarantine(args.db, args.json)
     if args.hq_cmd == "publish":
         store = HqStore(args.db, create=False)
         doc = load_ruleset(Path(args.ruleset).read_text(encoding="utf-8")).document
@@ -104,5 +125,7 @@ def run(args: argparse.Namespace) -> int:
         args.demo,
         parse_utc(args.fixed_time) if args.fixed_time else None,
         args.expire_every_s,
+        args.max_request_bytes,
+        args.write_wait_s or WRITE_WAIT_S,
     )
     return 0

@@ -6,6 +6,7 @@ import argparse
 from datetime import date, datetime
 
 from agent.model import OfflinePolicy
+from sync.wire import MAX_REQUEST_BYTES
 
 
 def _cap(text: str) -> int | None:
@@ -69,6 +70,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=3600.0,
         help="run the expiry of points this often while HQ serves (default: hourly)",
     )
+    hq.add_argument(
+        "--max-request-bytes",
+        type=_bound,
+        default=MAX_REQUEST_BYTES,
+        help="answer 413 to an upload longer than this (a terminal's batch fits the default)",
+    )
+    hq.add_argument(
+        "--write-wait-s",
+        type=float,
+        help="how long a write waits for the others before HQ answers 503 (default 20)",
+    )
     hq_sub = hq.add_subparsers(dest="hq_cmd")
     rep = hq_sub.add_parser("report", help="what HQ holds")
     rep.add_argument("--db", required=True)
@@ -93,6 +105,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     exp.add_argument(
         "--at", type=_instant, help="expire what is due at this ISO time (default: now)"
     )
+    qua = hq_sub.add_parser("quarantine", help="events HQ holds but did not apply, and why")
+    qua.add_argument("--db", required=True)
+    qua.add_argument("--json", action="store_true")
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)

@@ -1,10 +1,16 @@
 """HQ taking in a terminal's events: each stored exactly once, in seq order, its hash
 chain checked, and its points, purchases, coupons and gift card moves applied (a
-card sold at a till, which HQ does not know yet, is created by its load)."""
+card sold at a till, which HQ does not know yet, is created by its load).
+
+An event whose chain holds but whose body HQ refuses (:func:`sync.hq.bodies.from_wire`,
+then each of the ``checks``) is quarantined: stored with the reason, acknowledged as
+such, not applied, and listed for HQ's staff; the events after it go on.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +24,8 @@ from agent.journal import row_hash
 from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
+from sync.hq.bodies import Refusal, from_wire
+from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
 from sync.hq.lots import give_back, move
 from sync.hq.spend import add, requalify
@@ -27,7 +35,14 @@ from sync.hq.store import HqStore
 @dataclass(frozen=True, slots=True)
 class EventResult:
     seq: int
-    status: str  # "stored" | "duplicate" | "conflict"
+    status: str  # "stored" | "duplicate" | "conflict" | "quarantined"
+    reason: str = ""  # why quarantined
+
+    def to_doc(self) -> dict[str, object]:
+        doc: dict[str, object] = {"seq": self.seq, "status": self.status}
+        if self.reason:
+            doc["reason"] = self.reason
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +56,18 @@ def _month(at: str, tz: ZoneInfo) -> str:
     return datetime.fromisoformat(at).astimezone(tz).strftime("%Y-%m")
 
 
-def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: str) -> IngestResult:
-    """Store each event exactly once, in seq order; return per-event results.
+def ingest(
+    store: HqStore,
+    terminal_id: str,
+    events: list[dict[str, Any]],
+    at: str,
+    checks: Sequence[Check] = CHECKS,
+) -> IngestResult:
+    """Store each event exactly once, in seq order; return per-event results. Each event
+    of the protocol's shape (:mod:`sync.hq.intake`) whose body :func:`from_wire` or one
+    of ``checks`` refuses is quarantined, with the reason.
 
-    Raises BadBatch for an event that is malformed or breaks the terminal's chain.
+    Raises BadBatch for an event that breaks the terminal's chain.
     """
     with store.transaction() as c:
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
@@ -55,34 +78,73 @@ def ingest(store: HqStore, terminal_id: str, events: list[dict[str, Any]], at: s
         results: list[EventResult] = []
         for ev in events:
             seq = ev["seq"]
+            if seq < 1:
+                continue  # no seq of a terminal's: nothing to store, nothing to flag
             if seq <= acked:
-                row = c.execute(
-                    "SELECT hash FROM hq_events WHERE terminal_id=? AND seq=?",
-                    (terminal_id, seq),
-                ).fetchone()
-                if row is not None and row[0] == ev["hash"]:
-                    results.append(EventResult(seq, "duplicate"))
-                else:
-                    c.execute(
-                        "INSERT INTO conflicts(terminal_id, seq, reason, received_at) "
-                        "VALUES(?,?,?,?)",
-                        (terminal_id, seq, "same seq, other body", at),
-                    )
-                    results.append(EventResult(seq, "conflict"))
+                results.append(_again(store, terminal_id, ev, at))
                 continue
             if seq != acked + 1:
                 break  # a gap: answer with the seq HQ expects
             chained = ev["prev_hash"] == last_hash
             if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
                 raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
-            _apply(store, terminal_id, ev, at, tz, rs)
+            verdict = _verdict(store, terminal_id, ev, checks)
+            if isinstance(verdict, Refusal):
+                _quarantine(store, terminal_id, ev, at, verdict.reason)
+                results.append(EventResult(seq, "quarantined", verdict.reason))
+            else:
+                _apply(store, terminal_id, ev, verdict, at, tz, rs)
+                results.append(EventResult(seq, "stored"))
             acked, last_hash = seq, ev["hash"]
-            results.append(EventResult(seq, "stored"))
         c.execute(
             "UPDATE terminals SET acked_seq=?, last_hash=? WHERE terminal_id=?",
             (acked, last_hash, terminal_id),
         )
     return IngestResult(acked, results)
+
+
+def _verdict(
+    store: HqStore, terminal_id: str, ev: dict[str, Any], checks: Sequence[Check]
+) -> JournalEvent | Refusal:
+    """The event's typed record, or the first reason HQ refuses it: its body's, then
+    each check's in turn."""
+    event = from_wire(ev["kind"], ev["body"], ev["seq"], terminal_id)
+    if isinstance(event, Refusal):
+        return event
+    for check in checks:
+        why = check(store, event)
+        if why is not None:
+            return Refusal(why)
+    return event
+
+
+def _again(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> EventResult:
+    """An event HQ holds already: a duplicate (quarantined again, with its reason, if it
+    was), or another body under the same seq, flagged once."""
+    seq = ev["seq"]
+    row = store.conn.execute(
+        "SELECT hash, NULL FROM hq_events WHERE terminal_id=? AND seq=? "
+        "UNION ALL SELECT hash, reason FROM hq_quarantine WHERE terminal_id=? AND seq=?",
+        (terminal_id, seq, terminal_id, seq),
+    ).fetchone()
+    if row is not None and row[0] == ev["hash"]:
+        if row[1] is None:
+            return EventResult(seq, "duplicate")
+        return EventResult(seq, "quarantined", str(row[1]))
+    store.conn.execute(
+        "INSERT INTO conflicts(terminal_id, seq, reason, received_at) SELECT ?,?,?,? "
+        "WHERE NOT EXISTS (SELECT 1 FROM conflicts WHERE terminal_id=? AND seq=?)",
+        (terminal_id, seq, "same seq, other body", at, terminal_id, seq),
+    )
+    return EventResult(seq, "conflict")
+
+
+def _quarantine(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, why: str) -> None:
+    store.conn.execute(
+        "INSERT INTO hq_quarantine(terminal_id, seq, kind, event_id, body, hash, received_at, "
+        "reason) VALUES(?,?,?,?,?,?,?,?)",
+        (terminal_id, ev["seq"], ev["kind"], ev["event_id"], ev["body"], ev["hash"], at, why),
+    )
 
 
 def _points(record: Record) -> tuple[int, int, int]:
@@ -99,16 +161,11 @@ def _apply(
     store: HqStore,
     terminal_id: str,
     ev: dict[str, Any],
+    event: JournalEvent,
     at: str,
     tz: ZoneInfo,
     rs: Ruleset | None,
 ) -> None:
-    try:
-        event = read_event(ev["kind"], ev["body"])
-    except ValueError as exc:
-        raise BadBatch(f"event {ev.get('seq')}: malformed body ({exc})") from None
-    if event.seq != ev["seq"] or event.terminal_id != terminal_id:
-        raise BadBatch(f"event {ev['seq']}: body names another seq or terminal")
     record = event.record
     earned, redeemed, total = _points(record)
     cid = record.customer_id

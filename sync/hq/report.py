@@ -12,6 +12,24 @@ from sync.hq.fraud_settings import FraudSettings
 from sync.hq.store import HqStore
 
 
+def quarantined(store: HqStore) -> list[dict[str, Any]]:
+    """The events HQ holds but did not apply, oldest first, each with the reason."""
+    return [
+        {
+            "terminal_id": tid,
+            "seq": seq,
+            "kind": kind,
+            "event_id": event_id,
+            "received_at": received_at,
+            "reason": reason,
+        }
+        for tid, seq, kind, event_id, received_at, reason in store.conn.execute(
+            "SELECT terminal_id, seq, kind, event_id, received_at, reason FROM hq_quarantine "
+            "ORDER BY received_at, terminal_id, seq"
+        )
+    ]
+
+
 def report(
     store: HqStore,
     at: datetime | None = None,
@@ -69,4 +87,5 @@ def report(
         "conflicts": conflicts,
         "fraud": fraud_signals(store, at, settings or FraudSettings()),
         "points_expired": points_expired(store, since, until),
+        "quarantined": quarantined(store),
     }

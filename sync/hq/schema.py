@@ -110,3 +110,21 @@ def m005_expiry_moves(db: Database) -> None:
         CREATE INDEX hq_expiry_moves_customer ON hq_expiry_moves(customer_id);
         """
     )
+
+
+@migrations()
+def m006_quarantine(db: Database) -> None:
+    # Events whose hash chain holds but whose body HQ refuses: kept, acknowledged, not
+    # applied, and listed for HQ's staff with the reason. A (terminal_id, seq) is in
+    # hq_events or here, never both. A conflict is flagged once per seq.
+    db.executescript(
+        """
+        CREATE TABLE hq_quarantine (
+            terminal_id TEXT NOT NULL REFERENCES terminals(terminal_id), seq INTEGER NOT NULL,
+            kind TEXT NOT NULL, event_id TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL,
+            received_at TEXT NOT NULL, reason TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, seq)
+        );
+        CREATE INDEX conflicts_seq ON conflicts(terminal_id, seq);
+        """
+    )

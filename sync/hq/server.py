@@ -6,11 +6,9 @@ after it committed: tests/sync/faultproxy.py); nothing here knows about faults.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -18,18 +16,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent.errors import BadBatch
+from agent.errors import BadBatch, StoreBusy
 from agent.signing import sign
 from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
+from sync.hq.intake import Refused, read_batch
 from sync.hq.keys import load_or_create
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot as build_snapshot
-from sync.hq.store import HqStore
-from sync.wire import EVENT_FIELDS, MAX_BATCH
+from sync.hq.store import WRITE_WAIT_S, HqStore
+from sync.wire import MAX_REQUEST_BYTES, MAX_SEQ
 
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
+RETRY_AFTER_S = 1  # a terminal told HQ is busy sends again after this
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -43,22 +43,47 @@ def _auth(store: HqStore, request: Request, terminal_id: str) -> bool:
     return scheme.lower() == "bearer" and tid == terminal_id and store.authenticate(tid, secret)
 
 
-def _valid_events(doc: object) -> list[dict[str, Any]] | str:
-    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
-        return "body must be an object with an 'events' list"
-    events = doc["events"]
-    if len(events) > MAX_BATCH:
-        return f"at most {MAX_BATCH} events per batch"
-    for ev in events:
-        if not isinstance(ev, dict):
-            return "each event must be an object"
-        for name, kind in EVENT_FIELDS.items():
-            if not isinstance(ev.get(name), kind) or isinstance(ev.get(name), bool):
-                return f"event field {name!r} must be {kind.__name__}"
-    seqs = [ev["seq"] for ev in events]
-    if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
-        return "events must be in increasing seq order"
-    return list(events)
+async def _capped_body(request: Request, cap: int) -> bytes | None:
+    """The request's body, or None as soon as it is known to be longer than ``cap`` bytes
+    (its Content-Length says so, or the bytes arriving pass it): never more is read."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > cap:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _busy(request: Request, exc: Exception) -> Response:
+    """HQ's database stayed locked longer than HQ waits: try again shortly."""
+    return JSONResponse(
+        {"error": f"HQ is busy, try again in {RETRY_AFTER_S} s"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _unknown_query(request: Request, *known: str) -> JSONResponse | None:
+    """400 naming a query parameter the protocol does not have, or None."""
+    for name in request.query_params:
+        if name not in known:
+            where = f"query.{name}"
+            return JSONResponse(
+                {"error": f"{where}: no such parameter", "field": where}, status_code=400
+            )
+    return None
+
+
+def _whole_param(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name, "0")
+    if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
+        return None
+    return int(text)
 
 
 def create_app(
@@ -66,9 +91,11 @@ def create_app(
     private_key: bytes,
     now: Callable[[], datetime] | None = None,
     expire_every_s: float | None = None,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> Starlette:
     """HQ's routes over ``store``; with ``expire_every_s``, the expiry run on that schedule
-    while the app runs (by ``now``, HQ's clock)."""
+    while the app runs (by ``now``, HQ's clock); an upload longer than
+    ``max_request_bytes`` is 413."""
     clock = now or (lambda: datetime.now(UTC))
 
     async def openapi(request: Request) -> Response:
@@ -81,13 +108,15 @@ def create_app(
         tid = request.path_params["terminal_id"]
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
-        try:
-            doc = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "body is not JSON")
-        checked = _valid_events(doc)
-        if isinstance(checked, str):
-            return _error(400, checked)
+        unknown = _unknown_query(request)
+        if unknown is not None:
+            return unknown
+        raw = await _capped_body(request, max_request_bytes)
+        if raw is None:
+            return _error(413, f"an upload is at most {max_request_bytes} bytes")
+        checked = await run_in_threadpool(read_batch, raw)  # parsing 8 MiB takes a while
+        if isinstance(checked, Refused):
+            return JSONResponse(checked.to_doc(), status_code=checked.status)
         try:
             result = await run_in_threadpool(ingest, store, tid, checked, clock().isoformat())
         except BadBatch as exc:
@@ -96,7 +125,7 @@ def create_app(
             {
                 "acked_through": result.acked_through,
                 "expected_seq": result.acked_through + 1,
-                "results": [{"seq": r.seq, "status": r.status} for r in result.results],
+                "results": [r.to_doc() for r in result.results],
                 "hq_time": clock().isoformat(),
             }
         )
@@ -105,11 +134,13 @@ def create_app(
         tid = request.path_params["terminal_id"]
         if not await run_in_threadpool(_auth, store, request, tid):
             return _error(401, "unknown terminal or wrong credential")
-        try:
-            cursor = int(request.query_params.get("cursor", "0"))
-            version = int(request.query_params.get("ruleset_version", "0"))
-        except ValueError:
-            return _error(400, "cursor and ruleset_version must be whole numbers")
+        unknown = _unknown_query(request, "cursor", "ruleset_version")
+        if unknown is not None:
+            return unknown
+        cursor = _whole_param(request, "cursor")
+        version = _whole_param(request, "ruleset_version")
+        if cursor is None or version is None:
+            return _error(400, f"cursor and ruleset_version must be whole numbers 0-{MAX_SEQ}")
         snap = await run_in_threadpool(build_snapshot, store, tid, cursor, version, clock())
         issued = clock()
         doc = dict(
@@ -129,6 +160,7 @@ def create_app(
             Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
         ],
         lifespan=scheduled(store, expire_every_s, clock),
+        exception_handlers={StoreBusy: _busy},
     )
 
 
@@ -139,12 +171,14 @@ def serve(
     demo: bool,
     fixed_time: datetime | None = None,
     expire_every_s: float = DEFAULT_EVERY_S,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
+    write_wait_s: float = WRITE_WAIT_S,
 ) -> None:
     """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training);
     points expire every ``expire_every_s`` seconds."""
     import uvicorn
 
-    store = HqStore(db_path)
+    store = HqStore(db_path, write_wait_s=write_wait_s)
     if demo:
         seed_demo(store)
     uvicorn.run(
@@ -153,6 +187,7 @@ def serve(
             load_or_create(db_path),
             (lambda: fixed_time) if fixed_time else None,
             expire_every_s,
+            max_request_bytes,
         ),
         host=host,
         port=port,

@@ -13,13 +13,15 @@ import hmac
 import json
 import sqlite3
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from agent.errors import StoreBusy
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
@@ -27,6 +29,11 @@ from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
+
+# How long a write waits for the others: first in this process, in turn (the threads
+# of one HQ worker queue here rather than poll SQLite's lock), then for another
+# process's (busy_timeout). Past it the write fails with StoreBusy: HQ answers 503.
+WRITE_WAIT_S = 20.0
 
 
 def secret_hash(secret: str) -> str:
@@ -36,13 +43,18 @@ def secret_hash(secret: str) -> str:
 class HqStore:
     """Thread-safe: each thread gets its own connection to the same file."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, write_wait_s: float = WRITE_WAIT_S
+    ) -> None:
         """Open HQ's database at ``path``; ``create=False`` (the admin commands): it must
-        exist already, or NotADatabase is raised."""
+        exist already, or NotADatabase is raised. A write waits up to ``write_wait_s``
+        for the others."""
         if not create:
             require_database(path, migrations.name)
         self.path = str(path)
         self._local = threading.local()
+        self._writer = threading.RLock()
+        self.write_wait_s = write_wait_s
         migrations.apply(Database(self.conn))
 
     @property
@@ -50,12 +62,21 @@ class HqStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path)
+            conn.execute(f"PRAGMA busy_timeout={int(self.write_wait_s * 1000)}")
             self._local.conn = conn
         return conn
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back."""
-        return write_transaction(self.conn)
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back;
+        raises StoreBusy when the other writers keep it waiting past ``write_wait_s``."""
+        if not self._writer.acquire(timeout=self.write_wait_s):
+            raise StoreBusy(f"HQ's other writers held the database for {self.write_wait_s} s")
+        try:
+            with write_transaction(self.conn) as conn:
+                yield conn
+        finally:
+            self._writer.release()
 
     def next_rev(self) -> int:
         """Advance HQ's change counter; what changes carries it so a snapshot finds it."""

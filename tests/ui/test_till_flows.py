@@ -369,3 +369,22 @@ def test_a_weighed_label_is_a_line_of_its_own_printed_with_its_weight(tmp_path: 
             assert isinstance(app.screen, ReturnScreen) and "BEANS/750g" in screen_text(app)
 
     asyncio.run(flow())
+
+
+def test_the_status_page_lists_the_sales_hq_quarantined(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+    reason = "body.points_redeemed: must be from 0 to 1000000000000000"
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await sell(pilot, app, ANNA, "COFFEE")
+            await sell(pilot, app, ANNA, "MILK")
+            ledger = app.services.store.ledger
+            ledger.note_quarantined({2: reason}, app.services.clock.now())  # as HQ acked it
+            await pilot.press("f3")
+            await until(pilot.pause, lambda: isinstance(app.screen, TextScreen), "the status")
+            shown = screen_text(app)
+            assert "quarantined at HQ, not applied: 1" in shown
+            assert f"sale 2: {reason}" in shown
+
+    asyncio.run(flow())

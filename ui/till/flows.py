@@ -23,6 +23,7 @@ from agent.notice import Notice
 from agent.receipt import Receipt
 from agent.session import CheckoutSession
 from agent.staff import Cashier, Role
+from agent.words import N_
 from ui.services import Services
 from ui.till.panels import why_text
 from ui.till.screens import (
@@ -34,6 +35,14 @@ from ui.till.screens import (
     TextScreen,
 )
 from ui.till.status import on_screen
+
+# The kinds of journal events, as the status page names them.
+KINDS = {
+    "sale": N_("sale"),
+    "return": N_("return"),
+    "audit": N_("audit entry"),
+    "enrol": N_("enrolment"),
+}
 
 
 class Till(Protocol):
@@ -335,6 +344,14 @@ class TillFlows:
             if st.notes:  # all of it: the status line may have had room for the start only
                 rows.append(f"  {t.say_all(st.notes)}")
         rows.append("  " + t("sales waiting to sync: {n}", n=stats.pending))
+        held = services.store.ledger.quarantined()
+        if held:  # acknowledged, so never sent again: HQ's staff decide what becomes of them
+            rows.append("  " + t("quarantined at HQ, not applied: {n}", n=len(held)))
+            for q in held[-10:]:  # HQ's reason, in HQ's words
+                kind = t(KINDS.get(q.kind, q.kind))
+                rows.append(
+                    "    " + t("{kind} {seq}: {reason}", kind=kind, seq=q.seq, reason=q.reason)
+                )
         if stats.oldest_at is not None:
             rows.append(
                 "  "
