@@ -280,6 +280,8 @@ GIFT_CARDS: dict[str, int] = {"GC0000000001": 5000, "GC0000000009": 0}
 # Quotas HQ grants each terminal for quota-limited rules.
 QUOTAS: dict[str, int] = {"WELCOME50": 3}
 
+# The demo's terminals share this fixed, public secret (far below the 128 bits
+# `kassa hq add-terminal` asks of a real one): for loopback demos and tests only.
 DEMO_SECRET = "demo"
 DEMO_TERMINALS = [f"T{i}" for i in range(1, 17)]
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from agent.clock import parse_utc
 from agent.model import OfflinePolicy
 from agent.money import Money
 from agent.ruleset_reader import load_ruleset
+from sync.hq.auth import check_secret, new_secret
 from sync.hq.report import report
 from sync.hq.store import HqStore
 
@@ -30,6 +32,23 @@ def _hq_report(db: str, as_json: bool) -> int:
     for card in doc["negative_gift_cards"]:
         owed = Money(card["balance_minor"], card["currency"])
         print(f"  NEGATIVE gift card {card['card']}: {owed}")
+    return 0
+
+
+def _add_terminal(db: str, terminal_id: str, given: str | None) -> int:
+    """Register a terminal; without a secret HQ makes one and prints it, this once only
+    (HQ keeps a salted hash of it: :mod:`sync.hq.auth`)."""
+    store = HqStore(db, create=False)
+    if given is not None and (why := check_secret(given)) is not None:
+        print(f"kassa hq add-terminal: {why}", file=sys.stderr)
+        return 2
+    secret = new_secret() if given is None else given
+    store.add_terminal(terminal_id, secret)
+    print(f"terminal {terminal_id} added")
+    if given is None:
+        print(f"secret: {secret}")
+        print("Put it in the terminal's config ([hq] secret); HQ keeps only a salted hash")
+        print("and will not show it again.")
     return 0
 
 
@@ -70,10 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
     if args.hq_cmd == "add-terminal":
-        store = HqStore(args.db, create=False)
-        store.add_terminal(args.id, args.secret)
-        print(f"terminal {args.id} added")
-        return 0
+        return _add_terminal(args.db, args.id, args.secret)
     if args.db is None:
         raise SystemExit("kassa hq: --db FILE is required")
     from sync.hq.server import serve  # starlette and uvicorn only when HQ runs

@@ -45,7 +45,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)
-    add.add_argument("--secret", required=True)
+    add.add_argument(
+        "--secret", help="at least 128 bits; left out, HQ makes one and prints it once"
+    )
     pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
     pub.add_argument("--db", required=True)
     pub.add_argument("ruleset")

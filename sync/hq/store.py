@@ -8,8 +8,6 @@ events is :mod:`sync.hq.ingest`; building a terminal's snapshot :mod:`sync.hq.sn
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import sqlite3
 import threading
@@ -25,13 +23,10 @@ from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
+from sync.hq.auth import Verifier, hash_secret
 from sync.hq.lots import expire
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class HqStore:
@@ -44,6 +39,7 @@ class HqStore:
             require_database(path, migrations.name)
         self.path = str(path)
         self._local = threading.local()
+        self._verifier = Verifier()
         migrations.apply(Database(self.conn))
 
     @property
@@ -68,17 +64,19 @@ class HqStore:
 
     # -- administration -------------------------------------------------------------
     def add_terminal(self, terminal_id: str, secret: str) -> None:
+        """Register a terminal (or give it a new secret): only a salted hash is kept
+        (:mod:`sync.hq.auth`); `kassa hq add-terminal` checks the secret's strength."""
         self.conn.execute(
-            "INSERT INTO terminals(terminal_id, secret_sha256, last_hash) VALUES(?,?,?) "
-            "ON CONFLICT(terminal_id) DO UPDATE SET secret_sha256=excluded.secret_sha256",
-            (terminal_id, secret_hash(secret), GENESIS),
+            "INSERT INTO terminals(terminal_id, secret_hash, last_hash) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id) DO UPDATE SET secret_hash=excluded.secret_hash",
+            (terminal_id, hash_secret(secret), GENESIS),
         )
 
     def authenticate(self, terminal_id: str, secret: str) -> bool:
         row = self.conn.execute(
-            "SELECT secret_sha256 FROM terminals WHERE terminal_id=?", (terminal_id,)
+            "SELECT secret_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
-        return row is not None and hmac.compare_digest(row[0], secret_hash(secret))
+        return row is not None and self._verifier.matches(terminal_id, row[0], secret)
 
     def publish_ruleset(self, document: dict[str, Any]) -> int:
         ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
