@@ -18,6 +18,7 @@ from agent.journal import row_hash
 from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
+from sync.hq.keys import enrolled_phone
 from sync.hq.lots import expire, give_back, move
 from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
@@ -183,8 +184,9 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
     with its first owner, and the enrolment flagged)."""
     profile = {
         "name": e.name,
+        "greeting": e.name,  # the till asks for the name the customer wants to be called
         "tier": e.tier,
-        "phone": e.phone,
+        "phone": enrolled_phone(store.path, e),
         "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
     try:

@@ -9,6 +9,7 @@ events is :mod:`sync.hq.ingest`; building a terminal's snapshot :mod:`sync.hq.sn
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
@@ -77,6 +78,17 @@ class HqStore:
             "SELECT secret_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
         return row is not None and self._verifier.matches(terminal_id, row[0], secret)
+
+    def phone_key(self) -> str:
+        """HQ's key for the phone hashes terminals look customers up by (hex, 32 bytes),
+        made on first use and kept for the life of the database (:mod:`agent.privacy`)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO hq_meta(key, value) VALUES('phone_key', ?)",
+            (secrets.token_hex(32),),
+        )
+        return str(
+            self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()[0]
+        )
 
     def publish_ruleset(self, document: dict[str, Any]) -> int:
         ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
