@@ -186,7 +186,7 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
         "name": e.name,
         "greeting": e.name,  # the till asks for the name the customer wants to be called
         "tier": e.tier,
-        "phone": enrolled_phone(store.path, e),
+        "phone": enrolled_phone(store.seal_key(), e),
         "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
     try:

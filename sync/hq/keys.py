@@ -41,12 +41,12 @@ def load_or_create(db_path: str | Path) -> bytes:
     return key
 
 
-def enrolled_phone(db_path: str | Path, e: Enrolment) -> str | None:
-    """The phone number an enrolment gave: sealed for HQ (opened with its seal key; None
-    if it does not open), or in clear from a terminal of an older version."""
+def enrolled_phone(key: bytes, e: Enrolment) -> str | None:
+    """The phone number an enrolment gave: sealed for HQ (opened with its seal ``key``;
+    None if it does not open), or in clear from a terminal of an older version."""
     if e.phone_sealed is None:
         return e.phone
     try:
-        return unseal(seal_key(db_path), e.phone_sealed)
+        return unseal(key, e.phone_sealed)
     except ValueError:
         return None

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from agent.privacy import for_terminal, seal_public_hex
-from sync.hq.keys import seal_key
 from sync.hq.spend import without_spend
 from sync.hq.store import HqStore
 
@@ -90,5 +89,5 @@ def snapshot(
         "gift_cards": cards,
         "policy": store.policy().to_doc(),
         "phone_key": phone_key,
-        "seal_key": seal_public_hex(seal_key(store.path)),
+        "seal_key": seal_public_hex(store.seal_key()),
     }

@@ -21,10 +21,12 @@ from sqlite_utils import Database
 
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
+from agent.privacy import new_seal_key
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
 from sync.hq.auth import Verifier, hash_secret
+from sync.hq.keys import seal_key
 from sync.hq.lots import expire
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
@@ -41,6 +43,7 @@ class HqStore:
         self.path = str(path)
         self._local = threading.local()
         self._verifier = Verifier()
+        self._seal: bytes | None = None
         migrations.apply(Database(self.conn))
 
     @property
@@ -82,13 +85,21 @@ class HqStore:
     def phone_key(self) -> str:
         """HQ's key for the phone hashes terminals look customers up by (hex, 32 bytes),
         made on first use and kept for the life of the database (:mod:`agent.privacy`)."""
-        self.conn.execute(
-            "INSERT OR IGNORE INTO hq_meta(key, value) VALUES('phone_key', ?)",
-            (secrets.token_hex(32),),
-        )
-        return str(
-            self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()[0]
-        )
+        row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
+        if row is None:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO hq_meta(key, value) VALUES('phone_key', ?)",
+                (secrets.token_hex(32),),
+            )
+            row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
+        return str(row[0])
+
+    def seal_key(self) -> bytes:
+        """HQ's X25519 private key that opens phone numbers sealed at enrolment: in a file
+        beside the database (:mod:`sync.hq.keys`), or this object's own for ``:memory:``."""
+        if self._seal is None:
+            self._seal = new_seal_key() if self.path == ":memory:" else seal_key(self.path)
+        return self._seal
 
     def publish_ruleset(self, document: dict[str, Any]) -> int:
         ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
