@@ -1,7 +1,8 @@
 """The demo programme: the acceptance catalogue and rules, a few customers, a gift card.
 
 One module that HQ's seeding (:mod:`sync.hq.seed`), the tests and the benchmarks all
-use; :func:`demo_store` gives a terminal's store holding it, as if HQ had sent it.
+use; :func:`demo_store` gives a terminal's store holding it, as if HQ had sent it
+(of the customers, only what HQ sends a terminal: :func:`agent.privacy.for_terminal`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from agent.codes import make_card_number
 from agent.documents import customer_from_doc, product_from_doc
 from agent.money import Money
+from agent.privacy import for_terminal, seal_public_hex
 from agent.ruleset import FORMAT
 from agent.ruleset_reader import parse_ruleset
 from agent.signing import public_key_hex
@@ -112,6 +114,7 @@ CUSTOMERS: list[dict[str, Any]] = [
         "phone": "+79161000002",
         "card": make_card_number(2),
         "name": "Иван Петров",
+        "greeting": "Ваня",  # the name he chose to be greeted by
         "tier": "Silver",
         "country": "RU",
         "balance": 450,
@@ -144,6 +147,16 @@ CUSTOMERS: list[dict[str, Any]] = [
 def demo_app_key(customer_id: str) -> bytes:
     """The demo customer's phone-app private key (Ed25519, raw): fixed, for the demo only."""
     return hashlib.sha256(f"kassa-demo-app:{customer_id}".encode()).digest()
+
+
+# HQ's keys as a demo store holds them (agent.privacy): fixed, for the demo only (a
+# real HQ makes its own: `kassa demo`'s HQ does).
+DEMO_PHONE_KEY = hashlib.sha256(b"kassa-demo-phone-key").hexdigest()
+
+
+def demo_seal_key() -> bytes:
+    """The X25519 private key a demo store's enrolments seal phone numbers to."""
+    return hashlib.sha256(b"kassa-demo-seal-key").digest()
 
 
 for _c in CUSTOMERS:  # HQ registered each demo customer's app key
@@ -280,6 +293,8 @@ GIFT_CARDS: dict[str, int] = {"GC0000000001": 5000, "GC0000000009": 0}
 # Quotas HQ grants each terminal for quota-limited rules.
 QUOTAS: dict[str, int] = {"WELCOME50": 3}
 
+# The demo's terminals share this fixed, public secret (far below the 128 bits
+# `kassa hq add-terminal` asks of a real one): for loopback demos and tests only.
 DEMO_SECRET = "demo"
 DEMO_TERMINALS = [f"T{i}" for i in range(1, 17)]
 
@@ -305,11 +320,15 @@ def demo_store(path: Path, extra_customers: int = 0) -> Store:
     store = Store.open(path)
     store.catalogue.apply_snapshot(
         products=[product_from_doc(dict(p, currency="PLN")) for p in PRODUCTS],
-        customers=[customer_from_doc(dict(c, applied_seq=0)) for c in CUSTOMERS + extra],
+        customers=[
+            customer_from_doc(dict(for_terminal(c, DEMO_PHONE_KEY), applied_seq=0))
+            for c in CUSTOMERS + extra
+        ],
         ruleset=parse_ruleset(RULESET),
         cursor="1",
         received_at=RECEIVED_AT,
         quotas=QUOTAS,
         gift_cards=[(card, Money(minor, "PLN"), 0) for card, minor in GIFT_CARDS.items()],
+        hq_keys=(DEMO_PHONE_KEY, seal_public_hex(demo_seal_key())),
     )
     return store

@@ -10,12 +10,13 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.clock import Clock, IdFactory, parse_utc
-from agent.codes import CodeKind, classify
+from agent.codes import CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.events import Audit, Enrolment, Sale
 from agent.model import Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, done, refused
+from agent.privacy import phone_digits, phone_hash, seal
 from agent.records import return_record, to_gift_card
 from agent.refunds import RefundQuote, refund
 from agent.ruleset import Ruleset
@@ -54,6 +55,9 @@ class CounterDesk:
     def enrol(self, name: str, card: str, terms: bool, marketing: bool, phone: str = "") -> Notice:
         """Enrol a new customer on a new card, with the least data and explicit consents.
 
+        ``name`` is the name the customer wants to be greeted by. A phone number is kept
+        here only as HQ's keyed hash, and travels to HQ sealed (:mod:`agent.privacy`).
+
         Consent to the programme's terms is required; consent to marketing is separate
         and optional (GDPR, 152-FZ). The customer can be identified here at once; HQ
         receives the enrolment with the next upload and makes the customer its own.
@@ -67,6 +71,11 @@ class CounterDesk:
             return refused("The name the customer wants to be called is needed")
         if not terms:
             return refused("The customer must accept the programme's terms to join")
+        phone_key, seal_key = self.counter.store.catalogue.hq_keys()
+        if phone.strip() and not is_phone_number(phone):
+            return refused("{text}: not a phone number with its country code", text=phone.strip())
+        if phone.strip() and (phone_key is None or seal_key is None):
+            return refused("No phone number before this till has heard from HQ: enrol without it")
         rs = self.counter.ruleset
         now = self.counter.clock.now()
         customer = Customer(
@@ -75,6 +84,8 @@ class CounterDesk:
             name=name.strip(),
             tier=rs.default_tier if rs else "",
             hq_balance=Points(0),
+            # the number only as HQ's keyed hash here, and sealed for HQ in the event
+            phone=phone_hash(phone_key, phone) if phone_key and phone.strip() else "",
         )
         self.counter.store.ledger.commit_event(
             Enrolment(
@@ -83,9 +94,12 @@ class CounterDesk:
                 card=customer.card,
                 name=customer.name,
                 tier=customer.tier,
-                phone=phone.strip() or None,
+                phone=None,
                 terms=True,
                 marketing=marketing,
+                phone_sealed=seal(seal_key, "+" + phone_digits(phone))
+                if seal_key and phone.strip()
+                else None,
             ),
             self.counter.ids.new_id(),
             self.counter.terminal_id,

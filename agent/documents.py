@@ -7,12 +7,14 @@ field at fault; the boundary that called it says where the document came from.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from agent.clock import parse_utc
 from agent.model import Customer, PointLot, Product, Unit
 from agent.money import MAX_WHOLE, Money, Points
+from agent.privacy import greeting_of, month_day, month_day_text
+
+HEX_DIGITS = "0123456789abcdef"
 
 
 def whole(value: object, name: str) -> int:
@@ -82,8 +84,27 @@ def _app_keys(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _greeting(d: dict[str, Any]) -> str:
+    """The name the customer chose to be greeted by; from a document with only a full
+    name (an HQ that sends one, the demo's and `kassa quote`'s files), its first word."""
+    greeting = d.get("greeting")
+    return greeting if isinstance(greeting, str) else greeting_of(field(d, "name", str))
+
+
+def _phone_hash(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) != 64 or not set(value) <= set(HEX_DIGITS):
+        raise ValueError("phone_hash must be 64 hex digits (HMAC-SHA256)")
+    return value
+
+
 def customer_from_doc(d: object) -> Customer:
-    """A customer as HQ sends it in a snapshot; raises ValueError naming the fault."""
+    """A customer as HQ sends it in a snapshot; raises ValueError naming the fault.
+
+    Only what a terminal keeps is read (:mod:`agent.privacy`): the greeting, the
+    birthday's month and day, the phone's keyed hash; a full name, a number in clear or
+    a birthday's year in the document are not."""
     if not isinstance(d, dict):
         raise ValueError("customer is not an object")
     try:
@@ -102,11 +123,11 @@ def customer_from_doc(d: object) -> Customer:
         return Customer(
             customer_id=field(d, "customer_id", str),
             card=field(d, "card", str),
-            name=field(d, "name", str),
+            name=_greeting(d),
             tier=field(d, "tier", str),
             hq_balance=Points(field(d, "balance", int)),
             country=str(d.get("country") or ""),
-            birthday=date.fromisoformat(birthday) if isinstance(birthday, str) else None,
+            birthday=month_day(birthday) if isinstance(birthday, str) else None,
             lots=lots,
             applied_seq=field(d, "applied_seq", int),
             segments=frozenset(str(s) for s in d.get("segments", [])),
@@ -121,7 +142,7 @@ def customer_from_doc(d: object) -> Customer:
             tier_spend_minor=None
             if d.get("tier_spend_minor") is None
             else whole(d["tier_spend_minor"], "tier_spend_minor"),
-            phone="".join(ch for ch in str(d.get("phone") or "") if ch.isdigit()),
+            phone=_phone_hash(d.get("phone_hash")),  # a number in clear is never kept
         )
     except (TypeError, AttributeError) as exc:
         raise ValueError(str(exc)) from None
@@ -131,10 +152,10 @@ def customer_profile(c: Customer) -> dict[str, Any]:
     """What the terminal keeps of a customer besides its columns (id, card, balance,
     applied seq, allowance): the document :func:`customer_from_doc` reads back."""
     return {
-        "name": c.name,
+        "greeting": c.name,
         "tier": c.tier,
         "country": c.country,
-        "birthday": c.birthday.isoformat() if c.birthday else None,
+        "birthday": month_day_text(c.birthday) if c.birthday else None,
         "segments": sorted(c.segments),
         "coupons": dict(c.coupons),
         "purchases_total": c.purchases_total,
@@ -142,7 +163,7 @@ def customer_profile(c: Customer) -> dict[str, Any]:
         "rule_uses": dict(c.rule_uses),
         "app_keys": list(c.app_keys),
         "tier_spend_minor": c.tier_spend_minor,
-        "phone": c.phone,
+        "phone_hash": c.phone,
         "lots": [
             {
                 "points": lot.points,

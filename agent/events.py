@@ -302,9 +302,11 @@ class Enrolment:
     card: str
     name: str
     tier: str
-    phone: str | None
+    phone: str | None  # in clear: only in enrolments journalled before phone_sealed
     terms: bool
     marketing: bool
+    # The number sealed for HQ (agent.privacy.seal): the journal never holds it in clear.
+    phone_sealed: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         return {
@@ -314,6 +316,7 @@ class Enrolment:
             "name": self.name,
             "tier": self.tier,
             "phone": self.phone,
+            "phone_sealed": self.phone_sealed,
             "consents": {"terms": self.terms, "marketing": self.marketing, "at": self.at},
             "points_earned": 0,
             "points_redeemed": 0,
@@ -332,6 +335,7 @@ class Enrolment:
             phone=optional(d, "phone", str),
             terms=field(consents, "terms", bool),
             marketing=field(consents, "marketing", bool),
+            phone_sealed=optional(d, "phone_sealed", str),
         )
 
 

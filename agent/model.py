@@ -70,11 +70,11 @@ class Customer:
 
     customer_id: str
     card: str
-    name: str
+    name: str  # the name the customer chose to be greeted by (HQ's "greeting"), no more
     tier: str
     hq_balance: Points
     country: str = ""
-    birthday: date | None = None
+    birthday: date | None = None  # month and day only (held in the leap year 2000)
     lots: tuple[PointLot, ...] = ()
     segments: frozenset[str] = frozenset()
     # Personal coupons HQ issued: code -> already used (as HQ knows it).
@@ -92,7 +92,9 @@ class Customer:
     # Qualifying spend HQ counts towards the tiers, as of the snapshot (in the window
     # of the programme's tier_qualification); None: HQ sent none, HQ's tier stands.
     tier_spend_minor: int | None = None
-    phone: str = ""  # digits only, with the country code: for identification by phone
+    # The phone number's keyed hash (hex HMAC-SHA256 of its digits with HQ's phone key,
+    # agent.privacy), never the number: a number typed at the till is hashed and found.
+    phone: str = ""
     # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
     app_keys: tuple[str, ...] = ()
 

@@ -24,6 +24,7 @@ MAX_BATCH = 1000
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_EVENT_BODY_CHARS = 256 * 1024
 MAX_SEQ = 2**53 - 1  # every JSON reader holds it exactly
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Snapshot:
     revoked: list[str] | None = None
     gift_cards: list[tuple[str, Money, int]] | None = None
     policy: OfflinePolicy | None = None
+    hq_keys: tuple[str, str] | None = None  # (phone key, seal key): agent.privacy
 
 
 def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
@@ -95,6 +97,18 @@ def parse_customer(d: object) -> Customer:
     except ValueError as exc:
         cid = d.get("customer_id") if isinstance(d, dict) else None
         raise HqProtocolError(f"customer {cid}: {exc}") from None
+
+
+def _hq_keys(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """HQ's phone key (HMAC, 32 bytes) and seal key (X25519 public), both 64 hex digits;
+    None if HQ sent neither."""
+    phone_key, seal_key = doc.get("phone_key"), doc.get("seal_key")
+    if phone_key is None and seal_key is None:
+        return None
+    for name, value in (("phone_key", phone_key), ("seal_key", seal_key)):
+        if not (isinstance(value, str) and len(value) == 64 and set(value) <= _HEX):
+            raise HqProtocolError(f"{name}: must be 64 hex digits")
+    return str(phone_key), str(seal_key)
 
 
 def parse_snapshot(doc: object) -> Snapshot:
@@ -159,4 +173,5 @@ def parse_snapshot(doc: object) -> Snapshot:
         revoked,
         cards,
         policy,
+        _hq_keys(doc),
     )

@@ -147,6 +147,7 @@ class SyncWorker:
             gift_cards=snap.gift_cards,
             policy=snap.policy,
             hq_time=hq_time,
+            hq_keys=snap.hq_keys,
         )
 
     def check(self, snap: Snapshot, cursor: int, held_version: int) -> None:

@@ -15,6 +15,7 @@ from agent.journal import canonical
 from agent.model import Customer, OfflinePolicy, Product, Unit
 from agent.money import Money, Points
 from agent.point_lots import Holding, Move, replay
+from agent.privacy import phone_hash
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import StoreFile
@@ -27,6 +28,8 @@ from agent.timefloor import (
     TimesSeen,
     offline_state,
 )
+
+PHONE_KEY, SEAL_KEY = "hq_phone_key", "hq_seal_key"  # meta keys
 
 
 class Catalogue:
@@ -70,8 +73,17 @@ class Catalogue:
         return self._customer_where("card=?", card)
 
     def customer_by_phone(self, phone: str) -> Customer | None:
-        """The customer with this phone number (digits only), or None."""
-        return self._customer_where("phone=? AND phone != ''", phone)
+        """The customer with this phone number (digits only), or None: found by its
+        keyed hash (:mod:`agent.privacy`); None before HQ sent its phone key."""
+        key = self.file.get_meta(PHONE_KEY)
+        if key is None:
+            return None
+        return self._customer_where("phone=? AND phone != ''", phone_hash(key, phone))
+
+    def hq_keys(self) -> tuple[str | None, str | None]:
+        """HQ's phone key (for hashing a number) and its seal key (for sealing a number
+        for HQ), as HQ's last snapshot sent them (None before)."""
+        return self.file.get_meta(PHONE_KEY), self.file.get_meta(SEAL_KEY)
 
     def customer(self, customer_id: str) -> Customer | None:
         return self._customer_where("customer_id=?", customer_id)
@@ -202,6 +214,7 @@ class Catalogue:
         gift_cards: list[tuple[str, Money, int]] | None = None,
         policy: OfflinePolicy | None = None,
         hq_time: datetime | None = None,
+        hq_keys: tuple[str, str] | None = None,
     ) -> None:
         """Apply one validated snapshot atomically: all of it or none of it.
 
@@ -212,6 +225,9 @@ class Catalogue:
         with self.file.atomic() as c:
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
+            if hq_keys is not None:  # (phone key, seal key): agent.privacy
+                self.file.set_meta(PHONE_KEY, hq_keys[0])
+                self.file.set_meta(SEAL_KEY, hq_keys[1])
             c.executemany(
                 "INSERT INTO products(sku, name, price_minor, currency, category, barcode, unit, "
                 "item_code, loads_gift_card) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE "

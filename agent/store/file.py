@@ -38,6 +38,9 @@ SETTINGS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
+    # What is deleted or rewritten is overwritten with zeros, not left in free space
+    # (a customer's old record must not linger in the file: agent.privacy).
+    "PRAGMA secure_delete=ON",
 )
 
 

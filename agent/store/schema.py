@@ -193,3 +193,31 @@ def m011_hq_quarantine(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m012_least_customer_data(db: Database) -> None:
+    # A terminal keeps the least it needs of a customer (agent.privacy): the greeting
+    # (the first name, until HQ sends the one the customer chose), the birthday's month
+    # and day, the phone only as a keyed hash. Numbers in clear are dropped (HQ's key
+    # has not arrived yet): the snapshot cursor goes back to 0, so the next download
+    # brings every customer again with their hash and HQ's keys.
+    db.executescript(
+        """
+        UPDATE customers SET phone = '', doc = json_set(
+            json_remove(doc, '$.name', '$.phone'),
+            '$.greeting', COALESCE(CASE
+                WHEN json_extract(doc, '$.greeting') IS NOT NULL
+                THEN json_extract(doc, '$.greeting')
+                WHEN instr(trim(json_extract(doc, '$.name')), ' ') = 0
+                THEN trim(json_extract(doc, '$.name'))
+                ELSE substr(trim(json_extract(doc, '$.name')), 1,
+                            instr(trim(json_extract(doc, '$.name')), ' ') - 1) END, ''),
+            '$.birthday', CASE
+                WHEN json_extract(doc, '$.birthday') GLOB '[0-9][0-9][0-9][0-9]-*'
+                THEN '--' || substr(json_extract(doc, '$.birthday'), 6)
+                ELSE json_extract(doc, '$.birthday') END
+        );
+        UPDATE meta SET value = '0' WHERE key = 'snapshot_cursor';
+        """
+    )

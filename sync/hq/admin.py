@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.clock import SystemClock, parse_utc
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import load_ruleset
+from sync.hq.auth import check_secret, new_secret
 from sync.hq.expiry import run_expiry
 from sync.hq.fraud_settings import FraudSettings
 from sync.hq.fraud_text import fraud_lines
@@ -61,6 +63,23 @@ def _hq_quarantine(db: str, as_json: bool) -> int:
     return 0
 
 
+def _add_terminal(db: str, terminal_id: str, given: str | None) -> int:
+    """Register a terminal; without a secret HQ makes one and prints it, this once only
+    (HQ keeps a salted hash of it: :mod:`sync.hq.auth`)."""
+    store = HqStore(db, create=False)
+    if given is not None and (why := check_secret(given)) is not None:
+        print(f"kassa hq add-terminal: {why}", file=sys.stderr)
+        return 2
+    secret = new_secret() if given is None else given
+    store.add_terminal(terminal_id, secret)
+    print(f"terminal {terminal_id} added")
+    if given is None:
+        print(f"secret: {secret}")
+        print("Put it in the terminal's config ([hq] secret); HQ keeps only a salted hash")
+        print("and will not show it again.")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Carry out a parsed `kassa hq` command; return the exit status."""
     if args.hq_cmd == "report":
@@ -108,12 +127,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
     if args.hq_cmd == "add-terminal":
-        store = HqStore(args.db, create=False)
-        store.add_terminal(args.id, args.secret)
-        if args.store:
-            store.set_terminal_store(args.id, args.store)
-        print(f"terminal {args.id} added" + (f" in store {args.store}" if args.store else ""))
-        return 0
+        status = _add_terminal(args.db, args.id, args.secret)
+        if status == 0 and args.store:
+            HqStore(args.db, create=False).set_terminal_store(args.id, args.store)
+            print(f"terminal {args.id} stands in store {args.store}")
+        return status
     if args.db is None:
         raise SystemExit("kassa hq: --db FILE is required")
     from sync.hq.server import serve  # starlette and uvicorn only when HQ runs

@@ -111,7 +111,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add = hq_sub.add_parser("add-terminal", help="register a terminal's credential")
     add.add_argument("--db", required=True)
     add.add_argument("--id", required=True)
-    add.add_argument("--secret", required=True)
+    add.add_argument(
+        "--secret", help="at least 128 bits; left out, HQ makes one and prints it once"
+    )
     add.add_argument("--store", help="the store it stands in (default: main)")
     pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
     pub.add_argument("--db", required=True)

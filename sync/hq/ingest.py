@@ -27,6 +27,7 @@ from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
 from sync.hq.bodies import Refusal, from_wire
 from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
+from sync.hq.keys import enrolled_phone
 from sync.hq.lots import give_back, move
 from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
@@ -241,8 +242,9 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
     with its first owner, and the enrolment flagged)."""
     profile = {
         "name": e.name,
+        "greeting": e.name,  # the till asks for the name the customer wants to be called
         "tier": e.tier,
-        "phone": e.phone,
+        "phone": enrolled_phone(store.seal_key(), e),
         "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
     try:

@@ -1,10 +1,14 @@
-"""HQ's signing key on disk: created once beside the HQ database, private half mode 0600."""
+"""HQ's keys on disk, created once beside the HQ database, private halves mode 0600: its
+Ed25519 signing key, and its X25519 seal key (phone numbers sealed at enrolment)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from agent.events import Enrolment
+from agent.privacy import new_seal_key, unseal
 from agent.signing import new_private_key, public_key_hex
 
 
@@ -13,14 +17,36 @@ def key_paths(db_path: str | Path) -> tuple[Path, Path]:
     return Path(f"{db_path}.key"), Path(f"{db_path}.pub")
 
 
+def _private(path: Path, make: Callable[[], bytes]) -> bytes:
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another HQ worker made it first
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(make())
+    return path.read_bytes()
+
+
+def seal_key(db_path: str | Path) -> bytes:
+    """Return HQ's X25519 private key for sealed phone numbers, creating it if missing."""
+    return _private(Path(f"{db_path}.seal"), new_seal_key)
+
+
 def load_or_create(db_path: str | Path) -> bytes:
     """Return HQ's private key, creating it (and the .pub file terminals need) if missing."""
     private_path, public_path = key_paths(db_path)
-    if not private_path.exists():
-        key = new_private_key()
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
-    key = private_path.read_bytes()
+    key = _private(private_path, new_private_key)
     public_path.write_text(public_key_hex(key) + "\n", encoding="ascii")
     return key
+
+
+def enrolled_phone(key: bytes, e: Enrolment) -> str | None:
+    """The phone number an enrolment gave: sealed for HQ (opened with its seal ``key``;
+    None if it does not open), or in clear from a terminal of an older version."""
+    if e.phone_sealed is None:
+        return e.phone
+    try:
+        return unseal(key, e.phone_sealed)
+    except ValueError:
+        return None

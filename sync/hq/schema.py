@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from sync.hq.auth import stored_form
+
 migrations = Migrations("kassa-hq")
 
 
@@ -128,3 +130,16 @@ def m006_quarantine(db: Database) -> None:
         CREATE INDEX conflicts_seq ON conflicts(terminal_id, seq);
         """
     )
+
+
+@migrations()
+def m007_salted_secrets(db: Database) -> None:
+    # Terminal secrets were kept as plain sha256 digests: each becomes
+    # scrypt(that digest, a salt of its own) (sync.hq.auth), without knowing the secret.
+    db.execute("ALTER TABLE terminals ADD COLUMN secret_hash TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT terminal_id, secret_sha256 FROM terminals").fetchall()
+    for tid, digest in rows:
+        db.execute(
+            "UPDATE terminals SET secret_hash=? WHERE terminal_id=?", (stored_form(digest), tid)
+        )
+    db.execute("ALTER TABLE terminals DROP COLUMN secret_sha256")

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from agent.errors import BadBatch, StoreBusy
 from agent.signing import sign
+from sync.hq.auth import Throttle
 from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
 from sync.hq.intake import Refused, read_batch
@@ -36,11 +37,24 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _auth(store: HqStore, request: Request, terminal_id: str) -> bool:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def _auth(
+    store: HqStore, throttle: Throttle, request: Request, terminal_id: str
+) -> JSONResponse | None:
+    """None if the request carries this terminal's credential; else the refusal (401, or
+    429 while this terminal and address wait after failures: :mod:`sync.hq.auth`)."""
+    address = request.client.host if request.client else ""
+    wait = throttle.wait_s(terminal_id, address)
+    if wait:
+        refusal = _error(429, f"too many failed authentications: try again in {wait} s")
+        refusal.headers["Retry-After"] = str(wait)
+        return refusal
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     tid, _, secret = token.partition(":")
-    return scheme.lower() == "bearer" and tid == terminal_id and store.authenticate(tid, secret)
+    if scheme.lower() == "bearer" and tid == terminal_id and store.authenticate(tid, secret):
+        throttle.succeeded(terminal_id, address)
+        return None
+    throttle.failed(terminal_id, address)
+    return _error(401, "unknown terminal or wrong credential")
 
 
 async def _capped_body(request: Request, cap: int) -> bytes | None:
@@ -97,6 +111,7 @@ def create_app(
     while the app runs (by ``now``, HQ's clock); an upload longer than
     ``max_request_bytes`` is 413."""
     clock = now or (lambda: datetime.now(UTC))
+    throttle = Throttle()
 
     async def openapi(request: Request) -> Response:
         return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
@@ -106,8 +121,8 @@ def create_app(
 
     async def events(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if not await run_in_threadpool(_auth, store, request, tid):
-            return _error(401, "unknown terminal or wrong credential")
+        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+            return refusal
         unknown = _unknown_query(request)
         if unknown is not None:
             return unknown
@@ -132,8 +147,8 @@ def create_app(
 
     async def snapshot(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if not await run_in_threadpool(_auth, store, request, tid):
-            return _error(401, "unknown terminal or wrong credential")
+        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+            return refusal
         unknown = _unknown_query(request, "cursor", "ruleset_version")
         if unknown is not None:
             return unknown

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from agent.privacy import for_terminal, seal_public_hex
 from sync.hq.expiry import expire_all
 from sync.hq.spend import without_spend
 from sync.hq.store import HqStore
@@ -27,6 +28,7 @@ def snapshot(
         with store.transaction():
             expire_all(store, now)
             store.age_spend(now)
+    phone_key = store.phone_key()
     c = store.conn
     c.execute("BEGIN")
     try:
@@ -43,7 +45,9 @@ def snapshot(
         # and its own allowance beside it.
         customers = [
             dict(
-                without_spend(json.loads(d)),  # the figure goes; the purchase days stay here
+                # the spend figure goes, the purchase days stay here; of the person, only
+                # what a terminal keeps (the greeting, month-day, the phone's hash)
+                for_terminal(without_spend(json.loads(d)), phone_key),
                 customer_id=cid,
                 card=card,
                 balance=bal - elsewhere,
@@ -86,4 +90,6 @@ def snapshot(
         "revoked": revoked,
         "gift_cards": cards,
         "policy": store.policy().to_doc(),
+        "phone_key": phone_key,
+        "seal_key": seal_public_hex(store.seal_key()),
     }

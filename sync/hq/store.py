@@ -8,9 +8,8 @@ events is :mod:`sync.hq.ingest`; building a terminal's snapshot :mod:`sync.hq.sn
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,9 +23,12 @@ from sqlite_utils import Database
 from agent.errors import StoreBusy
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
+from agent.privacy import new_seal_key
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from agent.store.file import connect, require_database, write_transaction
+from sync.hq.auth import Verifier, hash_secret
+from sync.hq.keys import seal_key
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
 
@@ -34,10 +36,6 @@ from sync.hq.spend import requalify
 # of one HQ worker queue here rather than poll SQLite's lock), then for another
 # process's (busy_timeout). Past it the write fails with StoreBusy: HQ answers 503.
 WRITE_WAIT_S = 20.0
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class HqStore:
@@ -55,6 +53,8 @@ class HqStore:
         self._local = threading.local()
         self._writer = threading.RLock()
         self.write_wait_s = write_wait_s
+        self._verifier = Verifier()
+        self._seal: bytes | None = None
         migrations.apply(Database(self.conn))
 
     @property
@@ -88,10 +88,12 @@ class HqStore:
 
     # -- administration -------------------------------------------------------------
     def add_terminal(self, terminal_id: str, secret: str) -> None:
+        """Register a terminal (or give it a new secret): only a salted hash is kept
+        (:mod:`sync.hq.auth`); `kassa hq add-terminal` checks the secret's strength."""
         self.conn.execute(
-            "INSERT INTO terminals(terminal_id, secret_sha256, last_hash) VALUES(?,?,?) "
-            "ON CONFLICT(terminal_id) DO UPDATE SET secret_sha256=excluded.secret_sha256",
-            (terminal_id, secret_hash(secret), GENESIS),
+            "INSERT INTO terminals(terminal_id, secret_hash, last_hash) VALUES(?,?,?) "
+            "ON CONFLICT(terminal_id) DO UPDATE SET secret_hash=excluded.secret_hash",
+            (terminal_id, hash_secret(secret), GENESIS),
         )
 
     def set_terminal_store(self, terminal_id: str, store_id: str) -> None:
@@ -114,9 +116,28 @@ class HqStore:
 
     def authenticate(self, terminal_id: str, secret: str) -> bool:
         row = self.conn.execute(
-            "SELECT secret_sha256 FROM terminals WHERE terminal_id=?", (terminal_id,)
+            "SELECT secret_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
-        return row is not None and hmac.compare_digest(row[0], secret_hash(secret))
+        return row is not None and self._verifier.matches(terminal_id, row[0], secret)
+
+    def phone_key(self) -> str:
+        """HQ's key for the phone hashes terminals look customers up by (hex, 32 bytes),
+        made on first use and kept for the life of the database (:mod:`agent.privacy`)."""
+        row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
+        if row is None:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO hq_meta(key, value) VALUES('phone_key', ?)",
+                (secrets.token_hex(32),),
+            )
+            row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
+        return str(row[0])
+
+    def seal_key(self) -> bytes:
+        """HQ's X25519 private key that opens phone numbers sealed at enrolment: in a file
+        beside the database (:mod:`sync.hq.keys`), or this object's own for ``:memory:``."""
+        if self._seal is None:
+            self._seal = new_seal_key() if self.path == ":memory:" else seal_key(self.path)
+        return self._seal
 
     def publish_ruleset(self, document: dict[str, Any]) -> int:
         ruleset = parse_ruleset(document)  # refuse what a terminal would refuse

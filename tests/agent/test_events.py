@@ -8,8 +8,10 @@ import json
 
 import pytest
 
+from agent.demo import demo_seal_key
 from agent.events import Audit, Enrolment, Return, Sale, read_event, to_body
 from agent.journal import canonical
+from agent.privacy import unseal
 from agent.session import CheckoutSession
 from agent.store import Store
 from tests.conftest import TUESDAY
@@ -63,12 +65,11 @@ def test_an_adjustment_and_an_enrolment_read_back_as_written(
         customer_id="C1",
     )
     assert (adjust.points_earned, adjust.points_redeemed) == (0, 25)
-    assert not session.desk.enrol("Ewa", "2900000007772", True, False, "+48 600 1").refused
+    assert not session.desk.enrol("Ewa", "2900000007772", True, False, "+48 600 100 200").refused
     enrol = read_event(*journalled(store, 2)).record
-    assert isinstance(enrol, Enrolment) and (enrol.card, enrol.phone) == (
-        "2900000007772",
-        "+48 600 1",
-    )
+    assert isinstance(enrol, Enrolment) and (enrol.card, enrol.phone) == ("2900000007772", None)
+    assert enrol.phone_sealed is not None  # the number only sealed for HQ (agent.privacy)
+    assert unseal(demo_seal_key(), enrol.phone_sealed) == "+48600100200"
     assert (enrol.terms, enrol.marketing) == (True, False)
 
 

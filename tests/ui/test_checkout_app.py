@@ -25,7 +25,7 @@ from ui.services import Services, build_services
 from ui.till.app import CheckoutApp
 from ui.till.entry import parse_entry
 
-CARD = "2900000000018"  # Anna Kowalska, Bronze, 3000 points at HQ
+CARD = "2900000000018"  # Anna (Kowalska at HQ), Bronze, 3000 points at HQ
 
 
 def text_of(app: CheckoutApp, selector: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -201,8 +202,11 @@ def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None
             hq, "T1", [e.to_wire() for e in store.ledger.pending_events(10)], "2026-11-24T09:00:00Z"
         )
         (ewa,) = [c for c in snapshot(hq, "T1", 0, 0)["customers"] if c["card"] == card]
-        assert ewa["name"] == "Ewa" and ewa["balance"] == 39 + 50  # coffee, WELCOME50
-        assert ewa["consents"]["terms"] is True and ewa["consents"]["marketing"] is False
+        assert ewa["greeting"] == "Ewa" and ewa["balance"] == 39 + 50  # coffee, WELCOME50
+        (doc,) = hq.conn.execute("SELECT doc FROM hq_customers WHERE card=?", (card,)).fetchone()
+        consents = json.loads(doc)["consents"]  # kept at HQ, never sent to a terminal
+        assert consents["terms"] is True and consents["marketing"] is False
+        assert "consents" not in ewa
         assert store.ledger.verify() is None
     finally:
         store.close()
