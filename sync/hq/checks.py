@@ -8,9 +8,10 @@ way: append it to :data:`CHECKS`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from agent.events import Audit, JournalEvent
+from agent.events import Audit, JournalEvent, Sale
 from sync.hq.reprice_view import repriced
 from sync.hq.store import HqStore
 
@@ -28,6 +29,26 @@ def adjustment_within_policy(store: HqStore, event: JournalEvent) -> str | None:
     return None
 
 
+def loads_recomputed(store: HqStore, event: JournalEvent) -> str | None:
+    """Every gift card a sale loads is loaded by a line of a product HQ says loads a card,
+    by that line's price, one card a unit: a load HQ cannot recompute would mint money."""
+    sale = event.record
+    if not isinstance(sale, Sale):
+        return None
+    for load in sale.gift_loads:
+        row = store.conn.execute("SELECT doc FROM hq_products WHERE sku=?", (load.sku,)).fetchone()
+        line = next((ln for ln in sale.lines if ln.sku == load.sku), None)
+        units = sum(1 for g in sale.gift_loads if g.sku == load.sku)
+        if row is None or json.loads(row[0]).get("loads_gift_card") is not True:
+            return f"body.gift_loads: {load.sku} loads no gift card"
+        if line is None or line.unit_minor != load.amount_minor or units > line.qty:
+            return (
+                f"body.gift_loads: {load.amount_minor} onto {load.card} is not what a line "
+                f"of {load.sku} sold"
+            )
+    return None
+
+
 # Re-pricing last: a sale or return HQ does not price the same, with the same engine and
 # the inputs the terminal priced with (sync.hq.reprice), is not applied.
-CHECKS: tuple[Check, ...] = (adjustment_within_policy, repriced)
+CHECKS: tuple[Check, ...] = (adjustment_within_policy, loads_recomputed, repriced)

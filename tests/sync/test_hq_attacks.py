@@ -223,3 +223,65 @@ def test_a_300_mb_body_is_413_before_hq_reads_it(hq: HqProcess, framing: str) ->
     assert rss_kib(hq.proc.pid) - rss < 4 * MAX_REQUEST_BYTES // 1024  # read no further
     assert balances(hq) == before
     assert httpx.get(f"{hq.url}/v1/health").status_code == 200
+
+
+def forge_points(doc: dict[str, Any]) -> None:
+    """1,000,000,000 points credited: the figures a terminal's credential could claim."""
+    doc["points_earned"] = 1_000_000_000
+    doc["awards"] = [{"rule": "BASE", "points": 1_000_000_000}]
+
+
+def forge_theft(doc: dict[str, Any]) -> None:
+    """Points taken from another customer (Ioana, C3), far beyond what she holds."""
+    doc["customer"] = dict(doc["customer"], customer_id="C3", card="2900000000032")
+    doc["points_redeemed"] = 1_000_000_000
+
+
+def forge_top_up(doc: dict[str, Any]) -> None:
+    """A gift card raised from 50.00 to 1,000,050.00 by a load no line sold."""
+    doc["gift_loads"] = [
+        {"sku": "COFFEE", "card": "GC0000000001", "amount_minor": 100_000_000,
+         "balance_after_minor": 100_005_000}
+    ]  # fmt: skip
+
+
+FIGURE_ATTACKS = [
+    ("a billion points credited", forge_points, "points_earned"),
+    ("points taken from another customer", forge_theft, "priced_with.customer"),
+    ("a gift card topped up by nothing sold", forge_top_up, "body.gift_loads"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "named"), FIGURE_ATTACKS, ids=[a[0] for a in FIGURE_ATTACKS]
+)
+def test_well_formed_forged_figures_are_quarantined_and_move_no_balance(
+    hq: HqProcess,
+    session: CheckoutSession,
+    store: Store,
+    name: str,
+    change: Callable[[dict[str, Any]], None],
+    named: str,
+) -> None:
+    """Bodies of the protocol's shape whose figures HQ, pricing the sale again with the
+    same engine, does not find: the event is kept and listed, and nothing moves."""
+    before = balances(hq)
+    (forged,) = rechain([altered(a_sale(session, store), change)])
+    reason = quarantined(upload(hq, {"events": [forged]}))
+    assert named in reason, reason
+    assert balances(hq) == before
+    assert hq.report()["total"]["points_issued"] == 0  # type: ignore[index]
+
+
+def test_the_genuine_sale_behind_the_forgeries_is_applied(
+    hq: HqProcess, session: CheckoutSession, store: Store
+) -> None:
+    """The same sale, unaltered, is HQ's own figures: applied, the balances moved."""
+    before = balances(hq)
+    event = a_sale(session, store)
+    reply = upload(hq, {"events": [event]})
+    assert reply.status_code == 200 and reply.json()["results"][0]["status"] == "stored"
+    body = json.loads(event["body"])
+    after = balances(hq)
+    assert after["C1"] == before["C1"] + body["points_earned"] - body["points_redeemed"]
+    assert after["GC0000000001"] == before["GC0000000001"] - body["gift_card"]["amount_minor"]
