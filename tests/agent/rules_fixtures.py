@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.demo import PRODUCTS, RULESET
@@ -73,3 +74,14 @@ def price(
     ruleset: Ruleset = PROGRAMME,
 ) -> Quote:
     return quote(b, c, c.hq_balance if c else None, ruleset, usage or Usage(), when, tender)
+
+
+def lot_doc(points: int, earned: str) -> dict[str, Any]:
+    """A point lot as HQ sends it: earned at ``earned`` (ISO, store time), expiring a
+    year later."""
+    e = datetime.fromisoformat(earned)
+    return {
+        "points": points,
+        "earned_at": e.isoformat(),
+        "expires_at": e.replace(year=e.year + 1).isoformat(),
+    }

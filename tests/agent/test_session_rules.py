@@ -14,6 +14,7 @@ from agent.events import Return
 from agent.notice import CommittedSale, Notice
 from agent.session import CheckoutSession
 from agent.store import Store
+from tests.agent.rules_fixtures import lot_doc
 from tests.conftest import TUESDAY
 
 ANNA, IOANA = make_card_number(1), make_card_number(3)
@@ -255,15 +256,7 @@ def test_R30_anonymous_sale_takes_autumn15_and_refuses_a_coupon(
 
 
 def test_R27_the_till_offers_only_unexpired_points(session: CheckoutSession, store: Store) -> None:
-    def lot(points: int, earned: str) -> dict[str, Any]:
-        e = datetime.fromisoformat(earned)
-        return {
-            "points": points,
-            "earned_at": e.isoformat(),
-            "expires_at": e.replace(year=e.year + 1).isoformat(),
-        }
-
-    lots = [lot(300, "2025-11-20T10:00:00+01:00"), lot(800, "2026-06-01T10:00:00+02:00")]
+    lots = [lot_doc(300, "2025-11-20T10:00:00+01:00"), lot_doc(800, "2026-06-01T10:00:00+02:00")]
     hq_sends(store, customers=[bronze("R27", 227, 1100, lots=lots)])
     session.enter(make_card_number(227))
     session.enter("JACKET")

@@ -29,6 +29,7 @@ from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
 from sync.hq.store import HqStore
 from sync.worker import SyncState
+from tests.agent.rules_fixtures import lot_doc
 from tests.conftest import TUESDAY
 from tests.hqproc import HqProcess
 from tests.sync.hqmoves import balances_and_moves, moves
@@ -42,15 +43,7 @@ RITA = make_card_number(60)
 BOOTS = {"sku": "BOOTS", "name": "Boots", "price_minor": 17647, "category": "shoes"}
 
 
-def lot(points: int, earned: str) -> dict[str, Any]:
-    """A lot earned at ``earned`` (store time), expiring a year later."""
-    e = datetime.fromisoformat(earned)
-    return {
-        "points": points,
-        "earned_at": e.isoformat(),
-        "expires_at": e.replace(year=e.year + 1).isoformat(),
-    }
-
+lot = lot_doc  # a lot earned at a store time, expiring a year later
 
 R27_LOTS = [lot(300, "2025-11-20T10:00:00+01:00"), lot(800, "2026-06-01T10:00:00+02:00")]
 
