@@ -111,7 +111,12 @@ def build_receipt(
         lines.append(ReceiptLine(t("Points earned"), right=str(sale.points_earned)))
         if sale.points_redeemed:
             lines.append(ReceiptLine(t("Points redeemed"), right=str(sale.points_redeemed)))
-        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, customer.balance_after)))
+        if not customer.customer_id:  # a card this till did not know: HQ credits it
+            lines.append(ReceiptLine(t("Points will be credited to card {card}", card=card)))
+        else:
+            lines.append(
+                ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, customer.balance_after))
+            )
         for lot in customer.expiring_soon:
             day = t.day(date.fromisoformat(lot.expires_at[:10]))
             lines.append(ReceiptLine(t("Expiring {day}", day=day), right=_pts(t, lot.points)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from agent.card_only import CardLookup, unknown_card
 from agent.clock import Clock, IdFactory
 from agent.code_entry import apply_code, take_back
 from agent.codes import Classified, CodeKind, Label, classify, is_phone_number
@@ -68,6 +69,7 @@ class CheckoutSession:
         self.confirmed = True  # how the customer was identified allows spending points
         self.cashier: str | None = None  # who is signed in: their sales and returns say so
         self.desk = CounterDesk(self)  # enrolment, adjustments and returns beside the sale
+        self.card_lookup: CardLookup | None = None  # HQ asked about a card not held here
         self.reset()
 
     def reset(self) -> None:
@@ -149,7 +151,7 @@ class CheckoutSession:
     def identify(self, card: str, typed: bool = False) -> Notice:
         customer = self.store.catalogue.customer_by_card(card)
         if customer is None:
-            return refused("Unknown card {card}: not in this store's customer list", card=card)
+            return unknown_card(self, card, typed)  # asked of HQ, or sold to as a card
         return self.identified(customer, confirmed=not typed)
 
     def identify_phone(self, text: str) -> Notice:
@@ -402,7 +404,7 @@ class CheckoutSession:
         assert rs is not None
         sale_id = self.ids.new_id()
         moves: list[LedgerMove] = []
-        if self.customer is not None:
+        if self.customer is not None and self.customer.customer_id:  # not a card alone
             cid = self.customer.customer_id
             spent = q.points_redeemed + q.reward_points
             if spent:
@@ -424,7 +426,7 @@ class CheckoutSession:
                 sale_id=sale_id,
                 at=q.at,
                 record=record,
-                customer_id=self.customer.customer_id if self.customer else None,
+                customer_id=self.customer.customer_id or None if self.customer else None,
                 currency=q.currency,
                 total_minor=q.total.minor,
                 paid_money_minor=q.to_pay.minor,

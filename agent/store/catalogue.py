@@ -4,9 +4,10 @@ offline policy; a snapshot applied in one transaction."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
@@ -71,6 +72,11 @@ class Catalogue:
 
     def customer_by_card(self, card: str) -> Customer | None:
         return self._customer_where("card=?", card)
+
+    def keep_customer(self, customer: Customer) -> None:
+        """Hold ``customer`` as HQ described them when asked about their card."""
+        with self.file.atomic() as c:
+            _hold(c, [customer])
 
     def customer_by_phone(self, phone: str) -> Customer | None:
         """The customer with this phone number (digits only), or None: found by its
@@ -250,33 +256,7 @@ class Catalogue:
                     for p in products
                 ],
             )
-            # HQ decides who holds a card: one it gave to another customer (two customers
-            # swapped cards, or a card enrolled here went to an enrolment elsewhere) is
-            # released from its holder here first, who keeps "~<customer_id>" (no scan
-            # ever reads that as a card) until HQ names their new one.
-            c.executemany(
-                "UPDATE customers SET card='~' || customer_id WHERE card=? AND customer_id<>?",
-                [(k.card, k.customer_id) for k in customers],
-            )
-            c.executemany(
-                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
-                "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
-                "card=excluded.card, doc=excluded.doc, hq_balance=excluded.hq_balance, "
-                "applied_seq=excluded.applied_seq, allowance=excluded.allowance, "
-                "phone=excluded.phone",
-                [
-                    (
-                        k.customer_id,
-                        k.card,
-                        json.dumps(customer_profile(k)),
-                        k.hq_balance,
-                        k.applied_seq,
-                        k.allowance,
-                        k.phone,
-                    )
-                    for k in customers
-                ],
-            )
+            _hold(c, customers)
             if ruleset is not None:
                 c.execute(
                     "INSERT OR IGNORE INTO rulesets(version, document, received_at) VALUES(?,?,?)",
@@ -305,6 +285,41 @@ class Catalogue:
             self.file.set_meta(LOCAL_KEY, anchor.isoformat())
             if hq_time is not None:
                 self.file.set_meta(HQ_KEY, hq_time.isoformat())
+
+
+def _hold(c: Executes, customers: list[Customer]) -> None:
+    """Hold ``customers`` as HQ described them (a snapshot's, or one HQ was asked about)."""
+    # HQ decides who holds a card: one it gave to another customer (two customers
+    # swapped cards, or a card enrolled here went to an enrolment elsewhere) is
+    # released from its holder here first, who keeps "~<customer_id>" (no scan
+    # ever reads that as a card) until HQ names their new one.
+    c.executemany(
+        "UPDATE customers SET card='~' || customer_id WHERE card=? AND customer_id<>?",
+        [(k.card, k.customer_id) for k in customers],
+    )
+    c.executemany(
+        "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
+        "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
+        "card=excluded.card, doc=excluded.doc, hq_balance=excluded.hq_balance, "
+        "applied_seq=excluded.applied_seq, allowance=excluded.allowance, "
+        "phone=excluded.phone",
+        [
+            (
+                k.customer_id,
+                k.card,
+                json.dumps(customer_profile(k)),
+                k.hq_balance,
+                k.applied_seq,
+                k.allowance,
+                k.phone,
+            )
+            for k in customers
+        ],
+    )
+
+
+class Executes(Protocol):
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]], /) -> object: ...
 
 
 _PRODUCT = "sku, name, price_minor, currency, category, barcode, unit, item_code, loads_gift_card"
