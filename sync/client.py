@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 
-from agent.errors import HqBusy, HqProtocolError, HqUnreachable
+from agent.errors import DocumentRefused, HqBusy, HqProtocolError, HqUnreachable
+from agent.model import Customer
 from agent.signing import verify
-from sync.wire import Ack, Snapshot, parse_ack, parse_snapshot
+from sync.wire import Ack, Snapshot, parse_ack, parse_customer, parse_snapshot
+
+LOOKUP_TIMEOUT_S = 1.0  # a card asked of HQ at the till: a sale never waits longer
 
 
 def read_public_key(source: str) -> str:
@@ -35,10 +38,12 @@ class HqClient:
         hq_public_key: str,
         *,
         timeout_s: float = 5.0,
+        lookup_timeout_s: float = LOOKUP_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.terminal_id = terminal_id
         self.hq_public_key = hq_public_key
+        self.lookup_timeout_s = lookup_timeout_s
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=timeout_s,
@@ -49,13 +54,15 @@ class HqClient:
     def close(self) -> None:
         self._http.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> object:
+    def _call(self, method: str, path: str, missing_ok: bool = False, **kwargs: Any) -> object:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise HqUnreachable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code == 503:
             raise HqBusy("HQ answered 503", _retry_after_s(response.headers.get("retry-after")))
+        if response.status_code == 404 and missing_ok:
+            return None
         if response.status_code >= 500:
             raise HqUnreachable(f"HQ answered {response.status_code}")
         try:
@@ -88,3 +95,38 @@ class HqClient:
             params={"cursor": cursor, "ruleset_version": ruleset_version},
         )
         return parse_snapshot(verify(wire, self.hq_public_key))
+
+    def customer_by_card(self, card: str) -> Customer | None:
+        """The customer HQ says holds ``card`` (signed, for this terminal), or None when
+        none does; asked with the short lookup timeout. Raises HqUnreachable (also on the
+        timeout), HqProtocolError or DocumentRefused."""
+        wire = self._call(
+            "GET",
+            f"/v1/terminals/{self.terminal_id}/customers/by-card/{card}",
+            missing_ok=True,
+            timeout=self.lookup_timeout_s,
+        )
+        if wire is None:
+            return None
+        doc = verify(wire, self.hq_public_key)
+        if doc.get("terminal_id") != self.terminal_id:
+            raise DocumentRefused(f"a lookup for terminal {doc.get('terminal_id')!r}")
+        customer = parse_customer(doc.get("customer"))
+        if customer.card != card:
+            raise HqProtocolError(f"asked for card {card}, HQ answered card {customer.card}")
+        return customer
+
+
+class CardLookupAtHq:
+    """The till's :class:`agent.card_only.CardLookup` over the HQ client: HQ unreachable,
+    busy, slower than the lookup timeout or answering what kassa refuses is no customer
+    (the sale goes on for the card alone)."""
+
+    def __init__(self, client: HqClient) -> None:
+        self.client = client
+
+    def customer_by_card(self, card: str) -> Customer | None:
+        try:
+            return self.client.customer_by_card(card)
+        except (HqUnreachable, HqProtocolError, DocumentRefused):
+            return None

@@ -24,6 +24,7 @@ class HqConfig:
     secret: str = ""
     public_key: str = ""  # HQ's Ed25519 public key: hex, or the path of HQ's .pub file
     timeout_s: float = 5.0
+    lookup_timeout_s: float = 1.0  # a card the till does not hold, asked of HQ (issue 15)
     batch_size: int = 200
     interval_s: float = 2.0
     max_skew_s: float = 120.0  # warn (and record both) when this clock is further off HQ's
@@ -96,6 +97,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 secret=str(hq.get("secret", "")),
                 public_key=_relative(str(hq.get("public_key", "")), base),
                 timeout_s=float(hq.get("timeout_s", 5.0)),
+                lookup_timeout_s=float(hq.get("lookup_timeout_s", 1.0)),
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),
                 max_skew_s=float(hq.get("max_skew_s", 120.0)),

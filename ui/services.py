@@ -13,7 +13,7 @@ from drivers.camera import CameraScanner
 from drivers.evdev_scanner import EvdevScanner
 from drivers.printer import EscposPrinter
 from drivers.serial_scanner import SerialScanner
-from sync.client import HqClient, read_public_key
+from sync.client import CardLookupAtHq, HqClient, read_public_key
 from sync.worker import SyncPolicy, SyncWorker
 from ui.config import Config
 
@@ -81,7 +81,9 @@ def build_services(
             config.hq.secret,
             hq_key,
             timeout_s=config.hq.timeout_s,
+            lookup_timeout_s=config.hq.lookup_timeout_s,
         )
+        session.card_lookup = CardLookupAtHq(client)  # a card not held here, asked of HQ
         worker = SyncWorker(
             config.db_path,
             client,

@@ -38,7 +38,7 @@ CURRENCY = text(3, 3, "[A-Z]{3}")
 NATURAL = whole(0)  # points or minor units whose sign the kind fixes as >= 0
 GIVEN_BACK = whole(-MAX_WHOLE, 0)  # ... or as <= 0 (a return's)
 CUSTOMER = obj(
-    {"customer_id": ID, "card": text(1)},
+    {"customer_id": text(), "card": text(1)},  # "": a card alone (issue 15)
     {
         "balance_before": nullable(whole()),
         "balance_after": nullable(whole()),

@@ -27,6 +27,7 @@ from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
 from sync.hq.bodies import Refusal, from_wire
 from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
+from sync.hq.held import card_only, hold, holder, release
 from sync.hq.keys import enrolled_phone
 from sync.hq.lots import give_back, move
 from sync.hq.spend import add, requalify
@@ -190,6 +191,13 @@ def _apply(
     )
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
+        _credit_held(store, record, tz, rs)
+    elif isinstance(record, Sale) and card_only(record) is not None:  # a card alone
+        found = holder(store, str(card_only(record)))
+        if found is None:
+            hold(store, terminal_id, ev["seq"], record, at)  # until the card is enrolled
+        else:
+            _apply_customer(store, terminal_id, found, record, (earned, redeemed), tz, rs)
     elif cid is not None:
         _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
@@ -257,6 +265,19 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
             "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
             (event.terminal_id, event.seq, "enrolment of a card already taken", e.at),
         )
+
+
+def _credit_held(store: HqStore, e: Enrolment, tz: ZoneInfo, rs: Ruleset | None) -> None:
+    """The card just enrolled earned points before HQ knew it: credit them now."""
+    if holder(store, e.card) != e.customer_id:
+        return  # the card was taken: its holder was credited when the sales came
+    for terminal_id, seq in release(store, e.card):
+        row = store.conn.execute(
+            "SELECT kind, body FROM hq_events WHERE terminal_id=? AND seq=?", (terminal_id, seq)
+        ).fetchone()
+        sale = read_event(str(row[0]), str(row[1])).record
+        earned, redeemed, _ = _points(sale)
+        _apply_customer(store, terminal_id, e.customer_id, sale, (earned, redeemed), tz, rs)
 
 
 def _apply_customer(

@@ -41,6 +41,7 @@ from agent.records import sale_record, to_gift_card
 from agent.refunds import lots_given_back, refund
 from agent.ruleset import Ruleset
 from agent.scale import weighed_price
+from sync.hq.held import card_only_faults
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,8 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
         )
     if sale.customer_id != claimed.customer_id:
         return [Problem("priced_with.customer", claimed.customer_id, sale.customer_id)]
+    if not claimed.customer_id:  # a card alone, sold to offline (issue 15)
+        return [Problem(*f) for f in card_only_faults(sale, claimed, asked.balance, rs)]
     if hq is None:
         return [Problem("customer", claimed.customer_id, "no such customer")]
     out = []

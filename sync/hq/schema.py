@@ -143,3 +143,20 @@ def m007_salted_secrets(db: Database) -> None:
             "UPDATE terminals SET secret_hash=? WHERE terminal_id=?", (stored_form(digest), tid)
         )
     db.execute("ALTER TABLE terminals DROP COLUMN secret_sha256")
+
+
+@migrations()
+def m008_held_points(db: Database) -> None:
+    # Points earned on a card HQ did not know when the sale arrived (sold to as a card
+    # alone at a till offline: issue 15): held for the card, by the sale that earned
+    # them, until the card is enrolled; then credited, and the row goes.
+    db.executescript(
+        """
+        CREATE TABLE hq_held_points (
+            terminal_id TEXT NOT NULL, seq INTEGER NOT NULL, card TEXT NOT NULL,
+            points INTEGER NOT NULL, received_at TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, seq)
+        );
+        CREATE INDEX hq_held_points_card ON hq_held_points(card);
+        """
+    )

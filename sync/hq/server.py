@@ -23,6 +23,7 @@ from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
 from sync.hq.intake import Refused, read_batch
 from sync.hq.keys import load_or_create
+from sync.hq.lookup import customer_by_card as lookup_card
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot as build_snapshot
 from sync.hq.store import WRITE_WAIT_S, HqStore
@@ -30,6 +31,7 @@ from sync.wire import MAX_REQUEST_BYTES, MAX_SEQ
 
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
+MAX_CARD = 32  # the longest card number a lookup takes
 RETRY_AFTER_S = 1  # a terminal told HQ is busy sends again after this
 
 
@@ -167,12 +169,31 @@ def create_app(
         )
         return JSONResponse(sign(doc, private_key).to_wire())
 
+    async def by_card(request: Request) -> JSONResponse:
+        """A customer this terminal does not hold, looked up by card (issue 15): signed,
+        as a snapshot's customer; 404 when no customer holds the card."""
+        tid, card = request.path_params["terminal_id"], request.path_params["card"]
+        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+            return refusal
+        unknown = _unknown_query(request)
+        if unknown is not None:
+            return unknown
+        if not (card.isascii() and card.isalnum() and len(card) <= MAX_CARD):
+            return _error(400, f"a card number is 1-{MAX_CARD} letters and digits")
+        found = await run_in_threadpool(lookup_card, store, tid, card)
+        if found is None:
+            return _error(404, f"no customer holds card {card}")
+        issued = clock()
+        doc = {"customer": found, "terminal_id": tid, "hq_time": issued.isoformat()}
+        return JSONResponse(sign(doc, private_key).to_wire())
+
     return Starlette(
         routes=[
             Route("/v1/health", health),
             Route("/v1/openapi.json", openapi),
             Route("/v1/terminals/{terminal_id}/events", events, methods=["POST"]),
             Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
+            Route("/v1/terminals/{terminal_id}/customers/by-card/{card}", by_card),
         ],
         lifespan=scheduled(store, expire_every_s, clock),
         exception_handlers={StoreBusy: _busy},

@@ -98,3 +98,20 @@ def test_a_weighed_product_and_sale_match_the_schemas(
     assert body["lines"][0] | {"label": "750g", "weight_g": 750} == body["lines"][0]
     ack = hq.post("/v1/terminals/T1/events", json={"events": [event]}, headers=AUTH)
     assert ack.status_code == 200 and ack.json()["results"][0]["status"] == "stored"
+
+
+def test_a_card_lookup_replies_as_documented(hq: TestClient) -> None:
+    url = "/v1/terminals/T1/customers/by-card/"
+    signed = hq.get(url + "2900000000018", headers=AUTH)
+    assert signed.status_code == 200
+    check("SignedDocument", signed.json())
+    found = json.loads(signed.json()["document"])
+    check("CardLookup", found)
+    assert (found["customer"]["card"], found["terminal_id"]) == ("2900000000018", "T1")
+    for status, reply in (
+        (404, hq.get(url + "2900000007776", headers=AUTH)),  # nobody holds it
+        (401, hq.get(url + "2900000000018", headers={})),
+        (400, hq.get(url + "2900000000018?x=1", headers=AUTH)),
+    ):
+        assert reply.status_code == status
+        check("Error", reply.json())
