@@ -4,15 +4,16 @@ until it is enrolled, then credited."""
 
 from __future__ import annotations
 
-from agent.events import Record, Sale
+from agent.events import Record, Return, Sale
 from agent.model import Customer
 from agent.ruleset import Ruleset
 from sync.hq.store import HqStore
 
 
 def card_only(record: Record) -> str | None:
-    """The card of a sale made for a card alone (its customer names no id), or None."""
-    if isinstance(record, Sale) and record.customer is not None:
+    """The card of a sale made for a card alone (its customer names no id), or of a
+    return of one; else None."""
+    if isinstance(record, Sale | Return) and record.customer is not None:
         return None if record.customer.customer_id else record.customer.card
     return None
 
@@ -25,8 +26,9 @@ def holder(store: HqStore, card: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def hold(store: HqStore, terminal_id: str, seq: int, sale: Sale, at: str) -> None:
-    """Keep the points of ``sale`` for its card until the card is enrolled."""
+def hold(store: HqStore, terminal_id: str, seq: int, sale: Sale | Return, at: str) -> None:
+    """Keep the points of ``sale`` for its card until the card is enrolled (a return's
+    are negative: what it took back of them)."""
     assert sale.customer is not None
     store.conn.execute(
         "INSERT INTO hq_held_points(terminal_id, seq, card, points, received_at) VALUES(?,?,?,?,?)",

@@ -192,7 +192,7 @@ def _apply(
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
         _credit_held(store, record, tz, rs)
-    elif isinstance(record, Sale) and card_only(record) is not None:  # a card alone
+    elif isinstance(record, Sale | Return) and card_only(record) is not None:  # a card alone
         found = holder(store, str(card_only(record)))
         if found is None:
             hold(store, terminal_id, ev["seq"], record, at)  # until the card is enrolled

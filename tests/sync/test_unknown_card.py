@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 
 from agent.codes import make_card_number
+from agent.events import Return
+from agent.notice import Notice
 from agent.signing import new_private_key, public_key_hex
 from sync.client import CardLookupAtHq, HqClient
 from sync.worker import SyncState
@@ -138,3 +140,32 @@ def test_the_lookup_waits_the_short_timeout_and_a_slow_hq_is_no_customer() -> No
         )
         assert CardLookupAtHq(client).customer_by_card(NOBODY) is None
     assert seen and all(t == {"connect": 0.8, "read": 0.8, "write": 0.8, "pool": 0.8} for t in seen)
+
+
+def test_a_return_of_a_card_alone_sale_takes_its_points_back_from_what_is_held(
+    hq: HqProcess, tmp_path: Path
+) -> None:
+    t1 = till(hq, tmp_path, "T1")
+    try:
+        online(t1)
+        hq.kill()
+        t1.session.enter(NOBODY)
+        t1.session.add("COFFEE", 2)
+        sale = t1.session.commit()
+        assert sale.quote is not None
+        back = t1.session.desk.commit_return(sale.seq, {"COFFEE": 1})
+        assert not isinstance(back, Notice)
+        returned = t1.store.ledger.sale_event(back.seq)
+        assert returned is not None and isinstance(returned.record, Return)
+        kept = sale.quote.points_earned + returned.record.points_earned
+        assert 0 < kept < sale.quote.points_earned
+        hq.start()
+        online(t1)
+        assert t1.sync is not None and t1.sync.run_once(t1.store).pending == 0
+        assert hq_rows(hq, "SELECT reason FROM hq_quarantine") == []
+        held = hq_rows(hq, "SELECT SUM(points) FROM hq_held_points WHERE card=?", NOBODY)
+        assert held == [(kept,)]
+        enrol_elsewhere(hq, tmp_path, NOBODY)
+        assert balance_at_hq(hq, NOBODY) == kept
+    finally:
+        t1.close()
