@@ -5,15 +5,19 @@ the sale arrives, or holds them for the card until it is enrolled."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
+from agent.card_only import card_only
 from agent.codes import make_card_number
-from agent.events import Return
+from agent.events import Return, Sale
 from agent.notice import Notice
+from agent.session import CheckoutSession
 from agent.signing import new_private_key, public_key_hex
 from sync.client import CardLookupAtHq, HqClient
+from sync.hq.held import card_only_faults
 from sync.worker import SyncState
 from tests.hqproc import HqProcess
 from tests.sync.test_partition import till
@@ -169,3 +173,21 @@ def test_a_return_of_a_card_alone_sale_takes_its_points_back_from_what_is_held(
         assert balance_at_hq(hq, NOBODY) == kept
     finally:
         t1.close()
+
+
+def test_hq_accepts_a_card_alone_sale_only_priced_as_one(session: CheckoutSession) -> None:
+    session.enter(NOBODY)
+    session.add("COFFEE")
+    committed = session.commit()
+    event = session.store.ledger.sale_event(committed.seq)
+    rs = session.ruleset
+    assert event is not None and isinstance(event.record, Sale) and rs is not None
+    sale = event.record
+    alone = card_only(NOBODY, rs)
+    assert card_only_faults(sale, alone, 0, rs) == []
+    higher = next(t for t in rs.tiers if t != rs.default_tier)
+    assert card_only_faults(sale, replace(alone, tier=higher), 0, rs)[0][0] == "tier"
+    personal = replace(alone, segments=frozenset({"vip"}))
+    assert card_only_faults(sale, personal, 0, rs)[0][0] == "customer"
+    spent = replace(sale, points_redeemed=100)
+    assert card_only_faults(spent, alone, 0, rs)[0][0] == "points_redeemed"
