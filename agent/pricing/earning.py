@@ -60,8 +60,12 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
         idx = best[key]
         factor = winners[key].factor if key in winners else Fraction(1)
-        # One exact product per rule: sum the money first (integers), then scale.
-        exact = Fraction(sum(money[i] for i in idx), unit) * rate * factor
+        # One exact product per rule: sum the money first (integers), then scale (one
+        # fraction of the integer products: rate and factor are exact fractions).
+        exact = Fraction(
+            sum(money[i] for i in idx) * rate.numerator * factor.numerator,
+            unit * rate.denominator * factor.denominator,
+        )
         pts = floor_points(exact)
         if pts <= 0:
             continue

@@ -161,6 +161,8 @@ def quote(
 
 def excluded(ok: Allowed) -> Words | None:
     """Why a line takes part in less than others (the programme's exclusions), or None."""
+    if ok.earn and ok.discount and ok.pay_with_points:
+        return None
     parts = (
         () if ok.earn else (say("earns no points"),),
         () if ok.discount else (say("takes no discount"),),

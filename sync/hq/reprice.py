@@ -217,12 +217,9 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
     known = rs.codes()
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
-    ours = sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
-    # Who rang it up is the terminal's to say (HQ's fraud signals read it).
-    return replace(
-        ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads, cashier=sale.cashier
-    )
+    # Who rang it up, who lifted a limit, is the terminal's to say (HQ's fraud signals read it).
+    return sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing, kept=sale)
 
 
 def _line(ln: SaleLine, currency: str) -> Line:
