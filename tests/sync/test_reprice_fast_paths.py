@@ -64,7 +64,8 @@ def test_a_record_equal_to_hqs_has_no_problem_and_any_figure_changed_is_named(
         assert [p.figure for p in _compare(other, sale)] == [f.name]
     for name, per in (("discount", "discounts"), ("points", "awards")):
         rule, amount = (getattr(sale, per) or (("NOSUCHRULE", 0),))[0]  # a rule's, or one more
-        other = replace(sale, **{per: ((rule, amount + 1), *getattr(sale, per)[1:])})
+        more: dict[str, Any] = {per: ((rule, amount + 1), *getattr(sale, per)[1:])}
+        other = replace(sale, **more)
         assert [p.figure for p in _compare(other, sale)] == [f"{name} {rule}"]
     for f in fields(sale.lines[0]):
         line = replace(sale.lines[0], **{f.name: changed(getattr(sale.lines[0], f.name))})
