@@ -66,11 +66,14 @@ def sale_record(
     codes: list[str],
     gift_card: str | None,
     st: Standing | None = None,
+    *,
+    kept: Sale | None = None,
 ) -> Sale:
     """The record of a sale priced by ``q`` with ``ruleset`` for ``customer`` (as HQ sent
     them) standing at ``st`` towards the tiers (without it: HQ's figure alone); the
     customer's tier is the one held after it (this sale's qualifying money counts), with
-    the next one and the tier the sale reached."""
+    the next one and the tier the sale reached. With ``kept``, what the quote does not say
+    is that record's (who lifted a limit, the gift card loads, the cashier)."""
     after = None
     if customer is not None:
         st = st or standing(customer, ruleset, 0)
@@ -108,6 +111,9 @@ def sale_record(
             next_tier=after.next_tier if after else None,
             new_tier=after.new_tier if after else None,
         ),
+        limit_lifted_by=None if kept is None else kept.limit_lifted_by,
+        gift_loads=() if kept is None else kept.gift_loads,
+        cashier=None if kept is None else kept.cashier,
     )
 
 

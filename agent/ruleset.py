@@ -211,21 +211,36 @@ class PayWithPoints:
     max_share_percent: int
 
 
+CANDIDATES_KEPT = 4096  # baskets' (SKUs, categories) a RuleIndex keeps the candidates of
+
+
 @dataclass(frozen=True, slots=True)
 class RuleIndex:
     by_sku: dict[str, tuple[Rule, ...]]
     by_category: dict[str, tuple[Rule, ...]]
     whole_sale: tuple[Rule, ...]
     codes: dict[str, Rule]  # code a cashier enters -> the rule it switches on
+    # The candidates of the baskets' SKUs and categories seen so far (the index never
+    # changes, so neither do they); emptied when it grows past CANDIDATES_KEPT.
+    seen: dict[tuple[frozenset[str], frozenset[str]], tuple[Rule, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def candidates(self, skus: set[str], categories: set[str]) -> list[Rule]:
         """Rules that can touch a basket with these SKUs and categories, in apply order."""
-        found: dict[str, Rule] = {r.id: r for r in self.whole_sale}
-        for s in skus:
-            found.update((r.id, r) for r in self.by_sku.get(s, ()))
-        for c in categories:
-            found.update((r.id, r) for r in self.by_category.get(c, ()))
-        return sorted(found.values(), key=lambda r: (r.priority, r.id))
+        key = (frozenset(skus), frozenset(categories))
+        got = self.seen.get(key)
+        if got is None:
+            found: dict[str, Rule] = {r.id: r for r in self.whole_sale}
+            for s in skus:
+                found.update((r.id, r) for r in self.by_sku.get(s, ()))
+            for c in categories:
+                found.update((r.id, r) for r in self.by_category.get(c, ()))
+            got = tuple(sorted(found.values(), key=lambda r: (r.priority, r.id)))
+            if len(self.seen) >= CANDIDATES_KEPT:
+                self.seen.clear()
+            self.seen[key] = got
+        return list(got)
 
 
 @dataclass(frozen=True, slots=True)

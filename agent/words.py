@@ -35,6 +35,8 @@ def N_(message: str) -> str:
 
 
 def say(template: str, **params: object) -> Words:
+    if len(params) < 2:  # nothing to sort (most reasons name one value or none)
+        return Words(template, tuple(params.items()))
     return Words(template, tuple(sorted(params.items())))
 
 

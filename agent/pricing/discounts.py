@@ -127,6 +127,8 @@ def within_budget(w: Worksheet, r: Rule, per_line: list[int]) -> list[int]:
 
 
 def apply_stage(w: Worksheet, rules: list[Rule]) -> None:
+    if not rules:
+        return
     by_level: dict[int, list[Rule]] = defaultdict(list)
     for r in rules:
         by_level[r.priority].append(r)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -59,8 +60,12 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
         idx = best[key]
         factor = winners[key].factor if key in winners else Fraction(1)
-        # One exact product per rule: sum the money first (integers), then scale.
-        exact = Fraction(sum(money[i] for i in idx), unit) * rate * factor
+        # One exact product per rule: sum the money first (integers), then scale (one
+        # fraction of the integer products: rate and factor are exact fractions).
+        exact = Fraction(
+            sum(money[i] for i in idx) * rate.numerator * factor.numerator,
+            unit * rate.denominator * factor.denominator,
+        )
         pts = floor_points(exact)
         if pts <= 0:
             continue
@@ -148,10 +153,19 @@ def share(
 ) -> None:
     if sum(weights) <= 0:
         weights = [1] * len(idx)
-    keys = [w.keys[i] for i in idx]
+    keys, whole = [w.keys[i] for i in idx], sum(weights)
     for i, p, weight in zip(idx, allocate(points, weights, keys), weights, strict=True):
         per_line[i] += p
-        w.points_share[i] += Fraction(points * weight, sum(weights))
+        w.points_share[i].append((points * weight, whole))  # the exact share, weight/whole
+
+
+def share_up(parts: list[tuple[int, int]]) -> int:
+    """A line's exact share of the points earned (the sum of its parts, each a numerator
+    over a positive denominator), rounded up: integers alone for the usual one part."""
+    if len(parts) == 1:
+        n, d = parts[0]
+        return -(-n // d)
+    return math.ceil(sum((Fraction(n, d) for n, d in parts), Fraction(0)))
 
 
 def lots(

@@ -16,6 +16,10 @@ from agent.words import Words, points_of, say
 
 QUIET = Words("")  # a rule simply not for this sale: no reason shown
 COUPON_NEEDS_CUSTOMER = say("a personal coupon needs the customer")
+# Kinds that mean nothing without a customer: quietly not for an anonymous sale.
+NEEDS_CUSTOMER = frozenset(
+    (Kind.MULTIPLIER, Kind.BONUS_PER_UNIT, Kind.BONUS_PER_SALE, Kind.NTH_PURCHASE)
+)
 
 
 def _is_birthday(customer: Customer, local: datetime) -> bool:
@@ -42,14 +46,10 @@ def why_not(w: Worksheet, r: Rule) -> Words | None:
     if off:
         return off
     c, a = w.customer, r.audience
-    needs_customer = (
-        r.kind in (Kind.MULTIPLIER, Kind.BONUS_PER_UNIT, Kind.BONUS_PER_SALE, Kind.NTH_PURCHASE)
-        or r.coupon
-        or r.limit_per_customer
-    )
     if c is None:
         if code and not r.without_customer:
             return say("identify the customer first")
+        needs_customer = r.kind in NEEDS_CUSTOMER or r.coupon or r.limit_per_customer
         return QUIET if needs_customer else None
     if a.countries and c.country not in a.countries:
         return QUIET

@@ -17,7 +17,6 @@ Order of application (documented in RULESET.md):
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from agent.model import Basket, Customer
@@ -28,7 +27,7 @@ from agent.money import (
 )
 from agent.pricing.asked import PricedWith
 from agent.pricing.discounts import apply_cap, apply_stage
-from agent.pricing.earning import earn, lots
+from agent.pricing.earning import earn, lots, share_up
 from agent.pricing.eligibility import COUPON_NEEDS_CUSTOMER, QUIET, offline_limit, why_not
 from agent.pricing.inputs import Tender, Usage
 from agent.pricing.paying import pay_with_points
@@ -127,7 +126,7 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e, excluded(ok), math.ceil(s))
+            QuoteLine(ln, a - r, q, e, excluded(ok), share_up(s))
             for ln, a, r, q, e, ok, s in zip(
                 basket.lines,
                 w.amount,
@@ -162,6 +161,8 @@ def quote(
 
 def excluded(ok: Allowed) -> Words | None:
     """Why a line takes part in less than others (the programme's exclusions), or None."""
+    if ok.earn and ok.discount and ok.pay_with_points:
+        return None
     parts = (
         () if ok.earn else (say("earns no points"),),
         () if ok.discount else (say("takes no discount"),),

@@ -8,7 +8,6 @@ Built and discarded inside :func:`agent.pricing.engine.quote`; the functions of
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 
 from agent.model import Basket, Customer
 from agent.pricing.inputs import Tender, Usage
@@ -54,8 +53,9 @@ class Worksheet:
         self.reward_cost: dict[str, int] = {}  # reward id -> points its offer costs
         self.reward_units: dict[str, list[int]] = {}  # free-product reward -> units per line
         # Per line, its exact share of the points the sale earns (a return takes it back
-        # rounded up, never more than the sale earned).
-        self.points_share = [Fraction(0)] * len(self.lines)
+        # rounded up, never more than the sale earned): the parts (numerator, denominator)
+        # added up once, by earning.share_up.
+        self.points_share: list[list[tuple[int, int]]] = [[] for _ in self.lines]
 
     def discountable(self) -> list[int]:
         """Indexes of the lines that may take a discount."""

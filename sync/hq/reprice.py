@@ -115,7 +115,9 @@ def reprice(record: Sale | Return, view: HqView) -> list[Problem]:
         problems.append(
             Problem("priced_with.tender.purchase", asked.tender.purchase, record.purchase)
         )
-    ours = _again(record, asked, replace(rs, revoked=asked.revoked))
+    if asked.revoked != rs.revoked:  # the rules HQ had revoked when the terminal priced it
+        rs = replace(rs, revoked=asked.revoked)
+    ours = _again(record, asked, rs)
     return problems + _compare(record, ours)
 
 
@@ -211,19 +213,16 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     """The record HQ makes of the sale, priced with the same engine and inputs."""
     basket = Basket(sale.currency, tuple(_line(ln, sale.currency) for ln in sale.lines))
     customer = asked.customer
-    if customer is not None and sale.customer is not None:
+    if customer is not None and sale.customer is not None and customer.card != sale.customer.card:
         customer = replace(customer, card=sale.customer.card)
     q = quote(basket, customer, asked.balance, rs, asked.usage, parse_utc(sale.at), asked.tender)
     card = sale.gift_card[0] if sale.gift_card else None
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
     known = rs.codes()
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
-    ours = sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
-    # Who rang it up is the terminal's to say (HQ's fraud signals read it).
-    return replace(
-        ours, limit_lifted_by=sale.limit_lifted_by, gift_loads=sale.gift_loads, cashier=sale.cashier
-    )
+    # Who rang it up, who lifted a limit, is the terminal's to say (HQ's fraud signals read it).
+    return sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing, kept=sale)
 
 
 def _line(ln: SaleLine, currency: str) -> Line:
@@ -244,6 +243,8 @@ def _totals(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
 
 def _compare(claimed: Sale, ours: Sale) -> list[Problem]:
     """Each figure of the terminal's record that is not the one HQ's pricing gives."""
+    if claimed == ours:  # every field equal: nothing to list (the usual case)
+        return []
     out = []
     for name, per in (("discount", "discounts"), ("points", "awards")):
         theirs, mine = _totals(getattr(claimed, per)), _totals(getattr(ours, per))

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from agent.events import JournalEvent, Return, Sale, read_event
+from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
@@ -28,10 +30,42 @@ def repriced(store: HqStore, event: JournalEvent) -> str | None:
     return "; ".join(str(p) for p in found) or None
 
 
-@lru_cache(maxsize=32)
-def _ruleset(document: str) -> Ruleset:
-    """A published programme, parsed once (a version's document never changes)."""
-    return parse_ruleset(json.loads(document))
+# Each store's published programmes by version, parsed once: a version is inserted once
+# (its primary key) and never changed (HqStore.publish_ruleset), so it is read once too.
+_PUBLISHED: WeakKeyDictionary[HqStore, dict[int, Ruleset | None]] = WeakKeyDictionary()
+
+
+def _ruleset(store: HqStore, version: int) -> Ruleset | None:
+    """The programme ``store`` published as ``version``, or None if it never did."""
+    known = _PUBLISHED.setdefault(store, {})
+    if version in known:
+        return known[version]
+    row = store.conn.execute(
+        "SELECT document FROM hq_rulesets WHERE version=?", (version,)
+    ).fetchone()
+    if row is None:
+        return None  # not remembered: HQ may publish it later
+    known[version] = parse_ruleset(json.loads(row[0]))
+    return known[version]
+
+
+@lru_cache(maxsize=4096)
+def _product(doc_text: str) -> HqProduct:
+    """A product as HQ keeps it (its document), read once per document."""
+    doc = json.loads(doc_text)
+    was = doc.get("previous_price_minor")
+    return HqProduct(str(doc["category"]), int(doc["price_minor"]), was)
+
+
+@lru_cache(maxsize=8)
+def _policy_of(text: str) -> OfflinePolicy:
+    return OfflinePolicy.from_doc(json.loads(text))
+
+
+def _policy(store: HqStore) -> OfflinePolicy:
+    """HQ's offline policy (:meth:`HqStore.policy`), its document parsed once."""
+    row = store.conn.execute("SELECT value FROM hq_meta WHERE key='offline_policy'").fetchone()
+    return OfflinePolicy() if row is None else _policy_of(row[0])
 
 
 def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
@@ -39,18 +73,14 @@ def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
     c = store.conn
     if isinstance(record, Return):
         original, earlier = _original(store, terminal_id, record)
-        return HqView(None, {}, None, None, store.policy(), original, earlier)
-    row = c.execute(
-        "SELECT document FROM hq_rulesets WHERE version=?", (record.ruleset_version,)
-    ).fetchone()
+        return HqView(None, {}, None, None, _policy(store), original, earlier)
     skus = sorted({ln.sku for ln in record.lines})
-    products = {}
-    for sku, text in c.execute(
-        f"SELECT sku, doc FROM hq_products WHERE sku IN ({','.join('?' * len(skus))})", skus
-    ):
-        doc = json.loads(text)
-        was = doc.get("previous_price_minor")
-        products[sku] = HqProduct(str(doc["category"]), int(doc["price_minor"]), was)
+    products = {
+        sku: _product(text)
+        for sku, text in c.execute(
+            f"SELECT sku, doc FROM hq_products WHERE sku IN ({','.join('?' * len(skus))})", skus
+        )
+    }
     card = None
     if record.gift_card is not None:
         got = c.execute(
@@ -59,11 +89,11 @@ def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
         ).fetchone()
         card = None if got is None else HqGiftCard(int(got[0]), str(got[1]))
     return HqView(
-        ruleset=None if row is None else _ruleset(row[0]),
+        ruleset=_ruleset(store, record.ruleset_version),
         products=products,
         customer=_customer(store, terminal_id, record.customer_id),
         gift_card=card,
-        policy=store.policy(),
+        policy=_policy(store),
     )
 
 

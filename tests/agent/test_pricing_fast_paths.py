@@ -1,0 +1,91 @@
+"""The engine's shortcuts give what the straightforward computation gives: a line's
+share of the points (integer parts, added once), a rule's points (one fraction of integer
+products), the candidates a RuleIndex keeps, and a quote priced again."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.model import Basket, Customer
+from agent.pricing.earning import share_up
+from agent.pricing.inputs import Tender
+from agent.ruleset import Rule, RuleIndex
+from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, basket, customer, price
+
+SKUS = sorted(CATALOGUE)
+CATEGORIES = sorted({str(p["category"]) for p in CATALOGUE.values()} | {"nowhere"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(10**9), 10**9), st.integers(1, 10**6)), max_size=5))
+def test_a_lines_share_rounded_up_is_the_exact_sum_rounded_up(
+    parts: list[tuple[int, int]],
+) -> None:
+    assert share_up(parts) == math.ceil(sum((Fraction(n, d) for n, d in parts), Fraction(0)))
+
+
+fractions = st.builds(Fraction, st.integers(1, 1000), st.integers(1, 1000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**9), st.sampled_from([1, 100, 1000]), fractions, fractions)
+def test_a_rules_points_are_the_exact_product(
+    money: int, unit: int, rate: Fraction, factor: Fraction
+) -> None:
+    one = Fraction(
+        money * rate.numerator * factor.numerator, unit * rate.denominator * factor.denominator
+    )
+    assert one == Fraction(money, unit) * rate * factor
+
+
+def _candidates(index: RuleIndex, skus: set[str], categories: set[str]) -> list[Rule]:
+    found: dict[str, Rule] = {r.id: r for r in index.whole_sale}
+    for s in skus:
+        found.update((r.id, r) for r in index.by_sku.get(s, ()))
+    for c in categories:
+        found.update((r.id, r) for r in index.by_category.get(c, ()))
+    return sorted(found.values(), key=lambda r: (r.priority, r.id))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.sampled_from(SKUS)), st.sets(st.sampled_from(CATEGORIES)))
+def test_the_candidates_kept_are_the_ones_computed(skus: set[str], cats: set[str]) -> None:
+    index = PROGRAMME.index
+    expected = _candidates(index, skus, cats)
+    assert index.candidates(skus, cats) == expected
+    assert index.candidates(set(skus), set(cats)) == expected  # kept, as a fresh list
+    assert replace(index, seen={}).candidates(skus, cats) == expected
+
+
+baskets = st.lists(
+    st.tuples(st.sampled_from(SKUS), st.integers(1, 12)),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda t: t[0],
+).map(lambda items: basket(*items))
+customers = st.none() | st.builds(
+    lambda tier, bal: customer(tier, bal),
+    st.sampled_from(["Bronze", "Silver", "Gold"]),
+    st.integers(0, 200_000),
+)
+tenders = st.builds(
+    lambda pts, codes: Tender(pts, frozenset(codes)),
+    st.integers(0, 100_000),
+    st.sets(st.sampled_from(["AUTUMN15", "SYRUP20", "NOPE"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(baskets, customers, tenders)
+def test_a_quote_priced_again_with_a_fresh_index_is_the_same(
+    b: Basket, c: Customer | None, t: Tender
+) -> None:
+    first = price(b, c, tender=t)
+    again = price(b, c, tender=t)
+    fresh = replace(PROGRAMME, index=replace(PROGRAMME.index, seen={}))
+    assert first == again == price(b, c, tender=t, ruleset=fresh)

@@ -1,0 +1,88 @@
+"""HQ's re-pricing shortcuts hide nothing: a record equal to HQ's has no problem, one
+figure changed anywhere is still named; what HQ reads once (a product's document, the
+offline policy) is read again when it changes."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent import demo
+from agent.codes import make_card_number
+from agent.events import Sale
+from agent.model import OfflinePolicy
+from agent.session import CheckoutSession
+from agent.store import Store
+from sync.hq.reprice import _compare
+from sync.hq.reprice_view import view_of
+from sync.hq.seed import seed_demo
+from sync.hq.store import HqStore
+
+IVAN = make_card_number(2)
+
+
+@pytest.fixture
+def hq(tmp_path: Path) -> HqStore:
+    s = HqStore(tmp_path / "hq.db")
+    seed_demo(s)
+    return s
+
+
+def a_sale(session: CheckoutSession, store: Store) -> Sale:
+    for e in (IVAN, "JACKET", "MILK", "MILK", "COFFEE", "AUTUMN15"):
+        assert not session.enter(e).refused, e
+    event = store.ledger.sale_event(session.commit().seq)
+    assert event is not None and isinstance(event.record, Sale)
+    return event.record
+
+
+def changed(value: Any) -> Any:
+    """Another value of the same kind."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return (*value, value[0]) if value else (("X", 1),)
+    return None if value is not None else "x"
+
+
+def test_a_record_equal_to_hqs_has_no_problem_and_any_figure_changed_is_named(
+    session: CheckoutSession, store: Store
+) -> None:
+    sale = a_sale(session, store)
+    assert _compare(sale, sale) == []
+    for f in fields(sale):
+        if f.name in ("lines", "discounts", "awards"):
+            continue
+        other = replace(sale, **{f.name: changed(getattr(sale, f.name))})
+        assert [p.figure for p in _compare(other, sale)] == [f.name]
+    for name, per in (("discount", "discounts"), ("points", "awards")):
+        rule, amount = (getattr(sale, per) or (("NOSUCHRULE", 0),))[0]  # a rule's, or one more
+        more: dict[str, Any] = {per: ((rule, amount + 1), *getattr(sale, per)[1:])}
+        other = replace(sale, **more)
+        assert [p.figure for p in _compare(other, sale)] == [f"{name} {rule}"]
+    for f in fields(sale.lines[0]):
+        line = replace(sale.lines[0], **{f.name: changed(getattr(sale.lines[0], f.name))})
+        other = replace(sale, lines=(line, *sale.lines[1:]))
+        assert [p.figure for p in _compare(other, sale)] == [f"line {line.key} {f.name}"]
+
+
+def test_a_changed_price_and_a_changed_policy_are_read_again(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    sale = a_sale(session, store)
+    before = view_of(hq, "T1", sale)
+    milk = next(p for p in demo.PRODUCTS if p["sku"] == "MILK")
+    hq.upsert_product(dict(milk, price_minor=int(milk["price_minor"]) + 100))
+    hq.set_policy(OfflinePolicy(123, 3600, 45))
+    after = view_of(hq, "T1", sale)
+    assert after.products["MILK"].price_minor == before.products["MILK"].price_minor + 100
+    assert after.products["MILK"].previous_price_minor == before.products["MILK"].price_minor
+    assert after.policy == OfflinePolicy(123, 3600, 45) != before.policy
+    assert after.ruleset is before.ruleset  # a published version never changes
