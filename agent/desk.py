@@ -149,15 +149,13 @@ class CounterDesk:
         terminal, _, seq = code.partition(":")
         if terminal == self.counter.terminal_id:
             return done("Receipt {seq}: choose the lines to return", seq=seq)
-        found = self._sale(int(seq), terminal)
-        return (
-            found
-            if isinstance(found, Notice)
-            else done(
-                "Receipt {code} of till {terminal}, from HQ: choose the lines to return",
-                code=code,
-                terminal=terminal,
-            )
+        found = self._sale(int(seq), terminal, fresh=True)
+        if isinstance(found, Notice):
+            return found
+        return done(
+            "Receipt {code} of till {terminal}, from HQ: choose the lines to return",
+            code=code,
+            terminal=terminal,
         )
 
     def _sale(self, seq: int, terminal: str | None = None, fresh: bool = False) -> Held | Notice:
@@ -182,7 +180,7 @@ class CounterDesk:
         """The lines of sale ``seq`` (of ``terminal``, when another till's) that can still
         be returned: (key, name, units left); the key is the SKU, and ``SKU/tag`` for a
         scale label's line (``BEANS/750g``)."""
-        held = self._sale(seq, terminal)
+        held = self._sale(seq, terminal, fresh=True)  # a return begins: HQ's latest
         if isinstance(held, Notice):
             return held
         units = held.returned.units
