@@ -13,6 +13,8 @@ from agent.clock import Clock, IdFactory, parse_utc
 from agent.codes import CodeKind, classify, is_phone_number
 from agent.codes import Refusal as CodeRefusal
 from agent.events import Audit, Enrolment, Sale
+from agent.foreign import Held, own_returned
+from agent.foreign_desk import ForeignReturns
 from agent.model import Customer
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, done, refused
@@ -50,6 +52,7 @@ class CounterDesk:
 
     def __init__(self, counter: Counter) -> None:
         self.counter = counter
+        self.foreign = ForeignReturns(counter)  # receipts of other tills, through HQ
 
     # -- enrolment --------------------------------------------------------------------------
     def enrol(self, name: str, card: str, terms: bool, marketing: bool, phone: str = "") -> Notice:
@@ -140,28 +143,59 @@ class CounterDesk:
         )
 
     # -- returns ------------------------------------------------------------------------
-    def _sale(self, seq: int) -> Sale | Notice:
+    def receipt(self, code: str) -> Notice:
+        """A receipt's QR ("T9:1") scanned: its lines can be chosen, or why not. A
+        receipt of another till is asked of HQ (:mod:`agent.foreign`)."""
+        terminal, _, seq = code.partition(":")
+        if terminal == self.counter.terminal_id:
+            return done("Receipt {seq}: choose the lines to return", seq=seq)
+        found = self._sale(int(seq), terminal, fresh=True)
+        if isinstance(found, Notice):
+            return found
+        return done(
+            "Receipt {code} of till {terminal}, from HQ: choose the lines to return",
+            code=code,
+            terminal=terminal,
+        )
+
+    def _sale(self, seq: int, terminal: str | None = None, fresh: bool = False) -> Held | Notice:
+        """Sale ``seq`` of this till, or of ``terminal`` as HQ holds it (asked again when
+        ``fresh``: before a return is written), with what was returned of it before."""
+        if terminal is not None and terminal != self.counter.terminal_id:
+            return self.foreign.held(terminal, seq, fresh)
         event = self.counter.store.ledger.sale_event(seq)
         if event is None or not isinstance(event.record, Sale):
             return refused("No sale {seq} on this terminal", seq=seq)
-        return event.record
+        sale, elsewhere = event.record, self.foreign.elsewhere(seq, fresh)
+        return Held(sale, own_returned(self.counter.store.ledger, seq, sale, elsewhere))
 
-    def returnable(self, seq: int) -> list[tuple[str, str, int]] | Notice:
-        """The lines of sale ``seq`` that can still be returned: (key, name, units left);
-        the key is the SKU, and ``SKU/tag`` for a scale label's line (``BEANS/750g``)."""
-        original = self._sale(seq)
-        if isinstance(original, Notice):
-            return original
-        done_units = self.counter.store.ledger.returned_units(seq)
-        left = [(ln.key, ln.name, ln.qty - done_units.get(ln.key, 0)) for ln in original.lines]
+    def original(self, seq: int, terminal: str | None = None) -> Sale | None:
+        """The sale a return under way takes lines of (another till's: as HQ gave it)."""
+        held = self._sale(seq, terminal)
+        return None if isinstance(held, Notice) else held.sale
+
+    def returnable(
+        self, seq: int, terminal: str | None = None
+    ) -> list[tuple[str, str, int]] | Notice:
+        """The lines of sale ``seq`` (of ``terminal``, when another till's) that can still
+        be returned: (key, name, units left); the key is the SKU, and ``SKU/tag`` for a
+        scale label's line (``BEANS/750g``)."""
+        held = self._sale(seq, terminal, fresh=True)  # a return begins: HQ's latest
+        if isinstance(held, Notice):
+            return held
+        units = held.returned.units
+        left = [(ln.key, ln.name, ln.qty - units.get(ln.key, 0)) for ln in held.sale.lines]
         return [x for x in left if x[2] > 0] or refused("Sale {seq} was returned in full", seq=seq)
 
-    def preview_return(self, seq: int, returns: dict[str, int]) -> RefundQuote | Notice:
+    def preview_return(
+        self, seq: int, returns: dict[str, int], terminal: str | None = None
+    ) -> RefundQuote | Notice:
         """Price returning ``returns`` (SKU -> units) of sale ``seq``, or say why not."""
-        original = self._sale(seq)
-        if isinstance(original, Notice):
-            return original
-        loaded = {g.sku: g.card for g in original.gift_loads}
+        held = self._sale(seq, terminal)
+        return held if isinstance(held, Notice) else self._priced(held, returns)
+
+    def _priced(self, held: Held, returns: dict[str, int]) -> RefundQuote | Notice:
+        loaded = {g.sku: g.card for g in held.sale.gift_loads}
         for sku in sorted(returns.keys() & loaded.keys()):  # the card keeps what it loaded
             return refused(
                 "{sku} loaded gift card {card}: a gift card load cannot be returned; "
@@ -169,30 +203,37 @@ class CounterDesk:
                 sku=sku,
                 card=loaded[sku],
             )
-        r = refund(original.lines, returns, self.counter.store.ledger.returned_units(seq))
+        r = refund(held.sale.lines, returns, held.returned.units)
         if r.refusals:
             return refused("Return refused: {why}", why=r.refusals)
         return r
 
-    def commit_return(self, seq: int, returns: dict[str, int]) -> CommittedSale | Notice:
-        """Write a return of lines of sale ``seq`` durably; the balance may go negative."""
-        original = self._sale(seq)
-        if isinstance(original, Notice):
-            return original
-        r = self.preview_return(seq, returns)
+    def commit_return(
+        self, seq: int, returns: dict[str, int], terminal: str | None = None
+    ) -> CommittedSale | Notice:
+        """Write a return of lines of sale ``seq`` (of ``terminal``, when another till's,
+        asked of HQ again first) durably; the balance may go negative."""
+        held = self._sale(seq, terminal, fresh=True)
+        if isinstance(held, Notice):
+            return held
+        r = self._priced(held, returns)
         if isinstance(r, Notice):
             return r
+        original = held.sale
         catalogue = self.counter.store.catalogue
         cid = original.customer_id
         customer = catalogue.customer(cid) if cid is not None else None
         at = self.counter.clock.now()
         before = catalogue.balance(customer, at) if customer else None
         event_id = self.counter.ids.new_id()
-        ledger = self.counter.store.ledger
-        to_card = to_gift_card(original, r.money_minor, ledger.gift_card_returned(seq))
-        earlier = refund(original.lines, ledger.returned_units(seq)).points_restored
-        record = return_record(r, event_id, at.isoformat(), original, seq, before, to_card, earlier)
-        record = replace(record, cashier=self.counter.cashier)
+        was = held.returned
+        to_card = to_gift_card(original, r.money_minor, was.to_card_minor)
+        record = return_record(
+            r, event_id, at.isoformat(), original, seq, before, to_card, was.points_restored
+        )
+        record = replace(
+            record, cashier=self.counter.cashier, original_terminal_id=held.terminal_id
+        )
         card = (
             (GiftCardMove(original.gift_card[0], to_card),)
             if original.gift_card and to_card
@@ -219,8 +260,9 @@ class CounterDesk:
                 points_redeemed=-r.points_restored,
                 moves=tuple(moves),
                 usage=(),
-                original_seq=seq,
-                returned=tuple(sorted(returns.items())),
+                # another till's sale: its returns are found by the journal's bodies
+                original_seq=None if held.terminal_id else seq,
+                returned=() if held.terminal_id else tuple(sorted(returns.items())),
                 day=at.astimezone(rs.tz).strftime("%Y-%m-%d") if rs else "",
                 gift_card_moves=card,
                 qualifying_minor=returned_qualifying_minor(r.lines, original.lines, rs),

@@ -163,6 +163,9 @@ class Return:
     gift_card: tuple[str, int] | None = None
     restored_lots: tuple[SpentLot, ...] = ()  # the lots its restored points go back to
     cashier: str | None = None  # who was signed in at the till and took it back
+    # the till that made the sale, when another (None: this till's own sale)
+    original_terminal_id: str | None = None
+    approved_by: str | None = None  # the manager who let it be, where one had to
 
     @property
     def customer_id(self) -> str | None:
@@ -192,6 +195,10 @@ class Return:
             doc["restored_lots"] = [lot.to_doc() for lot in self.restored_lots]
         if self.cashier is not None:
             doc["cashier"] = self.cashier
+        if self.original_terminal_id is not None:  # absent from own tills' returns
+            doc["original_terminal_id"] = self.original_terminal_id
+        if self.approved_by is not None:
+            doc["approved_by"] = self.approved_by
         return doc
 
     @staticmethod
@@ -222,6 +229,8 @@ class Return:
             else (field(gift, "card", str), field(gift, "amount_minor", int)),
             restored_lots=SpentLot.read(d, "restored_lots"),
             cashier=optional(d, "cashier", str),
+            original_terminal_id=optional(d, "original_terminal_id", str),
+            approved_by=optional(d, "approved_by", str),
         )
 
 

@@ -99,6 +99,10 @@ class Customer:
     app_keys: tuple[str, ...] = ()
 
 
+FOREIGN_RETURNS_OFFLINE = ("refuse", "manager_money_only")
+FOREIGN_CHOICES = ", ".join(FOREIGN_RETURNS_OFFLINE)
+
+
 @dataclass(frozen=True, slots=True)
 class OfflinePolicy:
     """How many points a customer may spend here before HQ has confirmed them.
@@ -125,6 +129,9 @@ class OfflinePolicy:
     # (minor units; None: no limit), and once the last snapshot is stale.
     gift_card_daily_minor: int | None = 5_000
     stale_gift_card_daily_minor: int | None = 0
+    # A receipt of another till while HQ cannot be reached: "refuse" it, or let a
+    # manager give the money back without any points move ("manager_money_only").
+    foreign_returns_offline: str = "refuse"
 
     def daily_cap(self, stale: bool) -> int | None:
         return self.stale_daily_points if stale else self.daily_points
@@ -132,7 +139,7 @@ class OfflinePolicy:
     def gift_card_cap(self, stale: bool) -> int | None:
         return self.stale_gift_card_daily_minor if stale else self.gift_card_daily_minor
 
-    def to_doc(self) -> dict[str, int | bool | None]:
+    def to_doc(self) -> dict[str, int | bool | str | None]:
         return {
             "daily_points": self.daily_points,
             "stale_after_s": self.stale_after_s,
@@ -143,6 +150,7 @@ class OfflinePolicy:
             "confirm_adjust_points": self.confirm_adjust_points,
             "gift_card_daily_minor": self.gift_card_daily_minor,
             "stale_gift_card_daily_minor": self.stale_gift_card_daily_minor,
+            "foreign_returns_offline": self.foreign_returns_offline,
         }
 
     @classmethod
@@ -180,6 +188,9 @@ class OfflinePolicy:
             if not isinstance(b, int) or isinstance(b, bool) or not 0 < b <= 10**9:
                 raise ValueError(f"policy.{name} must be a whole number from 1 to 10^9")
             bounds[name] = b
+        foreign = doc.get("foreign_returns_offline", "refuse")
+        if foreign not in FOREIGN_RETURNS_OFFLINE:
+            raise ValueError("policy.foreign_returns_offline must be one of " + FOREIGN_CHOICES)
         return cls(
             caps["daily_points"],
             stale,
@@ -189,6 +200,7 @@ class OfflinePolicy:
             **bounds,
             gift_card_daily_minor=caps["gift_card_daily_minor"],
             stale_gift_card_daily_minor=caps["stale_gift_card_daily_minor"],
+            foreign_returns_offline=foreign,
         )
 
 

@@ -158,7 +158,7 @@ def _return_receipt(
 ) -> Receipt:
     cur = back.currency
     number = receipt_number(event.terminal_id, event.seq)
-    original = receipt_number(event.terminal_id, back.original_seq)
+    original = receipt_number(back.original_terminal_id or event.terminal_id, back.original_seq)
     lines = [
         ReceiptLine(store_name, Style.TITLE),
         ReceiptLine(t("RETURN {number}", number=number), Style.BOLD),

@@ -133,15 +133,8 @@ class CheckoutSession:
             return self.identify(code.value, typed)
         if code.kind is CodeKind.TOKEN:
             return self.identify_token(code.value)
-        if code.kind is CodeKind.RECEIPT:
-            terminal, _, seq = code.value.partition(":")
-            if terminal != self.terminal_id:
-                return refused(
-                    "Receipt {code} is from till {terminal}: return it there",
-                    code=code.value,
-                    terminal=terminal,
-                )
-            return done("Receipt {seq}: choose the lines to return", seq=seq)
+        if code.kind is CodeKind.RECEIPT:  # this till's, or another's through HQ
+            return self.desk.receipt(code.value)
         if code.kind is CodeKind.GIFT_CARD:  # loaded by a line waiting for it, or paying
             return scanned(self, code.value)
         if self.ruleset is not None and code.value in self.ruleset.codes():

@@ -8,9 +8,17 @@ from typing import Any
 import httpx
 
 from agent.errors import DocumentRefused, HqBusy, HqProtocolError, HqUnreachable
+from agent.foreign import FOREIGN_TIMEOUT_S, ForeignSale
 from agent.model import Customer
 from agent.signing import verify
-from sync.wire import Ack, Snapshot, parse_ack, parse_customer, parse_snapshot
+from sync.wire import (
+    Ack,
+    Snapshot,
+    parse_ack,
+    parse_customer,
+    parse_foreign_sale,
+    parse_snapshot,
+)
 
 LOOKUP_TIMEOUT_S = 1.0  # a card asked of HQ at the till: a sale never waits longer
 
@@ -115,6 +123,19 @@ class HqClient:
         if customer.card != card:
             raise HqProtocolError(f"asked for card {card}, HQ answered card {customer.card}")
         return customer
+
+    def sale(self, terminal_id: str, seq: int) -> ForeignSale | None:
+        """Sale ``seq`` of till ``terminal_id`` and its returns from every till, as HQ holds
+        them (None: HQ holds no such sale); a cashier waits at most FOREIGN_TIMEOUT_S.
+
+        Raises HqUnreachable, or HqProtocolError for an answer that does not read."""
+        doc = self._call(
+            "GET",
+            f"/v1/terminals/{self.terminal_id}/sales/{terminal_id}/{seq}",
+            missing_ok=True,
+            timeout=FOREIGN_TIMEOUT_S,
+        )
+        return None if doc is None else parse_foreign_sale(doc, terminal_id, seq)
 
 
 class CardLookupAtHq:

@@ -11,6 +11,8 @@ from typing import Any
 
 from agent.documents import customer_from_doc, field, product_from_doc
 from agent.errors import HqProtocolError, InvalidRuleset
+from agent.events import Return, Sale, read_event
+from agent.foreign import ForeignSale
 from agent.model import Customer, OfflinePolicy, Product
 from agent.money import MAX_WHOLE, Money
 from agent.ruleset import Ruleset
@@ -80,6 +82,27 @@ def parse_ack(doc: object) -> Ack:
         _get(doc, "hq_time", str),
         reasons,
     )
+
+
+def parse_foreign_sale(doc: object, terminal_id: str, seq: int) -> ForeignSale:
+    """HQ's answer for sale ``seq`` of ``terminal_id`` (the one asked for, or refused)."""
+    if not isinstance(doc, dict):
+        raise HqProtocolError("reply is not a JSON object")
+    if _get(doc, "terminal_id", str) != terminal_id or _get(doc, "seq", int) != seq:
+        raise HqProtocolError(f"HQ answered with another sale than {terminal_id}:{seq}")
+    try:
+        sale = read_event("sale", _get(doc, "body", str)).record
+        returns = []
+        for r in _get(doc, "returns", list):
+            if not isinstance(r, dict):
+                raise HqProtocolError("return entry is not an object")
+            returns.append(read_event("return", _get(r, "body", str)).record)
+    except ValueError as exc:
+        raise HqProtocolError(f"sale {terminal_id}:{seq}: {exc}") from None
+    if not isinstance(sale, Sale) or not all(isinstance(r, Return) for r in returns):
+        raise HqProtocolError(f"sale {terminal_id}:{seq}: not a sale and its returns")
+    mine = tuple(r for r in returns if isinstance(r, Return))
+    return ForeignSale(terminal_id, seq, sale, mine)
 
 
 def _product(d: object) -> Product:

@@ -84,6 +84,7 @@ def build_services(
             lookup_timeout_s=config.hq.lookup_timeout_s,
         )
         session.card_lookup = CardLookupAtHq(client)  # a card not held here, asked of HQ
+        session.desk.foreign.source = client  # receipts of other tills, from HQ
         worker = SyncWorker(
             config.db_path,
             client,

@@ -9,7 +9,7 @@ from datetime import datetime
 from agent.clock import parse_utc
 from agent.documents import customer_profile
 from agent.errors import StoreCorrupted
-from agent.events import Audit, Enrolment, JournalEvent, read_event, to_body
+from agent.events import Audit, Enrolment, JournalEvent, Return, read_event, to_body
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
 from agent.money import Money
@@ -312,6 +312,20 @@ class Ledger:
                 (original_seq,),
             )
         }
+
+    def returns_of(self, terminal_id: str, seq: int) -> list[Return]:
+        """This till's returns of sale ``seq`` of another till ``terminal_id``."""
+        found = []
+        for (body,) in self.conn.execute(
+            "SELECT body FROM journal WHERE kind='return' "
+            "AND json_extract(body, '$.original_terminal_id')=? "
+            "AND json_extract(body, '$.original_seq')=? ORDER BY seq",
+            (terminal_id, seq),
+        ):
+            record = read_event("return", str(body)).record
+            if isinstance(record, Return):
+                found.append(record)
+        return found
 
     def sales_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0])

@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             args.confirm_adjust_points,
             args.gift_card_daily_minor,
             args.stale_gift_card_daily_minor,
+            args.foreign_returns_offline,
         )
         HqStore(args.db, create=False).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")

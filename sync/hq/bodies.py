@@ -112,7 +112,8 @@ RETURN = obj(
         "flags": items(text()),
         "customer": nullable(CUSTOMER),
     },
-    {"gift_card": GIFT_CARD},  # credited back to the card
+    # credited back to the card; the till of the sale, when another
+    {"gift_card": GIFT_CARD, "original_terminal_id": ID, "approved_by": ID},
 )
 AUDIT_COMMON = {
     **COMMON,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime
 
-from agent.model import OfflinePolicy
+from agent.model import FOREIGN_RETURNS_OFFLINE, OfflinePolicy
 from sync.wire import MAX_REQUEST_BYTES
 
 
@@ -183,5 +183,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=_cap,
         default=default.stale_gift_card_daily_minor,
         help="the stricter gift card limit once the last snapshot is older than --stale-after-s",
+    )
+    sp.add_argument(
+        "--foreign-returns-offline",
+        choices=FOREIGN_RETURNS_OFFLINE,
+        default=default.foreign_returns_offline,
+        help="a receipt of another till while HQ cannot be reached: refuse it, or let a "
+        "manager give the money back without the points part",
     )
     hq.set_defaults(func=cmd_hq)

@@ -112,7 +112,9 @@ def quick_returns(store: HqStore, since: str, s: FraudSettings) -> list[dict[str
         "SELECT e.customer_id, e.terminal_id, e.seq, json_extract(e.body, '$.sale_id'), "
         f"{AT}, -e.points_earned, json_extract(e.body, '$.cashier'), o.seq, "
         "json_extract(o.body, '$.sale_id'), json_extract(o.body, '$.at'), o.points_earned "
-        "FROM hq_events e JOIN hq_events o ON o.terminal_id = e.terminal_id "
+        "FROM hq_events e JOIN hq_events o "
+        "ON o.terminal_id = COALESCE(json_extract(e.body, '$.original_terminal_id'), "
+        "e.terminal_id) "
         "AND o.seq = json_extract(e.body, '$.original_seq') AND o.kind = 'sale' "
         f"WHERE e.kind = 'return' AND {AT} >= ? AND e.customer_id IS NOT NULL "
         f"AND o.points_earned > 0 ORDER BY e.customer_id, {AT}",

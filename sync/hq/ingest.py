@@ -344,7 +344,7 @@ def _count_spend(
         return
     row = store.conn.execute(
         "SELECT kind, body FROM hq_events WHERE terminal_id=? AND seq=?",
-        (terminal_id, record.original_seq),
+        (record.original_terminal_id or terminal_id, record.original_seq),
     ).fetchone()
     original = read_event(str(row[0]), str(row[1])).record if row else None
     if isinstance(original, Sale):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from agent.foreign_desk import FOREIGN_OFFLINE
 from sync.hq.expiry import points_expired
 from sync.hq.fraud import fraud_signals
 from sync.hq.fraud_settings import FraudSettings
@@ -26,6 +27,28 @@ def quarantined(store: HqStore) -> list[dict[str, Any]]:
         for tid, seq, kind, event_id, received_at, reason in store.conn.execute(
             "SELECT terminal_id, seq, kind, event_id, received_at, reason FROM hq_quarantine "
             "ORDER BY received_at, terminal_id, seq"
+        )
+    ]
+
+
+def foreign_offline(store: HqStore) -> list[dict[str, Any]]:
+    """Returns of another till's sale a manager let be while the till could not reach HQ:
+    money back without any points move, for HQ's staff to look at."""
+    return [
+        {
+            "terminal_id": tid,
+            "seq": seq,
+            "original": f"{orig}:{oseq}",
+            "approved_by": manager,
+            "total_minor": total,
+        }
+        for tid, seq, orig, oseq, manager, total in store.conn.execute(
+            "SELECT terminal_id, seq, json_extract(body, '$.original_terminal_id'), "
+            "json_extract(body, '$.original_seq'), json_extract(body, '$.approved_by'), "
+            "total_minor FROM hq_events WHERE kind='return' AND EXISTS "
+            "(SELECT 1 FROM json_each(body, '$.flags') WHERE value=?) "
+            "ORDER BY received_at, terminal_id, seq",
+            (FOREIGN_OFFLINE,),
         )
     ]
 
@@ -88,4 +111,5 @@ def report(
         "fraud": fraud_signals(store, at, settings or FraudSettings()),
         "points_expired": points_expired(store, since, until),
         "quarantined": quarantined(store),
+        "foreign_offline_returns": foreign_offline(store),
     }

@@ -11,10 +11,12 @@ from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from agent.events import JournalEvent, Return, Sale, read_event
+from agent.foreign_desk import FOREIGN_OFFLINE
 from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
+from sync.hq.sales import money_only, return_bodies, sale_body
 from sync.hq.store import HqStore
 
 
@@ -26,7 +28,11 @@ def repriced(store: HqStore, event: JournalEvent) -> str | None:
     record = event.record
     if not isinstance(record, Sale | Return):
         return None
-    found = reprice(record, view_of(store, event.terminal_id, record))
+    view = view_of(store, event.terminal_id, record)
+    if isinstance(record, Return) and FOREIGN_OFFLINE in record.flags:
+        found = money_only(record, view)  # a manager's, the till unable to ask HQ
+    else:
+        found = reprice(record, view)
     return "; ".join(str(p) for p in found) or None
 
 
@@ -131,19 +137,14 @@ def _birthday(text: object) -> date | None:
 def _original(
     store: HqStore, terminal_id: str, ret: Return
 ) -> tuple[Sale | None, tuple[Return, ...]]:
-    """The sale ``ret`` returns lines of, as HQ holds it, and the returns of it before."""
-    row = store.conn.execute(
-        "SELECT body FROM hq_events WHERE terminal_id=? AND seq=? AND kind='sale'",
-        (terminal_id, ret.original_seq),
-    ).fetchone()
-    sale = None if row is None else read_event("sale", row[0]).record
+    """The sale ``ret`` returns lines of, as HQ holds it (on the till that made it), and
+    the returns of it before, from any till."""
+    tid = ret.original_terminal_id or terminal_id
+    body = sale_body(store, tid, ret.original_seq)
+    sale = None if body is None else read_event("sale", body).record
     earlier = tuple(
         r
-        for (body,) in store.conn.execute(
-            "SELECT body FROM hq_events WHERE terminal_id=? AND kind='return' "
-            "AND json_extract(body, '$.original_seq')=? ORDER BY seq",
-            (terminal_id, ret.original_seq),
-        )
-        if isinstance(r := read_event("return", body).record, Return)
+        for _, _, text in return_bodies(store, tid, ret.original_seq)
+        if isinstance(r := read_event("return", text).record, Return)
     )
     return (sale if isinstance(sale, Sale) else None), earlier

@@ -160,3 +160,13 @@ def m008_held_points(db: Database) -> None:
         CREATE INDEX hq_held_points_card ON hq_held_points(card);
         """
     )
+
+
+@migrations()
+def m009_returns_by_sale(db: Database) -> None:
+    # The returns of a sale, from any till of the chain (sync.hq.sales): found by the
+    # sale's seq, then its till.
+    db.execute(
+        "CREATE INDEX hq_events_returns ON hq_events(json_extract(body, '$.original_seq')) "
+        "WHERE kind='return'"
+    )

@@ -24,6 +24,7 @@ from sync.hq.ingest import ingest
 from sync.hq.intake import Refused, read_batch
 from sync.hq.keys import load_or_create
 from sync.hq.lookup import customer_by_card as lookup_card
+from sync.hq.sales import sale_doc
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot as build_snapshot
 from sync.hq.store import WRITE_WAIT_S, HqStore
@@ -187,6 +188,23 @@ def create_app(
         doc = {"customer": found, "terminal_id": tid, "hq_time": issued.isoformat()}
         return JSONResponse(sign(doc, private_key).to_wire())
 
+    async def sale(request: Request) -> JSONResponse:
+        """A sale of any till, with its returns from every till: for a return elsewhere."""
+        tid = request.path_params["terminal_id"]
+        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+            return refusal
+        unknown = _unknown_query(request)
+        if unknown is not None:
+            return unknown
+        text = request.path_params["seq"]
+        if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
+            return _error(400, f"seq must be a whole number 1-{MAX_SEQ}")
+        till = request.path_params["sale_terminal_id"]
+        doc = await run_in_threadpool(sale_doc, store, till, int(text))
+        if doc is None:
+            return _error(404, f"HQ holds no sale {text} of terminal {till}")
+        return JSONResponse(doc)
+
     return Starlette(
         routes=[
             Route("/v1/health", health),
@@ -194,6 +212,7 @@ def create_app(
             Route("/v1/terminals/{terminal_id}/events", events, methods=["POST"]),
             Route("/v1/terminals/{terminal_id}/snapshot", snapshot),
             Route("/v1/terminals/{terminal_id}/customers/by-card/{card}", by_card),
+            Route("/v1/terminals/{terminal_id}/sales/{sale_terminal_id}/{seq}", sale),
         ],
         lifespan=scheduled(store, expire_every_s, clock),
         exception_handlers={StoreBusy: _busy},

@@ -121,6 +121,7 @@ def test_the_policy_travels_in_every_snapshot(hq_store: HqStore) -> None:
         "confirm_adjust_points": 1_000,
         "gift_card_daily_minor": 5_000,
         "stale_gift_card_daily_minor": 0,
+        "foreign_returns_offline": "refuse",
     }
 
 

@@ -16,9 +16,11 @@ from jsonschema import Draft202012Validator, ValidationError
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from agent.notice import CommittedSale
 from agent.session import CheckoutSession
 from agent.signing import new_private_key
 from agent.store import Store
+from sync.client import HqClient
 from sync.hq.seed import seed_demo
 from sync.hq.server import OPENAPI_PATH, create_app
 from sync.hq.store import HqStore
@@ -115,3 +117,36 @@ def test_a_card_lookup_replies_as_documented(hq: TestClient) -> None:
     ):
         assert reply.status_code == status
         check("Error", reply.json())
+
+
+def test_a_sale_of_another_till_and_its_returns_match_the_schema(
+    hq: TestClient, session: CheckoutSession, store: Store
+) -> None:
+    session.enter("2900000000018")
+    session.add("COFFEE", 2)
+    session.commit()
+    assert isinstance(session.desk.commit_return(1, {"COFFEE": 1}), CommittedSale)
+    events = [e.to_wire() for e in store.ledger.pending_events(10)]
+    assert hq.post("/v1/terminals/T1/events", json={"events": events}, headers=AUTH).json()[
+        "results"
+    ] == [{"seq": 1, "status": "stored"}, {"seq": 2, "status": "stored"}]
+    t2 = {"Authorization": "Bearer T2:demo"}
+    reply = hq.get("/v1/terminals/T2/sales/T1/1", headers=t2)
+    assert reply.status_code == 200
+    check("ForeignSale", reply.json())
+    check("SaleBody", json.loads(reply.json()["body"]))
+    assert [(r["terminal_id"], r["seq"]) for r in reply.json()["returns"]] == [("T1", 2)]
+    client = HqClient("http://testserver", "T2", "demo", "00" * 32, transport=hq._transport)
+    found = client.sale("T1", 1)
+    assert found is not None and found.sale.sale_id == json.loads(events[0]["body"])["sale_id"]
+    assert [r.sale_id for r in found.returns] == [json.loads(events[1]["body"])["sale_id"]]
+    assert client.sale("T1", 7) is None  # HQ holds no such sale: 404
+    for path, headers, status in (
+        ("/v1/terminals/T2/sales/T1/7", t2, 404),
+        ("/v1/terminals/T2/sales/T1/x", t2, 400),
+        ("/v1/terminals/T2/sales/T1/1?all=1", t2, 400),
+        ("/v1/terminals/T2/sales/T1/1", AUTH, 401),  # T1's credential is not T2's
+    ):
+        bad = hq.get(path, headers=headers)
+        assert bad.status_code == status, path
+        check("Error", bad.json())

@@ -291,7 +291,7 @@ class CheckoutApp(App[None]):
             return
         code = classify(text)
         if not notice.refused and isinstance(code, Classified) and code.kind is CodeKind.RECEIPT:
-            self.flows.open_return(int(code.value.partition(":")[2]))
+            self.flows.open_return(code.value)
         self.render_sale()
 
     def _second_card(self, replace: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from agent.day_report import day_report
 from agent.errors import PrinterUnavailable
-from agent.events import Audit, Sale
+from agent.events import Audit
 from agent.i18n import Texts
 from agent.lockout import PinGuard
 from agent.money import Money
@@ -100,20 +100,22 @@ class TillFlows:
         )
         self.till.push_screen(screen, then)
 
-    def open_return(self, seq: int) -> None:
-        lines = self.till.session.desk.returnable(seq)
+    def open_return(self, code: str) -> None:
+        """The return of receipt ``code`` ("T1:7"): this till's sale, or another's from HQ."""
+        terminal, _, number = code.partition(":")
+        seq, desk = int(number), self.till.session.desk
+        lines = desk.returnable(seq, terminal)
         if isinstance(lines, Notice):
             self.till.notify_cashier(lines)
             return
         t = self.till.t
+        sale = desk.original(seq, terminal)
+        cur = sale.currency if sale is not None else "PLN"
 
         def preview(units: dict[str, int]) -> str:
-            r = self.till.session.desk.preview_return(seq, units)
+            r = desk.preview_return(seq, units, terminal)
             if isinstance(r, Notice):
                 return r.text
-            event = self.till.session.store.ledger.sale_event(seq)
-            sale = event.record if event is not None else None
-            cur = sale.currency if isinstance(sale, Sale) else "PLN"
             return t(
                 "Money back {money}; points taken back {reversed}, points given back {restored}",
                 money=t.money(Money(r.money_minor, cur)),
@@ -125,7 +127,7 @@ class TillFlows:
             if units is None:
                 self.till.notify_cashier(t("Return cancelled"))
                 return
-            result = self.till.session.desk.commit_return(seq, units)
+            result = desk.commit_return(seq, units, terminal)
             if isinstance(result, Notice):
                 self.till.notify_cashier(result)
                 return
@@ -135,7 +137,8 @@ class TillFlows:
                 self.till.services.sync.wake()
             self.till.print_receipt(result.seq)
 
-        self.till.push_screen(ReturnScreen(seq, lines, preview, t), returned)
+        title = seq if terminal == self.till.session.terminal_id else code
+        self.till.push_screen(ReturnScreen(title, lines, preview, t), returned)
 
     def new_sale(self) -> None:
         """Clear the sale; with lines in it, that is a void a manager approves."""

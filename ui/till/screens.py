@@ -133,7 +133,7 @@ class ReturnScreen(ModalScreen[dict[str, int] | None]):
 
     def __init__(
         self,
-        seq: int,
+        seq: int | str,  # a sale of this till, or another till's receipt ("T1:7")
         lines: list[tuple[str, str, int]],
         preview: Callable[[dict[str, int]], str],
         texts: Texts,
