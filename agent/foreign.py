@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent.events import Return, Sale
-from agent.refunds import refund
+from agent.refunds import refund, units_returned
 from agent.store.ledger import Ledger
 
 FOREIGN_TIMEOUT_S = 2.0  # a cashier waits no longer for HQ's copy of a receipt
@@ -51,12 +51,8 @@ def returned_before(ledger: Ledger, found: ForeignSale) -> Returned:
     not: each counted once, by its id)."""
     mine = ledger.returns_of(found.terminal_id, found.seq)
     every = {r.sale_id: r for r in (*found.returns, *mine)}
-    units: dict[str, int] = {}
-    card = 0
-    for r in every.values():
-        for ln in r.lines:
-            units[ln.sku] = units.get(ln.sku, 0) + ln.qty
-        card += r.gift_card[1] if r.gift_card else 0
+    units = units_returned(ln for r in every.values() for ln in r.lines)
+    card = sum(r.gift_card[1] for r in every.values() if r.gift_card)
     return Returned(units, card, refund(found.sale.lines, units).points_restored)
 
 
@@ -65,12 +61,8 @@ def own_returned(
 ) -> Returned:
     """What the returns of this till's own sale ``seq`` took back: here, and at other
     tills (``elsewhere``: those HQ holds, when it could be asked)."""
-    units = dict(ledger.returned_units(seq))
-    card = ledger.gift_card_returned(seq)
-    for r in elsewhere:
-        for ln in r.lines:
-            units[ln.sku] = units.get(ln.sku, 0) + ln.qty
-        card += r.gift_card[1] if r.gift_card else 0
+    units = units_returned((ln for r in elsewhere for ln in r.lines), ledger.returned_units(seq))
+    card = ledger.gift_card_returned(seq) + sum(r.gift_card[1] for r in elsewhere if r.gift_card)
     return Returned(units, card, refund(sale.lines, units).points_restored)
 
 

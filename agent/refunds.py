@@ -9,7 +9,7 @@ never profits. The balance may go negative; such a return is flagged for HQ.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agent.event_parts import ReturnLine, SaleLine, SpentLot
@@ -114,3 +114,14 @@ def lots_given_back(spent: Sequence[SpentLot], before: int, now: int) -> tuple[S
     if left:  # a sale recorded before its lots were (or a reward's points beyond them)
         out.append(SpentLot(left, None))
     return tuple(out)
+
+
+def units_returned(
+    lines: Iterable[ReturnLine], into: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """The units of each line key of a sale that the returns' ``lines`` bring back,
+    added to ``into``."""
+    units = dict(into or {})
+    for ln in lines:
+        units[ln.sku] = units.get(ln.sku, 0) + ln.qty
+    return units

@@ -38,7 +38,7 @@ from agent.money import Money
 from agent.pricing.asked import PricedWith
 from agent.pricing.engine import quote
 from agent.records import sale_record, to_gift_card
-from agent.refunds import lots_given_back, refund
+from agent.refunds import lots_given_back, refund, units_returned
 from agent.ruleset import Ruleset
 from agent.scale import weighed_price
 from sync.hq.held import card_only_faults
@@ -271,13 +271,8 @@ def _return(ret: Return, view: HqView) -> list[Problem]:
     sale = view.original
     if sale is None or sale.sale_id != ret.original_sale_id:
         return [Problem("original_seq", ret.original_seq, "no such sale of this terminal")]
-    before: dict[str, int] = {}
-    for r in view.earlier_returns:
-        for ln in r.lines:
-            before[ln.sku] = before.get(ln.sku, 0) + ln.qty
-    asked: dict[str, int] = {}
-    for ln in ret.lines:
-        asked[ln.sku] = asked.get(ln.sku, 0) + ln.qty
+    before = units_returned(ln for r in view.earlier_returns for ln in r.lines)
+    asked = units_returned(ret.lines)
     ours = refund(sale.lines, asked, before)
     out = [Problem("lines", "returned", str(why)) for why in ours.refusals]
     if out:

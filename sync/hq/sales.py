@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.events import Return
-from agent.refunds import refund
+from agent.refunds import refund, units_returned
 from sync.hq.reprice import HqView, Problem
 from sync.hq.store import HqStore
 
@@ -69,13 +69,8 @@ def money_only(ret: Return, view: HqView) -> list[Problem]:
     ]
     if ret.customer is not None:
         out.append(Problem("customer", ret.customer_id, None))
-    before: dict[str, int] = {}
-    for r in view.earlier_returns:
-        for ln in r.lines:
-            before[ln.sku] = before.get(ln.sku, 0) + ln.qty
-    asked: dict[str, int] = {}
-    for ln in ret.lines:
-        asked[ln.sku] = asked.get(ln.sku, 0) + ln.qty
+    before = units_returned(ln for r in view.earlier_returns for ln in r.lines)
+    asked = units_returned(ret.lines)
     ours = refund(sale.lines, asked, before)
     out += [Problem("lines", "returned", str(why)) for why in ours.refusals]
     mine = {ln.sku: ln for ln in ours.lines}

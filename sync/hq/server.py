@@ -119,16 +119,19 @@ def create_app(
     async def openapi(request: Request) -> Response:
         return Response(OPENAPI_PATH.read_bytes(), media_type="application/json")
 
+    async def admitted(request: Request, tid: str, *known: str) -> JSONResponse | None:
+        """None for a request of terminal ``tid`` with its credential and no query
+        parameter but ``known``; else the refusal (401/429, or 400 naming it)."""
+        refusal = await run_in_threadpool(_auth, store, throttle, request, tid)
+        return refusal or _unknown_query(request, *known)
+
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "hq_time": clock().isoformat()})
 
     async def events(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+        if (refusal := await admitted(request, tid)) is not None:
             return refusal
-        unknown = _unknown_query(request)
-        if unknown is not None:
-            return unknown
         raw = await _capped_body(request, max_request_bytes)
         if raw is None:
             return _error(413, f"an upload is at most {max_request_bytes} bytes")
@@ -150,11 +153,8 @@ def create_app(
 
     async def snapshot(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+        if (refusal := await admitted(request, tid, "cursor", "ruleset_version")) is not None:
             return refusal
-        unknown = _unknown_query(request, "cursor", "ruleset_version")
-        if unknown is not None:
-            return unknown
         cursor = _whole_param(request, "cursor")
         version = _whole_param(request, "ruleset_version")
         if cursor is None or version is None:
@@ -174,11 +174,8 @@ def create_app(
         """A customer this terminal does not hold, looked up by card (issue 15): signed,
         as a snapshot's customer; 404 when no customer holds the card."""
         tid, card = request.path_params["terminal_id"], request.path_params["card"]
-        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+        if (refusal := await admitted(request, tid)) is not None:
             return refusal
-        unknown = _unknown_query(request)
-        if unknown is not None:
-            return unknown
         if not (card.isascii() and card.isalnum() and len(card) <= MAX_CARD):
             return _error(400, f"a card number is 1-{MAX_CARD} letters and digits")
         found = await run_in_threadpool(lookup_card, store, tid, card)
@@ -191,11 +188,8 @@ def create_app(
     async def sale(request: Request) -> JSONResponse:
         """A sale of any till, with its returns from every till: for a return elsewhere."""
         tid = request.path_params["terminal_id"]
-        if (refusal := await run_in_threadpool(_auth, store, throttle, request, tid)) is not None:
+        if (refusal := await admitted(request, tid)) is not None:
             return refusal
-        unknown = _unknown_query(request)
-        if unknown is not None:
-            return unknown
         text = request.path_params["seq"]
         if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
             return _error(400, f"seq must be a whole number 1-{MAX_SEQ}")

@@ -41,29 +41,7 @@ def snapshot(
             json.loads(d)
             for (d,) in c.execute("SELECT doc FROM hq_products WHERE rev>? ORDER BY sku", (cursor,))
         ]
-        # Each terminal sees the balance less the allowances reserved at the others,
-        # and its own allowance beside it.
-        customers = [
-            dict(
-                # the spend figure goes, the purchase days stay here; of the person, only
-                # what a terminal keeps (the greeting, month-day, the phone's hash)
-                for_terminal(without_spend(json.loads(d)), phone_key),
-                customer_id=cid,
-                card=card,
-                balance=bal - elsewhere,
-                applied_seq=applied,
-                allowance=mine,
-            )
-            for cid, card, d, bal, elsewhere, mine in c.execute(
-                "SELECT c.customer_id, c.card, c.doc, c.balance, "
-                "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
-                "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) "
-                "FROM hq_customers c LEFT JOIN hq_allowances a "
-                "ON a.customer_id=c.customer_id WHERE c.rev>? "
-                "GROUP BY c.customer_id ORDER BY c.customer_id",
-                (terminal_id, terminal_id, cursor),
-            )
-        ]
+        customers = for_the_terminal(store, terminal_id, applied, phone_key, "c.rev>?", cursor)
         quotas = dict(
             c.execute("SELECT rule_id, granted FROM hq_quotas WHERE terminal_id=?", (terminal_id,))
         )
@@ -93,3 +71,32 @@ def snapshot(
         "phone_key": phone_key,
         "seal_key": seal_public_hex(store.seal_key()),
     }
+
+
+def for_the_terminal(
+    store: HqStore, terminal_id: str, applied: int, phone_key: str, where: str, value: object
+) -> list[dict[str, Any]]:
+    """The customers ``where`` (a fixed clause on ``c``, one parameter ``value``) as
+    ``terminal_id`` receives them: the balance less the allowances reserved at the other
+    terminals, its own allowance beside it; the spend figure goes (the purchase days stay
+    at HQ), and of the person only what a terminal keeps (the greeting, month-day, the
+    phone's hash). Read inside the caller's transaction."""
+    return [
+        dict(
+            for_terminal(without_spend(json.loads(d)), phone_key),
+            customer_id=cid,
+            card=card,
+            balance=bal - elsewhere,
+            applied_seq=applied,
+            allowance=mine,
+        )
+        for cid, card, d, bal, elsewhere, mine in store.conn.execute(
+            "SELECT c.customer_id, c.card, c.doc, c.balance, "
+            "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
+            "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) "
+            "FROM hq_customers c LEFT JOIN hq_allowances a "
+            f"ON a.customer_id=c.customer_id WHERE {where} "  # where: the callers' fixed text
+            "GROUP BY c.customer_id ORDER BY c.customer_id",
+            (terminal_id, terminal_id, value),
+        )
+    ]
