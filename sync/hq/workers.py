@@ -192,7 +192,11 @@ class Supervisor:
 def supervise(settings: HqSettings, host: str, port: int, demo: bool, workers: int) -> int:
     """Run HQ as ``workers`` processes on ``host``:``port`` until SIGTERM or SIGINT."""
     prepare(settings, demo)
-    return Supervisor(settings, listening_socket(host, port), workers).run()
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise SystemExit(f"kassa hq: cannot listen on {host}:{port}: {exc.strerror}") from None
+    return Supervisor(settings, sock, workers).run()
 
 
 def _pinned(at: datetime) -> Callable[[], datetime]:

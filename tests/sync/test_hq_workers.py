@@ -8,6 +8,8 @@ import copy
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -107,3 +109,19 @@ def test_the_expiry_run_of_several_workers_writes_each_move_once(hq_db_url: str)
         assert balances_and_moves(hq.db)["R27"] == (800, -300)
     finally:
         hq.kill()
+
+
+@pytest.mark.e2e
+def test_a_port_taken_is_said_and_no_worker_starts(hq_db_url: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        kassa_hq = [sys.executable, "-m", "ui.cli", "hq", "--db", hq_db_url]
+        out = subprocess.run(
+            [*kassa_hq, "--port", str(port), "--workers", "2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+    assert out.returncode != 0
+    assert f"kassa hq: cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr

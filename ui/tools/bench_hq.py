@@ -1,10 +1,11 @@
 """`kassa bench`: HQ ingesting from many terminals at once (issue 15, ``hq_ingest_*``).
 
-N terminals (200; 30 with ``--quick``) each upload their sales in batches of 50, all
-at once, to a real ``kassa hq --workers W`` process on loopback: light terminals
-speaking the real protocol (:mod:`ui.tools.hq_load`), each on its own kept
-connection, after a first snapshot (so HQ has checked every credential before the
-clock starts). ``hq_ingest_sales_per_s`` is all their sales over the wall time,
+N terminals (200; 30 with ``--quick``; ``--hq-terminals``) each upload their sales in
+batches of 50, all at once, to a real ``kassa hq --workers W`` process (2;
+``--hq-workers``) on loopback: light terminals speaking the real protocol
+(:mod:`ui.tools.hq_load`), each on its own kept connection, after a first snapshot
+(so HQ has checked every credential before the clock starts).
+``hq_ingest_sales_per_s`` is all their sales over the wall time,
 ``hq_ingest_p99_upload_s`` the p99 of a batch's upload (first send to HQ's
 acknowledgement, a 503's wait included), ``hq_ingest_over_5s`` the batches that took
 longer than the terminal's default 5 s timeout (it would have sent them again).
@@ -41,6 +42,7 @@ from ui.tools.measure import AT, p99
 BATCH = 50  # sales a batch, as the issue measured
 SQLITE = "sqlite"  # --hq-db's default: fresh SQLite files in the bench's directory
 TERMINALS, BATCHES = 200, 10  # the issue's figure: 2,000 batches of 50
+QUICK_TERMINALS = 30  # `kassa bench --quick` (CI)
 TIMEOUT_S = 5.0  # the terminal's default timeout: a batch slower than this is sent again
 
 
