@@ -1,13 +1,13 @@
 """Several HQ worker processes on one listening socket: `kassa hq --workers N`.
 
 The parent prepares HQ's database (migrations, the demo's seed, HQ's keys), binds the
-socket, and starts N workers, each ``python -m sync.hq.workers`` serving the Starlette
-app with uvicorn on that inherited socket (``uvicorn.Server(config).run(sockets=...)``);
-the kernel hands each new connection to one of them. It restarts a worker that exits
-(at once, or after 1, 2, 4 ... up to :data:`MAX_BACKOFF_S` seconds while workers keep
-dying young, so a broken database does not make it spin), and on SIGTERM or SIGINT asks
-every worker to finish what it serves (SIGTERM, uvicorn's graceful shutdown) and kills
-those still there after :data:`GRACE_S`.
+socket, and starts N workers, each ``python -m sync.hq.workers`` (its settings on
+stdin) serving the Starlette app with uvicorn on that inherited socket
+(``uvicorn.Server(config).run(sockets=...)``); the kernel hands each new connection to
+one of them. It restarts a worker that exits (at once, or after 1, 2, 4 ... up to
+:data:`MAX_BACKOFF_S` seconds while workers keep dying young, so a broken database does
+not make it spin), and on SIGTERM or SIGINT asks every worker to finish what it serves
+(SIGTERM, uvicorn's graceful shutdown) and kills those still there after :data:`GRACE_S`.
 
 Background jobs (the scheduled expiry run) run in worker 0 only, and in its
 replacement when it is restarted: each worker is told its slot.
@@ -126,11 +126,18 @@ class Supervisor:
                 str(listen_fd),
                 "--parent-fd",
                 str(self._alive_r),
-                "--settings",
-                self.settings.for_slot(slot.index).to_json(),
             ],
             pass_fds=(listen_fd, self._alive_r),
+            stdin=subprocess.PIPE,
         )
+        # Settings on stdin, not the command line: a database URL's password stays out
+        # of the process list.
+        assert slot.proc.stdin is not None
+        try:
+            slot.proc.stdin.write(self.settings.for_slot(slot.index).to_json().encode())
+            slot.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at once: _look_after sees it and starts another
         slot.started = time.monotonic()
 
     def _look_after(self, slot: _Slot, now: float) -> None:
@@ -236,9 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--slot", type=int, required=True)
     p.add_argument("--listen-fd", type=int, required=True)
     p.add_argument("--parent-fd", type=int, required=True)
-    p.add_argument("--settings", required=True)
     args = p.parse_args(argv)
-    _work(HqSettings.from_json(args.settings), args.listen_fd, args.parent_fd)
+    settings = HqSettings.from_json(sys.stdin.read())  # the parent's, on stdin
+    _work(settings, args.listen_fd, args.parent_fd)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ def test_a_worker_that_dies_is_restarted_and_sigterm_stops_them_all(hq_db_url: s
     try:
         first = hq.workers()
         assert sorted(first) == [0, 1, 2] and len(set(first.values())) == 3
+        for pid in first.values():  # settings on stdin: a database URL's password stays
+            assert hq_db_url.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()  # hidden
         assert all(answers(hq) for _ in range(20))
         os.kill(first[1], signal.SIGKILL)
         deadline = time.monotonic() + 30
