@@ -25,7 +25,15 @@ from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store.file import connect
 from ui.tools.bench_devices import run_device_benches
-from ui.tools.bench_hq import QUICK_TERMINALS, SQLITE, TERMINALS, IngestLoad, bench_hq_ingest
+from ui.tools.bench_hq import (
+    BATCHES,
+    QUICK_BATCHES,
+    QUICK_TERMINALS,
+    SQLITE,
+    TERMINALS,
+    IngestLoad,
+    bench_hq_ingest,
+)
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress
 from ui.tools.measure import AT, p99
@@ -208,7 +216,11 @@ def run_bench(
         result.update(bench_quote(300 if quick else 3000))
         result.update(bench_first_screen(workdir))
         result.update(bench_catchup(20_000 if quick else 100_000, workdir))
-        load = IngestLoad(hq_terminals or (QUICK_TERMINALS if quick else TERMINALS))
+        load = (
+            IngestLoad(hq_terminals or QUICK_TERMINALS, QUICK_BATCHES)
+            if quick
+            else IngestLoad(hq_terminals or TERMINALS, BATCHES)
+        )
         result.update(bench_hq_ingest(workdir, load, (hq_workers,), hq_db))
         result.update(run_device_benches(workdir, quick))
         result.update(bench_keypress(100 if quick else 500))

@@ -1,7 +1,7 @@
 """`kassa bench`: HQ ingesting from many terminals at once (issue 15, ``hq_ingest_*``).
 
-N terminals (200; 30 with ``--quick``; ``--hq-terminals``) each upload their sales in
-batches of 50, all at once, to a real ``kassa hq --workers W`` process (2;
+N terminals (200; 30 with ``--quick``; ``--hq-terminals``) each upload 10 batches (4
+with ``--quick``) of 50 sales, all at once, to a real ``kassa hq --workers W`` process (2;
 ``--hq-workers``) on loopback: light terminals speaking the real protocol
 (:mod:`ui.tools.hq_load`), each on its own kept connection, after a first snapshot
 (so HQ has checked every credential before the clock starts).
@@ -42,7 +42,7 @@ from ui.tools.measure import AT, p99
 BATCH = 50  # sales a batch, as the issue measured
 SQLITE = "sqlite"  # --hq-db's default: fresh SQLite files in the bench's directory
 TERMINALS, BATCHES = 200, 10  # the issue's figure: 2,000 batches of 50
-QUICK_TERMINALS = 30  # `kassa bench --quick` (CI)
+QUICK_TERMINALS, QUICK_BATCHES = 30, 4  # `kassa bench --quick` (CI): 6,000 sales
 TIMEOUT_S = 5.0  # the terminal's default timeout: a batch slower than this is sent again
 
 
