@@ -74,16 +74,16 @@ def terminal_events(
     prev = GENESIS
     start = sum(map(ord, terminal_id))  # terminals start at different templates
     for seq in range(1, n + 1):
-        t = templates[(start + seq) % len(templates)]
+        sale = templates[(start + seq) % len(templates)]
         sale_id = f"{terminal_id}-{seq}"
-        body = canonical(dict(t, seq=seq, terminal_id=terminal_id, sale_id=sale_id))
+        body = canonical(dict(sale, seq=seq, terminal_id=terminal_id, sale_id=sale_id))
         h = row_hash(prev, body)
         out.append(
             {
                 "seq": seq,
                 "kind": "sale",
                 "event_id": sale_id,
-                "at": t["at"],
+                "at": sale["at"],
                 "body": body,
                 "prev_hash": prev,
                 "hash": h,
