@@ -91,9 +91,9 @@ def test_terminals_uploading_and_polling_while_workers_are_killed_lose_and_doubl
         c.execute("SELECT terminal_id, acked_seq FROM terminals WHERE terminal_id LIKE 'L%'")
     )
     assert acked == dict.fromkeys(ids, BATCHES * BATCH)
+    assert c.execute("SELECT terminal_id, seq, reason FROM hq_quarantine").fetchall() == []
     stored = c.execute("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM hq_events").fetchone()
     assert tuple(stored) == (TERMINALS * BATCHES * BATCH,) * 2  # each once, none twice
-    assert c.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone() == (0,)
     assert c.execute("SELECT COUNT(*) FROM conflicts").fetchone() == (0,)
     c.close()
 

@@ -111,6 +111,11 @@ def _over_http(db: Path, terminals: list[Terminal], workers: int) -> dict[str, f
         proc.wait(60)
     if tally.unexpected or set(tally.statuses) - {200, 503}:
         raise RuntimeError(f"HQ answered {dict(tally.statuses)}: {tally.unexpected[:3]}")
+    store = HqStore(db, create=False)
+    (held,) = store.conn.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone()
+    store.conn.close()
+    if held:
+        raise RuntimeError(f"HQ quarantined {held} of the bench's genuine sales")
     sales = sum(len(t.events) for t in terminals)
     return {
         "hq_ingest_sales_per_s": sales / seconds,
