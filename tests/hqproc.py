@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,15 @@ import pytest
 
 from tests.conftest import ROOT
 from ui.hq_process import wait_for_hq
+
+
+def alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def free_port() -> int:
@@ -67,10 +77,31 @@ class HqProcess:
         assert wait_for_hq(self.url, 30), "HQ did not come up"
 
     def kill(self) -> None:
+        """SIGKILL HQ (its workers, if it runs several, see their parent go and stop)."""
+        workers = list(self.workers().values())
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
         self.proc = None
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, "HQ's workers outlived it"
+            time.sleep(0.05)
+
+    def workers(self) -> dict[int, int]:
+        """slot -> pid of each worker process of `kassa hq --workers N` (none for one)."""
+        if self.proc is None:
+            return {}
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+                args = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+            if ppid == self.proc.pid and b"sync.hq.workers" in args:
+                found[int(args[args.index(b"--slot") + 1])] = int(stat.parent.name)
+        return found
 
     def report(self) -> dict[str, object]:
         out = subprocess.run(

@@ -124,7 +124,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from ui.tools.bench import format_bench, main_json, run_bench
 
-    result = run_bench(quick=args.quick)
+    result = run_bench(args.quick, args.hq_terminals, args.hq_workers, args.hq_db)
     print(main_json(result) if args.json else format_bench(result))
     return 0
 
@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")
     b.add_argument("--quick", action="store_true", help="fewer rounds (CI)")
+    b.add_argument(
+        "--hq-terminals", type=int, help="terminals uploading to HQ at once (200; --quick: 30)"
+    )
+    b.add_argument("--hq-workers", type=int, default=2, help="HQ's worker processes (2)")
+    b.add_argument("--hq-db", default="sqlite", help="HQ's database: sqlite (fresh files) or a URL")
     b.set_defaults(func=cmd_bench)
     return p
 

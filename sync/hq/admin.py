@@ -135,6 +135,17 @@ def run(args: argparse.Namespace) -> int:
         return status
     if args.db is None:
         raise SystemExit("kassa hq: --db FILE is required")
+    if args.workers > 1:  # several processes on one socket (sync.hq.workers)
+        from sync.hq.workers import HqSettings, supervise
+
+        settings = HqSettings(
+            args.db,
+            parse_utc(args.fixed_time).isoformat() if args.fixed_time else None,
+            args.expire_every_s,
+            args.max_request_bytes,
+            args.write_wait_s or WRITE_WAIT_S,
+        )
+        return supervise(settings, args.host, args.port, args.demo, args.workers)
     from sync.hq.server import serve  # starlette and uvicorn only when HQ runs
 
     serve(

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from agent.model import FOREIGN_RETURNS_OFFLINE, OfflinePolicy
 from sync.wire import MAX_REQUEST_BYTES
 
+MAX_WORKERS = 64  # `kassa hq --workers`: more processes than this is a typo
+
 
 def _cap(text: str) -> int | None:
     if text.lower() == "none":
@@ -22,6 +24,13 @@ def _bound(text: str) -> int:
     value = int(text)
     if not 0 < value <= 10**9:
         raise argparse.ArgumentTypeError("a whole number from 1 to 10^9")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"a number of processes from 1 to {MAX_WORKERS}")
     return value
 
 
@@ -63,6 +72,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     hq.add_argument("--port", type=int, default=8700)
     hq.add_argument("--host", default="127.0.0.1")
     hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
+    hq.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="serve with this many processes on one socket, restarted if one dies "
+        "(default 1: one process)",
+    )
     hq.add_argument("--fixed-time", help="pin HQ's clock to this ISO time (tests, training)")
     hq.add_argument(
         "--expire-every-s",

@@ -4,6 +4,7 @@ Ed25519 signing key, and its X25519 seal key (phone numbers sealed at enrolment)
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,13 +19,22 @@ def key_paths(db_path: str | Path) -> tuple[Path, Path]:
 
 
 def _private(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The key in ``path``, made (mode 0600) if missing. It is written whole under a name
+    of this thread's own and linked into place, so another thread or HQ worker reading it
+    never sees it half written; of two made at once, the one linked first is the key."""
     if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another HQ worker made it first
-            return path.read_bytes()
-        with os.fdopen(fd, "wb") as f:
-            f.write(make())
+            with os.fdopen(fd, "wb") as f:
+                f.write(make())
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another thread or HQ worker made it first: theirs is the key
+        finally:
+            tmp.unlink()
     return path.read_bytes()
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent.errors import BadBatch, StoreBusy
+from agent.errors import BadBatch, StoreBusy, StoreFull, StoreUnavailable
 from agent.signing import sign
 from sync.hq.auth import Throttle
 from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
@@ -80,6 +80,16 @@ def _busy(request: Request, exc: Exception) -> Response:
     """HQ's database stayed locked longer than HQ waits: try again shortly."""
     return JSONResponse(
         {"error": f"HQ is busy, try again in {RETRY_AFTER_S} s"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """HQ's database cannot be reached or written (gone, I/O error, disk full): a 503 too,
+    so a terminal keeps its events and sends them again, never a 500."""
+    return JSONResponse(
+        {"error": f"HQ's database cannot be reached, try again in {RETRY_AFTER_S} s"},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
@@ -209,7 +219,11 @@ def create_app(
             Route("/v1/terminals/{terminal_id}/sales/{sale_terminal_id}/{seq}", sale),
         ],
         lifespan=scheduled(store, expire_every_s, clock),
-        exception_handlers={StoreBusy: _busy},
+        exception_handlers={
+            StoreBusy: _busy,
+            StoreUnavailable: _unavailable,
+            StoreFull: _unavailable,
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -32,3 +33,27 @@ def balances_and_moves(db: str | Path) -> dict[str, tuple[int, int]]:
     finally:
         conn.close()
     return {str(c): (int(b), int(m)) for c, b, m in rows}
+
+
+def gift_cards_and_moves(db: str | Path) -> dict[str, tuple[int, int]]:
+    """gift card -> (balance, what HQ's applied events moved onto it: loads sold at a till
+    and returns credited, less what sales paid with it)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        cards = dict(conn.execute("SELECT card, balance_minor FROM hq_gift_cards").fetchall())
+        bodies = conn.execute(
+            "SELECT kind, body FROM hq_events WHERE kind IN ('sale', 'return')"
+        ).fetchall()
+    finally:
+        conn.close()
+    moved = dict.fromkeys(cards, 0)
+    for kind, body in bodies:
+        doc = json.loads(body)
+        paid = doc.get("gift_card")
+        if paid:  # a sale's card paid; a return's is credited
+            moved[paid["card"]] = moved.get(paid["card"], 0) + (
+                -paid["amount_minor"] if kind == "sale" else paid["amount_minor"]
+            )
+        for load in doc.get("gift_loads") or []:
+            moved[load["card"]] = moved.get(load["card"], 0) + load["amount_minor"]
+    return {c: (int(cards.get(c, 0)), m) for c, m in moved.items()}

@@ -25,6 +25,15 @@ from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store.file import connect
 from ui.tools.bench_devices import run_device_benches
+from ui.tools.bench_hq import (
+    BATCHES,
+    QUICK_BATCHES,
+    QUICK_TERMINALS,
+    SQLITE,
+    TERMINALS,
+    IngestLoad,
+    bench_hq_ingest,
+)
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress
 from ui.tools.measure import AT, p99
@@ -191,7 +200,14 @@ def bench_first_screen(workdir: Path) -> dict[str, float]:
     }
 
 
-def run_bench(quick: bool = False) -> dict[str, Any]:
+def run_bench(
+    quick: bool = False,
+    hq_terminals: int | None = None,
+    hq_workers: int = 2,
+    hq_db: str = SQLITE,
+) -> dict[str, Any]:
+    """Every figure; ``hq_*`` options size HQ's ingest under load (:mod:`ui.tools.bench_hq`:
+    200 terminals, 30 with ``quick``)."""
     where = os.environ.get("KASSA_BENCH_DIR")  # bench on the disk the terminal uses
     with tempfile.TemporaryDirectory(prefix="kassa-bench-", dir=where) as d:
         workdir = Path(d)
@@ -200,6 +216,12 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         result.update(bench_quote(300 if quick else 3000))
         result.update(bench_first_screen(workdir))
         result.update(bench_catchup(20_000 if quick else 100_000, workdir))
+        load = (
+            IngestLoad(hq_terminals or QUICK_TERMINALS, QUICK_BATCHES)
+            if quick
+            else IngestLoad(hq_terminals or TERMINALS, BATCHES)
+        )
+        result.update(bench_hq_ingest(workdir, load, (hq_workers,), hq_db))
         result.update(run_device_benches(workdir, quick))
         result.update(bench_keypress(100 if quick else 500))
     return result
