@@ -124,7 +124,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from ui.tools.bench import format_bench, main_json, run_bench
 
-    result = run_bench(quick=args.quick)
+    result = run_bench(quick=args.quick, customers=args.customers)
     print(main_json(result) if args.json else format_bench(result))
     return 0
 
@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")
     b.add_argument("--quick", action="store_true", help="fewer rounds (CI)")
+    b.add_argument(
+        "--customers",
+        type=int,
+        help="the chain a new till joins (default 20,000 with --quick, else 1,000,000)",
+    )
     b.set_defaults(func=cmd_bench)
     return p
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -270,7 +270,7 @@ class Catalogue:
             c.execute(  # a few at a time: a page's transaction stays short
                 "DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM "
                 "customers WHERE held_until < ? ORDER BY held_until LIMIT 1000)",
-                (received_at.isoformat(),),
+                (_utc(received_at),),
             )
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
@@ -361,7 +361,7 @@ def _hold(c: Executes, customers: list[Customer]) -> None:
                 k.applied_seq,
                 k.allowance,
                 k.phone,
-                None if k.held_until is None else k.held_until.isoformat(),
+                None if k.held_until is None else _utc(k.held_until),
             )
             for k in customers
         ],
@@ -373,6 +373,11 @@ class Executes(Protocol):
 
 
 _PRODUCT = "sku, name, price_minor, currency, category, barcode, unit, item_code, loads_gift_card"
+
+
+def _utc(at: datetime) -> str:
+    """A time as the customers' held_until keeps it: UTC, ISO, so text order is time order."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _item_key(item_code: str) -> str:

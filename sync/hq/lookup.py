@@ -19,8 +19,9 @@ def customer_by_card(
     """The customer holding ``card`` as :func:`sync.hq.snapshot.snapshot_page` sends them
     to ``terminal_id`` (the balance less the allowances held at other terminals), or
     None; the customer is seen at the terminal's store at ``now``."""
+    phone_key = store.phone_key()
     with store.transaction():
-        r = reader(store, terminal_id, 0, now)
+        r = reader(store, terminal_id, 0, now, phone_key)
         cid = store.conn.execute(
             "SELECT customer_id FROM hq_customers WHERE card=?", (card,)
         ).fetchone()

@@ -28,7 +28,7 @@ from agent.privacy import for_terminal, seal_public_hex
 from sync.hq.holding import HELD, Holding, holding_of
 from sync.hq.spend import without_spend
 from sync.hq.store import HqStore
-from sync.wire import PARTS, PageKey
+from sync.wire import PARTS, PageKey, parse_page_key
 
 PAGE_ROWS = 5000  # rows a page holds at most (a customer is about 700 bytes of JSON)
 SCAN_FACTOR = 20  # a page of a `seen` store reads at most this many times its rows
@@ -58,6 +58,7 @@ class _Reader:
 
     store: HqStore
     terminal_id: str
+    phone_key: str
     applied: int
     store_id: str
     holding: Holding
@@ -128,7 +129,7 @@ def for_the_terminal(
     at HQ), and of the person only what a terminal keeps (the greeting, month-day, the
     phone's hash); ``held_until`` when its store holds customers seen there. Read inside
     the caller's transaction, in (rev, customer_id) order."""
-    tid, phone_key, holding = reader.terminal_id, reader.store.phone_key(), reader.holding
+    tid, phone_key, holding = reader.terminal_id, reader.phone_key, reader.holding
     out = []
     for cid, card, d, bal, elsewhere, mine, seen_at, pushed in reader.store.conn.execute(
         "SELECT c.customer_id, c.card, c.doc, c.balance, "
@@ -158,14 +159,15 @@ def for_the_terminal(
     return out
 
 
-def reader(store: HqStore, terminal_id: str, cursor: int, now: datetime) -> _Reader:
-    """A reader of what ``terminal_id`` is sent (inside the caller's read transaction)."""
+def reader(store: HqStore, terminal_id: str, cursor: int, now: datetime, phone_key: str) -> _Reader:
+    """A reader of what ``terminal_id`` is sent (inside the caller's read transaction;
+    ``phone_key``: HQ's, read before it, as it may be made on first use)."""
     row = store.conn.execute(
         "SELECT acked_seq, store_id FROM terminals WHERE terminal_id=?", (terminal_id,)
     ).fetchone()
     applied, store_id = (0, "main") if row is None else (int(row[0]), str(row[1]))
     holding = holding_of(store, store_id)
-    return _Reader(store, terminal_id, applied, store_id, holding, now, cursor)
+    return _Reader(store, terminal_id, phone_key, applied, store_id, holding, now, cursor)
 
 
 def snapshot_page(
@@ -181,12 +183,13 @@ def snapshot_page(
     one transaction, at most ``rows`` rows (default PAGE_ROWS); only reads (the page
     checked first: :func:`page_refusal`)."""
     rows = rows or PAGE_ROWS
+    phone_key, seal = store.phone_key(), seal_public_hex(store.seal_key())  # made once
     c = store.conn
     c.execute("BEGIN")
     try:
         if page is None:
             page = PageKey(hq_rev(store), PARTS[0], cursor, "")
-        r = reader(store, terminal_id, cursor, now)
+        r = reader(store, terminal_id, cursor, now, phone_key)
         out: dict[str, Any] = {"cursor": page.upto, "products": [], "customers": []}
         out["gift_cards"], out["holding"] = [], r.holding.to_doc()
         left, key, nxt = rows, page, None
@@ -204,7 +207,7 @@ def snapshot_page(
             key = PageKey(key.upto, PARTS[i], cursor, "")
         out["next"] = None if nxt is None else nxt.to_doc()
         if nxt is None:
-            out.update(_head(r, ruleset_version))
+            out.update(_head(r, ruleset_version), seal_key=seal)
     finally:
         c.execute("COMMIT")
     return out
@@ -226,8 +229,7 @@ def _head(r: _Reader, ruleset_version: int) -> dict[str, Any]:
         "quotas": quotas,
         "revoked": revoked,
         "policy": store.policy().to_doc(),
-        "phone_key": store.phone_key(),
-        "seal_key": seal_public_hex(store.seal_key()),
+        "phone_key": r.phone_key,
     }
 
 
@@ -243,8 +245,6 @@ def snapshot(
     at = now or datetime.now(UTC)
     doc = snapshot_page(store, terminal_id, cursor, ruleset_version, None, at)
     while doc["next"] is not None:
-        from sync.wire import parse_page_key
-
         page = snapshot_page(
             store, terminal_id, cursor, ruleset_version, parse_page_key(doc["next"]), at
         )

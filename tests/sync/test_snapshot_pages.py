@@ -120,7 +120,7 @@ def test_a_poll_with_nothing_changed_reads_indexes_only_and_writes_nothing(hq: H
     assert hq.conn.total_changes == changes
     plans: list[str] = []
     for part in ("products", "customers", "gift_cards"):
-        r = pages.reader(hq, "T1", cursor, TUESDAY)
+        r = pages.reader(hq, "T1", cursor, TUESDAY, hq.phone_key())
         key = PageKey(cursor, part, cursor, "")
         table, name = pages._KEYS[part]
         plans += [
@@ -280,7 +280,7 @@ def test_a_till_forgets_its_customers_when_its_store_holds_afresh_and_after_held
     assert worker.download(store)
     assert held(store) == {"P0007": 7}
     (until,) = store.conn.execute("SELECT held_until FROM customers").fetchone()
-    assert until == "2026-11-25T09:00:00+00:00"
+    assert until == "2026-11-25T09:00:00.000000+00:00"
     worker._clock = FixedClock(TUESDAY + timedelta(days=2))
     HQ_NOW[0] = TUESDAY + timedelta(days=2)
     assert worker.download(store)  # a day past held_until: forgotten

@@ -25,6 +25,7 @@ from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store.file import connect
 from ui.tools.bench_devices import run_device_benches
+from ui.tools.bench_snapshot import bench_snapshot
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress
 from ui.tools.measure import AT, p99
@@ -191,7 +192,9 @@ def bench_first_screen(workdir: Path) -> dict[str, float]:
     }
 
 
-def run_bench(quick: bool = False) -> dict[str, Any]:
+def run_bench(quick: bool = False, customers: int | None = None) -> dict[str, Any]:
+    """Every figure; the join of a new till at ``customers`` (default: 20,000 quick,
+    1,000,000 in full)."""
     where = os.environ.get("KASSA_BENCH_DIR")  # bench on the disk the terminal uses
     with tempfile.TemporaryDirectory(prefix="kassa-bench-", dir=where) as d:
         workdir = Path(d)
@@ -200,6 +203,8 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         result.update(bench_quote(300 if quick else 3000))
         result.update(bench_first_screen(workdir))
         result.update(bench_catchup(20_000 if quick else 100_000, workdir))
+        chain = customers or (20_000 if quick else 1_000_000)
+        result.update(bench_snapshot(chain, workdir))
         result.update(run_device_benches(workdir, quick))
         result.update(bench_keypress(100 if quick else 500))
     return result
