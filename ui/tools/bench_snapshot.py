@@ -1,0 +1,159 @@
+"""`kassa bench` snapshot figures (issue 15): a new till joining a chain of N customers.
+
+A real `kassa hq` process is seeded with N customers through HQ's own code
+(:func:`sync.hq.seed.add_customers`); a terminal process (:mod:`ui.tools.join_probe`)
+joins it, page by page. Each figure stands beside a baseline measured in the same run:
+the same join at ``BASELINE`` customers (the per-customer time, the idle poll and the
+card lookup there).
+
+- ``first_snapshot_s``, ``first_snapshot_peak_mb`` (the terminal's peak RSS) and
+  ``hq_peak_mb`` (HQ's, VmHWM) at N, ``till_db_mb`` (the till's file after it);
+  ``first_snapshot_longest_page_s``: the longest page apply, the longest a sale could
+  wait behind the join (the checkout waits 5 s);
+  ``first_snapshot_per_customer_ratio``: the time per customer at N over at BASELINE.
+- ``idle_poll_ms``: a poll with nothing changed at N, p99 over ``POLLS``;
+  ``idle_poll_ratio`` over the same at BASELINE.
+- ``customer_lookup_ratio``: the till's lookup of a card it holds, p99 at N over p99
+  at BASELINE (goal <= 1.5).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from agent.codes import make_card_number
+from agent.demo import DEMO_SECRET
+from agent.store import Store
+from sync.client import HqClient, read_public_key
+from sync.hq.seed import add_customers, seed_demo
+from sync.hq.store import HqStore
+from ui.hq_process import start_hq, wait_for_hq
+from ui.tools.bench_sync import _free_port
+from ui.tools.measure import p99
+
+BASELINE = 10_000
+POLLS = 300
+LOOKUPS = 3000
+FIRST_SERIAL = 10_000_000  # card serials of the bench's customers: none of the demo's
+
+
+def chain_customers(n: int) -> Any:
+    """``n`` customers as HQ holds them: a name, a phone, a birthday, some points."""
+    for i in range(n):
+        yield {
+            "customer_id": f"B{i:08d}",
+            "card": make_card_number(FIRST_SERIAL + i),
+            "name": f"Klient {i} Nowak",
+            "phone": f"+48 600 {i % 1000:03d} {i // 1000 % 1000:03d}",
+            "birthday": f"19{50 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "tier": ("Bronze", "Silver", "Gold")[i % 3],
+            "country": "PL",
+            "balance": i % 5000,
+            "purchases_total": i % 40,
+        }
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), in MB; 0 where /proc does not say."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def join_chain(n: int, workdir: Path) -> dict[str, float]:
+    """Seed HQ with ``n`` customers, start it, join it from a new terminal process, then
+    time idle polls and card lookups; returns the figures at ``n``."""
+    where = workdir / f"join-{n}"
+    where.mkdir()
+    hq_db = where / "hq.db"
+    hq = HqStore(hq_db)
+    seed_demo(hq)
+    t0 = time.perf_counter()
+    add_customers(hq, chain_customers(n))
+    seed_s = time.perf_counter() - t0
+    hq.conn.close()
+    port = _free_port()
+    proc = start_hq(hq_db, port, demo=False)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_for_hq(url, 120):
+            raise RuntimeError("HQ did not come up for the bench")
+        probe = subprocess.run(
+            [sys.executable, "-m", "ui.tools.join_probe", url, f"{hq_db}.pub", str(where / "t.db")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        joined = json.loads(probe.stdout)
+        hq_peak = _vm_hwm_mb(proc.pid)
+        store = Store.open(where / "t.db")
+        cursor = int(store.file.get_meta("snapshot_cursor", "0") or 0)
+        client = HqClient(url, "T1", DEMO_SECRET, read_public_key(f"{hq_db}.pub"), timeout_s=60)
+        version = store.catalogue.ruleset()
+        polls = []
+        for _ in range(POLLS):
+            t0 = time.perf_counter()
+            snap = client.snapshot(cursor, version.version if version else 0)
+            polls.append(time.perf_counter() - t0)
+            if snap.customers or snap.next is not None:
+                raise RuntimeError("an idle poll brought changes")
+        client.close()
+        rng = random.Random(15)
+        lookups = []
+        for _ in range(LOOKUPS):
+            card = make_card_number(FIRST_SERIAL + rng.randrange(n))
+            t0 = time.perf_counter()
+            found = store.catalogue.customer_by_card(card)
+            lookups.append(time.perf_counter() - t0)
+            if found is None:
+                raise RuntimeError(f"the till does not hold card {card}")
+        store.close()
+        till_mb = sum(f.stat().st_size for f in where.glob("t.db*")) / 2**20
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    if joined["customers"] < n:
+        raise RuntimeError(f"the till holds {joined['customers']} of {n} customers")
+    return {
+        "s": joined["s"],
+        "peak_mb": joined["peak_mb"],
+        "longest_page_s": joined["longest_page_apply_s"],
+        "pages": joined["pages"],
+        "hq_peak_mb": hq_peak,
+        "till_mb": till_mb,
+        "seed_s": seed_s,
+        "idle_poll_s": p99(polls),
+        "lookup_s": p99(lookups),
+    }
+
+
+def bench_snapshot(customers: int, workdir: Path) -> dict[str, float]:
+    """The join at ``customers`` against the join at BASELINE, in this run."""
+    base = join_chain(BASELINE, workdir)
+    at = base if customers == BASELINE else join_chain(customers, workdir)
+    return {
+        "snapshot_customers": customers,
+        "first_snapshot_s": at["s"],
+        "first_snapshot_peak_mb": at["peak_mb"],
+        "first_snapshot_longest_page_s": at["longest_page_s"],
+        "first_snapshot_pages": at["pages"],
+        "first_snapshot_hq_peak_mb": at["hq_peak_mb"],
+        "first_snapshot_till_db_mb": at["till_mb"],
+        "first_snapshot_baseline_s": base["s"],
+        "first_snapshot_per_customer_ratio": (at["s"] / customers) / (base["s"] / BASELINE),
+        "hq_seed_customers_per_s": customers / at["seed_s"],
+        "idle_poll_ms": at["idle_poll_s"] * 1000,
+        "idle_poll_baseline_ms": base["idle_poll_s"] * 1000,
+        "idle_poll_ratio": at["idle_poll_s"] / base["idle_poll_s"],
+        "customer_lookup_ratio": at["lookup_s"] / base["lookup_s"],
+    }
