@@ -143,6 +143,7 @@ def customer_from_doc(d: object) -> Customer:
             if d.get("tier_spend_minor") is None
             else whole(d["tier_spend_minor"], "tier_spend_minor"),
             phone=_phone_hash(d.get("phone_hash")),  # a number in clear is never kept
+            held_until=None if d.get("held_until") is None else parse_utc(d["held_until"]),
         )
     except (TypeError, AttributeError) as exc:
         raise ValueError(str(exc)) from None

@@ -97,6 +97,9 @@ class Customer:
     phone: str = ""
     # Public keys (hex Ed25519) of the customer's phone app, which signs QR tokens.
     app_keys: tuple[str, ...] = ()
+    # Until when this till holds the customer (its store holds the customers seen there
+    # in a window: HQ's setting, issue 15); None: for good.
+    held_until: datetime | None = None
 
 
 FOREIGN_RETURNS_OFFLINE = ("refuse", "manager_money_only")

@@ -13,6 +13,7 @@ from agent.model import Customer
 from agent.signing import verify
 from sync.wire import (
     Ack,
+    PageKey,
     Snapshot,
     parse_ack,
     parse_customer,
@@ -91,16 +92,18 @@ class HqClient:
         )
         return parse_ack(doc)
 
-    def snapshot(self, cursor: int, ruleset_version: int) -> Snapshot:
-        """Fetch what changed at HQ since ``cursor``; its signature is verified first.
+    def snapshot(self, cursor: int, ruleset_version: int, page: PageKey | None = None) -> Snapshot:
+        """Fetch a page of what changed at HQ since ``cursor`` (the first of a pass, or
+        ``page``); its signature is verified first.
 
         Raises DocumentRefused (unsigned, altered, not from this HQ), HqProtocolError
         (it does not parse) or HqUnreachable.
         """
+        params: dict[str, str | int] = {"cursor": cursor, "ruleset_version": ruleset_version}
         wire = self._call(
             "GET",
             f"/v1/terminals/{self.terminal_id}/snapshot",
-            params={"cursor": cursor, "ruleset_version": ruleset_version},
+            params=params | (page.params() if page else {}),
         )
         return parse_snapshot(verify(wire, self.hq_public_key))
 

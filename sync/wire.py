@@ -26,6 +26,10 @@ MAX_BATCH = 1000
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_EVENT_BODY_CHARS = 256 * 1024
 MAX_SEQ = 2**53 - 1  # every JSON reader holds it exactly
+# A snapshot comes in pages (sync.hq.snapshot): the parts in the order HQ sends them,
+# each in the order of its rows' change counter (rev), then key; the longest key.
+PARTS = ("products", "customers", "gift_cards")
+MAX_KEY_CHARS = 256
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -36,6 +40,9 @@ class Ack:
     statuses: dict[int, str]
     hq_time: str
     reasons: dict[int, str] = dataclass_field(default_factory=dict)  # why quarantined
+    # HQ changed what it sends this terminal beyond the terminal's own figures: ask for
+    # a snapshot now (an HQ that does not say so: after every upload, to be safe).
+    refresh: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,73 @@ class Snapshot:
     gift_cards: list[tuple[str, Money, int]] | None = None
     policy: OfflinePolicy | None = None
     hq_keys: tuple[str, str] | None = None  # (phone key, seal key): agent.privacy
+    next: PageKey | None = None  # the page after this one; None: the last of its pass
+    holding: StoreHolding | None = None  # which customers the store's tills hold
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHolding:
+    """Which customers the tills of this terminal's store hold (HQ's setting): ``all``,
+    or ``seen`` (those seen at the store in the last ``window_days``, and those HQ
+    pushes); ``epoch`` counts the setting's changes."""
+
+    mode: str
+    window_days: int
+    epoch: int
+
+
+def parse_holding(doc: object) -> StoreHolding:
+    if not isinstance(doc, dict):
+        raise HqProtocolError("holding: must be an object")
+    holding = StoreHolding(
+        _get(doc, "mode", str), _get(doc, "window_days", int), _get(doc, "epoch", int)
+    )
+    if holding.mode not in ("all", "seen") or holding.window_days < 1 or holding.epoch < 0:
+        raise HqProtocolError("holding: mode all or seen, window_days above 0, epoch >= 0")
+    return holding
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """Where the next page of a snapshot starts: the pass runs over the rows changed
+    after the terminal's cursor up to HQ's rev ``upto`` (read when the pass began); the
+    next page holds the rows of ``part`` after (``after_rev``, ``after``), then of the
+    parts after it."""
+
+    upto: int
+    part: str
+    after_rev: int
+    after: str
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "upto": self.upto,
+            "part": self.part,
+            "after_rev": self.after_rev,
+            "after": self.after,
+        }
+
+    def params(self) -> dict[str, str | int]:
+        """The page's query parameters (beside ``cursor`` and ``ruleset_version``)."""
+        return dict(self.to_doc())
+
+
+def parse_page_key(doc: object) -> PageKey:
+    """Parse a page key (a snapshot's ``next``, or the one a terminal keeps); raises
+    HqProtocolError naming the fault."""
+    if not isinstance(doc, dict):
+        raise HqProtocolError("next: must be an object")
+    key = PageKey(
+        _get(doc, "upto", int),
+        _get(doc, "part", str),
+        _get(doc, "after_rev", int),
+        _get(doc, "after", str),
+    )
+    if key.part not in PARTS:
+        raise HqProtocolError(f"next.part: one of {', '.join(PARTS)}")
+    if not (0 <= key.after_rev <= key.upto <= MAX_SEQ) or len(key.after) > MAX_KEY_CHARS:
+        raise HqProtocolError("next: a page key out of range")
+    return key
 
 
 def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
@@ -81,6 +155,7 @@ def parse_ack(doc: object) -> Ack:
         statuses,
         _get(doc, "hq_time", str),
         reasons,
+        doc.get("refresh") is not False,
     )
 
 
@@ -197,4 +272,6 @@ def parse_snapshot(doc: object) -> Snapshot:
         cards,
         policy,
         _hq_keys(doc),
+        None if doc.get("next") is None else parse_page_key(doc["next"]),
+        None if doc.get("holding") is None else parse_holding(doc["holding"]),
     )

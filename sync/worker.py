@@ -25,9 +25,10 @@ from agent.errors import (
     KassaError,
 )
 from agent.store import Store
+from agent.store.catalogue import PAGE_KEY
 from agent.words import Words, say
 from sync.client import HqClient
-from sync.wire import MAX_REQUEST_BYTES, Snapshot
+from sync.wire import MAX_REQUEST_BYTES, Ack, PageKey, Snapshot, parse_page_key
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class SyncPolicy:
     backoff_max_s: float = 30.0
     max_skew_s: float = 120.0  # a clock further than this from HQ's is reported
     max_request_bytes: int = MAX_REQUEST_BYTES  # HQ answers 413 to a longer upload
+    pages_per_round: int = 20  # snapshot pages a round applies before uploading again
 
 
 class SyncWorker:
@@ -84,6 +86,7 @@ class SyncWorker:
         self._status = SyncStatus(SyncState.STARTING, 0, None, "")
         self._skew_s: float | None = None
         self._retry_after_s: float | None = None  # HQ busy: send again after this
+        self._poll_now = False  # an upload changed what HQ sends this till back
 
     # -- what the checkout sees -------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -99,22 +102,26 @@ class SyncWorker:
         """Upload everything pending, then download if due; return the new status.
 
         Uploading comes first and a refused snapshot does not stop it: sales reach HQ
-        whatever HQ sends back. A round that stored sales downloads at once, so the
-        balances and the offline limit reflect them.
+        whatever HQ sends back. A download is due every ``download_every_s``, while a
+        pass of pages is under way, and at once after an upload that changed what HQ
+        sends back (:meth:`upload_all`): the till's own sales HQ stored as they were are
+        in its balances already.
         """
         state, note, busy = SyncState.ONLINE, None, False
         try:
-            uploaded = self.upload_all(store)
+            self.upload_all(store)
             now = self._clock.now()
             due = (
-                uploaded
+                self._poll_now
                 or self._last_download is None
+                or store.catalogue.snapshot_position()[1] is not None
                 or ((now - self._last_download).total_seconds() >= self.policy.download_every_s)
             )
             if due:
                 try:
-                    self.download(store)
-                    self._last_download = now
+                    if not self.download(store, self.policy.pages_per_round):
+                        self._wake.set()  # more pages: the next round, after the uploads
+                    self._last_download, self._poll_now = now, False
                 except HqUnreachable:
                     raise
                 except KassaError as exc:  # refused, or the store could not apply it
@@ -130,31 +137,64 @@ class SyncWorker:
         self._set(store, state, note, synced=state is SyncState.ONLINE and not busy)
         return self.status()
 
-    def download(self, store: Store) -> None:
-        cursor = int(store.file.get_meta("snapshot_cursor", "0") or 0)
-        held = store.catalogue.ruleset()
-        snap = self._client.snapshot(cursor, held.version if held else 0)
-        hq_time = self.check_clock(store, snap.hq_time)
-        self.check(snap, cursor, held.version if held else 0)
-        store.catalogue.apply_snapshot(
-            products=snap.products,
-            customers=snap.customers,
-            ruleset=snap.ruleset,
-            cursor=str(snap.cursor),
-            received_at=self._clock.now(),
-            quotas=snap.quotas,
-            revoked=snap.revoked,
-            gift_cards=snap.gift_cards,
-            policy=snap.policy,
-            hq_time=hq_time,
-            hq_keys=snap.hq_keys,
-        )
+    def download(self, store: Store, max_pages: int | None = None) -> bool:
+        """Download HQ's changes page by page, at most ``max_pages`` (None: to the end of
+        the pass); each page is applied in its own short transaction with the key of the
+        next, so a sale never waits long behind it and a till stopped half-way resumes at
+        the next page. Returns True when the pass is complete (the cursor moved)."""
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            cursor, page_text, epoch = store.catalogue.snapshot_position()
+            page = None if page_text is None else parse_page_key(json.loads(page_text))
+            held = store.catalogue.ruleset()
+            version = held.version if held else 0
+            try:
+                snap = self._client.snapshot(cursor, version, page)
+            except HqProtocolError:
+                if page is not None:  # HQ serves no such page (restored?): start again
+                    with store.file.atomic():
+                        store.file.forget_meta(PAGE_KEY)
+                raise
+            hq_time = self.check_clock(store, snap.hq_time)
+            self.check(snap, cursor, version, page)
+            holding = snap.holding
+            if (
+                holding is not None
+                and str(holding.epoch) != epoch
+                and (epoch is not None or holding.mode != "all")
+            ):  # another setting of which customers this store holds: hold afresh
+                store.catalogue.hold_from_scratch(str(holding.epoch))
+                continue
+            store.catalogue.apply_snapshot(
+                products=snap.products,
+                customers=snap.customers,
+                ruleset=snap.ruleset,
+                cursor=str(snap.cursor),
+                received_at=self._clock.now(),
+                quotas=snap.quotas,
+                revoked=snap.revoked,
+                gift_cards=snap.gift_cards,
+                policy=snap.policy,
+                hq_time=hq_time,
+                hq_keys=snap.hq_keys,
+                next_page=None if snap.next is None else json.dumps(snap.next.to_doc()),
+                holding_epoch=None if holding is None else str(holding.epoch),
+            )
+            pages += 1
+            if snap.next is None:
+                return True
+        return False
 
-    def check(self, snap: Snapshot, cursor: int, held_version: int) -> None:
-        """Refuse a verified snapshot that is not for now and for us; raises DocumentRefused."""
+    def check(
+        self, snap: Snapshot, cursor: int, held_version: int, page: PageKey | None = None
+    ) -> None:
+        """Refuse a verified snapshot page that is not for now, for us and of the pass
+        asked for; raises DocumentRefused."""
         now = self._clock.now()
         if snap.terminal_id != self._client.terminal_id:
             raise DocumentRefused(f"snapshot addressed to {snap.terminal_id!r}, not to this till")
+        if page is not None and snap.cursor != page.upto:
+            raise DocumentRefused(f"a page of pass {snap.cursor}, not of the pass asked for")
         try:
             expires = parse_utc(snap.expires_at)
         except ValueError:
@@ -195,7 +235,11 @@ class SyncWorker:
         return theirs
 
     def upload_all(self, store: Store) -> int:
-        """Send the outbox in batches until it is empty; return how many HQ acknowledged."""
+        """Send the outbox in batches until it is empty; return how many HQ acknowledged.
+
+        A batch that HQ did not store as sent (quarantined, a conflict), or after which
+        HQ says it changed what it sends back (``refresh``), has the round download at
+        once."""
         acked = 0
         while True:
             batch = store.ledger.pending_events(self.policy.batch_size)
@@ -204,6 +248,7 @@ class SyncWorker:
             events = fitting([e.to_wire() for e in batch], self.policy.max_request_bytes)
             batch = batch[: len(events)]
             ack = self._client.upload(events)
+            self._poll_now = self._poll_now or _changes_what_hq_sends(events, ack)
             self.check_clock(store, ack.hq_time)
             first, last = batch[0].seq, batch[-1].seq
             with store.file.atomic():
@@ -307,6 +352,16 @@ def fitting(events: list[dict[str, object]], max_bytes: int) -> list[dict[str, o
         if size > max_bytes and i > 0:
             return events[:i]
     return events
+
+
+def _changes_what_hq_sends(events: list[dict[str, object]], ack: Ack) -> bool:
+    """Whether HQ's answer to ``events`` changes what it sends this till back: HQ says
+    so (a tier changed, a customer enrolled or credited by card), or an event HQ did not
+    store as the till made it."""
+    sent = {e.get("seq") for e in events}
+    return ack.refresh or any(
+        status not in ("stored", "duplicate") for seq, status in ack.statuses.items() if seq in sent
+    )
 
 
 def _not_applied(exc: KassaError) -> Words:

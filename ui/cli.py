@@ -124,7 +124,9 @@ def cmd_quote(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from ui.tools.bench import format_bench, main_json, run_bench
 
-    result = run_bench(args.quick, args.hq_terminals, args.hq_workers, args.hq_db)
+    result = run_bench(
+        args.quick, args.hq_terminals, args.hq_workers, args.hq_db, customers=args.customers
+    )
     print(main_json(result) if args.json else format_bench(result))
     return 0
 
@@ -190,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--hq-workers", type=int, default=2, help="HQ's worker processes (2)")
     b.add_argument("--hq-db", default="sqlite", help="HQ's database: sqlite (fresh files) or a URL")
+    b.add_argument(
+        "--customers",
+        type=int,
+        help="the chain a new till joins (default 20,000 with --quick, else 1,000,000)",
+    )
     b.set_defaults(func=cmd_bench)
     return p
 

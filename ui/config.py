@@ -27,6 +27,7 @@ class HqConfig:
     lookup_timeout_s: float = 1.0  # a card the till does not hold, asked of HQ (issue 15)
     batch_size: int = 200
     interval_s: float = 2.0
+    poll_every_s: float = 10.0  # how often HQ is asked what changed (issue 15)
     max_skew_s: float = 120.0  # warn (and record both) when this clock is further off HQ's
     backoff_max_s: float = 30.0  # the longest wait between failed sync rounds
 
@@ -53,6 +54,13 @@ def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
     value = doc.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _positive(section: dict[str, Any], key: str, default: float) -> float:
+    value = float(section.get(key, default))
+    if not 0 < value <= 86400:
+        raise ConfigError(f"hq.{key}: seconds above 0, at most a day")
     return value
 
 
@@ -100,6 +108,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 lookup_timeout_s=float(hq.get("lookup_timeout_s", 1.0)),
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),
+                poll_every_s=_positive(hq, "poll_every_s", 10.0),
                 max_skew_s=float(hq.get("max_skew_s", 120.0)),
                 backoff_max_s=float(hq.get("backoff_max_s", 30.0)),
             ),

@@ -92,6 +92,7 @@ def build_services(
             SyncPolicy(
                 batch_size=config.hq.batch_size,
                 interval_s=config.hq.interval_s,
+                download_every_s=config.hq.poll_every_s,
                 max_skew_s=config.hq.max_skew_s,
                 backoff_max_s=config.hq.backoff_max_s,
             ),

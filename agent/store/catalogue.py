@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from agent.timefloor import (
 )
 
 PHONE_KEY, SEAL_KEY = "hq_phone_key", "hq_seal_key"  # meta keys
+PAGE_KEY, EPOCH_KEY = "snapshot_page", "holding_epoch"  # the next page; the store's holding
 
 
 class Catalogue:
@@ -207,6 +208,36 @@ class Catalogue:
         revoked = frozenset(revoked_text.split("\x1f")) if revoked_text else frozenset()
         return cached if revoked == cached.revoked else replace(cached, revoked=revoked)
 
+    def snapshot_position(self) -> tuple[int, str | None, str | None]:
+        """The cursor of the last whole snapshot, the key of the next page of the pass
+        under way (None: none is), and the epoch of the store's holding (None before)."""
+        cursor, page, epoch = self.conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='snapshot_cursor'), "
+            f"(SELECT value FROM meta WHERE key='{PAGE_KEY}'), "
+            f"(SELECT value FROM meta WHERE key='{EPOCH_KEY}')"
+        ).fetchone()
+        return int(cursor or 0), page, epoch
+
+    def hold_from_scratch(self, epoch: str) -> int:
+        """Under a new holding setting of the store (``epoch``), forget the customers held
+        and start from cursor 0; returns how many were forgotten. A few thousand a
+        transaction: a sale waits for no more; stopped half-way, the next call goes on."""
+        with self.file.atomic():
+            self.file.set_meta("snapshot_cursor", "0")
+            self.file.forget_meta(PAGE_KEY)
+            self.file.set_meta(EPOCH_KEY, "")  # under way: not yet the new epoch
+        gone = 0
+        while True:
+            with self.file.atomic() as c:
+                n = c.execute(
+                    "DELETE FROM customers WHERE customer_id IN "
+                    "(SELECT customer_id FROM customers LIMIT 5000)"
+                ).rowcount
+                if n == 0:
+                    self.file.set_meta(EPOCH_KEY, epoch)
+                    return gone
+            gone += n
+
     def apply_snapshot(
         self,
         *,
@@ -221,14 +252,26 @@ class Catalogue:
         policy: OfflinePolicy | None = None,
         hq_time: datetime | None = None,
         hq_keys: tuple[str, str] | None = None,
+        next_page: str | None = None,
+        holding_epoch: str | None = None,
     ) -> None:
-        """Apply one validated snapshot atomically: all of it or none of it.
+        """Apply one validated page of a snapshot atomically: all of it or none of it.
 
-        ``received_at`` is this terminal's clock, ``hq_time`` HQ's time in the snapshot
-        (signed with it): the snapshot's age counts from it, and the floor the offline
-        limits are measured at (:mod:`agent.timefloor`) is anchored at the later of the two.
+        ``next_page`` (the key of the page after it, as text) is kept with it; the last
+        page of a pass has none: the cursor moves to ``cursor`` then, and the snapshot is
+        new from then. ``received_at`` is this terminal's clock, ``hq_time`` HQ's time in
+        the snapshot (signed with it): the snapshot's age counts from it, and the floor
+        the offline limits are measured at (:mod:`agent.timefloor`) is anchored at the
+        later of the two. Customers held until before ``received_at`` are forgotten.
         """
         with self.file.atomic() as c:
+            if holding_epoch is not None:
+                self.file.set_meta(EPOCH_KEY, holding_epoch)
+            c.execute(  # a few at a time: a page's transaction stays short
+                "DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM "
+                "customers WHERE held_until < ? ORDER BY held_until LIMIT 1000)",
+                (_utc(received_at),),
+            )
             if policy is not None:
                 self.file.set_meta("offline_policy", canonical(policy.to_doc()))
             if hq_keys is not None:  # (phone key, seal key): agent.privacy
@@ -278,6 +321,12 @@ class Catalogue:
                 "applied_seq=excluded.applied_seq",
                 [(card, m.minor, m.currency, applied) for card, m, applied in gift_cards or []],
             )
+            if next_page is not None:  # the pass goes on: the cursor stays where it was
+                self.file.set_meta(PAGE_KEY, next_page)
+                if hq_time is not None:
+                    self.file.note_time(HQ_KEY, hq_time)
+                return
+            self.file.forget_meta(PAGE_KEY)
             self.file.set_meta("snapshot_cursor", cursor)
             self.file.set_meta("last_download_at", received_at.isoformat())
             anchor = max(received_at, hq_time or received_at)
@@ -299,10 +348,10 @@ def _hold(c: Executes, customers: list[Customer]) -> None:
     )
     c.executemany(
         "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, allowance, "
-        "phone) VALUES(?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
+        "phone, held_until) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(customer_id) DO UPDATE SET "
         "card=excluded.card, doc=excluded.doc, hq_balance=excluded.hq_balance, "
         "applied_seq=excluded.applied_seq, allowance=excluded.allowance, "
-        "phone=excluded.phone",
+        "phone=excluded.phone, held_until=excluded.held_until",
         [
             (
                 k.customer_id,
@@ -312,6 +361,7 @@ def _hold(c: Executes, customers: list[Customer]) -> None:
                 k.applied_seq,
                 k.allowance,
                 k.phone,
+                None if k.held_until is None else _utc(k.held_until),
             )
             for k in customers
         ],
@@ -323,6 +373,11 @@ class Executes(Protocol):
 
 
 _PRODUCT = "sku, name, price_minor, currency, category, barcode, unit, item_code, loads_gift_card"
+
+
+def _utc(at: datetime) -> str:
+    """A time as the customers' held_until keeps it: UTC, ISO, so text order is time order."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _item_key(item_code: str) -> str:

@@ -221,3 +221,18 @@ def m012_least_customer_data(db: Database) -> None:
         UPDATE meta SET value = '0' WHERE key = 'snapshot_cursor';
         """
     )
+
+
+@migrations()
+def m013_snapshot_pages(db: Database) -> None:
+    # HQ's snapshot comes in pages, each applied in its own transaction with the key of
+    # the next (meta snapshot_page), so a till stopped half-way resumes there. A store
+    # may hold only the customers seen there lately (HQ's setting, issue 15): each is
+    # held until held_until (NULL: for good), then forgotten.
+    db.executescript(
+        """
+        ALTER TABLE customers ADD COLUMN held_until TEXT;
+        CREATE INDEX customers_held_until ON customers(held_until)
+            WHERE held_until IS NOT NULL;
+        """
+    )

@@ -15,6 +15,7 @@ from sync.hq.auth import check_secret, new_secret
 from sync.hq.expiry import run_expiry
 from sync.hq.fraud_settings import FraudSettings
 from sync.hq.fraud_text import fraud_lines
+from sync.hq.holding import push, set_holding
 from sync.hq.report import quarantined, report
 from sync.hq.store import WRITE_WAIT_S, HqStore
 
@@ -80,6 +81,27 @@ def _add_terminal(db: str, terminal_id: str, given: str | None) -> int:
     return 0
 
 
+def _holding(args: argparse.Namespace) -> int:
+    """Set which customers a store's tills hold, or push one customer to them."""
+    store = HqStore(args.db, create=False)
+    try:
+        if args.hq_cmd == "push-customer":
+            push(store, args.store, args.customer, datetime.now(UTC))
+            print(f"{args.store}: its tills hold {args.customer} from their next poll")
+            return 0
+        held = set_holding(store, args.store, args.mode, args.window_days)
+    except ValueError as exc:
+        print(f"kassa hq {args.hq_cmd}: {exc}", file=sys.stderr)
+        return 2
+    what = (
+        "every customer"
+        if held.mode == "all"
+        else (f"the customers seen there in {held.window_days} days, and those pushed")
+    )
+    print(f"{args.store}: its tills hold {what} (their customers are sent again)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Carry out a parsed `kassa hq` command; return the exit status."""
     if args.hq_cmd == "report":
@@ -92,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         run = run_expiry(HqStore(args.db, create=False), args.at or datetime.now(UTC))
         print(f"{run.points} points expired ({run.lots} lots of {run.customers} customers)")
         return 0
+    if args.hq_cmd in ("hold-customers", "push-customer"):
+        return _holding(args)
     if args.hq_cmd == "quarantine":
         return _hq_quarantine(args.db, args.json)
     if args.hq_cmd == "publish":

@@ -207,4 +207,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="a receipt of another till while HQ cannot be reached: refuse it, or let a "
         "manager give the money back without the points part",
     )
+    hold = hq_sub.add_parser(
+        "hold-customers", help="which customers a store's tills hold: all, or those seen there"
+    )
+    hold.add_argument("--db", required=True)
+    hold.add_argument("--store", required=True)
+    hold.add_argument("--mode", choices=("all", "seen"), required=True)
+    hold.add_argument(
+        "--window-days",
+        type=_bound,
+        default=90,
+        help="seen: the customers seen at the store in this many days (default 90)",
+    )
+    push = hq_sub.add_parser(
+        "push-customer", help="have a store's tills hold a customer (a store holding who it sees)"
+    )
+    push.add_argument("--db", required=True)
+    push.add_argument("--store", required=True)
+    push.add_argument("--customer", required=True)
     hq.set_defaults(func=cmd_hq)

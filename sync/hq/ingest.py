@@ -28,6 +28,7 @@ from sync.hq.bodies import Refusal, from_wire
 from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
 from sync.hq.held import card_only, hold, holder, release
+from sync.hq.holding import seen_by
 from sync.hq.keys import enrolled_phone
 from sync.hq.lots import give_back, move
 from sync.hq.spend import add, requalify
@@ -51,6 +52,9 @@ class EventResult:
 class IngestResult:
     acked_through: int
     results: list[EventResult]
+    # HQ changed what it sends the terminal beyond the terminal's own figures (a tier,
+    # a customer enrolled or credited by card): the terminal asks for a snapshot now.
+    refresh: bool = False
 
 
 def _month(at: str, tz: ZoneInfo) -> str:
@@ -78,6 +82,7 @@ def ingest(
             "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
         results: list[EventResult] = []
+        refresh = False
         for ev in events:
             seq = ev["seq"]
             if seq < 1:
@@ -95,14 +100,14 @@ def ingest(
                 _quarantine(store, terminal_id, ev, at, verdict.reason)
                 results.append(EventResult(seq, "quarantined", verdict.reason))
             else:
-                _apply(store, terminal_id, ev, verdict, at, tz, rs)
+                refresh = _apply(store, terminal_id, ev, verdict, at, tz, rs) or refresh
                 results.append(EventResult(seq, "stored"))
             acked, last_hash = seq, ev["hash"]
         c.execute(
             "UPDATE terminals SET acked_seq=?, last_hash=? WHERE terminal_id=?",
             (acked, last_hash, terminal_id),
         )
-    return IngestResult(acked, results)
+    return IngestResult(acked, results, refresh)
 
 
 def _verdict(
@@ -167,9 +172,12 @@ def _apply(
     at: str,
     tz: ZoneInfo,
     rs: Ruleset | None,
-) -> None:
+) -> bool:
+    """Apply one event; returns whether HQ's figures for the terminal now differ from
+    what the terminal computes itself (:attr:`IngestResult.refresh`)."""
     record = event.record
     earned, redeemed, total = _points(record)
+    refresh = False
     cid = record.customer_id
     store.conn.execute(
         "INSERT INTO hq_events(terminal_id, seq, kind, event_id, body, hash, received_at, "
@@ -192,14 +200,16 @@ def _apply(
     if isinstance(record, Enrolment):
         _enrol(store, event, record)
         _credit_held(store, record, tz, rs)
+        refresh = True
     elif isinstance(record, Sale | Return) and card_only(record) is not None:  # a card alone
         found = holder(store, str(card_only(record)))
         if found is None:
             hold(store, terminal_id, ev["seq"], record, at)  # until the card is enrolled
         else:
             _apply_customer(store, terminal_id, found, record, (earned, redeemed), tz, rs)
+            refresh = True
     elif cid is not None:
-        _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
+        refresh = _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
                 "UPDATE hq_allowances SET points=MAX(0, points-?) "
@@ -216,6 +226,7 @@ def _apply(
     if isinstance(record, Sale):
         for load in record.gift_loads:
             _load(store, event, record, load, at)
+    return refresh
 
 
 def _load(store: HqStore, event: JournalEvent, sale: Sale, load: GiftLoad, at: str) -> None:
@@ -288,17 +299,18 @@ def _apply_customer(
     points: tuple[int, int],
     tz: ZoneInfo,
     rs: Ruleset | None,
-) -> None:
+) -> bool:
     """Balance and its lots, tier, purchase counts and used coupons of a customer after
     one event (points: earned, redeemed). Lots expired by the event's time are dropped
     from the balance first; its points are then spent from the oldest lots, and points
-    gained are a new lot."""
+    gained are a new lot. Returns whether the customer's tier changed."""
     row = store.conn.execute(
         "SELECT doc, balance FROM hq_customers WHERE customer_id=?", (cid,)
     ).fetchone()
     if row is None:
-        return  # a customer HQ does not know: the event is kept, nothing to update
+        return False  # a customer HQ does not know: the event is kept, nothing to update
     doc, balance = json.loads(row[0]), int(row[1])
+    tier = doc.get("tier")
     when = parse_utc(record.at)
     earned, redeemed = points
     dropped = expire_customer(store, cid, doc, when).points  # written down as expiry moves
@@ -330,6 +342,8 @@ def _apply_customer(
         "UPDATE hq_customers SET balance=balance+?, doc=?, rev=? WHERE customer_id=?",
         (delta, json.dumps(doc, ensure_ascii=False), store.next_rev(), cid),
     )
+    seen_by(store, terminal_id, cid, when)  # a store holding who it sees holds them
+    return bool(doc.get("tier") != tier)
 
 
 def _count_spend(

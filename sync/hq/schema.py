@@ -170,3 +170,29 @@ def m009_returns_by_sale(db: Database) -> None:
         "CREATE INDEX hq_events_returns ON hq_events(json_extract(body, '$.original_seq')) "
         "WHERE kind='return'"
     )
+
+
+@migrations()
+def m010_pages(db: Database) -> None:
+    # A terminal's snapshot comes in pages, each a range of the change counter (rev, then
+    # the row's key: sync.hq.pages): an index on (rev, key) of every table a snapshot
+    # pages through, so a page, and a poll with nothing changed, reads only its rows.
+    # Which customers a store's tills hold (sync.hq.holding): all (no row), or those seen
+    # at the store in a window of days plus those HQ pushes; epoch counts the changes of
+    # the setting (a till that held under another starts again from nothing).
+    db.executescript(
+        """
+        CREATE INDEX hq_customers_rev ON hq_customers(rev, customer_id);
+        CREATE INDEX hq_products_rev ON hq_products(rev, sku);
+        CREATE INDEX hq_gift_cards_rev ON hq_gift_cards(rev, card);
+        CREATE TABLE hq_store_holding (
+            store_id TEXT PRIMARY KEY, mode TEXT NOT NULL CHECK (mode IN ('all', 'seen')),
+            window_days INTEGER NOT NULL CHECK (window_days > 0), epoch INTEGER NOT NULL
+        );
+        CREATE TABLE hq_store_customers (
+            store_id TEXT NOT NULL, customer_id TEXT NOT NULL, seen_at TEXT NOT NULL,
+            pushed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (store_id, customer_id)
+        );
+        """
+    )

@@ -1,6 +1,11 @@
-"""HQ seeded with the demo programme (:mod:`agent.demo`) for the demo and the tests."""
+"""HQ seeded with the demo programme (:mod:`agent.demo`) for the demo and the tests, and
+with many customers at once (the benchmarks: a chain of a million)."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
 
 from agent import demo
 from sync.hq.store import HqStore
@@ -22,3 +27,35 @@ def seed_demo(store: HqStore) -> None:
         for card, minor in demo.GIFT_CARDS.items():
             store.upsert_gift_card(card, minor, "PLN")
         store.publish_ruleset(demo.RULESET)
+
+
+def add_customers(store: HqStore, docs: Iterable[dict[str, Any]], chunk: int = 50_000) -> int:
+    """Add new customers (documents as :meth:`HqStore.upsert_customer` takes them) in one
+    transaction, many rows a statement, each with a rev of its own; returns how many.
+    Raises StoreRefused for a customer id or card HQ holds already."""
+    n = 0
+    with store.transaction() as c:
+        (rev,) = c.execute(
+            "SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM hq_meta WHERE key='rev'"
+        ).fetchone()
+        rows: list[tuple[str, str, str, int, int]] = []
+        for doc in docs:
+            n += 1
+            profile = {k: v for k, v in doc.items() if k not in ("customer_id", "card", "balance")}
+            profile_text = json.dumps(profile, ensure_ascii=False)
+            rows.append(
+                (doc["customer_id"], doc["card"], profile_text, int(doc["balance"]), rev + n)
+            )
+            if len(rows) == chunk:
+                c.executemany(_INSERT, rows)
+                rows = []
+        c.executemany(_INSERT, rows)
+        c.execute(
+            "INSERT INTO hq_meta(key, value) VALUES('rev', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (str(rev + n),),
+        )
+    return n
+
+
+_INSERT = "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)"

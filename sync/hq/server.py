@@ -26,9 +26,9 @@ from sync.hq.keys import load_or_create
 from sync.hq.lookup import customer_by_card as lookup_card
 from sync.hq.sales import sale_doc
 from sync.hq.seed import seed_demo
-from sync.hq.snapshot import snapshot as build_snapshot
+from sync.hq.snapshot import page_refusal, snapshot_page
 from sync.hq.store import WRITE_WAIT_S, HqStore
-from sync.wire import MAX_REQUEST_BYTES, MAX_SEQ
+from sync.wire import MAX_KEY_CHARS, MAX_REQUEST_BYTES, MAX_SEQ, PARTS, PageKey
 
 OPENAPI_PATH = Path(__file__).parent.parent / "openapi.json"  # the protocol, for other HQs
 SNAPSHOT_LIFETIME_S = 24 * 3600  # a terminal refuses a snapshot older than this
@@ -113,6 +113,26 @@ def _whole_param(request: Request, name: str) -> int | None:
     return int(text)
 
 
+def _page_key(request: Request) -> PageKey | str | None:
+    """The page a snapshot request asks for (None: the first of a new pass), or the
+    refusal naming the parameter."""
+    q = request.query_params
+    given = [n for n in ("upto", "part", "after_rev", "after") if n in q]
+    if not given:
+        return None
+    if len(given) < 4:
+        missing = next(n for n in ("upto", "part", "after_rev", "after") if n not in q)
+        return f"query.{missing}: a page is upto, part, after_rev and after together"
+    upto, after_rev = _whole_param(request, "upto"), _whole_param(request, "after_rev")
+    if upto is None or after_rev is None or after_rev > upto:
+        return f"query.after_rev: whole numbers 0-{MAX_SEQ}, after_rev at most upto"
+    if q["part"] not in PARTS:
+        return f"query.part: one of {', '.join(PARTS)}"
+    if len(q["after"]) > MAX_KEY_CHARS:
+        return f"query.after: at most {MAX_KEY_CHARS} characters"
+    return PageKey(upto, q["part"], after_rev, q["after"])
+
+
 def create_app(
     store: HqStore,
     private_key: bytes,
@@ -157,19 +177,27 @@ def create_app(
                 "acked_through": result.acked_through,
                 "expected_seq": result.acked_through + 1,
                 "results": [r.to_doc() for r in result.results],
+                "refresh": result.refresh,
                 "hq_time": clock().isoformat(),
             }
         )
 
     async def snapshot(request: Request) -> JSONResponse:
         tid = request.path_params["terminal_id"]
-        if (refusal := await admitted(request, tid, "cursor", "ruleset_version")) is not None:
+        known = ("cursor", "ruleset_version", "upto", "part", "after_rev", "after")
+        if (refusal := await admitted(request, tid, *known)) is not None:
             return refusal
         cursor = _whole_param(request, "cursor")
         version = _whole_param(request, "ruleset_version")
         if cursor is None or version is None:
             return _error(400, f"cursor and ruleset_version must be whole numbers 0-{MAX_SEQ}")
-        snap = await run_in_threadpool(build_snapshot, store, tid, cursor, version, clock())
+        page = _page_key(request)
+        if page is not None and not isinstance(page, str):
+            page = await run_in_threadpool(page_refusal, store, cursor, page) or page
+        if isinstance(page, str):
+            where = page.partition(":")[0]
+            return JSONResponse({"error": page, "field": where}, status_code=400)
+        snap = await run_in_threadpool(snapshot_page, store, tid, cursor, version, page, clock())
         issued = clock()
         doc = dict(
             snap,
@@ -188,7 +216,7 @@ def create_app(
             return refusal
         if not (card.isascii() and card.isalnum() and len(card) <= MAX_CARD):
             return _error(400, f"a card number is 1-{MAX_CARD} letters and digits")
-        found = await run_in_threadpool(lookup_card, store, tid, card)
+        found = await run_in_threadpool(lookup_card, store, tid, card, clock())
         if found is None:
             return _error(404, f"no customer holds card {card}")
         issued = clock()

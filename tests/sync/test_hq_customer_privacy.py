@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from agent.clock import FixedClock, SequentialIds
 from agent.session import CheckoutSession
 from agent.store import Store
+from sync.hq.expiry import run_expiry
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
@@ -33,6 +34,7 @@ FEB_28 = datetime(2027, 2, 28, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))  # not a
 
 def downloaded(hq: HqStore, path: Path, at: datetime) -> Store:
     """A terminal's store after one download from ``hq``, as the sync worker applies it."""
+    run_expiry(hq, at)  # HQ's schedule, not the snapshot, expires lots
     doc = snapshot(hq, "T1", 0, 0, at)
     snap = parse_snapshot(dict(doc, terminal_id="T1", hq_time=at.isoformat()))
     store = Store.open(path)

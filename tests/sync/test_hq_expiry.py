@@ -79,6 +79,7 @@ def upload(hq: HqStore, store: Store, at: datetime = TUESDAY) -> None:
 
 def sync_down(hq: HqStore, store: Store, now: datetime) -> None:
     """What HQ's snapshot at ``now`` says of its customers, as a terminal takes it."""
+    run_expiry(hq, now)  # HQ's schedule, not the snapshot, expires lots
     docs = snapshot(hq, "T1", 0, 0, now)["customers"]
     store.catalogue.apply_snapshot(
         products=[],
@@ -108,12 +109,15 @@ def test_the_expiry_run_writes_a_move_per_lot_once(hq_store: HqStore) -> None:
     assert [x["points"] for x in got["R27"]["lots"]] == [800] and got["E1"]["lots"] == []
 
 
-def test_a_snapshot_writes_the_same_moves_and_the_run_after_it_nothing(hq_store: HqStore) -> None:
+def test_a_snapshot_only_reads_and_the_run_writes_the_moves_once(hq_store: HqStore) -> None:
+    # Issue 15: a poll costs HQ no scan of every customer; expiry runs on HQ's schedule.
     add_customer(hq_store, "R27", R27, copy.deepcopy(R27_LOTS))
     snapshot(hq_store, "T1", 0, 0, TUESDAY)
+    assert moves(hq_store.path) == []
+    assert run_expiry(hq_store, TUESDAY) == ExpiryRun(customers=1, lots=1, points=300)
     assert moves(hq_store.path) == [("R27", 300, "2026-11-20T09:00:00.000000+00:00")]
-    assert run_expiry(hq_store, TUESDAY) == ExpiryRun()
     snapshot(hq_store, "T1", 0, 0, TUESDAY)
+    assert run_expiry(hq_store, TUESDAY) == ExpiryRun()
     assert len(moves(hq_store.path)) == 1
 
 
@@ -298,6 +302,9 @@ def test_R27_the_terminal_and_hq_agree_on_expired_points(hq: HqProcess, tmp_path
         assert sale.quote is not None and sale.quote.to_pay.minor == 49100
         assert (sale.quote.points_earned, sale.balance_after) == (982, 982)
         assert t.sync.run_once(t.store).pending == 0
+        # The sale changed nothing HQ sends that the till does not compute itself, so
+        # HQ's figure comes back with the next poll (issue 15: no poll after each upload).
+        assert t.sync.download(t.store)
         here = t.store.catalogue.customer("R27")
         assert here is not None and here.hq_balance == 982  # HQ's own figure, sent back
         assert [x.points for x in here.lots] == [982]  # 800 spent, 982 earned: one lot

@@ -15,6 +15,7 @@ from agent.events import Return
 from agent.notice import CommittedSale
 from agent.session import CheckoutSession
 from agent.store import Store
+from sync.hq.expiry import run_expiry
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
@@ -33,6 +34,8 @@ def hq(tmp_path: Path) -> HqStore:
 
 
 def customer(hq: HqStore, cid: str, now: datetime | None = None) -> dict[str, Any]:
+    if now is not None:
+        run_expiry(hq, now)  # HQ's schedule, not the snapshot, expires lots
     return next(c for c in snapshot(hq, "T1", 0, 0, now)["customers"] if c["customer_id"] == cid)
 
 

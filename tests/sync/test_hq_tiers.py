@@ -20,6 +20,7 @@ from agent.events import Return
 from agent.notice import CommittedSale
 from agent.session import CheckoutSession
 from agent.store import Store
+from sync.hq.expiry import run_expiry
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
@@ -42,7 +43,9 @@ def hq_store(tmp_path: Path) -> HqStore:
 
 
 def seen(hq: HqStore, cid: str, now: datetime) -> dict[str, Any]:
-    """The customer as a terminal's snapshot at ``now`` (HQ's clock) describes them."""
+    """The customer as a terminal's snapshot at ``now`` (HQ's clock) describes them,
+    after HQ's scheduled run at ``now`` (the snapshot only reads)."""
+    run_expiry(hq, now)
     return next(c for c in snapshot(hq, "T1", 0, 0, now)["customers"] if c["customer_id"] == cid)
 
 

@@ -23,6 +23,7 @@ from agent.notice import CommittedSale
 from agent.point_lots import lot_expiry
 from agent.session import CheckoutSession
 from agent.store import Store
+from sync.hq.expiry import run_expiry
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.snapshot import snapshot
@@ -133,6 +134,7 @@ def hq_with_ewa(path: Path, lots: list[tuple[int, datetime, datetime]]) -> HqSto
 
 
 def hq_ewa(hq: HqStore, now: datetime) -> dict[str, Any]:
+    run_expiry(hq, now)  # HQ's schedule, not the snapshot, expires lots
     customers = snapshot(hq, "T1", 0, 0, now)["customers"]
     found: dict[str, Any] = next(c for c in customers if c["customer_id"] == "E1")
     return found

@@ -303,3 +303,42 @@ def test_hqs_time_and_this_clock_are_kept_so_a_clock_set_back_gains_nothing(
     clock.advance(hours=-7)  # set back: the round before was written down
     status = offline.run_once(store)
     assert status.stale and "points spending is limited" in status.message
+
+
+@pytest.mark.parametrize(
+    ("status", "refresh", "polls"),
+    [("stored", False, 0), ("quarantined", False, 1), ("stored", True, 1), ("stored", None, 1)],
+)
+def test_a_poll_follows_an_upload_only_when_it_changed_what_hq_sends_back(
+    session: CheckoutSession,
+    store: Store,
+    clock: FixedClock,
+    status: str,
+    refresh: bool | None,
+    polls: int,
+) -> None:
+    # Issue 15: the till's own sales, stored by HQ as sent, are in its balances already;
+    # an event HQ did not take as sent, or HQ saying it changed more (a tier), changes
+    # what HQ sends back: it is asked at once (and by an HQ that does not say: None).
+    asked: list[str] = []
+
+    def hq(req: httpx.Request) -> httpx.Response:
+        asked.append(req.url.path.rsplit("/", 1)[-1])
+        if req.url.path.endswith("/snapshot"):
+            return httpx.Response(200, json=empty_snapshot())
+        seqs = [e["seq"] for e in json.loads(req.content)["events"]]
+        results = [{"seq": s, "status": status, "reason": "x"} for s in seqs]
+        ack = {
+            "acked_through": seqs[-1],
+            "expected_seq": seqs[-1] + 1,
+            "results": results,
+            "hq_time": "2026-11-24T09:00:00Z",
+        }
+        return httpx.Response(200, json=ack if refresh is None else dict(ack, refresh=refresh))
+
+    w = worker(store, clock, hq)
+    w.run_once(store)  # the first round polls
+    assert asked == ["snapshot"]
+    sell(session, 1)
+    w.run_once(store)  # within poll_every_s of the last poll
+    assert asked[1:] == ["events"] + ["snapshot"] * polls

@@ -34,6 +34,7 @@ from ui.tools.bench_hq import (
     IngestLoad,
     bench_hq_ingest,
 )
+from ui.tools.bench_snapshot import bench_snapshot
 from ui.tools.bench_sync import bench_catchup
 from ui.tools.bench_tui import bench_keypress
 from ui.tools.measure import AT, p99
@@ -205,9 +206,11 @@ def run_bench(
     hq_terminals: int | None = None,
     hq_workers: int = 2,
     hq_db: str = SQLITE,
+    customers: int | None = None,
 ) -> dict[str, Any]:
     """Every figure; ``hq_*`` options size HQ's ingest under load (:mod:`ui.tools.bench_hq`:
-    200 terminals, 30 with ``quick``)."""
+    200 terminals, 30 with ``quick``); ``customers`` the chain a new till joins (default:
+    20,000 quick, 1,000,000 in full)."""
     where = os.environ.get("KASSA_BENCH_DIR")  # bench on the disk the terminal uses
     with tempfile.TemporaryDirectory(prefix="kassa-bench-", dir=where) as d:
         workdir = Path(d)
@@ -222,6 +225,8 @@ def run_bench(
             else IngestLoad(hq_terminals or TERMINALS, BATCHES)
         )
         result.update(bench_hq_ingest(workdir, load, (hq_workers,), hq_db))
+        chain = customers or (20_000 if quick else 1_000_000)
+        result.update(bench_snapshot(chain, workdir))
         result.update(run_device_benches(workdir, quick))
         result.update(bench_keypress(100 if quick else 500))
     return result
