@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -141,20 +142,33 @@ class SyncWorker:
         """Download HQ's changes page by page, at most ``max_pages`` (None: to the end of
         the pass); each page is applied in its own short transaction with the key of the
         next, so a sale never waits long behind it and a till stopped half-way resumes at
-        the next page. Returns True when the pass is complete (the cursor moved)."""
+        the next page. While a page is applied the next is already asked of HQ (one page
+        ahead: HQ builds one while the till applies the other). Returns True when the pass
+        is complete (the cursor moved)."""
+        with ThreadPoolExecutor(1, thread_name_prefix="kassa-page") as ahead:
+            return self._download(store, max_pages, ahead)
+
+    def _download(self, store: Store, max_pages: int | None, pool: ThreadPoolExecutor) -> bool:
         pages = 0
+        asked: tuple[int, int, PageKey] | None = None  # what the page fetched ahead is
+        fetched: Future[Snapshot] | None = None
         while max_pages is None or pages < max_pages:
             cursor, page_text, epoch = store.catalogue.snapshot_position()
             page = None if page_text is None else parse_page_key(json.loads(page_text))
             held = store.catalogue.ruleset()
             version = held.version if held else 0
             try:
-                snap = self._client.snapshot(cursor, version, page)
+                if fetched is not None and asked == (cursor, version, page):
+                    snap = fetched.result()  # its faults are raised here, as if asked now
+                else:
+                    snap = self._client.snapshot(cursor, version, page)
             except HqProtocolError:
                 if page is not None:  # HQ serves no such page (restored?): start again
                     with store.file.atomic():
                         store.file.forget_meta(PAGE_KEY)
                 raise
+            finally:
+                fetched = None
             hq_time = self.check_clock(store, snap.hq_time)
             self.check(snap, cursor, version, page)
             holding = snap.holding
@@ -165,6 +179,9 @@ class SyncWorker:
             ):  # another setting of which customers this store holds: hold afresh
                 store.catalogue.hold_from_scratch(str(holding.epoch))
                 continue
+            if snap.next is not None and (max_pages is None or pages + 1 < max_pages):
+                asked = (cursor, version, snap.next)
+                fetched = pool.submit(self._client.snapshot, cursor, version, snap.next)
             store.catalogue.apply_snapshot(
                 products=snap.products,
                 customers=snap.customers,

@@ -7,6 +7,7 @@ of the customers; which customers a till holds is HQ's setting per store."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -247,6 +248,34 @@ def test_a_round_applies_some_pages_and_the_next_round_goes_on(
     worker.policy = worker_module.SyncPolicy(download_every_s=0.0)  # ... now it is
     worker.run_once(store)
     assert held(store)["P0003"] == 303
+    store.close()
+
+
+def test_a_join_asks_each_page_once_the_next_asked_while_one_is_applied(
+    hq: HqStore, tmp_path: Path, till_of: Callable[[str], tuple[SyncWorker, Forward]]
+) -> None:
+    worker, forward = till_of("T1")
+    store = Store.open(tmp_path / "T1.db")
+    applying: list[int] = []  # requests HQ had been sent while each page was applied
+    apply = store.catalogue.apply_snapshot
+
+    def counted(**kwargs: object) -> None:
+        page = len(applying) + 1
+        deadline = time.monotonic() + 10  # the next page is asked while this one waits
+        while kwargs["next_page"] is not None and len(forward.asked) <= page:
+            assert time.monotonic() < deadline, f"page {page + 1} not asked during page {page}"
+            time.sleep(0.005)
+        applying.append(len(forward.asked))
+        apply(**kwargs)  # type: ignore[arg-type]
+
+    store.catalogue.apply_snapshot = counted  # type: ignore[method-assign]
+    assert worker.download(store)
+    pages = len(applying)
+    assert pages > 2 and len(forward.asked) == pages  # every page asked once, none again
+    keys = [tuple(sorted(a.items())) for a in forward.asked]
+    assert len(set(keys)) == pages
+    assert applying[:-1] == list(range(2, pages + 1))  # the next one already asked
+    assert held(store) == dict(hq.conn.execute("SELECT customer_id, balance FROM hq_customers"))
     store.close()
 
 
