@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
-from agent.errors import BadBatch, StoreRefused
+from agent.errors import BadBatch
 from agent.event_parts import GiftLoad
 from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, read_event
 from agent.journal import row_hash
@@ -74,8 +74,10 @@ def ingest(
     with store.transaction() as c:
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         rs = store.ruleset()  # ... and tiers and the lifetime of points in it
-        acked, last_hash = c.execute(
-            "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
+        acked, last_hash = c.execute(  # locked: one batch of a terminal at a time
+            "SELECT acked_seq, last_hash FROM terminals "
+            f"WHERE terminal_id=?{store.dialect.lock_row}",
+            (terminal_id,),
         ).fetchone()
         results: list[EventResult] = []
         for ev in events:
@@ -202,9 +204,9 @@ def _apply(
         _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
-                "UPDATE hq_allowances SET points=MAX(0, points-?) "
+                "UPDATE hq_allowances SET points=CASE WHEN points>? THEN points-? ELSE 0 END "
                 "WHERE terminal_id=? AND customer_id=?",
-                (redeemed, terminal_id, cid),
+                (redeemed, redeemed, terminal_id, cid),
             )
     if isinstance(record, Sale | Return) and record.gift_card is not None and record.gift_card[1]:
         card, amount_minor = record.gift_card  # a sale's card paid; a return's is credited
@@ -255,12 +257,12 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
         "phone": enrolled_phone(store.seal_key(), e),
         "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
-    try:
-        store.conn.execute(
-            "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)",
-            (e.customer_id, e.card, json.dumps(profile, ensure_ascii=False), 0, store.next_rev()),
-        )
-    except StoreRefused:  # the card (or the id) is taken
+    added = store.conn.execute(
+        "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?) "
+        "ON CONFLICT DO NOTHING",
+        (e.customer_id, e.card, json.dumps(profile, ensure_ascii=False), 0, store.next_rev()),
+    )
+    if added.rowcount == 0:  # the card (or the id) is taken
         store.conn.execute(
             "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
             (event.terminal_id, event.seq, "enrolment of a card already taken", e.at),

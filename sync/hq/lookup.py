@@ -13,13 +13,9 @@ def customer_by_card(store: HqStore, terminal_id: str, card: str) -> dict[str, A
     """The customer holding ``card`` as :func:`sync.hq.snapshot.snapshot` sends them to
     ``terminal_id`` (the balance less the allowances held at other terminals), or None."""
     phone_key = store.phone_key()
-    c = store.conn
-    c.execute("BEGIN")
-    try:
+    with store.reading() as c:
         (applied,) = c.execute(
             "SELECT acked_seq FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
         found = for_the_terminal(store, terminal_id, applied, phone_key, "c.card=?", card)
-    finally:
-        c.execute("COMMIT")
     return found[0] if found else None

@@ -22,7 +22,6 @@ from sync.hq.auth import Throttle
 from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
 from sync.hq.intake import Refused, read_batch
-from sync.hq.keys import load_or_create
 from sync.hq.lookup import customer_by_card as lookup_card
 from sync.hq.sales import sale_doc
 from sync.hq.seed import seed_demo
@@ -223,7 +222,8 @@ def serve(
     max_request_bytes: int = MAX_REQUEST_BYTES,
     write_wait_s: float = WRITE_WAIT_S,
 ) -> None:
-    """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training);
+    """Run the reference HQ on ``db_path`` (a file or a PostgreSQL URL) until interrupted;
+    ``fixed_time`` pins its clock (tests, training);
     points expire every ``expire_every_s`` seconds."""
     import uvicorn
 
@@ -233,7 +233,7 @@ def serve(
     uvicorn.run(
         create_app(
             store,
-            load_or_create(db_path),
+            store.signing_key(),
             (lambda: fixed_time) if fixed_time else None,
             expire_every_s,
             max_request_bytes,

@@ -29,9 +29,7 @@ def snapshot(
             expire_all(store, now)
             store.age_spend(now)
     phone_key = store.phone_key()
-    c = store.conn
-    c.execute("BEGIN")
-    try:
+    with store.reading() as c:
         (applied,) = c.execute(
             "SELECT acked_seq FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
@@ -57,8 +55,6 @@ def snapshot(
             "SELECT document FROM hq_rulesets WHERE version>? ORDER BY version DESC LIMIT 1",
             (ruleset_version,),
         ).fetchone()
-    finally:
-        c.execute("COMMIT")
     return {
         "cursor": rev,
         "products": products,
@@ -92,8 +88,8 @@ def for_the_terminal(
         )
         for cid, card, d, bal, elsewhere, mine in store.conn.execute(
             "SELECT c.customer_id, c.card, c.doc, c.balance, "
-            "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
-            "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) "
+            "CAST(COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0) AS BIGINT), "
+            "CAST(COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) AS BIGINT) "
             "FROM hq_customers c LEFT JOIN hq_allowances a "
             f"ON a.customer_id=c.customer_id WHERE {where} "  # where: the callers' fixed text
             "GROUP BY c.customer_id ORDER BY c.customer_id",
