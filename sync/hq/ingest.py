@@ -241,7 +241,8 @@ def _load(store: HqStore, event: JournalEvent, sale: Sale, load: GiftLoad, at: s
         return
     store.conn.execute(
         "INSERT INTO hq_gift_cards(card, balance_minor, currency, rev) VALUES(?,?,?,?) "
-        "ON CONFLICT(card) DO UPDATE SET balance_minor=balance_minor+excluded.balance_minor, "
+        "ON CONFLICT(card) DO UPDATE SET "
+        "balance_minor=hq_gift_cards.balance_minor+excluded.balance_minor, "
         "rev=excluded.rev",
         (load.card, load.amount_minor, sale.currency, store.next_rev()),
     )
