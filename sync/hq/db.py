@@ -112,9 +112,10 @@ def is_postgres(url: str | Path) -> bool:
 
 
 def sqlite_path(url: str | Path) -> str:
-    """The file of an SQLite URL (``sqlite:///path``) or a plain path."""
+    """The file of an SQLite URL or a plain path: as SQLAlchemy reads them,
+    ``sqlite:///hq.db`` is relative, ``sqlite:////srv/hq.db`` absolute."""
     text = str(url)
-    return text[len(SQLITE_SCHEME) - 1 :] if text.startswith(SQLITE_SCHEME) else text
+    return text[len(SQLITE_SCHEME) :] if text.startswith(SQLITE_SCHEME) else text
 
 
 class Backend(Protocol):

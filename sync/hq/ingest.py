@@ -144,10 +144,13 @@ def _again(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> Eve
 
 
 def _quarantine(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, why: str) -> None:
+    """Keep the event refused, with why; a NUL character of its body kept as ``\\u0000``
+    (no text PostgreSQL keeps holds one)."""
+    body = ev["body"].replace("\x00", "\\u0000")
     store.conn.execute(
         "INSERT INTO hq_quarantine(terminal_id, seq, kind, event_id, body, hash, received_at, "
         "reason) VALUES(?,?,?,?,?,?,?,?)",
-        (terminal_id, ev["seq"], ev["kind"], ev["event_id"], ev["body"], ev["hash"], at, why),
+        (terminal_id, ev["seq"], ev["kind"], ev["event_id"], body, ev["hash"], at, why),
     )
 
 

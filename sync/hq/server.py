@@ -193,6 +193,8 @@ def create_app(
         if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
             return _error(400, f"seq must be a whole number 1-{MAX_SEQ}")
         till = request.path_params["sale_terminal_id"]
+        if "\x00" in till:  # no terminal's id (PostgreSQL keeps no NUL in a text)
+            return _error(404, f"HQ holds no sale {text} of terminal {till!r}")
         doc = await run_in_threadpool(sale_doc, store, till, int(text))
         if doc is None:
             return _error(404, f"HQ holds no sale {text} of terminal {till}")

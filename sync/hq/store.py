@@ -121,6 +121,8 @@ class HqStore:
         )
 
     def authenticate(self, terminal_id: str, secret: str) -> bool:
+        if "\x00" in terminal_id:
+            return False  # no terminal's id (PostgreSQL keeps no NUL in a text)
         row = self.conn.execute(
             "SELECT secret_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()

@@ -11,13 +11,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from starlette.testclient import TestClient
 
+from agent import demo
 from agent.errors import NotADatabase, StoreBusy
+from agent.journal import GENESIS, row_hash
 from agent.session import CheckoutSession
+from agent.signing import new_private_key
 from agent.store import Store
 from sync.hq.ingest import ingest
 from sync.hq.pg import shown
 from sync.hq.seed import seed_demo
+from sync.hq.server import create_app
 from sync.hq.store import HqStore
 from tests.sync.hqmoves import balances_and_moves
 
@@ -118,3 +123,31 @@ def test_a_write_kept_waiting_past_the_wait_is_told_hq_is_busy(hq_db_url: str) -
     thread.join()
     with impatient.transaction():  # and the database is whole: the next write goes through
         impatient.revoke("WELCOME50")
+
+
+def test_a_nul_character_anywhere_is_answered_as_on_sqlite_never_5xx(
+    hq_db_url: str, session: CheckoutSession, store: Store
+) -> None:
+    """PostgreSQL keeps no NUL in a text: HQ answers what holds one before it asks."""
+    hq = HqStore(hq_db_url)
+    seed_demo(hq)
+    client = TestClient(create_app(hq, new_private_key()), raise_server_exceptions=False)
+    auth = {"Authorization": f"Bearer T1:{demo.DEMO_SECRET}"}
+    nul_auth = {"Authorization": "Bearer T\x001:x"}
+    assert client.get("/v1/terminals/T%001/snapshot", headers=nul_auth).status_code == 401
+    assert client.get("/v1/terminals/T1/sales/T%001/1", headers=auth).status_code == 404
+    (sale,) = sales(session, store, 1)
+    bad_id = dict(sale, event_id="sale\x00")
+    refused = client.post("/v1/terminals/T1/events", json={"events": [bad_id]}, headers=auth)
+    assert refused.status_code == 422 and refused.json()["field"] == "events[0].event_id"
+    prev = GENESIS
+    for seq, body in enumerate(('{"a": "\\u0000"}', '{"a": "\x00"}'), 1):  # the terminal's own
+        ev = dict(sale, seq=seq, body=body, prev_hash=prev, hash=row_hash(prev, body))
+        prev = ev["hash"]
+        ack = client.post("/v1/terminals/T1/events", json={"events": [ev]}, headers=auth)
+        assert ack.status_code == 200, ack.text
+        assert ack.json()["results"] == [
+            {"seq": seq, "status": "quarantined", "reason": "body: holds a NUL character"}
+        ]
+    held = [b for (b,) in hq.conn.execute("SELECT body FROM hq_quarantine ORDER BY seq")]
+    assert held == ['{"a": "\\u0000"}'] * 2  # kept; a NUL character as \u0000
