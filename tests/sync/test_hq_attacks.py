@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 from tests.hqproc import HqProcess
 from tests.sync.chain import altered, rechain
 
-pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]  # HQ on SQLite and PostgreSQL
+pytestmark = pytest.mark.e2e
 
 AUTH = {"Authorization": "Bearer T1:demo"}
 
