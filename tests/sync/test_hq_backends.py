@@ -19,6 +19,7 @@ from agent.journal import GENESIS, row_hash
 from agent.session import CheckoutSession
 from agent.signing import new_private_key
 from agent.store import Store
+from sync.hq.db import sqlite_path
 from sync.hq.ingest import ingest
 from sync.hq.pg import shown
 from sync.hq.seed import seed_demo
@@ -151,3 +152,14 @@ def test_a_nul_character_anywhere_is_answered_as_on_sqlite_never_5xx(
         ]
     held = [b for (b,) in hq.conn.execute("SELECT body FROM hq_quarantine ORDER BY seq")]
     assert held == ['{"a": "\\u0000"}'] * 2  # kept; a NUL character as \u0000
+
+
+def test_an_sqlite_url_names_its_file_as_sqlalchemy_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sqlite_path("sqlite:////srv/kassa/hq.db") == "/srv/kassa/hq.db"
+    assert sqlite_path("sqlite:///hq.db") == "hq.db" and sqlite_path("hq.db") == "hq.db"
+    monkeypatch.chdir(tmp_path)
+    HqStore("sqlite:///hq.db").close()
+    HqStore(f"sqlite:///{tmp_path}/hq.db", create=False).close()  # the same file
+    assert (tmp_path / "hq.db").is_file()
