@@ -12,6 +12,10 @@ cd "$(dirname "$0")/.."
 # receipt printers (pyusb).
 PKGS="libzbar0 libgl1 libglib2.0-0 python3-venv python3-dev tmux strace gcc libc6-dev"
 PKGS="$PKGS linux-libc-dev libusb-1.0-0"
+# postgresql for the tests: HQ's suite runs on SQLite and on a throwaway PostgreSQL
+# cluster (packaging/pg-test-cluster.sh). HQ itself needs no Debian package for it:
+# psycopg[binary] carries its own libpq.
+[ "${1:-}" = "test" ] && PKGS="$PKGS postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -17,6 +17,14 @@ from agent.store import Store
 from tests import fuzz
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from tests.pgdb import parametrize_backends
+
+    parametrize_backends(metafunc)
+
+
 TUESDAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Warsaw
 
 
@@ -31,6 +39,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for surface, count in sorted(fuzz.RAN.items()):
             terminalreporter.write_line(f"{surface}: {count}")
         terminalreporter.write_line(f"total: {sum(fuzz.RAN.values())}")
+
+
+from tests.pgdb import hq_backend, hq_db_url  # noqa: E402  (HQ's database, each backend)
+
+__all__ = ["hq_backend", "hq_db_url"]
 
 
 @pytest.fixture

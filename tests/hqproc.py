@@ -38,7 +38,7 @@ def free_port() -> int:
 class HqProcess:
     """The reference HQ as its own process on loopback; can be killed and restarted."""
 
-    db: Path
+    db: Path | str  # HQ's database: a file, or a PostgreSQL URL
     port: int
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
@@ -46,10 +46,28 @@ class HqProcess:
     expire_every_s: float | None = None  # HQ's expiry schedule, when a test sets one
     args: tuple[str, ...] = ()  # more of `kassa hq`'s options
 
+    key_dir: Path | None = None  # where a PostgreSQL HQ's public key is written for tests
+
+    @property
+    def postgres(self) -> bool:
+        return str(self.db).startswith("postgresql://")
+
     @property
     def key(self) -> str:
-        """HQ's public key file, written beside its database at start."""
-        return f"{self.db}.pub"
+        """HQ's public key file: written beside an SQLite database at start; a PostgreSQL
+        HQ keeps its keys in the database, and its public half is written out here."""
+        if not self.postgres:
+            return f"{self.db}.pub"
+        assert self.key_dir is not None, "a PostgreSQL HQ's tests give it a key_dir"
+        path = self.key_dir / "hq.pub"
+        if not path.exists():
+            from agent.signing import public_key_hex
+            from sync.hq.store import HqStore
+
+            store = HqStore(self.db, create=False)
+            path.write_text(public_key_hex(store.signing_key()) + "\n", encoding="ascii")
+            store.close()
+        return str(path)
 
     @property
     def url(self) -> str:
@@ -118,9 +136,12 @@ class HqProcess:
 
 
 @pytest.fixture
-def hq(tmp_path: Path) -> Iterator[HqProcess]:
+def hq(tmp_path: Path, hq_db_url: str) -> Iterator[HqProcess]:
+    """HQ as a real process on a new database: SQLite, or PostgreSQL for the tests
+    marked ``both_backends`` (tests/pgdb.py)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = HqProcess(tmp_path / "hq.db", free_port(), env)
+    db = hq_db_url if hq_db_url.startswith("postgresql://") else tmp_path / "hq.db"
+    proc = HqProcess(db, free_port(), env, key_dir=tmp_path)
     proc.start()
     yield proc
     proc.kill()

@@ -280,6 +280,20 @@ def test_sqlite3_is_met_only_where_its_errors_are_translated() -> None:
     assert offenders == []
 
 
+# HQ's PostgreSQL backend: psycopg is met in one module, which translates its errors into
+# the store's own (sync.hq.pg.db_error), as sqlite3's are in agent.store.file.
+PSYCOPG_ROOMS = {"sync.hq.pg"}
+
+
+def test_psycopg_is_met_only_where_its_errors_are_translated() -> None:
+    offenders = sorted(
+        module_name(p)
+        for p in sources(*PACKAGES)
+        if "psycopg" in imported_roots(p) and module_name(p) not in PSYCOPG_ROOMS
+    )
+    assert offenders == []
+
+
 def test_no_error_is_swallowed_wholesale() -> None:
     """`except Exception` only as a logged last resort of a thread that must go on."""
     allowed = {"sync.worker"}

@@ -125,7 +125,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from ui.tools.bench import format_bench, main_json, run_bench
 
     result = run_bench(
-        args.quick, args.hq_terminals, args.hq_workers, args.hq_db, customers=args.customers
+        args.quick,
+        args.hq_terminals,
+        args.hq_workers,
+        args.hq_db,
+        customers=args.customers,
+        hq_pg=args.hq_pg,
     )
     print(main_json(result) if args.json else format_bench(result))
     return 0
@@ -192,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--hq-workers", type=int, default=2, help="HQ's worker processes (2)")
     b.add_argument("--hq-db", default="sqlite", help="HQ's database: sqlite (fresh files) or a URL")
+    b.add_argument(
+        "--hq-pg",
+        default=os.environ.get("KASSA_BENCH_PG"),
+        help="a PostgreSQL URL whose role may create databases: HQ's ingest on it too "
+        "(hq_pg_ingest_*; default $KASSA_BENCH_PG)",
+    )
     b.add_argument(
         "--customers",
         type=int,

@@ -11,6 +11,7 @@ from pathlib import Path
 from agent.clock import SystemClock, parse_utc
 from agent.model import OfflinePolicy
 from agent.ruleset_reader import load_ruleset
+from agent.signing import public_key_hex
 from sync.hq.auth import check_secret, new_secret
 from sync.hq.expiry import run_expiry
 from sync.hq.fraud_settings import FraudSettings
@@ -151,6 +152,9 @@ def run(args: argparse.Namespace) -> int:
         HqStore(args.db, create=False).set_policy(policy)
         print(f"offline policy: {json.dumps(policy.to_doc())}")
         return 0
+    if args.hq_cmd == "public-key":
+        print(public_key_hex(HqStore(args.db, create=False).signing_key()))
+        return 0
     if args.hq_cmd == "add-terminal":
         status = _add_terminal(args.db, args.id, args.secret)
         if status == 0 and args.store:
@@ -158,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"terminal {args.id} stands in store {args.store}")
         return status
     if args.db is None:
-        raise SystemExit("kassa hq: --db FILE is required")
+        raise SystemExit("kassa hq: --db FILE (or --db postgresql://...) is required")
     if args.workers > 1:  # several processes on one socket (sync.hq.workers)
         from sync.hq.workers import HqSettings, supervise
 

@@ -173,6 +173,8 @@ def from_wire(kind: str, body: str, seq: int, terminal_id: str) -> JournalEvent 
         return Refusal(f"body: longer than {MAX_EVENT_BODY_CHARS} characters")
     if too_deep(body.encode()):
         return Refusal("body: nested too deeply")
+    if "\x00" in body or "\\u0000" in body:  # no terminal writes one; PostgreSQL keeps none
+        return Refusal("body: holds a NUL character")
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):  # ValueError: a number of thousands of digits too

@@ -68,7 +68,9 @@ def cmd_hq(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `kassa hq` and its subcommands to the `kassa` command's parser."""
     hq = sub.add_parser("hq", help="run or inspect the reference HQ")
-    hq.add_argument("--db")
+    hq.add_argument(
+        "--db", help="HQ's database: an SQLite file (or sqlite:///FILE), or postgresql://..."
+    )
     hq.add_argument("--port", type=int, default=8700)
     hq.add_argument("--host", default="127.0.0.1")
     hq.add_argument("--demo", action="store_true", help="seed the demo programme if empty")
@@ -131,6 +133,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--secret", help="at least 128 bits; left out, HQ makes one and prints it once"
     )
     add.add_argument("--store", help="the store it stands in (default: main)")
+    key = hq_sub.add_parser(
+        "public-key", help="print HQ's public key (the hex a terminal's [hq] key file holds)"
+    )
+    key.add_argument("--db", required=True)
     pub = hq_sub.add_parser("publish", help="validate and publish a ruleset")
     pub.add_argument("--db", required=True)
     pub.add_argument("ruleset")

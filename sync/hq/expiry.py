@@ -62,7 +62,7 @@ def expire_customer(
 def expire_all(store: HqStore, at: datetime) -> ExpiryRun:
     """Expire every customer's lots expired by ``at`` (inside the caller's transaction)."""
     rows = store.conn.execute(
-        "SELECT customer_id, doc FROM hq_customers WHERE json_array_length(doc, '$.lots') > 0"
+        f"SELECT customer_id, doc FROM hq_customers WHERE {store.dialect.length('doc', 'lots')} > 0"
     ).fetchall()
     customers = lots = points = 0
     for cid, text in rows:

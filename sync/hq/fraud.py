@@ -18,7 +18,11 @@ from sync.hq.fraud_settings import FraudSettings
 from sync.hq.store import HqStore
 
 EVIDENCE = 20  # at most this many events listed as evidence of one entry (all are counted)
-AT = "json_extract(e.body, '$.at')"  # the expression the index hq_events_kind_at holds
+
+
+def _at(store: HqStore) -> str:
+    """An event's time in its body: the expression the index hq_events_kind_at holds."""
+    return store.dialect.text("e.body", "at")
 
 
 def _when(text: object) -> datetime | None:
@@ -53,14 +57,16 @@ def fraud_signals(store: HqStore, at: datetime | None, s: FraudSettings) -> dict
 def own_card(store: HqStore, since: str) -> list[dict[str, Any]]:
     """Staff whose own loyalty card (HQ's staff list) is on sales or returns they rang up."""
     out: dict[str, dict[str, Any]] = {}
+    d, at = store.dialect, _at(store)
+    join = d.ordered_join  # on SQLite in this order: staff's cards, then their events
     for staff, name, card, cid, tid, seq, kind, sale_id, when in store.conn.execute(
         "SELECT s.staff_id, s.name, s.card, c.customer_id, e.terminal_id, e.seq, e.kind, "
-        f"json_extract(e.body, '$.sale_id'), {AT} FROM hq_staff s "  # CROSS JOIN: this order
-        "CROSS JOIN hq_customers c ON c.card = s.card "  # (staff's cards, then their events)
-        "CROSS JOIN hq_events e INDEXED BY hq_events_customer ON e.customer_id = c.customer_id "
-        "AND e.kind IN ('sale', 'return') "
-        f"WHERE json_extract(e.body, '$.cashier') = s.staff_id AND {AT} >= ? "
-        f"ORDER BY s.staff_id, {AT}",
+        f"{d.text('e.body', 'sale_id')}, {at} FROM hq_staff s "
+        f"{join} hq_customers c ON c.card = s.card "
+        f"{join} hq_events e {d.indexed_by('hq_events_customer')} "
+        "ON e.customer_id = c.customer_id AND e.kind IN ('sale', 'return') "
+        f"WHERE {d.text('e.body', 'cashier')} = s.staff_id AND {at} >= ? "
+        f"ORDER BY s.staff_id, {at}",
         (since,),
     ):
         entry = out.setdefault(
@@ -77,11 +83,12 @@ def own_card(store: HqStore, since: str) -> list[dict[str, Any]]:
 def concentrated_cards(store: HqStore, since: str, s: FraudSettings) -> list[dict[str, Any]]:
     """Cashiers whose loyalty sales fall mostly on a few cards."""
     per: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    d, cashier = store.dialect, store.dialect.text("e.body", "cashier")
     for who, cid, card, n in store.conn.execute(
-        "SELECT json_extract(e.body, '$.cashier') AS who, e.customer_id, "
-        "MAX(json_extract(e.body, '$.customer.card')), COUNT(*) FROM hq_events e "
-        f"WHERE e.kind = 'sale' AND {AT} >= ? AND e.customer_id IS NOT NULL "
-        "AND who IS NOT NULL GROUP BY who, e.customer_id",
+        f"SELECT {cashier}, e.customer_id, "
+        f"MAX({d.text('e.body', 'customer.card')}), COUNT(*) FROM hq_events e "
+        f"WHERE e.kind = 'sale' AND {_at(store)} >= ? AND e.customer_id IS NOT NULL "
+        f"AND {cashier} IS NOT NULL GROUP BY {cashier}, e.customer_id",
         (since,),
     ):
         per[str(who)].append((int(n), str(cid), str(card)))
@@ -108,16 +115,17 @@ def quick_returns(store: HqStore, since: str, s: FraudSettings) -> list[dict[str
     """Customers who more than once returned a sale that earned them points, soon after."""
     soon = timedelta(days=s.return_within_days)
     per: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    d, at = store.dialect, _at(store)
     for cid, tid, rseq, rid, rat, reversed_, who, sseq, sid, sat, earned in store.conn.execute(
-        "SELECT e.customer_id, e.terminal_id, e.seq, json_extract(e.body, '$.sale_id'), "
-        f"{AT}, -e.points_earned, json_extract(e.body, '$.cashier'), o.seq, "
-        "json_extract(o.body, '$.sale_id'), json_extract(o.body, '$.at'), o.points_earned "
+        f"SELECT e.customer_id, e.terminal_id, e.seq, {d.text('e.body', 'sale_id')}, "
+        f"{at}, -e.points_earned, {d.text('e.body', 'cashier')}, o.seq, "
+        f"{d.text('o.body', 'sale_id')}, {d.text('o.body', 'at')}, o.points_earned "
         "FROM hq_events e JOIN hq_events o "
-        "ON o.terminal_id = COALESCE(json_extract(e.body, '$.original_terminal_id'), "
+        f"ON o.terminal_id = COALESCE({d.text('e.body', 'original_terminal_id')}, "
         "e.terminal_id) "
-        "AND o.seq = json_extract(e.body, '$.original_seq') AND o.kind = 'sale' "
-        f"WHERE e.kind = 'return' AND {AT} >= ? AND e.customer_id IS NOT NULL "
-        f"AND o.points_earned > 0 ORDER BY e.customer_id, {AT}",
+        f"AND o.seq = {d.int('e.body', 'original_seq')} AND o.kind = 'sale' "
+        f"WHERE e.kind = 'return' AND {at} >= ? AND e.customer_id IS NOT NULL "
+        f"AND o.points_earned > 0 ORDER BY e.customer_id, {at}",
         (since,),
     ):
         sold, back = _when(sat), _when(rat)
@@ -143,12 +151,13 @@ def too_fast_travel(store: HqStore, since: str, s: FraudSettings) -> list[dict[s
     least = timedelta(minutes=s.travel_minutes)
     out = []
     last: tuple[str, datetime, dict[str, Any]] | None = None
+    d, at = store.dialect, _at(store)
     for cid, card, store_id, tid, seq, sale_id, when in store.conn.execute(
-        "SELECT e.customer_id, json_extract(e.body, '$.customer.card'), t.store_id, "
-        f"e.terminal_id, e.seq, json_extract(e.body, '$.sale_id'), {AT} FROM hq_events e "
+        f"SELECT e.customer_id, {d.text('e.body', 'customer.card')}, t.store_id, "
+        f"e.terminal_id, e.seq, {d.text('e.body', 'sale_id')}, {at} FROM hq_events e "
         "JOIN terminals t ON t.terminal_id = e.terminal_id "
-        f"WHERE e.kind IN ('sale', 'return') AND {AT} >= ? AND e.customer_id IS NOT NULL "
-        f"ORDER BY e.customer_id, {AT}",
+        f"WHERE e.kind IN ('sale', 'return') AND {at} >= ? AND e.customer_id IS NOT NULL "
+        f"ORDER BY e.customer_id, {at}",
         (since,),
     ):
         moment = _when(when)
@@ -174,15 +183,15 @@ def manager_overrides(store: HqStore, since: str, s: FraudSettings) -> list[dict
     """Managers who approved more voids or point adjustments in the window than the
     settings allow (with how many they approved for themselves, signed in as cashier)."""
     per: dict[str, dict[str, Any]] = {}
+    d, at = store.dialect, _at(store)
+    by, what = d.text("e.body", "approved_by"), d.text("e.body", "action")
     for who, action, n, points, own, first, latest in store.conn.execute(
-        "SELECT json_extract(e.body, '$.approved_by') AS who, "
-        "json_extract(e.body, '$.action') AS action, COUNT(*), "
-        "SUM(ABS(COALESCE(json_extract(e.body, '$.points'), 0))), "
-        "SUM(COALESCE(json_extract(e.body, '$.cashier') = "
-        "json_extract(e.body, '$.approved_by'), 0)), "
-        f"MIN({AT}), MAX({AT}) FROM hq_events e "
-        f"WHERE e.kind = 'audit' AND {AT} >= ? AND action IN ('void', 'adjust_points') "
-        "GROUP BY who, action",
+        f"SELECT {by}, {what}, COUNT(*), "
+        f"CAST(SUM(ABS(COALESCE({d.int('e.body', 'points')}, 0))) AS BIGINT), "
+        f"COUNT(*) FILTER (WHERE {d.text('e.body', 'cashier')} = {by}), "
+        f"MIN({at}), MAX({at}) FROM hq_events e "
+        f"WHERE e.kind = 'audit' AND {at} >= ? AND {what} IN ('void', 'adjust_points') "
+        f"GROUP BY {by}, {what}",
         (since,),
     ):
         entry = per.setdefault(
@@ -210,11 +219,12 @@ def manager_overrides(store: HqStore, since: str, s: FraudSettings) -> list[dict
 
 def _latest(store: HqStore, where: str, key: str) -> list[dict[str, Any]]:
     """The newest events (at most EVIDENCE) that match ``where`` for ``key``."""
+    at = _at(store)
     return [
         dict(_ref(tid, seq, sale_id, when), kind=kind)
         for tid, seq, kind, sale_id, when in store.conn.execute(
-            "SELECT e.terminal_id, e.seq, e.kind, json_extract(e.body, '$.sale_id'), "
-            f"{AT} FROM hq_events e WHERE {where} ORDER BY {AT} DESC LIMIT ?",
+            f"SELECT e.terminal_id, e.seq, e.kind, {store.dialect.text('e.body', 'sale_id')}, "
+            f"{at} FROM hq_events e WHERE {where} ORDER BY {at} DESC LIMIT ?",
             (key, EVIDENCE),
         )
     ]
@@ -247,7 +257,7 @@ def negative_gift_cards(store: HqStore) -> list[dict[str, Any]]:
             "card": card,
             "balance_minor": balance,
             "currency": currency,
-            "events": _latest(store, "json_extract(e.body, '$.gift_card.card') = ?", card),
+            "events": _latest(store, f"{store.dialect.text('e.body', 'gift_card.card')} = ?", card),
         }
         for card, balance, currency in sorted(rows)
     ]

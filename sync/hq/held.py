@@ -50,7 +50,8 @@ def release(store: HqStore, card: str) -> list[tuple[str, int]]:
 def held_points(store: HqStore, card: str) -> int:
     """The points held for ``card`` (HQ's staff, tests)."""
     row = store.conn.execute(
-        "SELECT COALESCE(SUM(points), 0) FROM hq_held_points WHERE card=?", (card,)
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM hq_held_points WHERE card=?",
+        (card,),
     ).fetchone()
     return int(row[0])
 

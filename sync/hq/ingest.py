@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.clock import parse_utc
-from agent.errors import BadBatch, StoreRefused
+from agent.errors import BadBatch
 from agent.event_parts import GiftLoad
 from agent.events import Audit, Enrolment, JournalEvent, Record, Return, Sale, read_event
 from agent.journal import row_hash
@@ -78,8 +78,10 @@ def ingest(
     with store.transaction() as c:
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         rs = store.ruleset()  # ... and tiers and the lifetime of points in it
-        acked, last_hash = c.execute(
-            "SELECT acked_seq, last_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
+        acked, last_hash = c.execute(  # locked: one batch of a terminal at a time
+            "SELECT acked_seq, last_hash FROM terminals "
+            f"WHERE terminal_id=?{store.dialect.lock_row}",
+            (terminal_id,),
         ).fetchone()
         results: list[EventResult] = []
         refresh = False
@@ -147,10 +149,13 @@ def _again(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str) -> Eve
 
 
 def _quarantine(store: HqStore, terminal_id: str, ev: dict[str, Any], at: str, why: str) -> None:
+    """Keep the event refused, with why; a NUL character of its body kept as ``\\u0000``
+    (no text PostgreSQL keeps holds one)."""
+    body = ev["body"].replace("\x00", "\\u0000")
     store.conn.execute(
         "INSERT INTO hq_quarantine(terminal_id, seq, kind, event_id, body, hash, received_at, "
         "reason) VALUES(?,?,?,?,?,?,?,?)",
-        (terminal_id, ev["seq"], ev["kind"], ev["event_id"], ev["body"], ev["hash"], at, why),
+        (terminal_id, ev["seq"], ev["kind"], ev["event_id"], body, ev["hash"], at, why),
     )
 
 
@@ -212,9 +217,9 @@ def _apply(
         refresh = _apply_customer(store, terminal_id, cid, record, (earned, redeemed), tz, rs)
         if redeemed > 0:  # redemptions here use up this terminal's allowance first
             store.conn.execute(
-                "UPDATE hq_allowances SET points=MAX(0, points-?) "
+                "UPDATE hq_allowances SET points=CASE WHEN points>? THEN points-? ELSE 0 END "
                 "WHERE terminal_id=? AND customer_id=?",
-                (redeemed, terminal_id, cid),
+                (redeemed, redeemed, terminal_id, cid),
             )
     if isinstance(record, Sale | Return) and record.gift_card is not None and record.gift_card[1]:
         card, amount_minor = record.gift_card  # a sale's card paid; a return's is credited
@@ -250,7 +255,8 @@ def _load(store: HqStore, event: JournalEvent, sale: Sale, load: GiftLoad, at: s
         return
     store.conn.execute(
         "INSERT INTO hq_gift_cards(card, balance_minor, currency, rev) VALUES(?,?,?,?) "
-        "ON CONFLICT(card) DO UPDATE SET balance_minor=balance_minor+excluded.balance_minor, "
+        "ON CONFLICT(card) DO UPDATE SET "
+        "balance_minor=hq_gift_cards.balance_minor+excluded.balance_minor, "
         "rev=excluded.rev",
         (load.card, load.amount_minor, sale.currency, store.next_rev()),
     )
@@ -266,12 +272,12 @@ def _enrol(store: HqStore, event: JournalEvent, e: Enrolment) -> None:
         "phone": enrolled_phone(store.seal_key(), e),
         "consents": {"terms": e.terms, "marketing": e.marketing, "at": e.at},
     }
-    try:
-        store.conn.execute(
-            "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?)",
-            (e.customer_id, e.card, json.dumps(profile, ensure_ascii=False), 0, store.next_rev()),
-        )
-    except StoreRefused:  # the card (or the id) is taken
+    added = store.conn.execute(
+        "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?) "
+        "ON CONFLICT DO NOTHING",
+        (e.customer_id, e.card, json.dumps(profile, ensure_ascii=False), 0, store.next_rev()),
+    )
+    if added.rowcount == 0:  # the card (or the id) is taken
         store.conn.execute(
             "INSERT INTO conflicts(terminal_id, seq, reason, received_at) VALUES(?,?,?,?)",
             (event.terminal_id, event.seq, "enrolment of a card already taken", e.at),

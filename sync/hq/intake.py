@@ -24,7 +24,7 @@ EVENT = obj(
     {
         "seq": whole(1, MAX_SEQ),
         "kind": text(1, 32, "[a-z][a-z_]*"),
-        "event_id": text(1, 128),
+        "event_id": text(1, 128, r"[^\x00]+"),  # no text HQ keeps holds NUL (PostgreSQL's)
         "at": time,
         "body": text(0, 2**31),  # its length is a quarantine's reason, not a refusal
         "prev_hash": HASH,

@@ -1,5 +1,11 @@
-"""HQ's keys on disk, created once beside the HQ database, private halves mode 0600: its
-Ed25519 signing key, and its X25519 seal key (phone numbers sealed at enrolment)."""
+"""HQ's keys: its Ed25519 signing key, and its X25519 seal key (phone numbers sealed at
+enrolment), each created once by whichever HQ worker needs it first.
+
+Beside an SQLite database they are files (private halves mode 0600). With PostgreSQL
+they are rows of the database itself (:func:`db_key`): every HQ worker, on any host,
+reads the same keys with no file to share between hosts, and a backup of the database
+restores the keys terminals trust with it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 from agent.events import Enrolment
 from agent.privacy import new_seal_key, unseal
 from agent.signing import new_private_key, public_key_hex
+from sync.hq.db import Conn
 
 
 def key_paths(db_path: str | Path) -> tuple[Path, Path]:
@@ -49,6 +56,20 @@ def load_or_create(db_path: str | Path) -> bytes:
     key = _private(private_path, new_private_key)
     public_path.write_text(public_key_hex(key) + "\n", encoding="ascii")
     return key
+
+
+def db_key(conn: Conn, name: str, make: Callable[[], bytes]) -> bytes:
+    """HQ's private key ``name`` kept in its database (hq_meta), made if missing: the
+    first worker's insert wins, the others read what it wrote."""
+    key = f"key.{name}"
+    row = conn.execute("SELECT value FROM hq_meta WHERE key=?", (key,)).fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO hq_meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING",
+            (key, make().hex()),
+        )
+        row = conn.execute("SELECT value FROM hq_meta WHERE key=?", (key,)).fetchone()
+    return bytes.fromhex(str(row[0]))
 
 
 def enrolled_phone(key: bytes, e: Enrolment) -> str | None:

@@ -34,6 +34,7 @@ def quarantined(store: HqStore) -> list[dict[str, Any]]:
 def foreign_offline(store: HqStore) -> list[dict[str, Any]]:
     """Returns of another till's sale a manager let be while the till could not reach HQ:
     money back without any points move, for HQ's staff to look at."""
+    d = store.dialect
     return [
         {
             "terminal_id": tid,
@@ -43,10 +44,9 @@ def foreign_offline(store: HqStore) -> list[dict[str, Any]]:
             "total_minor": total,
         }
         for tid, seq, orig, oseq, manager, total in store.conn.execute(
-            "SELECT terminal_id, seq, json_extract(body, '$.original_terminal_id'), "
-            "json_extract(body, '$.original_seq'), json_extract(body, '$.approved_by'), "
-            "total_minor FROM hq_events WHERE kind='return' AND EXISTS "
-            "(SELECT 1 FROM json_each(body, '$.flags') WHERE value=?) "
+            f"SELECT terminal_id, seq, {d.text('body', 'original_terminal_id')}, "
+            f"{d.int('body', 'original_seq')}, {d.text('body', 'approved_by')}, "
+            f"total_minor FROM hq_events WHERE kind='return' AND {d.holds('body', 'flags')} "
             "ORDER BY received_at, terminal_id, seq",
             (FOREIGN_OFFLINE,),
         )
@@ -67,10 +67,12 @@ def report(
     days, included; open ends when None)."""
     terms: dict[str, Any] = {}
     for tid, acked, n, returns, audits, issued, redeemed, money in store.conn.execute(
-        "SELECT t.terminal_id, t.acked_seq, COALESCE(SUM(e.kind='sale'),0), "
-        "COALESCE(SUM(e.kind='return'),0), COALESCE(SUM(e.kind='audit'),0), "
-        "COALESCE(SUM(e.points_earned),0), "
-        "COALESCE(SUM(e.points_redeemed),0), COALESCE(SUM(e.total_minor),0) "
+        "SELECT t.terminal_id, t.acked_seq, COUNT(e.seq) FILTER (WHERE e.kind='sale'), "
+        "COUNT(e.seq) FILTER (WHERE e.kind='return'), "
+        "COUNT(e.seq) FILTER (WHERE e.kind='audit'), "
+        "CAST(COALESCE(SUM(e.points_earned),0) AS BIGINT), "
+        "CAST(COALESCE(SUM(e.points_redeemed),0) AS BIGINT), "
+        "CAST(COALESCE(SUM(e.total_minor),0) AS BIGINT) "
         "FROM terminals t LEFT JOIN hq_events e ON e.terminal_id=t.terminal_id "
         "GROUP BY t.terminal_id ORDER BY t.terminal_id"
     ):

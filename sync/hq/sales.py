@@ -11,9 +11,6 @@ from agent.refunds import refund, units_returned
 from sync.hq.reprice import HqView, Problem
 from sync.hq.store import HqStore
 
-# a return names the till of its sale when it is another; else its own till made the sale
-_ORIGINAL_TERMINAL = "COALESCE(json_extract(body, '$.original_terminal_id'), terminal_id)"
-
 
 def sale_body(store: HqStore, terminal_id: str, seq: int) -> str | None:
     """The body of sale ``seq`` of ``terminal_id`` as HQ applied it, or None."""
@@ -27,11 +24,14 @@ def sale_body(store: HqStore, terminal_id: str, seq: int) -> str | None:
 def return_bodies(store: HqStore, terminal_id: str, seq: int) -> list[tuple[str, int, str]]:
     """(till, seq, body) of each return of sale ``seq`` of ``terminal_id`` HQ applied,
     made at any till, in the order HQ received them."""
+    d = store.dialect
+    # a return names the till of its sale when it is another; else its own till made it
+    till = f"COALESCE({d.text('body', 'original_terminal_id')}, terminal_id)"
     return [
         (str(t), int(s), str(b))
         for t, s, b in store.conn.execute(
             "SELECT terminal_id, seq, body FROM hq_events WHERE kind='return' "
-            f"AND json_extract(body, '$.original_seq')=? AND {_ORIGINAL_TERMINAL}=? "
+            f"AND {d.int('body', 'original_seq')}=? AND {till}=? "
             "ORDER BY received_at, terminal_id, seq",
             (seq, terminal_id),
         )

@@ -35,9 +35,7 @@ def add_customers(store: HqStore, docs: Iterable[dict[str, Any]], chunk: int = 5
     Raises StoreRefused for a customer id or card HQ holds already."""
     n = 0
     with store.transaction() as c:
-        (rev,) = c.execute(
-            "SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM hq_meta WHERE key='rev'"
-        ).fetchone()
+        rev = store.next_rev() - 1  # the counter's row held to the end (PostgreSQL)
         rows: list[tuple[str, str, str, int, int]] = []
         for doc in docs:
             n += 1

@@ -22,7 +22,6 @@ from sync.hq.auth import Throttle
 from sync.hq.expiry import DEFAULT_EVERY_S, scheduled
 from sync.hq.ingest import ingest
 from sync.hq.intake import Refused, read_batch
-from sync.hq.keys import load_or_create
 from sync.hq.lookup import customer_by_card as lookup_card
 from sync.hq.sales import sale_doc
 from sync.hq.seed import seed_demo
@@ -232,6 +231,8 @@ def create_app(
         if not (text.isascii() and text.isdigit()) or len(text) > 16 or int(text) > MAX_SEQ:
             return _error(400, f"seq must be a whole number 1-{MAX_SEQ}")
         till = request.path_params["sale_terminal_id"]
+        if "\x00" in till:  # no terminal's id (PostgreSQL keeps no NUL in a text)
+            return _error(404, f"HQ holds no sale {text} of terminal {till!r}")
         doc = await run_in_threadpool(sale_doc, store, till, int(text))
         if doc is None:
             return _error(404, f"HQ holds no sale {text} of terminal {till}")
@@ -265,7 +266,8 @@ def serve(
     max_request_bytes: int = MAX_REQUEST_BYTES,
     write_wait_s: float = WRITE_WAIT_S,
 ) -> None:
-    """Run the reference HQ until interrupted; ``fixed_time`` pins its clock (tests, training);
+    """Run the reference HQ on ``db_path`` (a file or a PostgreSQL URL) until interrupted;
+    ``fixed_time`` pins its clock (tests, training);
     points expire every ``expire_every_s`` seconds."""
     import uvicorn
 
@@ -275,7 +277,7 @@ def serve(
     uvicorn.run(
         create_app(
             store,
-            load_or_create(db_path),
+            store.signing_key(),
             (lambda: fixed_time) if fixed_time else None,
             expire_every_s,
             max_request_bytes,

@@ -133,8 +133,8 @@ def for_the_terminal(
     out = []
     for cid, card, d, bal, elsewhere, mine, seen_at, pushed in reader.store.conn.execute(
         "SELECT c.customer_id, c.card, c.doc, c.balance, "
-        "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0), "
-        "COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0), "
+        "CAST(COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id<>?), 0) AS BIGINT), "
+        "CAST(COALESCE(SUM(a.points) FILTER (WHERE a.terminal_id=?), 0) AS BIGINT), "
         "(SELECT h.seen_at FROM hq_store_customers h "
         " WHERE h.store_id=? AND h.customer_id=c.customer_id), "
         "(SELECT h.pushed FROM hq_store_customers h "
@@ -184,9 +184,7 @@ def snapshot_page(
     checked first: :func:`page_refusal`)."""
     rows = rows or PAGE_ROWS
     phone_key, seal = store.phone_key(), seal_public_hex(store.seal_key())  # made once
-    c = store.conn
-    c.execute("BEGIN")
-    try:
+    with store.reading():  # one consistent view (PostgreSQL: REPEATABLE READ)
         if page is None:
             page = PageKey(hq_rev(store), PARTS[0], cursor, "")
         r = reader(store, terminal_id, cursor, now, phone_key)
@@ -208,8 +206,6 @@ def snapshot_page(
         out["next"] = None if nxt is None else nxt.to_doc()
         if nxt is None:
             out.update(_head(r, ruleset_version), seal_key=seal)
-    finally:
-        c.execute("COMMIT")
     return out
 
 

@@ -1,8 +1,9 @@
-"""The reference HQ's storage: its own SQLite file (WAL, FULL), and HQ's administration
-(terminals, products, customers, rulesets, quotas, allowances, gift cards, policy).
+"""The reference HQ's storage: an SQLite file (WAL, FULL) or a PostgreSQL database, chosen
+by its URL (:mod:`sync.hq.db`), and HQ's administration (terminals, products,
+customers, rulesets, quotas, allowances, gift cards, policy).
 
 All de-duplication stands in unique constraints ((terminal_id, seq) is the
-primary key of hq_events), so more HQ workers can share the file later. Taking in
+primary key of hq_events), so several HQ workers can share one database. Taking in
 events is :mod:`sync.hq.ingest`; building a terminal's snapshot :mod:`sync.hq.snapshot`.
 """
 
@@ -10,81 +11,86 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
-from agent.errors import StoreBusy
 from agent.journal import GENESIS
 from agent.model import OfflinePolicy
 from agent.privacy import new_seal_key
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
-from agent.store.file import connect, require_database, write_transaction
+from agent.signing import new_private_key
 from sync.hq.auth import Verifier, hash_secret
-from sync.hq.keys import seal_key
+from sync.hq.db import Backend, Conn, Dialect, SqliteBackend, is_postgres, sqlite_path
+from sync.hq.keys import db_key, load_or_create, seal_key
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
 
 # How long a write waits for the others: first in this process, in turn (the threads
 # of one HQ worker queue here rather than poll SQLite's lock), then for another
-# process's (busy_timeout). Past it the write fails with StoreBusy: HQ answers 503.
+# process's (busy_timeout; PostgreSQL's lock_timeout). Past it the write fails with
+# StoreBusy: HQ answers 503.
 WRITE_WAIT_S = 20.0
 
 
+def backend_of(url: str | Path, create: bool, write_wait_s: float) -> Backend:
+    """The backend for ``url``: PostgreSQL for ``postgresql://...``, else an SQLite file
+    (a path, or ``sqlite:///path``). ``create=False``: the database must be HQ's already
+    (NotADatabase otherwise)."""
+    if is_postgres(url):
+        from sync.hq.pg import PgBackend  # psycopg only for a PostgreSQL HQ
+
+        return PgBackend(str(url), create, write_wait_s)
+    return SqliteBackend(sqlite_path(url), create, write_wait_s, migrations)
+
+
 class HqStore:
-    """Thread-safe: each thread gets its own connection to the same file."""
+    """Thread-safe: each thread gets its own connection to the same database."""
 
     def __init__(
         self, path: str | Path, *, create: bool = True, write_wait_s: float = WRITE_WAIT_S
     ) -> None:
-        """Open HQ's database at ``path``; ``create=False`` (the admin commands): it must
-        exist already, or NotADatabase is raised. A write waits up to ``write_wait_s``
-        for the others."""
-        if not create:
-            require_database(path, migrations.name)
+        """Open HQ's database at ``path`` (a file, ``sqlite:///file`` or
+        ``postgresql://...``); ``create=False`` (the admin commands): it must be HQ's
+        already, or NotADatabase is raised. A write waits up to ``write_wait_s`` for
+        the others."""
         self.path = str(path)
-        self._local = threading.local()
-        self._writer = threading.RLock()
         self.write_wait_s = write_wait_s
+        self.backend = backend_of(path, create, write_wait_s)
+        self.dialect: Dialect = self.backend.dialect
         self._verifier = Verifier()
         self._seal: bytes | None = None
-        migrations.apply(Database(self.conn))
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            conn.execute(f"PRAGMA busy_timeout={int(self.write_wait_s * 1000)}")
-            self._local.conn = conn
-        return conn
+    def conn(self) -> Conn:
+        """This thread's connection."""
+        return self.backend.conn()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front (BEGIN IMMEDIATE), committed or rolled back;
-        raises StoreBusy when the other writers keep it waiting past ``write_wait_s``."""
-        if not self._writer.acquire(timeout=self.write_wait_s):
-            raise StoreBusy(f"HQ's other writers held the database for {self.write_wait_s} s")
-        try:
-            with write_transaction(self.conn) as conn:
-                yield conn
-        finally:
-            self._writer.release()
+    def transaction(self) -> AbstractContextManager[Conn]:
+        """One write transaction, committed or rolled back; raises StoreBusy when the
+        other writers keep it waiting past ``write_wait_s``."""
+        return self.backend.transaction()
+
+    def reading(self) -> AbstractContextManager[Conn]:
+        """One read transaction: all read in it is one moment of HQ's database."""
+        return self.backend.reading()
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        self.backend.close()
 
     def next_rev(self) -> int:
-        """Advance HQ's change counter; what changes carries it so a snapshot finds it."""
-        self.conn.execute(
+        """Advance HQ's change counter; what changes carries it so a snapshot finds it.
+        (Its row stays locked until the transaction ends: on PostgreSQL the changes
+        take their numbers in the order they commit.)"""
+        row = self.conn.execute(
             "INSERT INTO hq_meta(key, value) VALUES('rev', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1"
-        )
-        return int(self.conn.execute("SELECT value FROM hq_meta WHERE key='rev'").fetchone()[0])
+            "ON CONFLICT(key) DO UPDATE SET value=CAST(CAST(hq_meta.value AS BIGINT)+1 AS TEXT) "
+            "RETURNING value"
+        ).fetchone()
+        return int(row[0])
 
     # -- administration -------------------------------------------------------------
     def add_terminal(self, terminal_id: str, secret: str) -> None:
@@ -115,6 +121,8 @@ class HqStore:
         )
 
     def authenticate(self, terminal_id: str, secret: str) -> bool:
+        if "\x00" in terminal_id:
+            return False  # no terminal's id (PostgreSQL keeps no NUL in a text)
         row = self.conn.execute(
             "SELECT secret_hash FROM terminals WHERE terminal_id=?", (terminal_id,)
         ).fetchone()
@@ -126,7 +134,8 @@ class HqStore:
         row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
         if row is None:
             self.conn.execute(
-                "INSERT OR IGNORE INTO hq_meta(key, value) VALUES('phone_key', ?)",
+                "INSERT INTO hq_meta(key, value) VALUES('phone_key', ?) "
+                "ON CONFLICT(key) DO NOTHING",
                 (secrets.token_hex(32),),
             )
             row = self.conn.execute("SELECT value FROM hq_meta WHERE key='phone_key'").fetchone()
@@ -134,10 +143,24 @@ class HqStore:
 
     def seal_key(self) -> bytes:
         """HQ's X25519 private key that opens phone numbers sealed at enrolment: in a file
-        beside the database (:mod:`sync.hq.keys`), or this object's own for ``:memory:``."""
+        beside an SQLite database (:mod:`sync.hq.keys`), in a PostgreSQL one, or this
+        object's own for ``:memory:``."""
         if self._seal is None:
-            self._seal = new_seal_key() if self.path == ":memory:" else seal_key(self.path)
+            if is_postgres(self.path):
+                self._seal = db_key(self.conn, "seal", new_seal_key)
+            elif self.path == ":memory:":
+                self._seal = new_seal_key()
+            else:
+                self._seal = seal_key(self.backend.where)
         return self._seal
+
+    def signing_key(self) -> bytes:
+        """HQ's Ed25519 private key that signs what it sends: in a file beside an SQLite
+        database (with the ``.pub`` file terminals are given), or in a PostgreSQL one
+        (`kassa hq public-key` prints its public half)."""
+        if is_postgres(self.path):
+            return db_key(self.conn, "signing", new_private_key)
+        return load_or_create(self.backend.where)
 
     def publish_ruleset(self, document: dict[str, Any]) -> int:
         ruleset = parse_ruleset(document)  # refuse what a terminal would refuse
@@ -150,13 +173,19 @@ class HqStore:
     def upsert_product(self, doc: dict[str, Any]) -> None:
         """Add or change a product; a changed price keeps the one before it
         (``previous_price_minor``): a terminal that has not heard of it yet may charge it."""
+        row = self.conn.execute(
+            f"SELECT doc FROM hq_products WHERE sku=?{self.dialect.lock_row}", (doc["sku"],)
+        ).fetchone()
+        if row is not None:
+            old = json.loads(row[0])
+            was, now = old.get("price_minor"), doc.get("price_minor")
+            changed = was is not None and now is not None and was != now
+            doc = dict(
+                doc, previous_price_minor=was if changed else old.get("previous_price_minor")
+            )
         self.conn.execute(
             "INSERT INTO hq_products(sku, doc, rev) VALUES(?,?,?) ON CONFLICT(sku) "
-            "DO UPDATE SET doc=json_set(excluded.doc, '$.previous_price_minor', "
-            "CASE WHEN json_extract(doc, '$.price_minor') <> "
-            "json_extract(excluded.doc, '$.price_minor') "
-            "THEN json_extract(doc, '$.price_minor') "
-            "ELSE json_extract(doc, '$.previous_price_minor') END), rev=excluded.rev",
+            "DO UPDATE SET doc=excluded.doc, rev=excluded.rev",
             (doc["sku"], json.dumps(doc, ensure_ascii=False), self.next_rev()),
         )
 
@@ -194,7 +223,7 @@ class HqStore:
         figure (and their tier, if the programme lowers tiers)."""
         rows = self.conn.execute(
             "SELECT customer_id, doc FROM hq_customers "
-            "WHERE json_extract(doc, '$.spend_until') <= ?",
+            f"WHERE {self.dialect.text('doc', 'spend_until')} <= ?",
             (at.isoformat(),),
         ).fetchall()
         rs = self.ruleset() if rows else None
@@ -209,7 +238,8 @@ class HqStore:
     def revoke(self, rule_id: str) -> None:
         """Stop a campaign everywhere: terminals apply it at their next download."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO hq_revocations(rule_id, rev) VALUES(?, ?)",
+            "INSERT INTO hq_revocations(rule_id, rev) VALUES(?, ?) "
+            "ON CONFLICT(rule_id) DO UPDATE SET rev=excluded.rev",
             (rule_id, self.next_rev()),
         )
 
@@ -224,7 +254,8 @@ class HqStore:
     def set_policy(self, policy: OfflinePolicy) -> None:
         """Set the offline spending policy every terminal receives with its next snapshot."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO hq_meta(key, value) VALUES('offline_policy', ?)",
+            "INSERT INTO hq_meta(key, value) VALUES('offline_policy', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (json.dumps(policy.to_doc()),),
         )
         self.next_rev()
@@ -254,7 +285,8 @@ class HqStore:
 
     def upsert_gift_card(self, card: str, balance_minor: int, currency: str) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO hq_gift_cards(card, balance_minor, currency, rev) "
-            "VALUES(?,?,?,?)",
+            "INSERT INTO hq_gift_cards(card, balance_minor, currency, rev) VALUES(?,?,?,?) "
+            "ON CONFLICT(card) DO UPDATE SET balance_minor=excluded.balance_minor, "
+            "currency=excluded.currency, rev=excluded.rev",
             (card, balance_minor, currency, self.next_rev()),
         )

@@ -37,8 +37,9 @@ from datetime import datetime
 from types import FrameType
 
 from agent.clock import parse_utc
+from sync.hq.db import is_postgres
 from sync.hq.expiry import DEFAULT_EVERY_S
-from sync.hq.keys import key_paths, load_or_create
+from sync.hq.keys import key_paths
 from sync.hq.seed import seed_demo
 from sync.hq.store import WRITE_WAIT_S, HqStore
 from sync.wire import MAX_REQUEST_BYTES
@@ -81,8 +82,8 @@ def prepare(settings: HqSettings, demo: bool) -> None:
     if demo:
         seed_demo(store)
     store.seal_key()
-    load_or_create(settings.db)
-    store.conn.close()
+    store.signing_key()
+    store.close()
 
 
 @dataclass
@@ -216,9 +217,11 @@ def _work(settings: HqSettings, listen_fd: int, parent_fd: int) -> None:
 
     from sync.hq.server import create_app
 
+    store = HqStore(settings.db, write_wait_s=settings.write_wait_s)
     app = create_app(
-        HqStore(settings.db, write_wait_s=settings.write_wait_s),
-        key_paths(settings.db)[0].read_bytes(),  # made by the parent: read, not rewritten
+        store,
+        # made by the parent: read, not rewritten (PostgreSQL: kept in the database)
+        store.signing_key() if is_postgres(settings.db) else key_paths(settings.db)[0].read_bytes(),
         _pinned(parse_utc(settings.fixed_time)) if settings.fixed_time else None,
         settings.expire_every_s,
         settings.max_request_bytes,

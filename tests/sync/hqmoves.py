@@ -1,51 +1,47 @@
-"""HQ's moves of points, read from its database: what a balance's history says."""
+"""HQ's moves of points, read from its database (an SQLite file or a PostgreSQL URL):
+what a balance's history says."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
+from typing import Any
+
+from sync.hq.store import HqStore
+
+
+def _rows(db: str | Path, sql: str) -> list[Any]:
+    store = HqStore(db, create=False)
+    try:
+        return list(store.conn.execute(sql).fetchall())
+    finally:
+        store.close()
 
 
 def moves(db: str | Path) -> list[tuple[str, int, str]]:
     """HQ's expiry moves: (customer, points, when they expired), in the order written."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT customer_id, points, expired_at FROM hq_expiry_moves ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = _rows(db, "SELECT customer_id, points, expired_at FROM hq_expiry_moves ORDER BY id")
     return [(str(c), int(p), str(a)) for c, p, a in rows]
 
 
 def balances_and_moves(db: str | Path) -> dict[str, tuple[int, int]]:
     """customer -> (balance, points earned - redeemed - expired in HQ's moves)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT c.customer_id, c.balance, "
-            "(SELECT COALESCE(SUM(points_earned - points_redeemed), 0) FROM hq_events e "
-            " WHERE e.customer_id=c.customer_id) - "
-            "(SELECT COALESCE(SUM(points), 0) FROM hq_expiry_moves m "
-            " WHERE m.customer_id=c.customer_id) FROM hq_customers c"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = _rows(
+        db,
+        "SELECT c.customer_id, c.balance, "
+        "(SELECT COALESCE(SUM(points_earned - points_redeemed), 0) FROM hq_events e "
+        " WHERE e.customer_id=c.customer_id) - "
+        "(SELECT COALESCE(SUM(points), 0) FROM hq_expiry_moves m "
+        " WHERE m.customer_id=c.customer_id) FROM hq_customers c",
+    )
     return {str(c): (int(b), int(m)) for c, b, m in rows}
 
 
 def gift_cards_and_moves(db: str | Path) -> dict[str, tuple[int, int]]:
     """gift card -> (balance, what HQ's applied events moved onto it: loads sold at a till
     and returns credited, less what sales paid with it)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        cards = dict(conn.execute("SELECT card, balance_minor FROM hq_gift_cards").fetchall())
-        bodies = conn.execute(
-            "SELECT kind, body FROM hq_events WHERE kind IN ('sale', 'return')"
-        ).fetchall()
-    finally:
-        conn.close()
+    cards = dict(_rows(db, "SELECT card, balance_minor FROM hq_gift_cards"))
+    bodies = _rows(db, "SELECT kind, body FROM hq_events WHERE kind IN ('sale', 'return')")
     moved = dict.fromkeys(cards, 0)
     for kind, body in bodies:
         doc = json.loads(body)

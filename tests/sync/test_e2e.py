@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from tests.hqproc import HqProcess
 from tests.sync.faultproxy import FaultProxy
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]  # HQ on SQLite and PostgreSQL
 
 
 def kassa(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,6 @@ quarantined, so the events after it go on."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +47,8 @@ def check(name: str, value: object) -> None:
 
 
 @pytest.fixture
-def hq_store(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq_store(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

@@ -63,6 +63,7 @@ def adjustments(terminal_id: str, n: int) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.both_backends
 def test_sixteen_terminals_uploading_at_once_get_no_5xx_but_503_and_each_event_counts_once(
     hq: HqProcess,
 ) -> None:

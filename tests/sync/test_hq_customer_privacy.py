@@ -58,9 +58,9 @@ def held_bytes(path: Path) -> bytes:
 
 
 def test_a_terminal_holds_a_greeting_a_month_day_and_a_hash_and_still_serves_them(
-    tmp_path: Path,
+    tmp_path: Path, hq_db_url: str
 ) -> None:
-    hq = HqStore(tmp_path / "hq.db")
+    hq = HqStore(hq_db_url)
     seed_demo(hq)
     with hq.transaction():
         hq.upsert_customer(ZOFIA)
@@ -83,8 +83,10 @@ def test_a_terminal_holds_a_greeting_a_month_day_and_a_hash_and_still_serves_the
         assert demo_phone.encode() not in held, demo_phone
 
 
-def test_a_number_given_at_enrolment_reaches_hq_sealed_and_hq_keeps_it(tmp_path: Path) -> None:
-    hq = HqStore(tmp_path / "hq.db")
+def test_a_number_given_at_enrolment_reaches_hq_sealed_and_hq_keeps_it(
+    tmp_path: Path, hq_db_url: str
+) -> None:
+    hq = HqStore(hq_db_url)
     seed_demo(hq)
     now = FEB_28 + timedelta(days=1)
     store = downloaded(hq, tmp_path / "terminal.db", now)

@@ -67,8 +67,8 @@ def add_customer(
 
 
 @pytest.fixture
-def hq_store(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq_store(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

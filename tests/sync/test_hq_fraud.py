@@ -34,8 +34,8 @@ BENCH = [make_card_number(1000 + i) for i in range(EXTRA)]
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def central(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     with s.transaction():
         for i, card in enumerate(BENCH):

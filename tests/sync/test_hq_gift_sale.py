@@ -68,9 +68,9 @@ def test_hq_applies_a_gift_card_load_exactly_once(hq: HqProcess, tmp_path: Path)
 
 
 def test_a_load_hq_cannot_recompute_is_quarantined_not_applied(
-    tmp_path: Path, session: CheckoutSession, store: Store
+    hq_db_url: str, session: CheckoutSession, store: Store
 ) -> None:
-    hq = HqStore(tmp_path / "hq-inproc.db")
+    hq = HqStore(hq_db_url)
     seed_demo(hq)
     with hq.transaction():  # HQ's GIFT50 loads no card (the till's copy says it does)
         gift50 = next(p for p in PRODUCTS if p["sku"] == "GIFT50")

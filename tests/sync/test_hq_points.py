@@ -4,7 +4,6 @@ return credits back the gift card that paid."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +26,8 @@ EWA = make_card_number(50)
 
 
 @pytest.fixture
-def hq(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

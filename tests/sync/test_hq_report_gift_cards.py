@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from sync.hq.report import report
 from sync.hq.store import HqStore
 from tests.ui.test_cli import kassa
 
 
-def test_negative_gift_card_balances_appear_in_the_report(tmp_path: Path) -> None:
-    db = tmp_path / "hq.db"
+def test_negative_gift_card_balances_appear_in_the_report(hq_db_url: str) -> None:
+    db = hq_db_url
     store = HqStore(db)
     store.upsert_gift_card("GC0000000001", -15000, "PLN")  # spent at four tills offline
     store.upsert_gift_card("GC0000000002", 2500, "PLN")
     doc = report(store)
-    store.conn.close()
+    store.close()
     assert doc["negative_gift_cards"] == [
         {"card": "GC0000000001", "balance_minor": -15000, "currency": "PLN"}
     ]
@@ -28,9 +27,9 @@ def test_negative_gift_card_balances_appear_in_the_report(tmp_path: Path) -> Non
     assert as_json["negative_gift_cards"][0]["balance_minor"] == -15000
 
 
-def test_set_policy_sets_the_gift_card_limits(tmp_path: Path) -> None:
-    db = tmp_path / "hq.db"
-    HqStore(db).conn.close()
+def test_set_policy_sets_the_gift_card_limits(hq_db_url: str) -> None:
+    db = hq_db_url
+    HqStore(db).close()
     out = kassa(
         "hq", "set-policy", "--db", str(db),
         "--gift-card-daily-minor", "2000", "--stale-gift-card-daily-minor", "none",

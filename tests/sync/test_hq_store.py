@@ -20,8 +20,8 @@ AT = "2026-11-24T09:00:00+00:00"
 
 
 @pytest.fixture
-def hq_store(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq_store(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

@@ -36,8 +36,8 @@ ANNA = make_card_number(1)  # Anna: Bronze, 820.00 qualifying spend given to HQ
 
 
 @pytest.fixture
-def hq_store(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq_store(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

@@ -27,11 +27,17 @@ from tests.sync.test_point_lots import make_card_number
 
 
 def start(
-    db: str, workers: int, fixed_time: datetime | None = None, expire_every_s: float | None = None
+    db: str,
+    workers: int,
+    fixed_time: datetime | None = None,
+    expire_every_s: float | None = None,
+    key_dir: Path | None = None,
 ) -> HqProcess:
-    """`kassa hq --workers N` on ``db``, once all N workers run."""
+    """`kassa hq --workers N` on ``db`` (a file, or a PostgreSQL URL: its public key is
+    written to ``key_dir``), once all N workers run."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    hq = HqProcess(Path(db), free_port(), env, None, fixed_time, expire_every_s)
+    where: Path | str = db if db.startswith("postgresql://") else Path(db)
+    hq = HqProcess(where, free_port(), env, None, fixed_time, expire_every_s, key_dir=key_dir)
     hq.args = ("--workers", str(workers))
     hq.start()
     deadline = time.monotonic() + 30

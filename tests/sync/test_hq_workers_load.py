@@ -64,9 +64,11 @@ def test_terminals_uploading_and_polling_while_workers_are_killed_lose_and_doubl
     store = HqStore(hq_db_url)
     seed_demo(store)
     register(store, ids)
-    store.conn.close()
+    store.close()
     terminals = [Terminal(t, terminal_events(t, BATCHES * BATCH, templates)) for t in ids]
-    hq = start(hq_db_url, WORKERS, fixed_time=AT)  # the sales' time: tiers stay as priced
+    hq = start(
+        hq_db_url, WORKERS, fixed_time=AT, key_dir=tmp_path
+    )  # the sales' time: tiers stay as priced
     tally, killed = Tally(), []
     killer = threading.Thread(
         target=kill_workers, args=(hq, tally, TERMINALS * BATCHES, killed), daemon=True
@@ -95,7 +97,7 @@ def test_terminals_uploading_and_polling_while_workers_are_killed_lose_and_doubl
     stored = c.execute("SELECT COUNT(*), COUNT(DISTINCT event_id) FROM hq_events").fetchone()
     assert tuple(stored) == (TERMINALS * BATCHES * BATCH,) * 2  # each once, none twice
     assert c.execute("SELECT COUNT(*) FROM conflicts").fetchone() == (0,)
-    c.close()
+    hq_store.close()
 
     start_balance = {str(doc["customer_id"]): int(doc.get("balance", 0)) for doc in CUSTOMERS}
     points = balances_and_moves(hq_db_url)

@@ -8,7 +8,6 @@ the protocol the terminals speak.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,8 +34,8 @@ def check(name: str, value: object) -> None:
 
 
 @pytest.fixture
-def hq(tmp_path: Path) -> TestClient:
-    store = HqStore(tmp_path / "hq.db")
+def hq(hq_db_url: str) -> TestClient:
+    store = HqStore(hq_db_url)
     seed_demo(store)
     return TestClient(create_app(store, new_private_key()))
 

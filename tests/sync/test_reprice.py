@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +41,8 @@ AT = "2026-11-24T09:00:00+00:00"
 
 
 @pytest.fixture
-def hq(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

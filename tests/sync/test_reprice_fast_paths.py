@@ -5,7 +5,6 @@ offline policy) is read again when it changes."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,8 +24,8 @@ IVAN = make_card_number(2)
 
 
 @pytest.fixture
-def hq(tmp_path: Path) -> HqStore:
-    s = HqStore(tmp_path / "hq.db")
+def hq(hq_db_url: str) -> HqStore:
+    s = HqStore(hq_db_url)
     seed_demo(s)
     return s
 

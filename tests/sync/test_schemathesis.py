@@ -28,7 +28,7 @@ from sync.hq.server import OPENAPI_PATH
 from tests import fuzz
 from tests.hqproc import HqProcess
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.both_backends]  # HQ on SQLite and PostgreSQL
 
 # The credential is the test's own (every request carries T1's): without the document's
 # security, no case is "invalid" for lacking the header the test then adds.

@@ -207,9 +207,11 @@ def run_bench(
     hq_workers: int = 2,
     hq_db: str = SQLITE,
     customers: int | None = None,
+    hq_pg: str | None = None,
 ) -> dict[str, Any]:
     """Every figure; ``hq_*`` options size HQ's ingest under load (:mod:`ui.tools.bench_hq`:
-    200 terminals, 30 with ``quick``); ``customers`` the chain a new till joins (default:
+    200 terminals, 30 with ``quick``; ``hq_pg``: a PostgreSQL URL, the same load on it
+    too); ``customers`` the chain a new till joins (default:
     20,000 quick, 1,000,000 in full)."""
     where = os.environ.get("KASSA_BENCH_DIR")  # bench on the disk the terminal uses
     with tempfile.TemporaryDirectory(prefix="kassa-bench-", dir=where) as d:
@@ -225,6 +227,9 @@ def run_bench(
             else IngestLoad(hq_terminals or TERMINALS, BATCHES)
         )
         result.update(bench_hq_ingest(workdir, load, (hq_workers,), hq_db))
+        if hq_pg:  # the same load on PostgreSQL: hq_pg_ingest_*
+            pg = bench_hq_ingest(workdir / "pg", load, (hq_workers,), hq_pg)
+            result.update({k.replace("hq_ingest", "hq_pg_ingest"): v for k, v in pg.items()})
         chain = customers or (20_000 if quick else 1_000_000)
         result.update(bench_snapshot(chain, workdir))
         result.update(run_device_benches(workdir, quick))

@@ -22,6 +22,7 @@ Run alone for the table of several worker counts:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.client import read_public_key
+from agent.signing import public_key_hex
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.store import HqStore
@@ -40,7 +41,8 @@ from ui.tools.hq_load import Terminal, register, run_load, sale_templates, termi
 from ui.tools.measure import AT, p99
 
 BATCH = 50  # sales a batch, as the issue measured
-SQLITE = "sqlite"  # --hq-db's default: fresh SQLite files in the bench's directory
+SQLITE = "sqlite"  # --hq-db's default: fresh SQLite files in the bench's directory;
+# or a PostgreSQL URL whose role may create databases: fresh ones in its cluster
 TERMINALS, BATCHES = 200, 10  # the issue's figure: 2,000 batches of 50
 QUICK_TERMINALS, QUICK_BATCHES = 30, 4  # `kassa bench --quick` (CI): 6,000 sales
 TIMEOUT_S = 5.0  # the terminal's default timeout: a batch slower than this is sent again
@@ -58,28 +60,60 @@ class IngestLoad:
         return self.terminals * self.batches * BATCH
 
 
-def _template_db(workdir: Path, ids: list[str], hq_db: str) -> Path:
-    """An HQ database holding the demo programme and the load's terminals, made once and
-    copied for each run (a terminal's credential takes scrypt ~40 ms to register)."""
-    if hq_db != SQLITE:
-        raise SystemExit(
-            f"kassa bench --hq-db {hq_db}: only '{SQLITE}' until HQ's PostgreSQL backend lands"
-        )
-    path = workdir / "hq-template.db"
-    store = HqStore(path)
-    seed_demo(store)
-    register(store, ids)
-    store.conn.close()  # the last connection: its WAL is checkpointed into the file
-    return path
+class Databases:
+    """Fresh HQ databases of one backend for the bench's runs: SQLite files copied from a
+    template file in ``workdir``, or PostgreSQL databases made from a template database
+    in the cluster of ``hq_db`` (a URL; the databases are dropped at :meth:`close`)."""
+
+    def __init__(self, workdir: Path, hq_db: str) -> None:
+        self.workdir, self.server = workdir, None if hq_db == SQLITE else hq_db
+        self.made: list[str] = []
+        self.tag = f"kassa_bench_{os.getpid()}"
+
+    def template(self, ids: list[str]) -> str:
+        """The database copied for each run: the demo programme and the load's
+        terminals (a terminal's credential takes scrypt ~40 ms to register)."""
+        if self.server is None:
+            url = str(self.workdir / "hq-template.db")
+        else:
+            from sync.hq.pg import create_database
+
+            url = create_database(self.server, f"{self.tag}_template")
+            self.made.append(f"{self.tag}_template")
+        store = HqStore(url)
+        seed_demo(store)
+        register(store, ids)
+        store.close()  # the last connection: its WAL is checkpointed into the file
+        return url
+
+    def fresh(self, template: str, name: str) -> str:
+        if self.server is None:
+            path = self.workdir / f"{name}.db"
+            shutil.copyfile(template, path)
+            return str(path)
+        from sync.hq.pg import create_database
+
+        self.made.append(f"{self.tag}_{name}")
+        return create_database(self.server, f"{self.tag}_{name}", f"{self.tag}_template")
+
+    def public_key(self, url: str) -> str:
+        """HQ's public key for the terminals (made now, beside a file or in a database,
+        if the copy has none: HQ then reads the same)."""
+        store = HqStore(url, create=False)
+        try:
+            return public_key_hex(store.signing_key())
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            from sync.hq.pg import drop_database
+
+            for name in reversed(self.made):
+                drop_database(self.server, name)
 
 
-def _fresh(template: Path, workdir: Path, name: str) -> Path:
-    path = workdir / f"{name}.db"
-    shutil.copyfile(template, path)
-    return path
-
-
-def _direct(db: Path, terminals: list[Terminal], load: IngestLoad) -> float:
+def _direct(db: str, terminals: list[Terminal], load: IngestLoad) -> float:
     """Seconds HQ takes to ingest every batch directly, the terminals' batches interleaved."""
     store = HqStore(db)
     at = AT.isoformat()
@@ -89,23 +123,23 @@ def _direct(db: Path, terminals: list[Terminal], load: IngestLoad) -> float:
             ingest(store, t.terminal_id, t.events[b * BATCH : (b + 1) * BATCH], at)
     took = time.perf_counter() - t0
     (held,) = store.conn.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone()
-    store.conn.close()
+    store.close()
     if held:  # a genuine sale refused: the figure would time less work
         raise RuntimeError(f"HQ quarantined {held} of the bench's genuine sales")
     return took
 
 
-def _over_http(db: Path, terminals: list[Terminal], workers: int) -> dict[str, float]:
+def _over_http(db: str, key: str, terminals: list[Terminal], workers: int) -> dict[str, float]:
     """The load against `kassa hq --workers N` on ``db``: its figures."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "ui.cli", "hq", "--db", str(db), "--port", str(port)]
+    cmd = [sys.executable, "-m", "ui.cli", "hq", "--db", db, "--port", str(port)]
     cmd += ["--workers", str(workers), "--fixed-time", AT.isoformat()]  # the sales' time
     proc = subprocess.Popen(cmd)
     url = f"http://127.0.0.1:{port}"
     try:
         if not wait_for_hq(url, 60):
             raise RuntimeError("HQ did not come up for the bench")
-        tally, seconds = run_load(url, terminals, BATCH, read_public_key(f"{db}.pub"), False)
+        tally, seconds = run_load(url, terminals, BATCH, key, False)
     finally:
         proc.terminate()
         proc.wait(60)
@@ -113,7 +147,7 @@ def _over_http(db: Path, terminals: list[Terminal], workers: int) -> dict[str, f
         raise RuntimeError(f"HQ answered {dict(tally.statuses)}: {tally.unexpected[:3]}")
     store = HqStore(db, create=False)
     (held,) = store.conn.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone()
-    store.conn.close()
+    store.close()
     if held:
         raise RuntimeError(f"HQ quarantined {held} of the bench's genuine sales")
     sales = sum(len(t.events) for t in terminals)
@@ -132,23 +166,28 @@ def bench_hq_ingest(
     """The ``hq_ingest_*`` figures with each number of ``workers`` (keys suffixed
     ``_wN`` when there are several), beside the direct ingest of the same sales."""
     workdir = workdir / "hq-ingest"
-    workdir.mkdir()
+    workdir.mkdir(parents=True)
     ids = [f"L{i:03d}" for i in range(load.terminals)]
     templates = sale_templates(workdir)
     terminals = [Terminal(t, terminal_events(t, load.batches * BATCH, templates)) for t in ids]
-    template = _template_db(workdir, ids, hq_db)
-    direct_s = _direct(_fresh(template, workdir, "direct"), terminals, load)
-    result = {
-        "hq_ingest_terminals": float(load.terminals),
-        "hq_ingest_direct_sales_per_s": load.sales / direct_s,
-    }
-    for n in workers:
-        got = _over_http(_fresh(template, workdir, f"hq-w{n}"), terminals, n)
-        got["hq_ingest_ratio"] = got.pop("hq_ingest_s") / direct_s
-        suffix = f"_w{n}" if len(workers) > 1 else ""
-        result.update({f"{k}{suffix}": v for k, v in got.items()})
-        if not suffix:
-            result["hq_ingest_workers"] = float(n)
+    dbs = Databases(workdir, hq_db)
+    try:
+        template = dbs.template(ids)
+        direct_s = _direct(dbs.fresh(template, "direct"), terminals, load)
+        result = {
+            "hq_ingest_terminals": float(load.terminals),
+            "hq_ingest_direct_sales_per_s": load.sales / direct_s,
+        }
+        for n in workers:
+            db = dbs.fresh(template, f"hq_w{n}")
+            got = _over_http(db, dbs.public_key(db), terminals, n)
+            got["hq_ingest_ratio"] = got.pop("hq_ingest_s") / direct_s
+            suffix = f"_w{n}" if len(workers) > 1 else ""
+            result.update({f"{k}{suffix}": v for k, v in got.items()})
+            if not suffix:
+                result["hq_ingest_workers"] = float(n)
+    finally:
+        dbs.close()
     return result
 
 

@@ -96,7 +96,7 @@ def join_chain(n: int, workdir: Path) -> Joined:
     t0 = time.perf_counter()
     add_customers(hq, chain_customers(n))
     seed_s = time.perf_counter() - t0
-    hq.conn.close()
+    hq.close()
     port = _free_port()
     proc = start_hq(hq_db, port, demo=False)
     url = f"http://127.0.0.1:{port}"

@@ -89,7 +89,7 @@ def _direct(db: Path, events: list[dict[str, Any]], checks: tuple[Check, ...]) -
         ingest(hq, "T1", events[i : i + MAX_BATCH], AT.isoformat(), checks)
     took = time.perf_counter() - t0
     (held,) = hq.conn.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone()
-    hq.conn.close()
+    hq.close()
     if held:  # a genuine sale refused: the figure would time less work, and be wrong
         raise RuntimeError(f"HQ quarantined {held} of the bench's genuine sales")
     return took
