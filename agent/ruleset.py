@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,14 +109,16 @@ class When:
         if self.weekdays and local.isoweekday() not in self.weekdays:
             return say("not on this day")
         if self.start is not None and self.end is not None:
-            now = local.time().replace(tzinfo=None)
+            now = local.time()  # naive: the wall clock time of ``local``
             if not self.start <= now < self.end:
-                return say(
-                    "outside its hours ({start}-{end})",
-                    start=f"{self.start:%H:%M}",
-                    end=f"{self.end:%H:%M}",
-                )
+                return _outside(self.start, self.end)
         return None
+
+
+@lru_cache(maxsize=256)
+def _outside(start: time, end: time) -> Words:
+    """Why a rule is off outside its daily window (the same words every time: made once)."""
+    return say("outside its hours ({start}-{end})", start=f"{start:%H:%M}", end=f"{end:%H:%M}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,16 +185,18 @@ class PricedWith:
     revoked: frozenset[str] = frozenset()  # the rules the terminal held revoked
     standing: Standing | None = None  # where the customer stood towards the tiers
 
-    def as_recorded(self) -> PricedWith:
+    def as_recorded(self, standing: Standing | None = None) -> PricedWith:
         """These inputs as a sale records them, and HQ reads them back: of the customer
-        only what prices (:data:`PRICED_CUSTOMER`), their birthday without its year."""
+        only what prices (:data:`PRICED_CUSTOMER`), their birthday without its year; with
+        ``standing``, standing there (else where these inputs say)."""
         c = self.customer
-        if c is None:
-            return self
-        kept: dict[str, Any] = {n: getattr(c, n) for n in PRICED_CUSTOMER}
-        if c.birthday is not None:
-            kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
-        return replace(self, customer=Customer(**kept, card="", name="", hq_balance=Points(0)))
+        if c is not None:
+            kept: dict[str, Any] = {n: getattr(c, n) for n in PRICED_CUSTOMER}
+            if c.birthday is not None:
+                kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
+            c = Customer(**kept, card="", name="", hq_balance=Points(0))
+        at = self.standing if standing is None else standing
+        return PricedWith(c, self.balance, self.usage, self.tender, self.revoked, at)
 
     def to_doc(self) -> dict[str, Any]:
         return {

@@ -170,19 +170,25 @@ def why(w: Worksheet, r: Rule) -> Words:
         assert w.customer is not None
         pct = w.rs.tier(w.customer.tier).discount_percent
         return say("{tier} tier: {percent}% off the sale", tier=w.customer.tier, percent=pct)
-    cur = w.basket.currency
-    what = {
-        Kind.PERCENT_OFF: lambda: say("{percent}% off", percent=r.percent),
-        Kind.NTH_PURCHASE: lambda: say(
+    cur, kind = w.basket.currency, r.kind
+    if kind is Kind.PERCENT_OFF:
+        what = say("{percent}% off", percent=r.percent)
+    elif kind is Kind.NTH_PURCHASE:
+        what = say(
             "{percent}% off one purchase in {every} this month",
             percent=r.percent,
             every=r.every,
-        ),
-        Kind.FIXED_OFF: lambda: say("{amount} off", amount=Money(r.amount_minor, cur)),
-        Kind.BUY_X_GET_Y: lambda: say("buy {buy} get {get}", buy=r.buy, get=r.get),
-        Kind.CHEAPEST_UNIT: lambda: say("{percent}% off the cheapest unit", percent=r.percent),
-        Kind.REWARD: lambda: reward_words(w, r),
-    }[r.kind]()
+        )
+    elif kind is Kind.FIXED_OFF:
+        what = say("{amount} off", amount=Money(r.amount_minor, cur))
+    elif kind is Kind.BUY_X_GET_Y:
+        what = say("buy {buy} get {get}", buy=r.buy, get=r.get)
+    elif kind is Kind.CHEAPEST_UNIT:
+        what = say("{percent}% off the cheapest unit", percent=r.percent)
+    elif kind is Kind.REWARD:
+        what = reward_words(w, r)
+    else:
+        raise KeyError(kind)  # every discount kind is named above
     if r.match.whole_sale:
         return with_cap(w, r, say("{what} on the sale", what=what))
     named = ", ".join(sorted(r.match.skus | r.match.categories))

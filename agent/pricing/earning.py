@@ -165,6 +165,8 @@ def share_up(parts: list[tuple[int, int]]) -> int:
     if len(parts) == 1:
         n, d = parts[0]
         return -(-n // d)
+    if not parts:  # a line that earned nothing
+        return 0
     return math.ceil(sum((Fraction(n, d) for n, d in parts), Fraction(0)))
 
 

@@ -36,7 +36,8 @@ class QuoteLine:
 
     @property
     def after_discount_minor(self) -> int:
-        return self.line.amount.minor - self.discount_minor
+        line = self.line  # its amount in integers: no Money made to read it
+        return line.unit_price.minor * line.qty - self.discount_minor
 
     @property
     def money_minor(self) -> int:

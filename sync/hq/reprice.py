@@ -212,9 +212,7 @@ def _spending(sale: Sale, asked: PricedWith, view: HqView) -> list[Problem]:
 def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     """The record HQ makes of the sale, priced with the same engine and inputs."""
     basket = Basket(sale.currency, tuple(_line(ln, sale.currency) for ln in sale.lines))
-    customer = asked.customer
-    if customer is not None and sale.customer is not None and customer.card != sale.customer.card:
-        customer = replace(customer, card=sale.customer.card)
+    customer = asked.customer  # as recorded: no card (the engine reads none; the record does)
     q = quote(basket, customer, asked.balance, rs, asked.usage, parse_utc(sale.at), asked.tender)
     card = sale.gift_card[0] if sale.gift_card else None
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
@@ -222,7 +220,9 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
     # Who rang it up, who lifted a limit, is the terminal's to say (HQ's fraud signals read it).
-    return sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing, kept=sale)
+    on_sale = None if sale.customer is None else sale.customer.card  # the card presented
+    st = asked.standing
+    return sale_record(q, sale.sale_id, rs, customer, codes, card, st, kept=sale, card=on_sale)
 
 
 def _line(ln: SaleLine, currency: str) -> Line:
