@@ -93,7 +93,12 @@ def percent_of(amount_minor: int, percent: Fraction) -> int:
 
 def floor_points(value: Fraction) -> Points:
     """The one place fractional points become whole points: floor."""
-    return Points(math.floor(value))
+    return floor_points_of(value.numerator, value.denominator)
+
+
+def floor_points_of(numerator: int, denominator: int) -> Points:
+    """:func:`floor_points` of ``numerator / denominator`` (denominator > 0), in integers."""
+    return Points(numerator // denominator)
 
 
 def allocate(total: int, weights: list[int], keys: list[str] | None = None) -> list[int]:

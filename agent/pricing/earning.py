@@ -12,7 +12,7 @@ from agent.money import (
     CURRENCY_EXPONENT,
     Points,
     allocate,
-    floor_points,
+    floor_points_of,
 )
 from agent.pricing.discounts import scope
 from agent.pricing.eligibility import codes_in_use, minimum_not_reached, not_with_code
@@ -60,13 +60,12 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
         idx = best[key]
         factor = winners[key].factor if key in winners else Fraction(1)
-        # One exact product per rule: sum the money first (integers), then scale (one
-        # fraction of the integer products: rate and factor are exact fractions).
-        exact = Fraction(
+        # One exact product per rule: sum the money first (integers), then scale (the
+        # integer products of rate and factor, exact fractions), floored once.
+        pts = floor_points_of(
             sum(money[i] for i in idx) * rate.numerator * factor.numerator,
             unit * rate.denominator * factor.denominator,
         )
-        pts = floor_points(exact)
         if pts <= 0:
             continue
         why = say(

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from threading import get_ident
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from agent.model import OfflinePolicy
 from sync.hq.store import HqStore
@@ -27,7 +26,8 @@ class Batch:
     """One ingest batch's reads: products by SKU (their document text, None: no such
     product), the offline policy, and customers' documents parsed by a check."""
 
-    thread: int = 0  # the thread whose transaction it is: others read afresh
+    store: HqStore
+    thread: int  # the thread whose transaction it is: others read afresh
     products: dict[str, str | None] = field(default_factory=dict)
     policy: OfflinePolicy | None = None
     docs: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
@@ -43,20 +43,21 @@ class Batch:
         return kept[1] if kept is not None and kept[0] == text else None
 
 
-_OPEN: WeakKeyDictionary[HqStore, Batch] = WeakKeyDictionary()
+# The batches open now, by id(store) (a store in a batch is alive: the batch holds it).
+_OPEN: dict[int, Batch] = {}
 
 
 @contextmanager
 def during(store: HqStore) -> Iterator[Batch]:
     """A batch's reads, kept while the caller's write transaction on ``store`` lasts."""
-    batch = _OPEN[store] = Batch(get_ident())
+    batch = _OPEN[id(store)] = Batch(store, get_ident())
     try:
         yield batch
     finally:
-        _OPEN.pop(store, None)
+        del _OPEN[id(store)]
 
 
 def of(store: HqStore) -> Batch | None:
     """The batch this thread is taking in on ``store`` now, or None."""
-    batch = _OPEN.get(store)
+    batch = _OPEN.get(id(store))
     return batch if batch is not None and batch.thread == get_ident() else None

@@ -173,7 +173,7 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
         out.append(Problem("priced_with.standing.tier", st.tier, claimed.tier))
     if claimed.country != hq.country:
         out.append(Problem("country", claimed.country, hq.country))
-    if _day(claimed.birthday) != _day(hq.birthday):
+    if _md(claimed.birthday) != _md(hq.birthday):
         out.append(Problem("birthday", _day(claimed.birthday), _day(hq.birthday)))
     for seg in sorted(claimed.segments - hq.segments):
         out.append(Problem(f"segment {seg}", "theirs", "not theirs"))
@@ -185,6 +185,11 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
 
 def _day(d: date | None) -> str | None:
     return None if d is None else d.strftime("%m-%d")
+
+
+def _md(d: date | None) -> tuple[int, int] | None:
+    """The day and month of a birthday (what is compared: no year)."""
+    return None if d is None else (d.month, d.day)
 
 
 def _spending(sale: Sale, asked: PricedWith, view: HqView) -> list[Problem]:

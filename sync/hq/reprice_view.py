@@ -44,8 +44,10 @@ _PUBLISHED: WeakKeyDictionary[HqStore, dict[int, Ruleset | None]] = WeakKeyDicti
 
 def _ruleset(store: HqStore, version: int) -> Ruleset | None:
     """The programme ``store`` published as ``version``, or None if it never did."""
-    known = _PUBLISHED.setdefault(store, {})
-    if version in known:
+    known = _PUBLISHED.get(store)
+    if known is None:
+        known = _PUBLISHED[store] = {}
+    elif version in known:
         return known[version]
     row = store.conn.execute(
         "SELECT document FROM hq_rulesets WHERE version=?", (version,)
