@@ -16,6 +16,8 @@ from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
 from agent.words import Words, points_of, say
 
+WHOLE = Fraction(100)  # percent: a unit given free when a rule names no percent
+
 
 def scope(w: Worksheet, r: Rule) -> list[int]:
     """The lines ``r`` touches: those it matches that its purpose is allowed on (an
@@ -75,7 +77,7 @@ def uncapped(w: Worksheet, r: Rule) -> list[int]:
     free = len(units) // (r.buy + r.get) * r.get
     out = [0] * n
     for price, i in units[:free]:
-        out[i] += percent_of(price, r.percent or Fraction(100))
+        out[i] += percent_of(price, r.percent or WHOLE)
     return [min(out[i], w.rem[i]) for i in range(n)]
 
 

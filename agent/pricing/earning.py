@@ -21,6 +21,8 @@ from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
 from agent.words import points_of, say
 
+ONE = Fraction(1)  # the factor of the base rate (no multiplier): made once
+
 
 def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Award], list[int]]:
     """Return the awards and the points each line earned (for returns)."""
@@ -59,7 +61,7 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             )
     for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
         idx = best[key]
-        factor = winners[key].factor if key in winners else Fraction(1)
+        factor = winners[key].factor if key in winners else ONE
         # One exact product per rule: sum the money first (integers), then scale (the
         # integer products of rate and factor, exact fractions), floored once.
         pts = floor_points_of(
