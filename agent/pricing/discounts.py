@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from agent.money import Money, allocate, percent_of
 from agent.pricing.eligibility import may_apply_now
-from agent.pricing.result import Discount
+from agent.pricing.result import NO_WORDS, Discount
 from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
 from agent.words import Words, points_of, say
@@ -164,7 +164,8 @@ def apply_stage(w: Worksheet, rules: list[Rule]) -> None:
             cost = w.reward_cost.get(win.id, win.points) if win.kind is Kind.REWARD else 0
             w.balance -= cost
             w.reward_points += cost
-            w.discounts.append(Discount(win.id, total, tuple(per_line), why(w, win), cost))
+            words = why(w, win) if w.explain else NO_WORDS
+            w.discounts.append(Discount(win.id, total, tuple(per_line), words, cost))
 
 
 def why(w: Worksheet, r: Rule) -> Words:

@@ -16,10 +16,10 @@ from agent.money import (
 )
 from agent.pricing.discounts import scope
 from agent.pricing.eligibility import codes_in_use, minimum_not_reached, not_with_code
-from agent.pricing.result import RULE_BASE, Award
+from agent.pricing.result import NO_WORDS, RULE_BASE, Award
 from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
-from agent.words import points_of, say
+from agent.words import Words, points_of, say
 
 ONE = Fraction(1)  # the factor of the base rate (no multiplier): made once
 
@@ -70,16 +70,7 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
         )
         if pts <= 0:
             continue
-        why = say(
-            "{rate} points per 1 {currency} paid ({tier})",
-            rate=rate,
-            currency=w.basket.currency,
-            tier=c.tier,
-        )
-        if factor != 1:
-            skus = ", ".join(w.lines[i].sku for i in idx)
-            why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
-        awards.append(Award(key, pts, why))
+        awards.append(Award(key, pts, rate_words(w, rate, factor, idx) if w.explain else NO_WORDS))
         share(w, pts, idx, [money[i] for i in idx], per_line)
     given = given_away(w)
     for r in eligible:
@@ -88,16 +79,18 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             paid = [w.lines[i].qty - given[i] for i in idx]
             raw = sum(paid) * r.points
             bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
-            why = (
-                say(
-                    "{points} per unit, capped at {cap} from {raw}",
-                    points=points_of(r.points),
-                    cap=r.cap_per_sale,
-                    raw=raw,
+            why = NO_WORDS
+            if w.explain:
+                why = (
+                    say(
+                        "{points} per unit, capped at {cap} from {raw}",
+                        points=points_of(r.points),
+                        cap=r.cap_per_sale,
+                        raw=raw,
+                    )
+                    if bonus < raw
+                    else say("{points} per unit", points=points_of(r.points))
                 )
-                if bonus < raw
-                else say("{points} per unit", points=points_of(r.points))
-            )
             if bonus <= 0:
                 w.refuse(r.id, say("no unit of it was paid for"))
                 continue
@@ -119,6 +112,22 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             share(w, r.points, idx, [max(money[i], 0) for i in idx], per_line)
             w.applied.append(r)
     return awards, per_line
+
+
+def rate_words(w: Worksheet, rate: Fraction, factor: Fraction, idx: list[int]) -> Words:
+    """Why the money paid on the lines ``idx`` earned what it did: the tier's rate, and
+    the multiplier's factor when one applied."""
+    assert w.customer is not None
+    why = say(
+        "{rate} points per 1 {currency} paid ({tier})",
+        rate=rate,
+        currency=w.basket.currency,
+        tier=w.customer.tier,
+    )
+    if factor != 1:
+        skus = ", ".join(w.lines[i].sku for i in idx)
+        why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
+    return why
 
 
 def given_away(w: Worksheet) -> list[int]:

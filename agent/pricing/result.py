@@ -23,6 +23,8 @@ from agent.words import Words
 RULE_BASE = "BASE"
 RULE_PAY_POINTS = "PAY-WITH-POINTS"
 RULE_GIFT_CARD = "GIFT-CARD"
+# The words of a discount or award in a quote made without its explanation (explain=False).
+NO_WORDS = Words("")
 
 
 @dataclass(frozen=True, slots=True)

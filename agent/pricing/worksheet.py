@@ -28,6 +28,7 @@ class Worksheet:
         at: datetime,
         tender: Tender,
         balance: int = 0,
+        explain: bool = True,
     ) -> None:
         # Points left for rewards, then for paying: the balance, or less where HQ's
         # offline policy limits what may be spent before HQ confirms it.
@@ -35,6 +36,9 @@ class Worksheet:
         self.limited = left is not None and left < balance
         self.balance = min(balance, left) if left is not None and balance > 0 else balance
         self.reward_points = 0
+        # False: nobody reads this quote's words (HQ pricing a sale again compares its
+        # figures only): refusals are not kept, discounts and awards carry NO_WORDS.
+        self.explain = explain
         self.basket, self.customer, self.rs = basket, customer, ruleset
         self.usage, self.at, self.tender = usage, at, tender
         self.local = at.astimezone(ruleset.tz)
@@ -67,6 +71,6 @@ class Worksheet:
         return sum(m for m, a in zip(self.rem, self.allowed, strict=True) if a.discount)
 
     def refuse(self, rule: str, words: Words) -> None:
-        if rule not in self.refused:
+        if self.explain and rule not in self.refused:
             self.refused.add(rule)
             self.refusals.append(Refusal(rule, words))

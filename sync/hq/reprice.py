@@ -218,7 +218,8 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     """The record HQ makes of the sale, priced with the same engine and inputs."""
     basket = Basket(sale.currency, tuple(_line(ln, sale.currency) for ln in sale.lines))
     customer = asked.customer  # as recorded: no card (the engine reads none; the record does)
-    q = quote(basket, customer, asked.balance, rs, asked.usage, parse_utc(sale.at), asked.tender)
+    at = parse_utc(sale.at)  # HQ compares figures: the quote's words are left out
+    q = quote(basket, customer, asked.balance, rs, asked.usage, at, asked.tender, explain=False)
     card = sale.gift_card[0] if sale.gift_card else None
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
     known = rs.codes()

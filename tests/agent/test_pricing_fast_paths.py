@@ -1,8 +1,8 @@
 """The engine's shortcuts give what the straightforward computation gives: a line's
 share of the points (integer parts, added once), a rule's points (one fraction of integer
 products, floored in integers), a split without ranking remainders when it is exact, a
-rule's derived facts worked out once, the candidates a RuleIndex keeps, and a quote
-priced again."""
+rule's derived facts worked out once, the candidates a RuleIndex keeps, a quote priced
+again, and a quote without its words (HQ's)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from agent.model import Basket, Customer
 from agent.money import allocate, floor_points, floor_points_of
 from agent.pricing.earning import share_up
-from agent.pricing.inputs import Tender
+from agent.pricing.engine import quote
+from agent.pricing.inputs import Tender, Usage
+from agent.pricing.result import NO_WORDS, Quote
 from agent.ruleset import DISCOUNTS, Kind, Match, Rule, RuleIndex
-from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, basket, customer, price
+from tests.agent.rules_fixtures import CATALOGUE, PROGRAMME, TUE_10, basket, customer, price
 
 SKUS = sorted(CATALOGUE)
 CATEGORIES = sorted({str(p["category"]) for p in CATALOGUE.values()} | {"nowhere"})
@@ -152,3 +154,28 @@ def test_a_quote_priced_again_with_a_fresh_index_is_the_same(
     again = price(b, c, tender=t)
     fresh = replace(PROGRAMME, index=replace(PROGRAMME.index, seen={}))
     assert first == again == price(b, c, tender=t, ruleset=fresh)
+
+
+def _figures(q: Quote) -> Quote:
+    """``q`` without its words: what a quote made with explain=False holds."""
+    return replace(
+        q,
+        lines=tuple(replace(ln, excluded=None) for ln in q.lines),
+        discounts=tuple(replace(d, words=NO_WORDS) for d in q.discounts),
+        awards=tuple(replace(a, words=NO_WORDS) for a in q.awards),
+        refusals=(),
+        spend_limit=None,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(baskets, customers, tenders, st.sampled_from([None, 0, 700]))
+def test_a_quote_without_its_words_has_the_same_figures(
+    b: Basket, c: Customer | None, t: Tender, redeem_left: int | None
+) -> None:
+    """HQ prices again with explain=False: every figure is the explained quote's."""
+    usage = Usage(redeem_left=redeem_left)
+    have = c.hq_balance if c else None
+    told = quote(b, c, have, PROGRAMME, usage, TUE_10, t)
+    bare = quote(b, c, have, PROGRAMME, usage, TUE_10, t, explain=False)
+    assert bare == _figures(told)
