@@ -11,6 +11,7 @@ from agent.event_parts import CustomerOnSale, ExpiringLot, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer, Labelled
 from agent.money import allocate
+from agent.pricing.asked import PricedWith
 from agent.pricing.inputs import Standing
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
@@ -74,13 +75,16 @@ def sale_record(
     *,
     kept: Sale | None = None,
     card: str | None = None,
+    asked: PricedWith | None = None,
 ) -> Sale:
     """The record of a sale priced by ``q`` with ``ruleset`` for ``customer`` (as HQ sent
     them) standing at ``st`` towards the tiers (without it: HQ's figure alone); the
     customer's tier is the one held after it (this sale's qualifying money counts), with
     the next one and the tier the sale reached. With ``kept``, what the quote does not say
     is that record's (who lifted a limit, the gift card loads, the cashier); with ``card``,
-    the customer's card is that one (the card presented, where ``customer`` holds none)."""
+    the customer's card is that one (the card presented, where ``customer`` holds none);
+    with ``asked``, what it was priced with is that, as recorded already (HQ: the sale's
+    own inputs, read back from its body, which it priced with)."""
     after = None
     if customer is not None:
         st = st or standing(customer, ruleset, 0)
@@ -105,7 +109,7 @@ def sale_record(
         codes=tuple(codes),
         usage=q.usage_deltas,
         spent_lots=spent_lots(q),
-        priced_with=None if q.asked is None else q.asked.as_recorded(st),
+        priced_with=asked or (None if q.asked is None else q.asked.as_recorded(st)),
         customer=None
         if customer is None
         else CustomerOnSale(

@@ -86,14 +86,15 @@ def nth_purchase_ok(w: Worksheet, r: Rule) -> bool:
     known = c.month_purchases[1] if c.month_purchases[0] == month else 0
     number = known + w.usage.unsynced_month_purchases + 1
     if number % r.every:
-        w.refuse(
-            r.id,
-            say(
-                "this is purchase {number} this month; it applies to one purchase in {every}",
-                number=number,
-                every=r.every,
-            ),
-        )
+        if w.explain:  # the words only where they are read
+            w.refuse(
+                r.id,
+                say(
+                    "this is purchase {number} this month; it applies to one purchase in {every}",
+                    number=number,
+                    every=r.every,
+                ),
+            )
         return False
     return True
 

@@ -227,8 +227,13 @@ def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
     # Who rang it up, who lifted a limit, is the terminal's to say (HQ's fraud signals read it).
     on_sale = None if sale.customer is None else sale.customer.card  # the card presented
+    # What it was priced with is the sale's own inputs: the engine was asked exactly those
+    # (the revoked rules set to the recorded ones), read from the body as a sale records
+    # them, so q.asked.as_recorded(standing) equals them (test_reprice_fast_paths).
     st = asked.standing
-    return sale_record(q, sale.sale_id, rs, customer, codes, card, st, kept=sale, card=on_sale)
+    return sale_record(
+        q, sale.sale_id, rs, customer, codes, card, st, kept=sale, card=on_sale, asked=asked
+    )
 
 
 def _line(ln: SaleLine, currency: str) -> Line:

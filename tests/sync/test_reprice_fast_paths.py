@@ -16,12 +16,13 @@ from agent import demo
 from agent.codes import make_card_number
 from agent.events import Sale
 from agent.model import OfflinePolicy
+from agent.pricing.asked import PricedWith
 from agent.session import CheckoutSession
 from agent.store import Store
 from sync.hq import batch
 from sync.hq.checks import CHECKS
 from sync.hq.ingest import ingest
-from sync.hq.reprice import _compare
+from sync.hq.reprice import _again, _compare, reprice
 from sync.hq.reprice_view import view_of
 from sync.hq.seed import seed_demo
 from sync.hq.store import HqStore
@@ -146,3 +147,20 @@ def test_a_batch_reads_products_and_the_policy_once_and_the_next_batch_afresh(
         after = view_of(hq, "T1", sale)
     assert after.products["MILK"].price_minor == before.products["MILK"].price_minor + 100
     assert after.policy == OfflinePolicy(123, 3600, 45) != before.policy
+
+
+def test_hqs_record_names_the_sales_own_inputs_which_are_the_engines_as_recorded(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    """HQ's record carries the sale's priced_with itself: what the engine was asked (the
+    quote's inputs, PricedWith(customer, balance, usage, tender, revoked)), as recorded
+    with the sale's standing, is equal to it."""
+    sale = a_sale(session, store)
+    asked = sale.priced_with
+    assert asked is not None and asked.customer is not None
+    view = view_of(hq, "T1", sale)
+    assert view.ruleset is not None
+    engines = PricedWith(asked.customer, asked.balance, asked.usage, asked.tender, asked.revoked)
+    assert engines.as_recorded(asked.standing) == asked
+    assert _again(sale, asked, view.ruleset).priced_with is asked
+    assert reprice(sale, view) == []
