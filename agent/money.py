@@ -83,13 +83,22 @@ def round_minor(value: Fraction) -> int:
 
 
 def percent_of(amount_minor: int, percent: Fraction) -> int:
-    """Return ``percent`` % of ``amount_minor``, rounded half up."""
-    return round_minor(amount_minor * percent / 100)
+    """Return ``percent`` % of ``amount_minor``, rounded half up: :func:`round_minor` of
+    ``amount_minor * percent / 100``, worked out in integers (floor(a*p/(100*q) + 1/2) is
+    (2*a*p + 100*q) // (200*q) for percent = p/q), which is exact and a quote's most
+    frequent sum."""
+    q = 100 * percent.denominator
+    return (2 * amount_minor * percent.numerator + q) // (2 * q)
 
 
 def floor_points(value: Fraction) -> Points:
     """The one place fractional points become whole points: floor."""
-    return Points(math.floor(value))
+    return floor_points_of(value.numerator, value.denominator)
+
+
+def floor_points_of(numerator: int, denominator: int) -> Points:
+    """:func:`floor_points` of ``numerator / denominator`` (denominator > 0), in integers."""
+    return Points(numerator // denominator)
 
 
 def allocate(total: int, weights: list[int], keys: list[str] | None = None) -> list[int]:
@@ -105,10 +114,13 @@ def allocate(total: int, weights: list[int], keys: list[str] | None = None) -> l
     if wsum <= 0:
         return [0 for _ in weights]
     parts = [total * w // wsum for w in weights]
+    left = total - sum(parts)
+    if not left:  # an exact split (nothing, one weight, even shares): no remainders to rank
+        return parts
     order = sorted(
         range(len(weights)),
         key=lambda i: (-(total * weights[i] % wsum), -weights[i], keys[i] if keys else "", i),
     )
-    for i in order[: total - sum(parts)]:
+    for i in order[:left]:
         parts[i] += 1
     return parts

@@ -11,6 +11,7 @@ from agent.event_parts import CustomerOnSale, ExpiringLot, SaleLine, SpentLot
 from agent.events import Return, Sale
 from agent.model import Customer, Labelled
 from agent.money import allocate
+from agent.pricing.asked import PricedWith
 from agent.pricing.inputs import Standing
 from agent.pricing.result import Quote
 from agent.refunds import RefundQuote, lots_given_back
@@ -30,24 +31,29 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
         if d.points:
             for i, part in enumerate(allocate(d.points, list(d.per_line), keys)):
                 paid[i] += part
-    return tuple(
-        SaleLine(
-            sku=ql.line.sku,
-            name=ql.line.name,
-            category=ql.line.category,
-            qty=ql.line.qty,
-            unit_minor=ql.line.unit_price.minor,
-            amount_minor=ql.line.amount.minor,
-            discount_minor=ql.discount_minor,
-            points_payment_minor=ql.points_payment_minor,
-            points_paid=p,
-            money_minor=ql.money_minor,
-            points_earned=ql.points_earned,
-            points_share_up=ql.points_share_up,
-            **_label(ql.line.labelled),
+    out = []
+    for ql, p in zip(q.lines, paid, strict=True):
+        ln = ql.line
+        unit = ln.unit_price.minor
+        amount = unit * ln.qty  # the line's amount and money in integers (no Money made)
+        out.append(
+            SaleLine(
+                sku=ln.sku,
+                name=ln.name,
+                category=ln.category,
+                qty=ln.qty,
+                unit_minor=unit,
+                amount_minor=amount,
+                discount_minor=ql.discount_minor,
+                points_payment_minor=ql.points_payment_minor,
+                points_paid=p,
+                money_minor=amount - ql.discount_minor - ql.points_payment_minor,
+                points_earned=ql.points_earned,
+                points_share_up=ql.points_share_up,
+                **_label(ln.labelled),
+            )
         )
-        for ql, p in zip(q.lines, paid, strict=True)
-    )
+    return tuple(out)
 
 
 def _label(labelled: Labelled | None) -> dict[str, Any]:
@@ -68,12 +74,17 @@ def sale_record(
     st: Standing | None = None,
     *,
     kept: Sale | None = None,
+    card: str | None = None,
+    asked: PricedWith | None = None,
 ) -> Sale:
     """The record of a sale priced by ``q`` with ``ruleset`` for ``customer`` (as HQ sent
     them) standing at ``st`` towards the tiers (without it: HQ's figure alone); the
     customer's tier is the one held after it (this sale's qualifying money counts), with
     the next one and the tier the sale reached. With ``kept``, what the quote does not say
-    is that record's (who lifted a limit, the gift card loads, the cashier)."""
+    is that record's (who lifted a limit, the gift card loads, the cashier); with ``card``,
+    the customer's card is that one (the card presented, where ``customer`` holds none);
+    with ``asked``, what it was priced with is that, as recorded already (HQ: the sale's
+    own inputs, read back from its body, which it priced with)."""
     after = None
     if customer is not None:
         st = st or standing(customer, ruleset, 0)
@@ -98,12 +109,12 @@ def sale_record(
         codes=tuple(codes),
         usage=q.usage_deltas,
         spent_lots=spent_lots(q),
-        priced_with=None if q.asked is None else replace(q.asked.as_recorded(), standing=st),
+        priced_with=asked or (None if q.asked is None else q.asked.as_recorded(st)),
         customer=None
         if customer is None
         else CustomerOnSale(
             customer_id=customer.customer_id,
-            card=customer.card,
+            card=customer.card if card is None else card,
             balance_before=q.balance_before,
             balance_after=q.balance_after,
             tier=after.tier if after else "",

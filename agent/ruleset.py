@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,14 +109,16 @@ class When:
         if self.weekdays and local.isoweekday() not in self.weekdays:
             return say("not on this day")
         if self.start is not None and self.end is not None:
-            now = local.time().replace(tzinfo=None)
+            now = local.time()  # naive: the wall clock time of ``local``
             if not self.start <= now < self.end:
-                return say(
-                    "outside its hours ({start}-{end})",
-                    start=f"{self.start:%H:%M}",
-                    end=f"{self.end:%H:%M}",
-                )
+                return _outside(self.start, self.end)
         return None
+
+
+@lru_cache(maxsize=256)
+def _outside(start: time, end: time) -> Words:
+    """Why a rule is off outside its daily window (the same words every time: made once)."""
+    return say("outside its hours ({start}-{end})", start=f"{start:%H:%M}", end=f"{end:%H:%M}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,27 +159,27 @@ class Rule:
     combinable_with_coupons: bool = True
     max_discount_minor: int | None = None  # the most this rule takes off one sale
     without_customer: bool = False  # a promo code that applies to an anonymous sale too
+    # What follows from the fields above, worked out once (a quote asks them of every
+    # candidate rule): see __post_init__.
+    free_product: bool = field(init=False, repr=False, compare=False)
+    entered_code: str | None = field(init=False, repr=False, compare=False)
+    is_discount: bool = field(init=False, repr=False, compare=False)
+    line_level: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def free_product(self) -> bool:
-        """A reward giving one matching unit per claim (not an amount or percent off)."""
-        return self.kind is Kind.REWARD and not self.percent and not self.amount_minor
-
-    @property
-    def entered_code(self) -> str | None:
-        """The code that switches this rule on, if it needs one."""
-        return self.id if self.coupon or self.kind is Kind.REWARD else self.code
-
-    @property
-    def is_discount(self) -> bool:
-        return self.kind in DISCOUNTS
-
-    @property
-    def line_level(self) -> bool:
-        """Line discounts apply before rewards and sale discounts (rewards: their own stages)."""
-        return self.kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT) or (
-            self.kind in (Kind.PERCENT_OFF, Kind.FIXED_OFF) and not self.match.whole_sale
+    def __post_init__(self) -> None:
+        kind = self.kind
+        # A reward giving one matching unit per claim (not an amount or percent off).
+        free = kind is Kind.REWARD and not self.percent and not self.amount_minor
+        object.__setattr__(self, "free_product", free)
+        # The code that switches this rule on, if it needs one.
+        code = self.id if self.coupon or kind is Kind.REWARD else self.code
+        object.__setattr__(self, "entered_code", code)
+        object.__setattr__(self, "is_discount", kind in DISCOUNTS)
+        # Line discounts apply before rewards and sale discounts (rewards: their own stages).
+        line = kind in (Kind.BUY_X_GET_Y, Kind.CHEAPEST_UNIT) or (
+            kind in (Kind.PERCENT_OFF, Kind.FIXED_OFF) and not self.match.whole_sale
         )
+        object.__setattr__(self, "line_level", line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +273,11 @@ class Ruleset:
         init=False, repr=False, compare=False
     )
 
+    # The time zone's object, made once (a quote reads the local time in it).
+    zone: ZoneInfo = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", ZoneInfo(self.timezone))
         by_sku: dict[str, Allowed] = {}
         by_category: dict[str, Allowed] = {}
         for e in self.exclusions:
@@ -282,7 +289,7 @@ class Ruleset:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return self.zone
 
     def tier(self, name: str) -> Tier:
         return self.tiers.get(name, self.tiers[self.default_tier])

@@ -34,8 +34,21 @@ def N_(message: str) -> str:
     return message
 
 
+# Words that name no value, made once each (they are values: one serves every reason
+# of the kind); as many as there are templates in the code, and no more are kept.
+_PLAIN: dict[str, Words] = {}
+_PLAIN_KEPT = 1024
+
+
 def say(template: str, **params: object) -> Words:
-    if len(params) < 2:  # nothing to sort (most reasons name one value or none)
+    if not params:
+        words = _PLAIN.get(template)
+        if words is None:
+            words = Words(template)
+            if len(_PLAIN) < _PLAIN_KEPT:
+                _PLAIN[template] = words
+        return words
+    if len(params) < 2:  # nothing to sort (most reasons name one value)
         return Words(template, tuple(params.items()))
     return Words(template, tuple(sorted(params.items())))
 

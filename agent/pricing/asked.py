@@ -12,7 +12,7 @@ type one line there.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -174,6 +174,30 @@ def read(doc: object, cls: type, path: str, names: tuple[str, ...] | None = None
     return {n: CODECS[types[n]][1](doc[n], f"{path}.{n}") for n in names or types if n in doc}
 
 
+# What a customer as a sale records them holds beyond PRICED_CUSTOMER: nothing (the
+# fields without a default empty, the others at their defaults).
+_UNPRICED: tuple[tuple[str, object], ...] = (
+    ("card", ""),
+    ("name", ""),
+    ("hq_balance", 0),
+    *(
+        (f.name, f.default)
+        for f in fields(Customer)
+        if f.name not in PRICED_CUSTOMER and f.default is not MISSING
+    ),
+)
+if len(_UNPRICED) + len(PRICED_CUSTOMER) != len(fields(Customer)):  # a default_factory
+    raise TypeError("Customer's fields outside PRICED_CUSTOMER need plain defaults")
+
+
+def _recorded(c: Customer) -> bool:
+    """Whether ``c`` is as a sale records them (:meth:`PricedWith.as_recorded` gives an
+    equal customer): nothing beyond what prices, a birthday in the year 2000."""
+    return (c.birthday is None or c.birthday.year == 2000) and all(
+        getattr(c, n) == default for n, default in _UNPRICED
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PricedWith:
     """The inputs a quote was priced with, besides the basket and the ruleset's version."""
@@ -185,16 +209,20 @@ class PricedWith:
     revoked: frozenset[str] = frozenset()  # the rules the terminal held revoked
     standing: Standing | None = None  # where the customer stood towards the tiers
 
-    def as_recorded(self) -> PricedWith:
+    def as_recorded(self, standing: Standing | None = None) -> PricedWith:
         """These inputs as a sale records them, and HQ reads them back: of the customer
-        only what prices (:data:`PRICED_CUSTOMER`), their birthday without its year."""
+        only what prices (:data:`PRICED_CUSTOMER`), their birthday without its year; with
+        ``standing``, standing there (else where these inputs say)."""
         c = self.customer
-        if c is None:
-            return self
-        kept: dict[str, Any] = {n: getattr(c, n) for n in PRICED_CUSTOMER}
-        if c.birthday is not None:
-            kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
-        return replace(self, customer=Customer(**kept, card="", name="", hq_balance=Points(0)))
+        if c is not None and not _recorded(c):
+            kept: dict[str, Any] = {n: getattr(c, n) for n in PRICED_CUSTOMER}
+            if c.birthday is not None:
+                kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
+            c = Customer(**kept, card="", name="", hq_balance=Points(0))
+        at = self.standing if standing is None else standing
+        if c is self.customer and at is self.standing:
+            return self  # recorded already (as a sale's body reads back)
+        return PricedWith(c, self.balance, self.usage, self.tender, self.revoked, at)
 
     def to_doc(self) -> dict[str, Any]:
         return {

@@ -11,10 +11,12 @@ from fractions import Fraction
 
 from agent.money import Money, allocate, percent_of
 from agent.pricing.eligibility import may_apply_now
-from agent.pricing.result import Discount
+from agent.pricing.result import NO_WORDS, Discount
 from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
 from agent.words import Words, points_of, say
+
+WHOLE = Fraction(100)  # percent: a unit given free when a rule names no percent
 
 
 def scope(w: Worksheet, r: Rule) -> list[int]:
@@ -75,7 +77,7 @@ def uncapped(w: Worksheet, r: Rule) -> list[int]:
     free = len(units) // (r.buy + r.get) * r.get
     out = [0] * n
     for price, i in units[:free]:
-        out[i] += percent_of(price, r.percent or Fraction(100))
+        out[i] += percent_of(price, r.percent or WHOLE)
     return [min(out[i], w.rem[i]) for i in range(n)]
 
 
@@ -162,7 +164,8 @@ def apply_stage(w: Worksheet, rules: list[Rule]) -> None:
             cost = w.reward_cost.get(win.id, win.points) if win.kind is Kind.REWARD else 0
             w.balance -= cost
             w.reward_points += cost
-            w.discounts.append(Discount(win.id, total, tuple(per_line), why(w, win), cost))
+            words = why(w, win) if w.explain else NO_WORDS
+            w.discounts.append(Discount(win.id, total, tuple(per_line), words, cost))
 
 
 def why(w: Worksheet, r: Rule) -> Words:
@@ -170,19 +173,25 @@ def why(w: Worksheet, r: Rule) -> Words:
         assert w.customer is not None
         pct = w.rs.tier(w.customer.tier).discount_percent
         return say("{tier} tier: {percent}% off the sale", tier=w.customer.tier, percent=pct)
-    cur = w.basket.currency
-    what = {
-        Kind.PERCENT_OFF: lambda: say("{percent}% off", percent=r.percent),
-        Kind.NTH_PURCHASE: lambda: say(
+    cur, kind = w.basket.currency, r.kind
+    if kind is Kind.PERCENT_OFF:
+        what = say("{percent}% off", percent=r.percent)
+    elif kind is Kind.NTH_PURCHASE:
+        what = say(
             "{percent}% off one purchase in {every} this month",
             percent=r.percent,
             every=r.every,
-        ),
-        Kind.FIXED_OFF: lambda: say("{amount} off", amount=Money(r.amount_minor, cur)),
-        Kind.BUY_X_GET_Y: lambda: say("buy {buy} get {get}", buy=r.buy, get=r.get),
-        Kind.CHEAPEST_UNIT: lambda: say("{percent}% off the cheapest unit", percent=r.percent),
-        Kind.REWARD: lambda: reward_words(w, r),
-    }[r.kind]()
+        )
+    elif kind is Kind.FIXED_OFF:
+        what = say("{amount} off", amount=Money(r.amount_minor, cur))
+    elif kind is Kind.BUY_X_GET_Y:
+        what = say("buy {buy} get {get}", buy=r.buy, get=r.get)
+    elif kind is Kind.CHEAPEST_UNIT:
+        what = say("{percent}% off the cheapest unit", percent=r.percent)
+    elif kind is Kind.REWARD:
+        what = reward_words(w, r)
+    else:
+        raise KeyError(kind)  # every discount kind is named above
     if r.match.whole_sale:
         return with_cap(w, r, say("{what} on the sale", what=what))
     named = ", ".join(sorted(r.match.skus | r.match.categories))

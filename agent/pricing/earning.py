@@ -12,14 +12,16 @@ from agent.money import (
     CURRENCY_EXPONENT,
     Points,
     allocate,
-    floor_points,
+    floor_points_of,
 )
 from agent.pricing.discounts import scope
 from agent.pricing.eligibility import codes_in_use, minimum_not_reached, not_with_code
-from agent.pricing.result import RULE_BASE, Award
+from agent.pricing.result import NO_WORDS, RULE_BASE, Award
 from agent.pricing.worksheet import Worksheet
 from agent.ruleset import Kind, Rule
-from agent.words import points_of, say
+from agent.words import Words, points_of, say
+
+ONE = Fraction(1)  # the factor of the base rate (no multiplier): made once
 
 
 def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Award], list[int]]:
@@ -59,26 +61,16 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             )
     for key in sorted(best, key=lambda k: (k != RULE_BASE, k)):
         idx = best[key]
-        factor = winners[key].factor if key in winners else Fraction(1)
-        # One exact product per rule: sum the money first (integers), then scale (one
-        # fraction of the integer products: rate and factor are exact fractions).
-        exact = Fraction(
+        factor = winners[key].factor if key in winners else ONE
+        # One exact product per rule: sum the money first (integers), then scale (the
+        # integer products of rate and factor, exact fractions), floored once.
+        pts = floor_points_of(
             sum(money[i] for i in idx) * rate.numerator * factor.numerator,
             unit * rate.denominator * factor.denominator,
         )
-        pts = floor_points(exact)
         if pts <= 0:
             continue
-        why = say(
-            "{rate} points per 1 {currency} paid ({tier})",
-            rate=rate,
-            currency=w.basket.currency,
-            tier=c.tier,
-        )
-        if factor != 1:
-            skus = ", ".join(w.lines[i].sku for i in idx)
-            why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
-        awards.append(Award(key, pts, why))
+        awards.append(Award(key, pts, rate_words(w, rate, factor, idx) if w.explain else NO_WORDS))
         share(w, pts, idx, [money[i] for i in idx], per_line)
     given = given_away(w)
     for r in eligible:
@@ -87,16 +79,18 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             paid = [w.lines[i].qty - given[i] for i in idx]
             raw = sum(paid) * r.points
             bonus = min(raw, r.cap_per_sale) if r.cap_per_sale is not None else raw
-            why = (
-                say(
-                    "{points} per unit, capped at {cap} from {raw}",
-                    points=points_of(r.points),
-                    cap=r.cap_per_sale,
-                    raw=raw,
+            why = NO_WORDS
+            if w.explain:
+                why = (
+                    say(
+                        "{points} per unit, capped at {cap} from {raw}",
+                        points=points_of(r.points),
+                        cap=r.cap_per_sale,
+                        raw=raw,
+                    )
+                    if bonus < raw
+                    else say("{points} per unit", points=points_of(r.points))
                 )
-                if bonus < raw
-                else say("{points} per unit", points=points_of(r.points))
-            )
             if bonus <= 0:
                 w.refuse(r.id, say("no unit of it was paid for"))
                 continue
@@ -118,6 +112,22 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
             share(w, r.points, idx, [max(money[i], 0) for i in idx], per_line)
             w.applied.append(r)
     return awards, per_line
+
+
+def rate_words(w: Worksheet, rate: Fraction, factor: Fraction, idx: list[int]) -> Words:
+    """Why the money paid on the lines ``idx`` earned what it did: the tier's rate, and
+    the multiplier's factor when one applied."""
+    assert w.customer is not None
+    why = say(
+        "{rate} points per 1 {currency} paid ({tier})",
+        rate=rate,
+        currency=w.basket.currency,
+        tier=w.customer.tier,
+    )
+    if factor != 1:
+        skus = ", ".join(w.lines[i].sku for i in idx)
+        why = say("{base} x{factor} on {skus}", base=why, factor=factor, skus=skus)
+    return why
 
 
 def given_away(w: Worksheet) -> list[int]:
@@ -165,6 +175,8 @@ def share_up(parts: list[tuple[int, int]]) -> int:
     if len(parts) == 1:
         n, d = parts[0]
         return -(-n // d)
+    if not parts:  # a line that earned nothing
+        return 0
     return math.ceil(sum((Fraction(n, d) for n, d in parts), Fraction(0)))
 
 

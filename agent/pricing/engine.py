@@ -45,11 +45,17 @@ def quote(
     usage: Usage,
     at: datetime,
     tender: Tender | None = None,
+    *,
+    explain: bool = True,
 ) -> Quote:
-    """Price ``basket`` for ``customer`` at ``at``; never raises for a business refusal."""
+    """Price ``basket`` for ``customer`` at ``at``; never raises for a business refusal.
+
+    With ``explain=False`` the figures are the same and the words are left out (no
+    refusals; discounts and awards carry NO_WORDS, lines no exclusion): for a reader of
+    figures only, as HQ pricing a sale again."""
     tender = tender or Tender()
     have = balance if balance is not None and customer is not None else 0
-    w = Worksheet(basket, customer, ruleset, usage, at, tender, have)
+    w = Worksheet(basket, customer, ruleset, usage, at, tender, have, explain)
     cur = basket.currency
     known_codes = ruleset.codes()
     for code in sorted(tender.codes - known_codes.keys()):
@@ -126,7 +132,7 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e, excluded(ok), share_up(s))
+            QuoteLine(ln, a - r, q, e, excluded(ok) if explain else None, share_up(s))
             for ln, a, r, q, e, ok, s in zip(
                 basket.lines,
                 w.amount,
@@ -154,7 +160,7 @@ def quote(
         lots_used=lots_used,
         expiring_soon=soon,
         usage_deltas=tuple(deltas),
-        spend_limit=offline_limit(w),
+        spend_limit=offline_limit(w) if explain else None,
         asked=PricedWith(customer, balance, usage, tender, ruleset.revoked),
     )
 

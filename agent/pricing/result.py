@@ -23,6 +23,8 @@ from agent.words import Words
 RULE_BASE = "BASE"
 RULE_PAY_POINTS = "PAY-WITH-POINTS"
 RULE_GIFT_CARD = "GIFT-CARD"
+# The words of a discount or award in a quote made without its explanation (explain=False).
+NO_WORDS = Words("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,8 @@ class QuoteLine:
 
     @property
     def after_discount_minor(self) -> int:
-        return self.line.amount.minor - self.discount_minor
+        line = self.line  # its amount in integers: no Money made to read it
+        return line.unit_price.minor * line.qty - self.discount_minor
 
     @property
     def money_minor(self) -> int:

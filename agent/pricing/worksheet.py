@@ -28,6 +28,7 @@ class Worksheet:
         at: datetime,
         tender: Tender,
         balance: int = 0,
+        explain: bool = True,
     ) -> None:
         # Points left for rewards, then for paying: the balance, or less where HQ's
         # offline policy limits what may be spent before HQ confirms it.
@@ -35,6 +36,9 @@ class Worksheet:
         self.limited = left is not None and left < balance
         self.balance = min(balance, left) if left is not None and balance > 0 else balance
         self.reward_points = 0
+        # False: nobody reads this quote's words (HQ pricing a sale again compares its
+        # figures only): refusals are not kept, discounts and awards carry NO_WORDS.
+        self.explain = explain
         self.basket, self.customer, self.rs = basket, customer, ruleset
         self.usage, self.at, self.tender = usage, at, tender
         self.local = at.astimezone(ruleset.tz)
@@ -43,12 +47,13 @@ class Worksheet:
         self.rem = list(self.amount)
         self.keys = [ln.sku for ln in self.lines]  # tie-breaks: order-independent splits
         self.refusals: list[Refusal] = []
+        self.refused: set[str] = set()  # the rules of refusals: each refused once
         self.discounts: list[Discount] = []
         self.applied: list[Rule] = []
         self.groups_taken: dict[str, str] = {}
         # Per line, what the programme's exclusions let it take part in (computed once).
         self.allowed = [ruleset.exclusion_for(ln.sku, ln.category) for ln in self.lines]
-        self.excluding = any(a != EVERYTHING for a in self.allowed)
+        self.excluding = any(a is not EVERYTHING and a != EVERYTHING for a in self.allowed)
         self.capped_from: dict[str, int] = {}  # rule id -> what its own cap cut it from
         self.reward_cost: dict[str, int] = {}  # reward id -> points its offer costs
         self.reward_units: dict[str, list[int]] = {}  # free-product reward -> units per line
@@ -66,5 +71,6 @@ class Worksheet:
         return sum(m for m, a in zip(self.rem, self.allowed, strict=True) if a.discount)
 
     def refuse(self, rule: str, words: Words) -> None:
-        if not any(r.rule == rule for r in self.refusals):
+        if self.explain and rule not in self.refused:
+            self.refused.add(rule)
             self.refusals.append(Refusal(rule, words))

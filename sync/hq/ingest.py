@@ -24,6 +24,7 @@ from agent.journal import row_hash
 from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
+from sync.hq import batch
 from sync.hq.bodies import Refusal, from_wire
 from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
@@ -75,7 +76,7 @@ def ingest(
 
     Raises BadBatch for an event that breaks the terminal's chain.
     """
-    with store.transaction() as c:
+    with store.transaction() as c, batch.during(store):
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         rs = store.ruleset()  # ... and tiers and the lifetime of points in it
         acked, last_hash = c.execute(  # locked: one batch of a terminal at a time
@@ -315,7 +316,9 @@ def _apply_customer(
     ).fetchone()
     if row is None:
         return False  # a customer HQ does not know: the event is kept, nothing to update
-    doc, balance = json.loads(row[0]), int(row[1])
+    now = batch.of(store)
+    parsed = None if now is None else now.take_doc(cid, row[0])  # by the re-pricing
+    doc, balance = json.loads(row[0]) if parsed is None else parsed, int(row[1])
     tier = doc.get("tier")
     when = parse_utc(record.at)
     earned, redeemed = points

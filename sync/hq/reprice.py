@@ -173,7 +173,7 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
         out.append(Problem("priced_with.standing.tier", st.tier, claimed.tier))
     if claimed.country != hq.country:
         out.append(Problem("country", claimed.country, hq.country))
-    if _day(claimed.birthday) != _day(hq.birthday):
+    if _md(claimed.birthday) != _md(hq.birthday):
         out.append(Problem("birthday", _day(claimed.birthday), _day(hq.birthday)))
     for seg in sorted(claimed.segments - hq.segments):
         out.append(Problem(f"segment {seg}", "theirs", "not theirs"))
@@ -185,6 +185,11 @@ def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[
 
 def _day(d: date | None) -> str | None:
     return None if d is None else d.strftime("%m-%d")
+
+
+def _md(d: date | None) -> tuple[int, int] | None:
+    """The day and month of a birthday (what is compared: no year)."""
+    return None if d is None else (d.month, d.day)
 
 
 def _spending(sale: Sale, asked: PricedWith, view: HqView) -> list[Problem]:
@@ -212,17 +217,23 @@ def _spending(sale: Sale, asked: PricedWith, view: HqView) -> list[Problem]:
 def _again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
     """The record HQ makes of the sale, priced with the same engine and inputs."""
     basket = Basket(sale.currency, tuple(_line(ln, sale.currency) for ln in sale.lines))
-    customer = asked.customer
-    if customer is not None and sale.customer is not None and customer.card != sale.customer.card:
-        customer = replace(customer, card=sale.customer.card)
-    q = quote(basket, customer, asked.balance, rs, asked.usage, parse_utc(sale.at), asked.tender)
+    customer = asked.customer  # as recorded: no card (the engine reads none; the record does)
+    at = parse_utc(sale.at)  # HQ compares figures: the quote's words are left out
+    q = quote(basket, customer, asked.balance, rs, asked.usage, at, asked.tender, explain=False)
     card = sale.gift_card[0] if sale.gift_card else None
     applied = {d.rule for d in q.discounts}  # the codes entered whose rule applied
     known = rs.codes()
     codes = sorted(c for c in asked.tender.codes if c in known and known[c].id in applied)
     # The loads are HQ's to check against the products (the ingest does): kept as claimed.
     # Who rang it up, who lifted a limit, is the terminal's to say (HQ's fraud signals read it).
-    return sale_record(q, sale.sale_id, rs, customer, codes, card, asked.standing, kept=sale)
+    on_sale = None if sale.customer is None else sale.customer.card  # the card presented
+    # What it was priced with is the sale's own inputs: the engine was asked exactly those
+    # (the revoked rules set to the recorded ones), read from the body as a sale records
+    # them, so q.asked.as_recorded(standing) equals them (test_reprice_fast_paths).
+    st = asked.standing
+    return sale_record(
+        q, sale.sale_id, rs, customer, codes, card, st, kept=sale, card=on_sale, asked=asked
+    )
 
 
 def _line(ln: SaleLine, currency: str) -> Line:

@@ -15,6 +15,7 @@ from agent.foreign_desk import FOREIGN_OFFLINE
 from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
+from sync.hq import batch
 from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
 from sync.hq.sales import money_only, return_bodies, sale_body
 from sync.hq.store import HqStore
@@ -43,8 +44,10 @@ _PUBLISHED: WeakKeyDictionary[HqStore, dict[int, Ruleset | None]] = WeakKeyDicti
 
 def _ruleset(store: HqStore, version: int) -> Ruleset | None:
     """The programme ``store`` published as ``version``, or None if it never did."""
-    known = _PUBLISHED.setdefault(store, {})
-    if version in known:
+    known = _PUBLISHED.get(store)
+    if known is None:
+        known = _PUBLISHED[store] = {}
+    elif version in known:
         return known[version]
     row = store.conn.execute(
         "SELECT document FROM hq_rulesets WHERE version=?", (version,)
@@ -69,9 +72,33 @@ def _policy_of(text: str) -> OfflinePolicy:
 
 
 def _policy(store: HqStore) -> OfflinePolicy:
-    """HQ's offline policy (:meth:`HqStore.policy`), its document parsed once."""
+    """HQ's offline policy (:meth:`HqStore.policy`), its document parsed once (and read
+    once an ingest batch)."""
+    now = batch.of(store)
+    if now is not None and now.policy is not None:
+        return now.policy
     row = store.conn.execute("SELECT value FROM hq_meta WHERE key='offline_policy'").fetchone()
-    return OfflinePolicy() if row is None else _policy_of(row[0])
+    policy = OfflinePolicy() if row is None else _policy_of(row[0])
+    if now is not None:
+        now.policy = policy
+    return policy
+
+
+def _products(store: HqStore, skus: set[str]) -> dict[str, HqProduct]:
+    """The products of ``skus`` HQ knows (each read once an ingest batch)."""
+    now = batch.of(store)
+    known = now.products if now is not None else {}
+    wanted = sorted(skus - known.keys())
+    if wanted:
+        found: dict[str, str | None] = dict.fromkeys(wanted)
+        found.update(
+            store.conn.execute(
+                f"SELECT sku, doc FROM hq_products WHERE sku IN ({','.join('?' * len(wanted))})",
+                wanted,
+            )
+        )
+        known.update(found)
+    return {sku: _product(text) for sku in skus if (text := known[sku]) is not None}
 
 
 def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
@@ -80,13 +107,7 @@ def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
     if isinstance(record, Return):
         original, earlier = _original(store, terminal_id, record)
         return HqView(None, {}, None, None, _policy(store), original, earlier)
-    skus = sorted({ln.sku for ln in record.lines})
-    products = {
-        sku: _product(text)
-        for sku, text in c.execute(
-            f"SELECT sku, doc FROM hq_products WHERE sku IN ({','.join('?' * len(skus))})", skus
-        )
-    }
+    products = _products(store, {ln.sku for ln in record.lines})
     card = None
     if record.gift_card is not None:
         got = c.execute(
@@ -115,6 +136,9 @@ def _customer(store: HqStore, terminal_id: str, cid: str | None) -> HqCustomer |
     if row is None:
         return None
     doc = json.loads(row[0])
+    now = batch.of(store)
+    if now is not None:  # the ingest applying this event reads the same document
+        now.keep_doc(cid, row[0], doc)
     return HqCustomer(
         tier=str(doc.get("tier") or ""),
         tier_spend_minor=int(doc.get("tier_spend_minor") or 0),

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.errors import CurrencyMismatch
-from agent.money import Money, allocate
+from agent.money import Money, allocate, percent_of, round_minor
 
 
 @pytest.mark.parametrize(
@@ -45,3 +47,12 @@ def test_allocate_always_adds_up_exactly(total: int, weights: list[int]) -> None
     assert len(parts) == len(weights)
     if sum(weights) > 0:
         assert sum(parts) == total
+
+
+@given(
+    st.integers(-(10**15), 10**15),
+    st.fractions(min_value=0, max_value=1000, max_denominator=1000),
+)
+def test_percent_of_in_integers_rounds_as_round_minor(amount: int, percent: Fraction) -> None:
+    """percent_of works in integers; its figure is round_minor's of the exact fraction."""
+    assert percent_of(amount, percent) == round_minor(amount * percent / 100)

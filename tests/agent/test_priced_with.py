@@ -63,6 +63,30 @@ def test_as_recorded_is_what_reads_back() -> None:
     assert wordy.as_recorded().customer == replace(asked.customer, birthday=date(2000, 5, 1))
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"card": "2900000000018"},
+        {"name": "Anna"},
+        {"hq_balance": Points(5)},
+        {"birthday": date(1996, 2, 29)},
+        {"applied_seq": 3},
+        {"allowance": Points(10)},
+        {"phone": "48601"},
+        {"app_keys": ("ab",)},
+    ],
+)
+def test_as_recorded_of_what_is_recorded_already_is_itself(changes: dict[str, object]) -> None:
+    """A sale's inputs as HQ reads them back are recorded already: as_recorded hands
+    them back as they are; anything beyond what prices is dropped as before."""
+    asked = full()
+    given = replace(asked, customer=replace(asked.customer, **changes))
+    recorded = given.as_recorded()
+    assert recorded == asked
+    assert (recorded is given) == (not changes)
+
+
 def test_the_birthday_is_kept_without_its_year() -> None:
     doc = full().to_doc()
     assert doc["customer"]["birthday"] == "--02-29"
