@@ -12,7 +12,9 @@ what HQ knows (:class:`HqView`, read by :func:`sync.hq.reprice_view.view_of`):
   likewise, and its price is its weight at it (a price label's line is at its label's);
 - the customer's tier is no higher than the tier HQ gives them or their qualifying spend
   (HQ's, plus this sale's subtotal) reaches; their country, birthday and segments are
-  HQ's; every coupon they hold is one HQ issued them;
+  HQ's; every coupon they hold is one HQ issued them; or all of this holds of a state
+  HQ replaced lately (a tier it lowered, a segment it took away: the till, offline,
+  priced with what it held; :mod:`sync.hq.history`);
 - the points spent are within HQ's balance plus what the offline policy lets a terminal
   spend before HQ confirms (the customer's allowance here and ``daily_points``); a gift
   card pays at most its balance at HQ plus ``gift_card_daily_minor``.
@@ -42,6 +44,7 @@ from agent.refunds import lots_given_back, refund, units_returned
 from agent.ruleset import Ruleset
 from agent.scale import weighed_price
 from sync.hq.held import card_only_faults
+from sync.hq.history import PastState
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,18 @@ class HqCustomer:
     birthday: date | None = None  # only the day and month are compared
     segments: frozenset[str] = frozenset()
     coupons: frozenset[str] = frozenset()  # every coupon HQ issued them, used or not
+    past: tuple[PastState, ...] = ()  # the states HQ replaced lately (sync.hq.history)
+
+    def as_it_was(self, state: PastState) -> HqCustomer:
+        """This customer with the tier, segments, country and birthday of ``state``."""
+        return replace(
+            self,
+            tier=state.tier,
+            segments=state.segments,
+            country=state.country,
+            birthday=state.birthday,
+            past=(),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +163,23 @@ def _lines(sale: Sale, view: HqView) -> list[Problem]:
 
 
 def _customer(sale: Sale, asked: PricedWith, view: HqView, rs: Ruleset) -> list[Problem]:
-    claimed, hq = asked.customer, view.customer
+    """The customer the sale was priced with against HQ's: as HQ holds them now, or as HQ
+    held them lately (a till offline prices with the state it held: a tier HQ lowered
+    since, a segment it took away); the problems against the state now if none fits."""
+    now = _customer_as(sale, asked, view.customer, rs)
+    if not now or view.customer is None:
+        return now
+    at = parse_utc(sale.at)
+    for state in view.customer.past:
+        if state.prices(at) and not _customer_as(sale, asked, view.customer.as_it_was(state), rs):
+            return []
+    return now
+
+
+def _customer_as(
+    sale: Sale, asked: PricedWith, hq: HqCustomer | None, rs: Ruleset
+) -> list[Problem]:
+    claimed = asked.customer
     if claimed is None:
         return (
             []

@@ -16,6 +16,7 @@ from agent.model import OfflinePolicy
 from agent.ruleset import Ruleset
 from agent.ruleset_reader import parse_ruleset
 from sync.hq import batch
+from sync.hq.history import past_states
 from sync.hq.reprice import HqCustomer, HqGiftCard, HqProduct, HqView, reprice
 from sync.hq.sales import money_only, return_bodies, sale_body
 from sync.hq.store import HqStore
@@ -148,6 +149,7 @@ def _customer(store: HqStore, terminal_id: str, cid: str | None) -> HqCustomer |
         birthday=_birthday(doc.get("birthday")),
         segments=frozenset(str(s) for s in doc.get("segments") or []),
         coupons=frozenset(str(k) for k in doc.get("coupons") or {}),
+        past=past_states(doc, _birthday),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from agent.clock import parse_utc
 from agent.ruleset import Ruleset
+from sync.hq.history import remember
 
 
 def _start(doc: dict[str, Any]) -> None:
@@ -69,13 +70,16 @@ def requalify(doc: dict[str, Any], now: datetime, rs: Ruleset | None) -> bool:
         held = str(doc.get("tier") or rs.default_tier)
         rules = rs.tier_qualification
         lower = rules is not None and rules.lower
+        was = dict(doc)
         doc["tier"] = rs.tier_reached(spend) if lower else rs.tier_held(held, spend)
+        remember(was, doc, now)  # a till may still price with the tier it held
     return before != (doc.get("tier_spend_minor"), doc.get("tier"), len(live))
 
 
 def without_spend(doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` without HQ's bookkeeping of the spend (the buckets: when a customer
-    bought), which a terminal does not need: it reads ``tier_spend_minor``."""
-    for key in ("spend", "spend_base_minor", "spend_until"):
+    bought), which a terminal does not need: it reads ``tier_spend_minor``; nor the
+    states HQ remembers (:mod:`sync.hq.history`)."""
+    for key in ("spend", "spend_base_minor", "spend_until", "was"):
         doc.pop(key, None)
     return doc

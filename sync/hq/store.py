@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from agent.ruleset_reader import parse_ruleset
 from agent.signing import new_private_key
 from sync.hq.auth import Verifier, hash_secret
 from sync.hq.db import Backend, Conn, Dialect, SqliteBackend, is_postgres, sqlite_path
+from sync.hq.history import remember
 from sync.hq.keys import db_key, load_or_create, seal_key
 from sync.hq.schema import migrations
 from sync.hq.spend import requalify
@@ -189,8 +190,15 @@ class HqStore:
             (doc["sku"], json.dumps(doc, ensure_ascii=False), self.next_rev()),
         )
 
-    def upsert_customer(self, doc: dict[str, Any]) -> None:
+    def upsert_customer(self, doc: dict[str, Any], at: datetime | None = None) -> None:
+        """Add or change a customer; a changed tier, segment, country or birthday keeps the
+        state before it (:mod:`sync.hq.history`, as of ``at``, default now): a till that
+        priced a sale with it offline is not refused for it."""
         profile = {k: v for k, v in doc.items() if k not in ("customer_id", "card", "balance")}
+        row = self.conn.execute(
+            "SELECT doc FROM hq_customers WHERE customer_id=?", (doc["customer_id"],)
+        ).fetchone()
+        remember(None if row is None else json.loads(row[0]), profile, at or datetime.now(UTC))
         self.conn.execute(
             "INSERT INTO hq_customers(customer_id, card, doc, balance, rev) VALUES(?,?,?,?,?) "
             "ON CONFLICT(customer_id) DO UPDATE SET card=excluded.card, doc=excluded.doc, "

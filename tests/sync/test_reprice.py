@@ -6,8 +6,10 @@ state too) reprice clean; each forged figure is a problem naming it."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -470,3 +472,45 @@ def test_the_ingests_call_names_every_problem_or_none(
     why = repriced(hq, forged)
     assert why is not None and why.count(";") == 1
     assert "points_earned" in why and "points_redeemed" in why
+
+
+def test_an_offline_sale_priced_with_a_tier_or_segment_hq_has_since_taken_away_reprices_as_priced(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    # HQ made Anna Gold with a segment; the till took that in; HQ then lowered her to
+    # Bronze and took the segment away (a downgrade, a campaign over) while the till,
+    # offline, went on pricing with what it held: the sale is genuine.
+    gold = demo_customer("C1", tier="Gold", segments=["staff"])
+    with hq.transaction():
+        hq.upsert_customer(gold, at=TUESDAY - timedelta(days=3))
+    terminal_holds(store, customers=(gold,))
+    sale = record(store, sell(session, ANNA, "COFFEE"))
+    assert isinstance(sale, Sale) and dict(sale.discounts).get("TIER")
+    with hq.transaction():
+        hq.upsert_customer(demo_customer("C1"), at=TUESDAY - timedelta(hours=1))
+    assert problems(hq, sale) == []
+    # ... but not a month after HQ lowered her, nor a state she never had
+    late = replace(sale, at=(TUESDAY + timedelta(days=31)).isoformat())
+    assert figures(hq, late) >= {"tier", "segment staff"}
+    with hq.transaction():
+        hq.upsert_customer(demo_customer("C1"), at=TUESDAY)  # no change: nothing new kept
+    assert problems(hq, sale) == []
+    sent = hq.conn.execute("SELECT doc FROM hq_customers WHERE customer_id='C1'").fetchone()
+    assert "was" in json.loads(sent[0])  # HQ keeps it ...
+    from sync.hq.snapshot import snapshot
+
+    snap = snapshot(hq, "T1", 0, 0, TUESDAY)
+    assert all("was" not in c for c in snap["customers"])  # ... and no till is sent it
+
+
+def test_a_tier_lowered_by_the_window_of_qualifying_spend_is_remembered_for_the_tills() -> None:
+    from agent.ruleset_reader import parse_ruleset
+    from sync.hq.spend import requalify
+
+    doc = copy.deepcopy(demo.RULESET)
+    doc["tier_qualification"] = dict(doc["tier_qualification"], lower=True)
+    rs = parse_ruleset(doc)
+    gold = {"tier": "Gold", "spend_base_minor": 0, "spend": [], "tier_spend_minor": 0}
+    assert requalify(gold, TUESDAY, rs)
+    assert gold["tier"] == rs.default_tier
+    assert [(w["tier"], w["until"]) for w in gold["was"]] == [("Gold", TUESDAY.isoformat())]
