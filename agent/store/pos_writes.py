@@ -48,7 +48,8 @@ class PosWrites:
         ).fetchone()
         if row is None:
             return None
-        return PosWrite(*row[:5], int(row[5]), json.loads(row[6]))
+        pos_, key, digest, kind, receipt = (str(x) for x in row[:5])
+        return PosWrite(pos_, key, digest, kind, receipt, int(row[5]), json.loads(row[6]))
 
     def note(self, w: PosWrite) -> None:
         """Keep ``w``; call it inside the transaction of the write it names."""
