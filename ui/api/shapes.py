@@ -52,21 +52,25 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return doc
 
 
-def _text(doc: dict[str, Any], name: str, path: str, *, required: bool = False) -> str | None:
-    value = doc.get(name)
-    if value is None:
+def _text(
+    doc: dict[str, Any], name: str, path: str, *, required: bool = False, nullable: bool = False
+) -> str | None:
+    """A text of 1 to MAX_TEXT characters, not blank; absent (or null where ``nullable``)
+    is None; null where the document does not allow it is refused, as it says."""
+    if name not in doc or (nullable and doc[name] is None):
         if required:
             raise BadRequest(f"{path}.{name}", "is missing")
         return None
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_TEXT:
+    value = doc[name]
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_TEXT or not value.strip():
         raise BadRequest(f"{path}.{name}", f"must be a text of 1 to {MAX_TEXT} characters")
     return value.strip()
 
 
 def _whole(doc: dict[str, Any], name: str, path: str, lo: int, hi: int) -> int | None:
-    value = doc.get(name)
-    if value is None:
+    if name not in doc:
         return None
+    value = doc[name]
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         raise BadRequest(f"{path}.{name}", f"must be a whole number from {lo} to {hi}")
     return value
@@ -80,9 +84,9 @@ def _flag(doc: dict[str, Any], name: str, path: str) -> bool:
 
 
 def _list(doc: dict[str, Any], name: str, path: str, most: int) -> list[Any]:
-    value = doc.get(name)
-    if value is None:
+    if name not in doc:
         return []
+    value = doc[name]
     if not isinstance(value, list) or len(value) > most:
         raise BadRequest(f"{path}.{name}", f"must be a list of at most {most}")
     return value
@@ -98,7 +102,7 @@ def language(doc: dict[str, Any], header: str | None, default: str) -> str:
     """The language of the reply: the body's ``lang``, else the first of Accept-Language
     kassa has a catalogue for, else ``default`` (the till's)."""
     lang = doc.get("lang")
-    if lang is not None:
+    if "lang" in doc:
         if lang not in LANGUAGES:
             raise BadRequest("body.lang", f"must be one of {', '.join(LANGUAGES)}")
         return str(lang)
@@ -128,12 +132,12 @@ class WhoAsks:
 
 def who(value: object, path: str, *, token: bool) -> WhoAsks:
     doc = _object(value, path)
-    kinds = ["identification", "card", "phone", *(["token"] if token else [])]
-    given = [k for k in kinds if doc.get(k) is not None]
+    kinds = ["card", "phone", "token" if token else "identification"]
+    given = [k for k in kinds if k in doc]
     if len(given) != 1:
         raise BadRequest(path, f"must name the customer by exactly one of {', '.join(kinds)}")
     return WhoAsks(
-        identification=_text(doc, "identification", path),
+        identification=None if token else _text(doc, "identification", path),
         card=_text(doc, "card", path),
         typed=_flag(doc, "typed", path),
         phone=_text(doc, "phone", path),
@@ -192,18 +196,18 @@ def basket(doc: dict[str, Any]) -> BasketAsk:
         raise BadRequest(f"{path}.lines", "must hold at least one line")
     codes = []
     for i, c in enumerate(_list(doc, "codes", path, 100)):
-        if not isinstance(c, str) or not 1 <= len(c.strip()) <= MAX_TEXT:
+        if not isinstance(c, str) or not 1 <= len(c) <= MAX_TEXT or not c.strip():
             raise BadRequest(f"{path}.codes[{i}]", f"must be a text of 1 to {MAX_TEXT} characters")
         codes.append(c.strip())
     points = doc.get("points")
     most = points == "max"
-    if not most:
+    if not most and points is not None:
         points = _whole(doc, "points", path, 0, MAX_POINTS)
     return BasketAsk(
         customer=None if cust is None else who(cust, f"{path}.customer", token=False),
         lines=lines,
         codes=tuple(codes),
-        gift_card=_text(doc, "gift_card", path),
+        gift_card=_text(doc, "gift_card", path, nullable=True),
         points=None if most else points,
         most_points=most,
     )
@@ -261,7 +265,7 @@ def cancel(doc: dict[str, Any]) -> CancelAsk:
     """Read a cancel's body: the manager who approves it (where the till has staff)."""
     m = doc.get("manager")
     manager = None
-    if m is not None:
+    if m is not None:  # null: no manager (a till without staff)
         md = _object(m, "body.manager")
         manager = Manager(
             _text(md, "id", "body.manager", required=True) or "",
@@ -295,7 +299,4 @@ def give_back(doc: dict[str, Any]) -> ReturnAsk:
 
 def identify(doc: dict[str, Any]) -> WhoAsks:
     """Read an identify's body: a card, a phone QR token or a phone number."""
-    found = who(doc, "body", token=True)
-    if found.identification is not None:
-        raise BadRequest("body.identification", "identify takes a card, token or phone")
-    return found
+    return who(doc, "body", token=True)
