@@ -77,7 +77,9 @@ def listeners(config: AgentConfig) -> list[socket.socket]:
     out = []
     try:
         if config.port:
-            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on each connection (it looks
+            # at the protocol): otherwise a reply's body waits 40 ms for a delayed ACK.
+            tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             tcp.bind(("127.0.0.1", config.port))
             tcp.listen(128)
