@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from socket import IPPROTO_TCP, TCP_NODELAY
 from typing import Any
 
 import httpx
@@ -58,11 +57,6 @@ class AgentClient:
         if socket is not None and transport is None:
             transport = httpx.HTTPTransport(uds=str(socket))
             url = "http://agent"
-        elif transport is None:
-            # A request's headers and body go in separate writes: without TCP_NODELAY the
-            # body waits for the agent's delayed ACK (40 ms on Linux loopback).
-            nodelay = [(IPPROTO_TCP, TCP_NODELAY, 1)]
-            transport = httpx.HTTPTransport(socket_options=nodelay)
         self._http = httpx.Client(
             base_url=url,
             headers={"Authorization": f"Bearer {token}"},
