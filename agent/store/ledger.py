@@ -11,7 +11,7 @@ from datetime import datetime
 from agent.clock import parse_utc
 from agent.documents import customer_profile
 from agent.errors import StoreCorrupted
-from agent.events import Audit, Enrolment, JournalEvent, Return, read_event, to_body
+from agent.events import Audit, Enrolment, JournalEvent, Return, Sale, read_event, to_body
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
 from agent.money import Money
@@ -28,7 +28,7 @@ class Ledger:
     def __init__(self, file: StoreFile) -> None:
         self.file = file
         self.conn = file.conn
-        self._with_sale: Callable[[int], None] | None = None
+        self._with_sale: Callable[[int, Sale | Return], None] | None = None
 
     # -- staff and audit -------------------------------------------------------------
     def save_cashier(self, c: Cashier) -> None:
@@ -191,12 +191,12 @@ class Ledger:
                 (seq, "pending", at),
             )
             if self._with_sale is not None:  # written with the sale or not at all
-                self._with_sale(seq)
+                self._with_sale(seq, sale.record)
         return Committed(seq, digest)
 
     @contextmanager
-    def writing_with(self, write: Callable[[int], None]) -> Iterator[None]:
-        """Call ``write(seq)`` inside the transaction of each sale or return committed in
+    def writing_with(self, write: Callable[[int, Sale | Return], None]) -> Iterator[None]:
+        """Call ``write(seq, record)`` inside the transaction of each sale or return committed in
         the block, after its rows: what must be written with it or not at all (the agent
         API's idempotency key, a cancel's void)."""
         self._with_sale = write

@@ -293,9 +293,8 @@ class AgentCheckout:
                 )
             tenders = [{"kind": x.kind, "amount_minor": x.amount_minor} for x in ask.tenders]
             note = PosWrite(pos, key, digest, "sale", ask.receipt_id, 0, {"tenders": tenders})
-            with self.till.store.ledger.writing_with(
-                lambda seq: self.writes.note(at_seq(note, seq))
-            ):
+            kept = Kept(self.writes, note)
+            with self.till.store.ledger.writing_with(kept):
                 try:
                     done = s.commit()
                 except SaleNotReady as exc:
@@ -303,9 +302,10 @@ class AgentCheckout:
             self.woken()
             if self.till.sold is not None:
                 self.till.sold(done.seq)
-            written = self.writes.by_key(pos, key)
-            assert written is not None and written.seq == done.seq
-            return 201, self._sale_doc(written, replayed=False)
+            w, record = kept.written()
+            assert isinstance(record, Sale) and w.seq == done.seq
+            tid = self.till.terminal_id
+            return 201, replies.sale_reply(record, tid, w.seq, w.receipt_id, w.doc, False)
 
     def _sale_doc(self, w: PosWrite, replayed: bool) -> dict[str, Any]:
         event = self.till.store.ledger.sale_event(w.seq)
@@ -358,6 +358,25 @@ class AgentCheckout:
 
 def at_seq(w: PosWrite, seq: int) -> PosWrite:
     return PosWrite(w.pos, w.key, w.body_hash, w.kind, w.receipt_id, seq, w.doc)
+
+
+class Kept:
+    """A POS's write, noted by its key inside the transaction of the sale or return it
+    made (:meth:`agent.store.ledger.Ledger.writing_with`), and that record, to answer with."""
+
+    def __init__(self, writes: PosWrites, note: PosWrite) -> None:
+        self.writes = writes
+        self.note = note
+        self._written: tuple[PosWrite, Sale | Return] | None = None
+
+    def __call__(self, seq: int, record: Sale | Return) -> None:
+        w = at_seq(self.note, seq)
+        self.writes.note(w)
+        self._written = (w, record)
+
+    def written(self) -> tuple[PosWrite, Sale | Return]:
+        assert self._written is not None, "no sale was committed"
+        return self._written
 
 
 def _joined(refusals: list[dict[str, Any]]) -> str:

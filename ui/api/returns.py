@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.events import Audit, Sale
+from agent.events import Audit, Return, Sale
 from agent.i18n import Texts
 from agent.lockout import PinGuard
 from agent.notice import Notice
 from agent.staff import Role, pin_matches
 from agent.store.pos_writes import PosWrite
-from ui.api.checkout import AgentCheckout, Refused, at_seq
+from ui.api.checkout import AgentCheckout, Kept, Refused
 from ui.api.shapes import BadRequest, CancelAsk, ReturnAsk
 
 
@@ -35,7 +35,7 @@ def give_back(
         sale = co.sale_of(pos, receipt_id, t)
         note = PosWrite(pos, key, digest, "return", ask.return_id, 0, {"of": receipt_id})
         s = co.session()
-        with co.till.store.ledger.writing_with(lambda seq: co.writes.note(at_seq(note, seq))):
+        with co.till.store.ledger.writing_with(Kept(co.writes, note)):
             result = s.desk.commit_return(sale.seq, dict(ask.lines))
         if isinstance(result, Notice):
             raise Refused("body.lines", t.say(result.words), 409)
@@ -79,8 +79,10 @@ def cancel(
         note = PosWrite(pos, key, digest, "cancel", receipt_id, 0, {"reason": ask.reason})
         ledger = co.till.store.ledger
 
-        def with_return(seq: int) -> None:
-            co.writes.note(at_seq(note, seq))
+        kept = Kept(co.writes, note)
+
+        def with_return(seq: int, record: Sale | Return) -> None:
+            kept(seq, record)
             if manager is not None:  # journalled as the till journals a void
                 ledger.append_event(void, co.till.ids.new_id(), co.till.terminal_id)
 
