@@ -25,6 +25,7 @@ from agent.errors import ConfigError
 from agent.i18n import Texts
 from agent.printing import print_sale
 from agent.store import Store
+from sync.worker import SyncState, SyncWorker
 from ui.api.app import create_app
 from ui.api.checkout import AgentCheckout, Till
 from ui.api.config import AgentConfig, load_agent_config
@@ -101,6 +102,18 @@ def listeners(config: AgentConfig) -> list[socket.socket]:
     return out
 
 
+def _waker(sync: SyncWorker) -> Callable[[], None]:
+    """After a write, upload at once while HQ answers; while it does not, the worker's
+    backoff says when to try again (a round per sale would read the whole outbox for
+    nothing, beside the next sale)."""
+
+    def wake() -> None:
+        if sync.status().state in (SyncState.ONLINE, SyncState.STARTING):
+            sync.wake()
+
+    return wake
+
+
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -132,7 +145,7 @@ def build_agent(
         tokens=config.terminal.tokens,
         card_lookup=s.card_lookup,
         sales_source=s.desk.foreign.source,
-        wake=sync.wake if sync is not None else None,
+        wake=_waker(sync) if sync is not None else None,
         sold=printing.sold if printing is not None else None,
     )
     sources = []
