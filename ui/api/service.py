@@ -25,6 +25,7 @@ from agent.errors import ConfigError
 from agent.i18n import Texts
 from agent.printing import print_sale
 from agent.store import Store
+from sync.client import CardLookupAtHq, HqClient
 from sync.worker import SyncState, SyncWorker
 from ui.api.app import create_app
 from ui.api.checkout import AgentCheckout, Till
@@ -102,6 +103,22 @@ def listeners(config: AgentConfig) -> list[socket.socket]:
     return out
 
 
+def _quick_source(config: AgentConfig, lookup: object) -> HqClient | None:
+    """HQ asked about a sale (a return's: the returns made of it at other tills) within
+    the card lookup's timeout, not a sync call's: the POS never waits long."""
+    if not isinstance(lookup, CardLookupAtHq):
+        return None
+    hq = config.terminal.hq
+    return HqClient(
+        hq.url,
+        config.terminal.terminal_id,
+        hq.secret,
+        lookup.client.hq_public_key,
+        timeout_s=hq.lookup_timeout_s,
+        lookup_timeout_s=hq.lookup_timeout_s,
+    )
+
+
 def _waker(sync: SyncWorker) -> Callable[[], None]:
     """After a write, upload at once while HQ answers; while it does not, the worker's
     backoff says when to try again (a round per sale would read the whole outbox for
@@ -144,7 +161,7 @@ def build_agent(
         width=config.terminal.printer.width_chars,
         tokens=config.terminal.tokens,
         card_lookup=s.card_lookup,
-        sales_source=s.desk.foreign.source,
+        sales_source=_quick_source(config, s.card_lookup) or s.desk.foreign.source,
         wake=_waker(sync) if sync is not None else None,
         sold=printing.sold if printing is not None else None,
     )
