@@ -6,7 +6,8 @@ retries a commit (after a timeout, and after the agent restarted: one sale each)
 on while HQ is down, and keeps its own record of the day; once HQ is back and the
 agent has synced, HQ's report (`kassa hq report --json`) says what the POS's record says:
 sales, returns, cancels, money, points earned and redeemed. kassa's own scanner (a
-`socket://` port the test serves) streams its scans to the POS as server-sent events.
+`socket://` port the test serves) streams its scans to the POS as server-sent events,
+and its printer (a file) prints each sale's receipt.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def test_a_pos_day_through_the_agent_agrees_with_hqs_report(hq: HqProcess, tmp_p
     scanner_port.listen(1)
     port = free_port()
     extra = (
-        f'scanner = true\n[scanner]\nurl = "socket://127.0.0.1:{scanner_port.getsockname()[1]}"\n'
+        "scanner = true\nprinter = true\n"
+        f'[scanner]\nurl = "socket://127.0.0.1:{scanner_port.getsockname()[1]}"\n'
     )
     config = agent_config(tmp_path / "agent", hq, port, extra=extra)
     subprocess.run(
@@ -149,6 +151,8 @@ def test_a_pos_day_through_the_agent_agrees_with_hqs_report(hq: HqProcess, tmp_p
         assert sold.doc["to_pay_minor"] == calc.doc["to_pay_minor"]
         again = pos.commit(first, "R-1", key)
         assert again.status == 200 and again.doc == sold.doc | {"replayed": True}
+        printed = config.parent / "data" / "receipts" / "last.bin"  # kassa's own printer
+        wait(lambda: printed.exists() and b"BASE" in printed.read_bytes(), 30)
         block = pos.loyalty_block("R-1")
         assert block.doc["qr"] == sold.doc["sale"]["number"] and len(block.doc["lines"]) >= 4
         assert all(len(x) <= 32 for x in block.doc["lines"])  # the till's paper: 32 columns
