@@ -45,6 +45,21 @@ class Receipt:
                 out.append(ln.text)
         return "\n".join(out)
 
+    def rows(self, width: int = 42) -> list[str]:
+        """The receipt as lines of at most ``width`` columns, as the printer lays them out
+        (a long text wrapped, its amount right-aligned below): what a POS prints."""
+        out = []
+        for ln in self.lines:
+            if ln.style is Style.RULE:
+                out.append("-" * width)
+            elif len(ln.text) + 1 + len(ln.right) <= width:
+                gap = width - len(ln.text) - len(ln.right)
+                out.append(f"{ln.text}{' ' * gap}{ln.right}" if ln.right else ln.text)
+            else:
+                out += [ln.text[i : i + width] for i in range(0, len(ln.text), width)] or [""]
+                out += [ln.right.rjust(width)] if ln.right else []
+        return out
+
 
 def build_receipt(
     event: JournalEvent, store_name: str, texts: Texts | None = None, tz: tzinfo | None = None
@@ -101,45 +116,57 @@ def build_receipt(
         loaded = t("Gift card {card} loaded", card="…" + load.card[-4:])
         lines.append(ReceiptLine(loaded, right=m(load.amount_minor)))
         lines.append(ReceiptLine(t("Gift card balance"), right=m(load.balance_after_minor)))
-    customer = sale.customer
-    if customer is not None:
+    if sale.customer is not None:
         lines.append(ReceiptLine("", Style.RULE))
-        card = f"{customer.card[-4:]:>4}"
-        lines.append(ReceiptLine(t("Loyalty card {card}", card=card), Style.BOLD))
-        for rule, points in sale.awards:
-            lines.append(ReceiptLine(f"  {rule}", right=f"+{points}"))
-        lines.append(ReceiptLine(t("Points earned"), right=str(sale.points_earned)))
-        if sale.points_redeemed:
-            lines.append(ReceiptLine(t("Points redeemed"), right=str(sale.points_redeemed)))
-        if not customer.customer_id:  # a card this till did not know: HQ credits it
-            lines.append(ReceiptLine(t("Points will be credited to card {card}", card=card)))
-        else:
-            lines.append(
-                ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, customer.balance_after))
-            )
-        for lot in customer.expiring_soon:
-            day = t.day(date.fromisoformat(lot.expires_at[:10]))
-            lines.append(ReceiptLine(t("Expiring {day}", day=day), right=_pts(t, lot.points)))
-        if customer.tier:
-            lines.append(ReceiptLine(t("Tier"), right=customer.tier))
-        new = customer.new_tier
-        if new is not None:
-            reached = {"tier": new.name, "amount": m(new.qualifying_minor)}
-            lines.append(
-                ReceiptLine(
-                    t("{tier} from this purchase (qualifying {amount})", **reached)
-                    if new.this_sale
-                    else t("{tier} from the next purchase (qualifying {amount})", **reached)
-                )
-            )
-        nxt = customer.next_tier
-        if nxt is not None:
-            lines.append(
-                ReceiptLine(t("To {tier}: spend", tier=nxt.name), right=m(nxt.missing_minor))
-            )
+        lines += loyalty_lines(sale, t)
     lines.append(ReceiptLine("", Style.RULE))
     lines.append(ReceiptLine(t("Thank you!")))
     return Receipt(tuple(lines), qr=receipt_number(event.terminal_id, event.seq))
+
+
+def loyalty_lines(sale: Sale, t: Texts) -> list[ReceiptLine]:
+    """The loyalty block of a sale's receipt, in the language of ``t``: the card, the points
+    earned by rule and redeemed, the balance, points expiring soon, the tier (none for a
+    sale without a customer). The agent API hands it to a POS to print."""
+    customer = sale.customer
+    if customer is None:
+        return []
+    cur = sale.currency
+
+    def m(minor: int) -> str:
+        return t.amount(Money(minor, cur))
+
+    lines: list[ReceiptLine] = []
+    card = f"{customer.card[-4:]:>4}"
+    lines.append(ReceiptLine(t("Loyalty card {card}", card=card), Style.BOLD))
+    for rule, points in sale.awards:
+        lines.append(ReceiptLine(f"  {rule}", right=f"+{points}"))
+    lines.append(ReceiptLine(t("Points earned"), right=str(sale.points_earned)))
+    if sale.points_redeemed:
+        lines.append(ReceiptLine(t("Points redeemed"), right=str(sale.points_redeemed)))
+    if not customer.customer_id:  # a card this till did not know: HQ credits it
+        lines.append(ReceiptLine(t("Points will be credited to card {card}", card=card)))
+    else:
+        lines.append(ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, customer.balance_after)))
+    for lot in customer.expiring_soon:
+        day = t.day(date.fromisoformat(lot.expires_at[:10]))
+        lines.append(ReceiptLine(t("Expiring {day}", day=day), right=_pts(t, lot.points)))
+    if customer.tier:
+        lines.append(ReceiptLine(t("Tier"), right=customer.tier))
+    new = customer.new_tier
+    if new is not None:
+        reached = {"tier": new.name, "amount": m(new.qualifying_minor)}
+        lines.append(
+            ReceiptLine(
+                t("{tier} from this purchase (qualifying {amount})", **reached)
+                if new.this_sale
+                else t("{tier} from the next purchase (qualifying {amount})", **reached)
+            )
+        )
+    nxt = customer.next_tier
+    if nxt is not None:
+        lines.append(ReceiptLine(t("To {tier}: spend", tier=nxt.name), right=m(nxt.missing_minor)))
+    return lines
 
 
 def _pts(t: Texts, points: int | None) -> str:
@@ -173,10 +200,17 @@ def _return_receipt(
     lines.append(
         ReceiptLine(t("Money back"), Style.BOLD, right=t.money(Money(-back.total_minor, cur)))
     )
-    if back.customer is not None:
-        lines.append(ReceiptLine(t("Points taken back"), right=str(-back.points_earned)))
-        lines.append(ReceiptLine(t("Points given back"), right=str(-back.points_redeemed)))
-        lines.append(
-            ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, back.customer.balance_after))
-        )
+    lines += return_loyalty_lines(back, t)
     return Receipt(tuple(lines), qr=None)
+
+
+def return_loyalty_lines(back: Return, t: Texts) -> list[ReceiptLine]:
+    """The loyalty block of a return's receipt: points taken back and given back, the
+    balance (none for a return without a customer)."""
+    if back.customer is None:
+        return []
+    return [
+        ReceiptLine(t("Points taken back"), right=str(-back.points_earned)),
+        ReceiptLine(t("Points given back"), right=str(-back.points_redeemed)),
+        ReceiptLine(t("Balance"), Style.BOLD, right=_pts(t, back.customer.balance_after)),
+    ]

@@ -20,7 +20,7 @@ from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
 from agent.gift_sale import Loads, card_moves, gift_loads, ready, scanned
 from agent.limits import OfflineLimits
-from agent.model import Basket, Customer
+from agent.model import Basket, Customer, Line
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
 from agent.point_lots import lot_expiry
@@ -231,8 +231,11 @@ class CheckoutSession:
         if not 1 <= qty <= MAX_QTY:
             return refused("Quantity must be 1 to {most}", most=MAX_QTY)
         units = basket_units(self.store.catalogue, code, qty, label)
-        if isinstance(units, Notice):
-            return units
+        return units if isinstance(units, Notice) else self.add_units(units)
+
+    def add_units(self, units: Line) -> Notice:
+        """Put ``units`` in the basket: a scan's, or a line a POS sent (agent.pos_basket)."""
+        qty = units.qty
         if units.unit_price.currency != self.basket.currency:
             return refused(
                 "{sku} is priced in {currency}, this till sells in {till}",

@@ -76,6 +76,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         hq.wait(10)
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    from ui.api.service import run_agent
+
+    return run_agent(Path(args.config))
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ui.tools.simulate import simulate
 
@@ -145,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start a terminal from a TOML config")
     run.add_argument("--config", required=True)
     run.set_defaults(func=lambda a: _run_app(Path(a.config)))
+
+    agent = sub.add_parser("agent", help="run headless: the local agent API for a POS")
+    agent.add_argument("--config", required=True)
+    agent.set_defaults(func=cmd_agent)
 
     demo = sub.add_parser("demo", help="start HQ and a demo terminal on loopback")
     demo.add_argument("--data-dir", default="demo-data")

@@ -4,12 +4,14 @@ their usage counters, print jobs and the outbox HQ drains."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from agent.clock import parse_utc
 from agent.documents import customer_profile
 from agent.errors import StoreCorrupted
-from agent.events import Audit, Enrolment, JournalEvent, Return, read_event, to_body
+from agent.events import Audit, Enrolment, JournalEvent, Return, Sale, read_event, to_body
 from agent.journal import GENESIS, ChainBreak, ChainRow, canonical, row_hash, verify_chain
 from agent.model import Customer
 from agent.money import Money
@@ -26,6 +28,7 @@ class Ledger:
     def __init__(self, file: StoreFile) -> None:
         self.file = file
         self.conn = file.conn
+        self._with_sale: Callable[[int, Sale | Return], None] | None = None
 
     # -- staff and audit -------------------------------------------------------------
     def save_cashier(self, c: Cashier) -> None:
@@ -60,36 +63,47 @@ class Ledger:
         ``new_customer`` is written to the customer list in the same transaction, so a
         customer enrolled here can be identified at once.
         """
-        with self.file.atomic() as c:
-            if new_customer is not None:
-                c.execute(
-                    "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, phone)"
-                    " VALUES(?,?,?,?,?,?)",
-                    (
-                        new_customer.customer_id,
-                        new_customer.card,
-                        json.dumps(customer_profile(new_customer)),
-                        0,
-                        0,
-                        new_customer.phone,
-                    ),
-                )
-            last_seq, prev = self.last_link()
-            seq = last_seq + 1
-            text = canonical(to_body(record, seq, terminal_id))
+        with self.file.atomic():
+            return self.append_event(record, event_id, terminal_id, new_customer)
+
+    def append_event(
+        self,
+        record: Audit | Enrolment,
+        event_id: str,
+        terminal_id: str,
+        new_customer: Customer | None = None,
+    ) -> int:
+        """:meth:`commit_event` inside a write transaction already open (a void journalled
+        with the return that undoes its sale: the agent API's cancel); return its seq."""
+        c = self.conn
+        if new_customer is not None:
             c.execute(
-                "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
-                "VALUES(?,?,?,?,?,?,?)",
-                (seq, record.kind, event_id, record.at, text, prev, row_hash(prev, text)),
+                "INSERT INTO customers(customer_id, card, doc, hq_balance, applied_seq, phone)"
+                " VALUES(?,?,?,?,?,?)",
+                (
+                    new_customer.customer_id,
+                    new_customer.card,
+                    json.dumps(customer_profile(new_customer)),
+                    0,
+                    0,
+                    new_customer.phone,
+                ),
             )
-            adjusted = isinstance(record, Audit) and record.points and record.customer_id
-            if isinstance(record, Audit) and adjusted:  # after its journal row: the ledger
-                c.execute(  # points at it
-                    "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) "
-                    "VALUES(?,?,?,?,?)",
-                    (seq, record.customer_id, "adjust", record.points, None),
-                )
-            c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, record.at))
+        last_seq, prev = self.last_link()
+        seq = last_seq + 1
+        text = canonical(to_body(record, seq, terminal_id))
+        c.execute(
+            "INSERT INTO journal(seq, kind, event_id, at, body, prev_hash, hash) "
+            "VALUES(?,?,?,?,?,?,?)",
+            (seq, record.kind, event_id, record.at, text, prev, row_hash(prev, text)),
+        )
+        adjusted = isinstance(record, Audit) and record.points and record.customer_id
+        if isinstance(record, Audit) and adjusted:  # after its journal row: the ledger
+            c.execute(  # points at it
+                "INSERT INTO ledger(seq, customer_id, kind, points, expires_at) VALUES(?,?,?,?,?)",
+                (seq, record.customer_id, "adjust", record.points, None),
+            )
+        c.execute("INSERT INTO outbox(seq, created_at) VALUES(?, ?)", (seq, record.at))
         return seq
 
     # -- the sale ---------------------------------------------------------------
@@ -176,7 +190,20 @@ class Ledger:
                 "INSERT INTO print_jobs(seq, status, updated_at) VALUES(?,?,?)",
                 (seq, "pending", at),
             )
+            if self._with_sale is not None:  # written with the sale or not at all
+                self._with_sale(seq, sale.record)
         return Committed(seq, digest)
+
+    @contextmanager
+    def writing_with(self, write: Callable[[int, Sale | Return], None]) -> Iterator[None]:
+        """Call ``write(seq, record)`` inside the transaction of each sale or return committed in
+        the block, after its rows: what must be written with it or not at all (the agent
+        API's idempotency key, a cancel's void)."""
+        self._with_sale = write
+        try:
+            yield
+        finally:
+            self._with_sale = None
 
     def sale_event(self, seq: int) -> JournalEvent | None:
         """The sale or return journalled as ``seq``, or None (no such seq, or another kind).

@@ -236,3 +236,21 @@ def m013_snapshot_pages(db: Database) -> None:
             WHERE held_until IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m014_pos_writes(db: Database) -> None:
+    # The agent API (issue 16): each write a POS made, by its idempotency key, written
+    # in the transaction of the sale, return or cancel it made (agent.store.pos_writes),
+    # so a key retried after a crash finds the sale or nothing, never half of it.
+    db.executescript(
+        """
+        CREATE TABLE pos_writes (
+            pos TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
+            kind TEXT NOT NULL, receipt_id TEXT NOT NULL,
+            seq INTEGER NOT NULL REFERENCES journal(seq), doc TEXT NOT NULL,
+            PRIMARY KEY (pos, key)
+        );
+        CREATE UNIQUE INDEX pos_writes_receipt ON pos_writes(pos, kind, receipt_id);
+        """
+    )

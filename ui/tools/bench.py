@@ -24,6 +24,7 @@ from agent.pricing.inputs import Tender, Usage
 from agent.ruleset_reader import parse_ruleset
 from agent.session import CheckoutSession
 from agent.store.file import connect
+from ui.tools.bench_agent import bench_agent
 from ui.tools.bench_devices import run_device_benches
 from ui.tools.bench_hq import (
     BATCHES,
@@ -234,6 +235,7 @@ def run_bench(
         result.update(bench_snapshot(chain, workdir))
         result.update(run_device_benches(workdir, quick))
         result.update(bench_keypress(100 if quick else 500))
+        result.update(bench_agent(200 if quick else 2000, 100 if quick else 1000, workdir))
     return result
 
 
