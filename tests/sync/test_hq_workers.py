@@ -105,7 +105,7 @@ def test_a_parent_killed_outright_takes_its_workers_with_it(hq_db_url: str) -> N
 def test_the_expiry_run_of_several_workers_writes_each_move_once(hq_db_url: str) -> None:
     hq_store = HqStore(hq_db_url)
     add_customer(hq_store, "R27", make_card_number(227), copy.deepcopy(R27_LOTS))
-    hq_store.conn.close()
+    hq_store.close()
     hq = start(hq_db_url, 3, fixed_time=TUESDAY, expire_every_s=0.2)
     try:
         deadline = time.monotonic() + 30
