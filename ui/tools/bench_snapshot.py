@@ -100,7 +100,8 @@ def join_chain(n: int, workdir: Path) -> Joined:
     port = _free_port()
     proc = start_hq(hq_db, port, demo=False)
     url = f"http://127.0.0.1:{port}"
-    try:
+    joined_ok = False
+    try:  # HQ is left running only for a join that worked: the caller stops it
         if not wait_for_hq(url, 120):
             raise RuntimeError("HQ did not come up for the bench")
         probe = subprocess.run(
@@ -109,13 +110,13 @@ def join_chain(n: int, workdir: Path) -> Joined:
             text=True,
             check=True,
         )
-    except BaseException:
-        _stop(proc)
-        raise
-    joined = json.loads(probe.stdout)
-    if joined["customers"] < n:
-        _stop(proc)
-        raise RuntimeError(f"the till holds {joined['customers']} of {n} customers")
+        joined = json.loads(probe.stdout)
+        if joined["customers"] < n:
+            raise RuntimeError(f"the till holds {joined['customers']} of {n} customers")
+        joined_ok = True
+    finally:
+        if not joined_ok:
+            _stop(proc)
     figures = {
         "s": joined["s"],
         "peak_mb": joined["peak_mb"],
