@@ -50,15 +50,20 @@ class Receipt:
         (a long text wrapped, its amount right-aligned below): what a POS prints."""
         out = []
         for ln in self.lines:
-            if ln.style is Style.RULE:
-                out.append("-" * width)
-            elif len(ln.text) + 1 + len(ln.right) <= width:
-                gap = width - len(ln.text) - len(ln.right)
-                out.append(f"{ln.text}{' ' * gap}{ln.right}" if ln.right else ln.text)
-            else:
-                out += [ln.text[i : i + width] for i in range(0, len(ln.text), width)] or [""]
-                out += [ln.right.rjust(width)] if ln.right else []
+            out += ["-" * width] if ln.style is Style.RULE else fit(ln.text, ln.right, width)
         return out
+
+
+def fit(text: str, right: str, width: int) -> list[str]:
+    """Lay out one line of ``width`` columns: the amount right-aligned, long text wrapped
+    (the printer's layout, :mod:`drivers.printer`, and :meth:`Receipt.rows`)."""
+    if len(text) + 1 + len(right) <= width:
+        gap = width - len(text) - len(right)
+        return [f"{text}{' ' * gap}{right}" if right else text]
+    out = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    if right:
+        out.append(right.rjust(width))
+    return out
 
 
 def build_receipt(

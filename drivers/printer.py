@@ -12,7 +12,7 @@ from escpos.magicencode import Encoder
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from agent.errors import PrinterUnavailable
-from agent.receipt import Receipt, Style
+from agent.receipt import Receipt, Style, fit
 from agent.words import Words, say
 from drivers.escpos_text import python_codec
 from drivers.printer_status import PrinterStatus, query_status
@@ -120,17 +120,6 @@ def _select_code_page(p: Dummy, config: PrinterConfig) -> None:
         p.magic.force_encoding(config.code_page)
 
 
-def _fit(text: str, right: str, width: int) -> list[str]:
-    """Lay out one line of ``width`` columns: the amount right-aligned, long text wrapped."""
-    if len(text) + 1 + len(right) <= width:
-        gap = width - len(text) - len(right)
-        return [f"{text}{' ' * gap}{right}" if right else text]
-    out = [text[i : i + width] for i in range(0, len(text), width)] or [""]
-    if right:
-        out.append(right.rjust(width))
-    return out
-
-
 def render_receipt(receipt: Receipt, config: PrinterConfig) -> bytes:
     """Return the receipt as ESC/POS bytes for the configured printer profile.
 
@@ -151,7 +140,7 @@ def render_receipt(receipt: Receipt, config: PrinterConfig) -> bytes:
             printable(line.text, config.code_page),
             printable(line.right, config.code_page),
         )
-        for row in _fit(text, right, width):
+        for row in fit(text, right, width):
             p.text(row + "\n")
     p.set(bold=False, normal_textsize=True)
     if receipt.qr:

@@ -21,6 +21,13 @@ from agent.store.entries import Committed, NewSale, OutboxStats, PendingEvent, Q
 from agent.store.file import StoreFile
 from agent.timefloor import LOCAL_KEY
 
+# This till's returns of another till's sale, on the index of migration m015.
+RETURNS_OF = (
+    "SELECT body FROM journal WHERE kind='return' "
+    "AND json_extract(body, '$.original_terminal_id')=? "
+    "AND json_extract(body, '$.original_seq')=? ORDER BY seq"
+)
+
 
 class Ledger:
     """The journal, the ledger and the outbox: every write a sale makes, in one transaction."""
@@ -343,12 +350,7 @@ class Ledger:
     def returns_of(self, terminal_id: str, seq: int) -> list[Return]:
         """This till's returns of sale ``seq`` of another till ``terminal_id``."""
         found = []
-        for (body,) in self.conn.execute(
-            "SELECT body FROM journal WHERE kind='return' "
-            "AND json_extract(body, '$.original_terminal_id')=? "
-            "AND json_extract(body, '$.original_seq')=? ORDER BY seq",
-            (terminal_id, seq),
-        ):
+        for (body,) in self.conn.execute(RETURNS_OF, (terminal_id, seq)):
             record = read_event("return", str(body)).record
             if isinstance(record, Return):
                 found.append(record)

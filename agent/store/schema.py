@@ -254,3 +254,16 @@ def m014_pos_writes(db: Database) -> None:
         CREATE UNIQUE INDEX pos_writes_receipt ON pos_writes(pos, kind, receipt_id);
         """
     )
+
+
+@migrations()
+def m015_foreign_returns_index(db: Database) -> None:
+    # This till's returns of another till's sale (Ledger.returns_of), read at every step
+    # of such a return: an index on the original sale they name, not a journal scan.
+    db.executescript(
+        """
+        CREATE INDEX journal_foreign_returns ON journal(
+            json_extract(body, '$.original_terminal_id'), json_extract(body, '$.original_seq')
+        ) WHERE kind='return';
+        """
+    )

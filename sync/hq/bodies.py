@@ -30,10 +30,14 @@ from sync.hq.shapes import (
     too_deep,
     whole,
 )
-from sync.wire import MAX_EVENT_BODY_CHARS
+from sync.wire import MAX_EVENT_BODY_CHARS, MAX_KEY_CHARS
 
 KINDS = tuple(READERS)  # the closed list: what HQ knows how to apply
 ID = text(1)
+# An id HQ keeps as a row a terminal's snapshot pages through (a customer enrolled, a
+# gift card): no longer than a page key may be (sync.wire.MAX_KEY_CHARS), or the page
+# ending on it could not be asked for.
+KEY = text(1, MAX_KEY_CHARS)
 CURRENCY = text(3, 3, "[A-Z]{3}")
 NATURAL = whole(0)  # points or minor units whose sign the kind fixes as >= 0
 GIVEN_BACK = whole(-MAX_WHOLE, 0)  # ... or as <= 0 (a return's)
@@ -47,7 +51,7 @@ CUSTOMER = obj(
         "next_tier": nullable(obj({"name": text(), "missing_minor": NATURAL})),
     },
 )
-GIFT_CARD = nullable(obj({"card": ID, "amount_minor": NATURAL}))
+GIFT_CARD = nullable(obj({"card": KEY, "amount_minor": NATURAL}))
 SALE_LINE = obj(
     {
         "sku": ID,
@@ -86,7 +90,12 @@ SALE = obj(
         "usage": mapping(NATURAL),
         "customer": nullable(CUSTOMER),
     },
-    {"limit_lifted_by": nullable(text())},
+    {
+        "limit_lifted_by": nullable(text()),
+        "gift_loads": items(
+            obj({"sku": ID, "card": KEY, "amount_minor": NATURAL, "balance_after_minor": whole()})
+        ),
+    },
 )
 RETURN = obj(
     {
@@ -136,8 +145,8 @@ AUDITS: dict[str, Check] = {
 ENROLMENT = obj(
     {
         **COMMON,
-        "customer": obj({"customer_id": ID}),
-        "card": ID,
+        "customer": obj({"customer_id": KEY}),
+        "card": KEY,
         "name": text(1),
         "tier": text(),
         "phone": nullable(text(max_len=32)),

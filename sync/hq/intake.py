@@ -60,8 +60,23 @@ def read_batch(raw: bytes) -> list[dict[str, Any]] | Refused:
         where = where.lstrip(".") or "body"
         return Refused(422, where, f"{where}: {what}")
     events: list[dict[str, Any]] = doc["events"]
+    for i, ev in enumerate(events):
+        for name in ("kind", "event_id", "at", "body"):
+            if not _keepable(ev[name]):
+                where = f"events[{i}].{name}"
+                return Refused(422, where, f"{where}: not text (a lone UTF-16 surrogate)")
     for i in range(1, len(events)):
         if events[i]["seq"] <= events[i - 1]["seq"]:
             where = f"events[{i}].seq"
             return Refused(422, where, f"{where}: events must be in increasing seq order")
     return events
+
+
+def _keepable(text: str) -> bool:
+    """Whether ``text`` is text HQ can keep (UTF-8): JSON's escapes can spell a lone
+    surrogate, which no terminal writes and neither database stores."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -2,11 +2,12 @@
 ``postgresql://`` URL.
 
 Each thread has its own connection (autocommit: a statement outside a transaction is
-its own). A write transaction is PostgreSQL's (READ COMMITTED): what must be
-serialised takes a row lock, held to the commit: a terminal's row for its batch
-(``FOR UPDATE``, :mod:`sync.hq.ingest`), and the change counter (``hq_meta.rev``,
-:meth:`sync.hq.store.HqStore.next_rev`), so changes take their numbers in the order
-they commit and a snapshot's cursor never skips one. A lock waited for longer than
+its own). A write transaction (READ COMMITTED) first takes the change counter's row
+(``hq_meta.rev``) and holds it to the commit: HQ's writes take turns, as on SQLite
+(BEGIN IMMEDIATE), so none reads a customer's document while another is rewriting it
+(a lost update), and changes take their numbers (:meth:`sync.hq.store.HqStore.next_rev`)
+in the order they commit, so a snapshot's cursor never skips one. A terminal's batch
+also locks its row (``FOR UPDATE``, :mod:`sync.hq.ingest`). A lock waited for longer than
 ``write_wait_s`` (lock_timeout), a deadlock or a serialisation failure is StoreBusy:
 HQ answers 503 and the terminal sends again. A read transaction (a snapshot) is
 REPEATABLE READ, READ ONLY: one moment of the database.
@@ -151,6 +152,14 @@ def migrate(conn: psycopg.Connection[Any]) -> None:
                 )
 
 
+# A write transaction's first statement: the change counter's row, made if need be and
+# locked to the commit (its value unchanged): HQ's writers take turns.
+TAKE_TURN = (
+    "INSERT INTO hq_meta(key, value) VALUES('rev', '0') "
+    "ON CONFLICT(key) DO UPDATE SET value=hq_meta.value"
+)
+
+
 class PgBackend:
     """HQ on a PostgreSQL database: see the module's text."""
 
@@ -183,7 +192,7 @@ class PgBackend:
         return conn
 
     @contextmanager
-    def _tx(self, begin: str) -> Iterator[Conn]:
+    def _tx(self, begin: str, *first: str) -> Iterator[Conn]:
         raw = self._raw()
         conn = self.conn()
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -191,6 +200,8 @@ class PgBackend:
         conn.execute(begin)
         committed = False
         try:
+            for statement in first:
+                conn.execute(statement)
             yield conn
             conn.execute("COMMIT")
             committed = True
@@ -202,7 +213,7 @@ class PgBackend:
                     raw.close()  # a connection lost: the next statement opens another
 
     def transaction(self) -> AbstractContextManager[Conn]:
-        return self._tx("BEGIN")
+        return self._tx("BEGIN", TAKE_TURN)
 
     def reading(self) -> AbstractContextManager[Conn]:
         return self._tx("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -95,13 +95,15 @@ def _unavailable(request: Request, exc: Exception) -> Response:
 
 
 def _unknown_query(request: Request, *known: str) -> JSONResponse | None:
-    """400 naming a query parameter the protocol does not have, or None."""
-    for name in request.query_params:
-        if name not in known:
-            where = f"query.{name}"
-            return JSONResponse(
-                {"error": f"{where}: no such parameter", "field": where}, status_code=400
-            )
+    """400 naming a query parameter the protocol does not have, or one holding a NUL
+    character; or None."""
+    for name, value in request.query_params.multi_items():
+        where = f"query.{name}"
+        why = "no such parameter" if name not in known else None
+        if why is None and "\x00" in value:  # no value of HQ's holds one (PostgreSQL's)
+            why = "holds a NUL character"
+        if why is not None:
+            return JSONResponse({"error": f"{where}: {why}", "field": where}, status_code=400)
     return None
 
 

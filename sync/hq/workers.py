@@ -221,7 +221,9 @@ def _work(settings: HqSettings, listen_fd: int, parent_fd: int) -> None:
     app = create_app(
         store,
         # made by the parent: read, not rewritten (PostgreSQL: kept in the database)
-        store.signing_key() if is_postgres(settings.db) else key_paths(settings.db)[0].read_bytes(),
+        store.signing_key()
+        if is_postgres(settings.db)
+        else key_paths(store.backend.where)[0].read_bytes(),
         _pinned(parse_utc(settings.fixed_time)) if settings.fixed_time else None,
         settings.expire_every_s,
         settings.max_request_bytes,

@@ -19,6 +19,7 @@ from agent.notice import CommittedSale, Notice
 from agent.refunds import RefundQuote, refund
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store.ledger import RETURNS_OF
 from tests.conftest import TUESDAY
 
 ANNA = "2900000000018"
@@ -157,3 +158,12 @@ def test_offline_refused_unless_hq_lets_a_manager_give_money_back(
     assert ret.total_minor == -2 * coffee.price.minor and ret.flags == (FOREIGN_OFFLINE,)
     assert (ret.points_earned, ret.points_redeemed, ret.customer) == (0, 0, None)
     assert (ret.original_terminal_id, ret.original_seq, ret.approved_by) == ("T9", 1, "marek")
+
+
+def test_the_returns_of_another_tills_sale_are_found_by_index_not_a_journal_scan(
+    store: Store,
+) -> None:
+    plan = " ".join(
+        str(row[-1]) for row in store.conn.execute(f"EXPLAIN QUERY PLAN {RETURNS_OF}", ("T9", 1))
+    )
+    assert "journal_foreign_returns" in plan and "SCAN journal" not in plan

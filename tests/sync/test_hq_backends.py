@@ -99,6 +99,30 @@ def test_two_workers_taking_in_one_terminals_batches_at_once_store_each_event_on
     assert balance == 3000 + moves  # Anna's seeded 3000 and exactly her moves
 
 
+def test_two_workers_write_transactions_take_turns(hq_db_url: str) -> None:
+    """A write begun while another worker's is open waits for its commit: neither reads a
+    customer's document, lots and spend while the other rewrites it (a lost update)."""
+    first, second = HqStore(hq_db_url), HqStore(hq_db_url, create=False)
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def other_worker() -> None:
+        assert first_in.wait(10)
+        with second.transaction():
+            order.append("second")
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    with first.transaction():
+        first_in.set()
+        time.sleep(0.5)  # the other worker asks for its transaction meanwhile
+        order.append("first")
+    thread.join(10)
+    assert order == ["first", "second"]
+    first.close()
+    second.close()
+
+
 @ONLY_PG
 def test_a_write_kept_waiting_past_the_wait_is_told_hq_is_busy(hq_db_url: str) -> None:
     HqStore(hq_db_url).close()

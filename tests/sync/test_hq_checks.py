@@ -23,6 +23,7 @@ from sync.hq.server import OPENAPI_PATH, create_app
 from sync.hq.shapes import too_deep
 from sync.hq.snapshot import snapshot
 from sync.hq.store import HqStore
+from sync.wire import MAX_KEY_CHARS
 from tests.fuzz import fuzz, ran
 from tests.sync.chain import altered, rechain
 
@@ -344,3 +345,31 @@ def test_a_query_parameter_the_protocol_does_not_have_is_400(hq: TestClient) -> 
     up = hq.post(URL, params={"dry_run": "1"}, json={"events": []}, headers=AUTH)
     assert up.status_code == 400 and up.json()["field"] == "query.dry_run"
     check("Error", up.json())
+
+
+def test_a_gift_card_or_enrolled_id_longer_than_a_page_key_is_quarantined(
+    hq: TestClient, hq_store: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    # HQ keeps such an id as a row that terminals' snapshots page through: a page ending
+    # on one longer than a page key may be could never be asked for (sync.wire).
+    evs = sales(session, store, 1)
+    long_card = {"card": "G" * (MAX_KEY_CHARS + 1), "amount_minor": 1}
+    ack = hq.post(
+        URL, json={"events": rechain([altered(evs[0], _set("gift_card", long_card))])}, headers=AUTH
+    ).json()
+    assert [r["status"] for r in ack["results"]] == ["quarantined"]
+    assert ack["results"][0]["reason"].startswith("body.gift_card.card: ")
+
+
+def test_text_no_database_keeps_is_4xx_naming_the_field(
+    hq: TestClient, session: CheckoutSession, store: Store
+) -> None:
+    # JSON's escapes can spell a lone surrogate, and a query a NUL: no terminal sends
+    # either, neither database stores them (PostgreSQL refused them with a 503 a
+    # terminal would retry for ever, and a surrogate broke the hash with a 500).
+    (ev,) = sales(session, store, 1)
+    raw = json.dumps({"events": [dict(ev, body=ev["body"][:-1] + ', "x": "\\ud800"}')]})
+    reply = hq.post(URL, content=raw.replace("\\\\ud800", "\\ud800"), headers=AUTH)
+    assert (reply.status_code, reply.json()["field"]) == (422, "events[0].body")
+    reply = hq.get("/v1/terminals/T1/snapshot?cursor=0&ruleset_version=0%00", headers=AUTH)
+    assert (reply.status_code, reply.json()["field"]) == (400, "query.ruleset_version")

@@ -38,7 +38,7 @@ from sync.hq.seed import add_customers, seed_demo
 from sync.hq.store import HqStore
 from ui.hq_process import start_hq, wait_for_hq
 from ui.tools.bench_sync import _free_port
-from ui.tools.measure import p99
+from ui.tools.measure import p99, vm_hwm_mb
 
 BASELINE = 10_000
 POLLS = 300
@@ -60,17 +60,6 @@ def chain_customers(n: int) -> Any:
             "balance": i % 5000,
             "purchases_total": i % 40,
         }
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    """A process's peak resident memory (VmHWM), in MB; 0 where /proc does not say."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 @dataclass
@@ -122,7 +111,7 @@ def join_chain(n: int, workdir: Path) -> Joined:
         "peak_mb": joined["peak_mb"],
         "longest_page_s": joined["longest_page_apply_s"],
         "pages": joined["pages"],
-        "hq_peak_mb": _vm_hwm_mb(proc.pid),
+        "hq_peak_mb": vm_hwm_mb(proc.pid),
         "till_mb": sum(f.stat().st_size for f in where.glob("t.db*")) / 2**20,
         "seed_s": seed_s,
     }

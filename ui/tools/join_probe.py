@@ -6,7 +6,7 @@ one JSON line: seconds, pages, the longest page apply, customers held, peak RSS 
 from __future__ import annotations
 
 import json
-import resource
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +15,7 @@ from agent.clock import SystemClock
 from agent.store import Store
 from sync.client import HqClient, read_public_key
 from sync.worker import SyncWorker
+from ui.tools.measure import vm_hwm_mb
 
 
 def join(url: str, key: str, db: Path, terminal_id: str, secret: str) -> dict[str, float]:
@@ -37,13 +38,13 @@ def join(url: str, key: str, db: Path, terminal_id: str, secret: str) -> dict[st
     (held,) = store.conn.execute("SELECT COUNT(*) FROM customers").fetchone()
     store.close()
     client.close()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: kilobytes
     return {
         "s": took,
         "pages": len(applies),
         "longest_page_apply_s": max(applies, default=0.0),
         "customers": held,
-        "peak_mb": peak_kb / 1024,
+        # VmHWM, not ru_maxrss: a child's ru_maxrss counts its parent's pages at fork
+        "peak_mb": vm_hwm_mb(os.getpid()),
     }
 
 
