@@ -8,7 +8,11 @@
 set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?a folder for the cluster}
+# Debian keeps the server's programs under /usr/lib/postgresql/N/bin; elsewhere they are
+# on the PATH (initdb) or named by pg_config.
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$bin" ] || bin=$(dirname "$(command -v initdb 2>/dev/null)" 2>/dev/null || true)
+[ -n "$bin" ] && [ "$bin" != . ] || bin=$(pg_config --bindir 2>/dev/null || true)
 [ -n "$bin" ] || { echo "pg-test-cluster: PostgreSQL is not installed" >&2; exit 1; }
 as=()
 [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
