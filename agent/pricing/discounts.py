@@ -21,14 +21,18 @@ WHOLE = Fraction(100)  # percent: a unit given free when a rule names no percent
 
 def scope(w: Worksheet, r: Rule) -> list[int]:
     """The lines ``r`` touches: those it matches that its purpose is allowed on (an
-    excluded line takes no discount and earns no bonus, even where a rule names it)."""
+    excluded line takes no discount and earns no bonus, even where a rule names it).
+    Worked out once a quote per rule: neither the lines nor their exclusions change."""
+    known = w.scopes.get(r.id)
+    if known is not None:
+        return known
     discount = r.is_discount
-    return [
-        i
-        for i, ln in enumerate(w.lines)
-        if r.match.matches(ln.sku, ln.category)
-        and (w.allowed[i].discount if discount else w.allowed[i].earn)
+    allowed = w.allowed
+    found = [
+        i for i in w.matching(r.match) if (allowed[i].discount if discount else allowed[i].earn)
     ]
+    w.scopes[r.id] = found
+    return found
 
 
 def spread(w: Worksheet, total: int, idx: list[int]) -> list[int]:
@@ -54,7 +58,8 @@ def uncapped(w: Worksheet, r: Rule) -> list[int]:
     n = len(w.lines)
     base = sum(w.rem[i] for i in idx)
     if r.kind is Kind.PERCENT_OFF and not r.match.whole_sale:
-        return [percent_of(w.rem[i], r.percent) if i in idx else 0 for i in range(n)]
+        touched = set(idx)
+        return [percent_of(w.rem[i], r.percent) if i in touched else 0 for i in range(n)]
     if r.kind in (Kind.PERCENT_OFF, Kind.NTH_PURCHASE) or (r.kind is Kind.REWARD and r.percent):
         return spread(w, percent_of(base, r.percent), idx)
     if r.kind is Kind.TIER_DISCOUNT:

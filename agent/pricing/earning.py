@@ -36,20 +36,20 @@ def earn(w: Worksheet, eligible: list[Rule], money: list[int]) -> tuple[list[Awa
     mults = [r for r in eligible if r.kind is Kind.MULTIPLIER and may_earn(w, r, total_after)]
     best: dict[str, list[int]] = defaultdict(list)
     winners: dict[str, Rule] = {}
-    for i, ln in enumerate(w.lines):
+    fits_of: list[list[Rule]] = [[] for _ in w.lines]  # per line, in the rules' order
+    for r in mults:
+        for i in w.matching(r.match):
+            fits_of[i].append(r)
+    for i, fits in enumerate(fits_of):
         if not w.allowed[i].earn:  # excluded: earns nothing, listed with its reason
             continue
-        fits = [r for r in mults if r.match.matches(ln.sku, ln.category)]
         win = max(fits, key=lambda r: r.factor) if fits else None  # first on ties
         key = win.id if win else RULE_BASE
         best[key].append(i)
         if win:
             winners[key] = win
     for r in mults:  # a multiplier beaten on every earning line it matches says by whom
-        if r.id not in winners and any(
-            r.match.matches(ln.sku, ln.category) and w.allowed[i].earn
-            for i, ln in enumerate(w.lines)
-        ):
+        if r.id not in winners and any(w.allowed[i].earn for i in w.matching(r.match)):
             top = max(winners.values(), key=lambda w: w.factor)
             w.refuse(
                 r.id,

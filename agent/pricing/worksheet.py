@@ -12,7 +12,7 @@ from datetime import datetime
 from agent.model import Basket, Customer
 from agent.pricing.inputs import Tender, Usage
 from agent.pricing.result import Discount, Refusal
-from agent.ruleset import EVERYTHING, Rule, Ruleset
+from agent.ruleset import EVERYTHING, Match, Rule, Ruleset
 from agent.words import Words
 
 
@@ -61,6 +61,24 @@ class Worksheet:
         # rounded up, never more than the sale earned): the parts (numerator, denominator)
         # added up once, by earning.share_up.
         self.points_share: list[list[tuple[int, int]]] = [[] for _ in self.lines]
+        # rule id -> the lines it touches (discounts.scope): fixed once exclusions are read.
+        self.scopes: dict[str, list[int]] = {}
+        self.by_sku: dict[str, list[int]] = {}
+        self.by_category: dict[str, list[int]] = {}
+        for i, ln in enumerate(self.lines):
+            self.by_sku.setdefault(ln.sku, []).append(i)
+            self.by_category.setdefault(ln.category, []).append(i)
+
+    def matching(self, match: Match) -> list[int]:
+        """Indexes of the lines ``match`` names, in basket order (every line: whole sale)."""
+        if match.whole_sale:
+            return list(range(len(self.lines)))
+        found: set[int] = set()
+        for sku in match.skus:
+            found.update(self.by_sku.get(sku, ()))
+        for category in match.categories:
+            found.update(self.by_category.get(category, ()))
+        return sorted(found)
 
     def discountable(self) -> list[int]:
         """Indexes of the lines that may take a discount."""
