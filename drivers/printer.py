@@ -7,15 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import serial
-from escpos.exceptions import Error as EscposError
-from escpos.magicencode import Encoder
-from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from agent.errors import PrinterUnavailable
 from agent.receipt import Receipt, Style, fit
 from agent.words import Words, say
+from drivers import escpos_cache
 from drivers.escpos_text import python_codec
 from drivers.printer_status import PrinterStatus, query_status
+
+escpos_cache.prepare()  # before escpos is imported: its profiles from a kept pickle
+
+from escpos.exceptions import Error as EscposError  # noqa: E402
+from escpos.magicencode import Encoder  # noqa: E402
+from escpos.printer import Dummy, File, Network, Serial, Usb  # noqa: E402
 
 
 class PrinterKind(enum.Enum):
