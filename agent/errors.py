@@ -98,6 +98,12 @@ class HqProtocolError(KassaError):
     title = N_("HQ sent a reply kassa does not understand")
 
 
+class PageRefused(HqProtocolError):
+    """HQ refused the snapshot page a till asked for (400): no pass of HQ's has it, as
+    after HQ was restored from a backup. The till starts its pass again; any other fault
+    on a page (a proxy's error page, a timeout) retries the same page."""
+
+
 class ConfigError(KassaError):
     title = N_("Configuration error")
 

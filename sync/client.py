@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from agent.errors import DocumentRefused, HqBusy, HqProtocolError, HqUnreachable
+from agent.errors import DocumentRefused, HqBusy, HqProtocolError, HqUnreachable, PageRefused
 from agent.foreign import FOREIGN_TIMEOUT_S, ForeignSale
 from agent.model import Customer
 from agent.signing import verify
@@ -63,7 +63,14 @@ class HqClient:
     def close(self) -> None:
         self._http.close()
 
-    def _call(self, method: str, path: str, missing_ok: bool = False, **kwargs: Any) -> object:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        missing_ok: bool = False,
+        refused: type[HqProtocolError] = HqProtocolError,
+        **kwargs: Any,
+    ) -> object:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -82,7 +89,8 @@ class HqClient:
             ) from None
         if response.status_code != 200:
             message = doc.get("error") if isinstance(doc, dict) else None
-            raise HqProtocolError(f"HQ refused ({response.status_code}): {message or doc!r}")
+            error = refused if response.status_code == 400 else HqProtocolError
+            raise error(f"HQ refused ({response.status_code}): {message or doc!r}")
         return doc
 
     def upload(self, events: list[dict[str, Any]]) -> Ack:
@@ -96,13 +104,14 @@ class HqClient:
         """Fetch a page of what changed at HQ since ``cursor`` (the first of a pass, or
         ``page``); its signature is verified first.
 
-        Raises DocumentRefused (unsigned, altered, not from this HQ), HqProtocolError
-        (it does not parse) or HqUnreachable.
+        Raises DocumentRefused (unsigned, altered, not from this HQ), PageRefused (HQ
+        has no such page), HqProtocolError (it does not parse) or HqUnreachable.
         """
         params: dict[str, str | int] = {"cursor": cursor, "ruleset_version": ruleset_version}
         wire = self._call(
             "GET",
             f"/v1/terminals/{self.terminal_id}/snapshot",
+            refused=PageRefused if page else HqProtocolError,
             params=params | (page.params() if page else {}),
         )
         return parse_snapshot(verify(wire, self.hq_public_key))

@@ -24,6 +24,7 @@ from agent.errors import (
     HqUnreachable,
     InvalidRuleset,
     KassaError,
+    PageRefused,
 )
 from agent.store import Store
 from agent.store.catalogue import PAGE_KEY
@@ -162,10 +163,9 @@ class SyncWorker:
                     snap = fetched.result()  # its faults are raised here, as if asked now
                 else:
                     snap = self._client.snapshot(cursor, version, page)
-            except HqProtocolError:
-                if page is not None:  # HQ serves no such page (restored?): start again
-                    with store.file.atomic():
-                        store.file.forget_meta(PAGE_KEY)
+            except PageRefused:  # HQ serves no such page (restored?): start the pass again
+                with store.file.atomic():
+                    store.file.forget_meta(PAGE_KEY)
                 raise
             finally:
                 fetched = None

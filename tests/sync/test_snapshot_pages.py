@@ -165,12 +165,15 @@ class Forward:
         self.app = app
         self.asked: list[dict[str, str]] = []
         self.fail_at: int | None = None
+        self.garbage_at: int | None = None  # that request answered by a proxy's HTML page
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/snapshot"):
             self.asked.append(dict(request.url.params))
             if self.fail_at is not None and len(self.asked) >= self.fail_at:
                 raise httpx.ConnectError("HQ went away", request=request)
+            if len(self.asked) == self.garbage_at:
+                return httpx.Response(200, content=b"<html>proxy says hello</html>")
         r = self.app.request(
             request.method,
             request.url.path,
@@ -229,6 +232,34 @@ def test_a_till_stopped_half_way_resumes_at_the_next_page_and_moves_its_cursor_l
     }
     cursor, page, _ = store.catalogue.snapshot_position()
     assert page is None and cursor == snapshot_page(hq, "T1", 0, 0, None, TUESDAY)["cursor"]
+    assert held(store) == dict(hq.conn.execute("SELECT customer_id, balance FROM hq_customers"))
+    store.close()
+
+
+def test_a_garbled_reply_to_a_page_retries_that_page_and_a_refused_page_starts_again(
+    hq: HqStore, tmp_path: Path, till_of: Callable[[str], tuple[SyncWorker, Forward]]
+) -> None:
+    worker, forward = till_of("T1")
+    forward.garbage_at = 3
+    store = Store.open(tmp_path / "T1.db")
+    with pytest.raises(worker_module.HqProtocolError):
+        worker.download(store)
+    kept = store.catalogue.snapshot_position()[1]
+    assert kept is not None  # a proxy's page is no reason to start a join again
+    assert worker.download(store, max_pages=1) is False
+    assert forward.asked[3] == forward.asked[2]  # the same page asked again
+
+    # HQ no longer serves the page the till is at (restored from a backup): refused, and
+    # the till forgets it and starts its pass again from the first page.
+    ahead = dict(json.loads(store.catalogue.snapshot_position()[1] or "{}"), upto=10**9)
+    with store.file.atomic():
+        store.file.set_meta(worker_module.PAGE_KEY, json.dumps(ahead))
+    with pytest.raises(worker_module.PageRefused):
+        worker.download(store)
+    assert store.catalogue.snapshot_position()[1] is None
+    asked = len(forward.asked)
+    assert worker.download(store)
+    assert "upto" not in forward.asked[asked]  # a first page: no page key
     assert held(store) == dict(hq.conn.execute("SELECT customer_id, balance FROM hq_customers"))
     store.close()
 
