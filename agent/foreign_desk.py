@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from agent.clock import Clock, IdFactory
-from agent.errors import HqProtocolError, HqUnreachable
+from agent.errors import DocumentRefused, HqProtocolError, HqUnreachable
 from agent.event_parts import ReturnLine
 from agent.events import Return
 from agent.foreign import ForeignSale, Held, SaleSource, returned_before
@@ -45,7 +45,7 @@ class ForeignReturns:
         if found is None:
             try:
                 found = self.source.sale(terminal, seq) if self.source else None
-            except (HqUnreachable, HqProtocolError):
+            except (HqUnreachable, HqProtocolError, DocumentRefused):
                 return self.offline(code)
             if self.source is None:
                 return self.offline(code)
@@ -64,7 +64,7 @@ class ForeignReturns:
             self._asked.add(key)  # asked once: not again unless fresh (HQ may be down)
             try:
                 found = self.source.sale(*key)
-            except (HqUnreachable, HqProtocolError):
+            except (HqUnreachable, HqProtocolError, DocumentRefused):
                 return ()
         if found is None:
             return ()

@@ -134,14 +134,20 @@ class HqClient:
         them (None: HQ holds no such sale); asked with ``foreign_timeout_s`` (a cashier's
         wait, or a POS's through the agent: shorter).
 
-        Raises HqUnreachable, or HqProtocolError for an answer that does not read."""
-        doc = self._call(
+        Raises HqUnreachable, DocumentRefused (unsigned, altered, not from this HQ or
+        not for this till), or HqProtocolError for an answer that does not read."""
+        wire = self._call(
             "GET",
             f"/v1/terminals/{self.terminal_id}/sales/{terminal_id}/{seq}",
             missing_ok=True,
             timeout=self.foreign_timeout_s,
         )
-        return None if doc is None else parse_foreign_sale(doc, terminal_id, seq)
+        if wire is None:
+            return None
+        doc = verify(wire, self.hq_public_key)
+        if doc.get("for_terminal") != self.terminal_id:
+            raise DocumentRefused(f"a sale's copy for terminal {doc.get('for_terminal')!r}")
+        return parse_foreign_sale(doc, terminal_id, seq)
 
 
 class CardLookupAtHq:
