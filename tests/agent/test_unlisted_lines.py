@@ -3,15 +3,22 @@ paid, but outside the programme: no points, no discount, no points payment, no t
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from agent import demo
+from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
+from agent.documents import product_from_doc
 from agent.event_parts import ReturnLine, SaleLine
 from agent.model import Basket, Line
 from agent.money import Money
-from agent.pos_basket import pos_line
+from agent.pos_basket import add_pos_line, pos_line
 from agent.pricing.inputs import Tender
 from agent.records import journal_lines, sale_record
+from agent.session import CheckoutSession
 from agent.tiers import qualifying_minor, recorded_qualifying_minor, returned_qualifying_minor
 from tests.agent.rules_fixtures import PROGRAMME, basket, customer, price
+from tests.conftest import TUESDAY
 
 LOCAL = Line("LOCAL-1", "Local bread", 2, Money(2500, "PLN"), "coffee", unlisted=True)
 
@@ -20,7 +27,7 @@ def with_local(b: Basket) -> Basket:
     return Basket(b.currency, (*b.lines, LOCAL))
 
 
-def test_a_pos_line_the_catalogue_lacks_is_unlisted_at_the_pos_price(tmp_path) -> None:
+def test_a_pos_line_the_catalogue_lacks_is_unlisted_at_the_pos_price(tmp_path: Path) -> None:
     store = demo_store(tmp_path / "t.db")
     try:
         line = pos_line(store.catalogue, PROGRAMME, "LOCAL-1", 2, 2500, "bakery", "Bread")
@@ -100,3 +107,25 @@ def test_a_recorded_sale_of_unlisted_lines_only_is_no_purchase() -> None:
     both = sale_record(price(with_local(basket("COFFEE")), c), "S1", PROGRAMME, c, [], None)
     alone = sale_record(price(Basket("PLN", (LOCAL,)), c), "S2", PROGRAMME, c, [], None)
     assert both.purchase and not alone.purchase
+
+
+def test_a_catalogue_product_keeps_its_own_currency(tmp_path: Path) -> None:
+    """A POS line of a product the catalogue prices in another currency is that
+    product's line, in its currency: the session refuses it as a scan of it is refused."""
+    store = demo_store(tmp_path / "t.db")
+    try:
+        euro = dict(next(p for p in demo.PRODUCTS if p["sku"] == "SCARF"), currency="EUR")
+        store.catalogue.apply_snapshot(
+            products=[product_from_doc(euro)],
+            customers=[],
+            ruleset=None,
+            cursor="2",
+            received_at=TUESDAY,
+        )
+        line = pos_line(store.catalogue, PROGRAMME, "SCARF", 1, 100, None, None)
+        assert isinstance(line, Line) and line.unit_price == Money(100, "EUR")
+        session = CheckoutSession(store, FixedClock(TUESDAY), SequentialIds("s"), "T1", "S")
+        notice = add_pos_line(session, store.catalogue, "SCARF", 1, 100)
+        assert notice.refused and "EUR" in str(notice.words) and not session.basket.lines
+    finally:
+        store.close()

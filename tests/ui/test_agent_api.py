@@ -4,6 +4,7 @@ naming the field, and offline the API refuses what the till refuses, in the same
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -493,3 +494,33 @@ def test_a_cancel_counts_wrong_pins_and_locks_out_as_the_till_does(
     assert PinGuard(store, clock, SequentialIds("x"), "T1").failures() == FREE_TRIES
     clock.advance(seconds=FIRST_WAIT_S)
     assert cancel("marek", "9999", "c")[0] == 201
+
+
+def test_the_identify_panel_reads_this_tills_counts_once(
+    api: TestClient, till: tuple[Store, FixedClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = till
+    reads: list[str] = []
+    usage_for = store.ledger.usage_for
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        reads.append(args[1])
+        return usage_for(*args, **kw)
+
+    monkeypatch.setattr(store.ledger, "usage_for", counted)
+    assert api.post("/v1/identify", json={"card": IOANA}).json()["identified"]
+    assert len(reads) == 1
+
+
+def test_one_most_units_of_a_line_for_the_till_and_the_api() -> None:
+    """MAX_QTY is defined once (agent.model): the session, the POS's lines and the API's
+    body checks read that one."""
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for pkg in ("agent", "ui", "sync", "drivers"):
+        for path in (root / pkg).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                if any(isinstance(t, ast.Name) and t.id == "MAX_QTY" for t in targets):
+                    found.append(path.relative_to(root).as_posix())
+    assert found == ["agent/model.py"]
