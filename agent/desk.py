@@ -169,18 +169,28 @@ class CounterDesk:
         sale, elsewhere = event.record, self.foreign.elsewhere(seq, fresh)
         return Held(sale, own_returned(self.counter.store.ledger, seq, sale, elsewhere))
 
+    def ask_hq(self, seq: int, terminal: str | None = None) -> None:
+        """Ask HQ once what it holds of sale ``seq`` (another till's, or the returns made
+        of this till's at others), and keep the answer (or that none came) for the
+        return about to be written with ``fresh=False``."""
+        if terminal is not None and terminal != self.counter.terminal_id:
+            self.foreign.held(terminal, seq, fresh=True)
+        else:
+            self.foreign.elsewhere(seq, fresh=True)
+
     def original(self, seq: int, terminal: str | None = None) -> Sale | None:
         """The sale a return under way takes lines of (another till's: as HQ gave it)."""
         held = self._sale(seq, terminal)
         return None if isinstance(held, Notice) else held.sale
 
     def returnable(
-        self, seq: int, terminal: str | None = None
+        self, seq: int, terminal: str | None = None, fresh: bool = True
     ) -> list[tuple[str, str, int]] | Notice:
         """The lines of sale ``seq`` (of ``terminal``, when another till's) that can still
         be returned: (key, name, units left); the key is the SKU, and ``SKU/tag`` for a
-        scale label's line (``BEANS/750g``)."""
-        held = self._sale(seq, terminal, fresh=True)  # a return begins: HQ's latest
+        scale label's line (``BEANS/750g``). HQ is asked again unless not ``fresh`` (its
+        answer was just fetched)."""
+        held = self._sale(seq, terminal, fresh=fresh)  # a return begins: HQ's latest
         if isinstance(held, Notice):
             return held
         units = held.returned.units
@@ -209,11 +219,12 @@ class CounterDesk:
         return r
 
     def commit_return(
-        self, seq: int, returns: dict[str, int], terminal: str | None = None
+        self, seq: int, returns: dict[str, int], terminal: str | None = None, fresh: bool = True
     ) -> CommittedSale | Notice:
-        """Write a return of lines of sale ``seq`` (of ``terminal``, when another till's,
-        asked of HQ again first) durably; the balance may go negative."""
-        held = self._sale(seq, terminal, fresh=True)
+        """Write a return of lines of sale ``seq`` (of ``terminal``, when another till's)
+        durably; the balance may go negative. HQ is asked again first unless not
+        ``fresh`` (its answer was just fetched, :meth:`ask_hq`)."""
+        held = self._sale(seq, terminal, fresh=fresh)
         if isinstance(held, Notice):
             return held
         r = self._priced(held, returns)

@@ -190,6 +190,8 @@ class SaleLine:
     label: str = ""
     weight_g: int = 0
     per_kg_minor: int = 0
+    # Not in the till's catalogue (agent.model.Line.unlisted): written only when true.
+    unlisted: bool = False
 
     @property
     def key(self) -> str:
@@ -202,6 +204,8 @@ class SaleLine:
             doc["points_share_up"] = self.points_share_up
         if self.label:
             doc.update(label=self.label, weight_g=self.weight_g, per_kg_minor=self.per_kg_minor)
+        if self.unlisted:
+            doc["unlisted"] = True
         return doc
 
     @staticmethod
@@ -210,6 +214,8 @@ class SaleLine:
             raise ValueError("a line must be an object")
         line = SaleLine(*[field(d, name, kind) for name, kind in LINE_FIELDS])
         line = replace(line, points_share_up=optional(d, "points_share_up", int))
+        if d.get("unlisted") is not None:
+            line = replace(line, unlisted=field(d, "unlisted", bool))
         if d.get("label") is None:
             return line
         label = field(d, "label", str)
@@ -228,7 +234,7 @@ LABEL_FIELDS = ("label", "weight_g", "per_kg_minor")
 LINE_FIELDS = [
     (f.name, str if f.type == "str" else int)
     for f in fields(SaleLine)
-    if f.name not in LABEL_FIELDS and f.name != "points_share_up"
+    if f.name not in LABEL_FIELDS and f.name not in ("points_share_up", "unlisted")
 ]
 
 

@@ -62,9 +62,10 @@ class Sale:
     @property
     def purchase(self) -> bool:
         """False for a sale of gift card loads only: it counts as no purchase (every Nth
-        purchase, a first purchase, uses per customer)."""
+        purchase, a first purchase, uses per customer); lines not in the till's catalogue
+        count toward nothing either."""
         loads = {g.sku for g in self.gift_loads}
-        return any(ln.sku not in loads for ln in self.lines)
+        return any(ln.sku not in loads and not ln.unlisted for ln in self.lines)
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

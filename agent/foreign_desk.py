@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from agent.clock import Clock, IdFactory
-from agent.errors import HqProtocolError, HqUnreachable
+from agent.errors import DocumentRefused, HqProtocolError, HqUnreachable
 from agent.event_parts import ReturnLine
 from agent.events import Return
 from agent.foreign import ForeignSale, Held, SaleSource, returned_before
@@ -34,6 +34,7 @@ class ForeignReturns:
         self.till = till
         self.source: SaleSource | None = None  # None: a till without HQ (the demo)
         self._found: dict[tuple[str, int], ForeignSale] = {}
+        self._asked: set[tuple[str, int]] = set()  # own sales HQ was asked about
 
     def held(self, terminal: str, seq: int, fresh: bool = False) -> Held | Notice:
         """Sale ``seq`` of till ``terminal`` as HQ holds it, with every return of it made
@@ -44,7 +45,7 @@ class ForeignReturns:
         if found is None:
             try:
                 found = self.source.sale(terminal, seq) if self.source else None
-            except (HqUnreachable, HqProtocolError):
+            except (HqUnreachable, HqProtocolError, DocumentRefused):
                 return self.offline(code)
             if self.source is None:
                 return self.offline(code)
@@ -59,10 +60,11 @@ class ForeignReturns:
         them; none when HQ cannot be asked or holds no such sale yet."""
         key = (self.till.terminal_id, seq)
         found = None if fresh else self._found.get(key)
-        if found is None and self.source is not None:
+        if found is None and self.source is not None and (fresh or key not in self._asked):
+            self._asked.add(key)  # asked once: not again unless fresh (HQ may be down)
             try:
                 found = self.source.sale(*key)
-            except (HqUnreachable, HqProtocolError):
+            except (HqUnreachable, HqProtocolError, DocumentRefused):
                 return ()
         if found is None:
             return ()

@@ -66,8 +66,9 @@ class Loads:
         return None
 
     def purchase(self, basket: Basket) -> bool:
-        """False for a basket of gift card loads only: it is no purchase."""
-        return any(ln.sku not in self.skus for ln in basket.lines)
+        """False for a basket of gift card loads only (and lines not in the till's
+        catalogue, which count toward nothing): it is no purchase."""
+        return any(ln.sku not in self.skus and not ln.unlisted for ln in basket.lines)
 
     def bound(self, card: str) -> bool:
         return any(c == card for _, c in self.cards)

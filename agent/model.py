@@ -216,6 +216,9 @@ class Labelled:
     per_kg: Money | None = None
 
 
+MAX_QTY = 999  # units of one line, however it grew: what a till sells (and a POS sends)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     sku: str
@@ -224,6 +227,10 @@ class Line:
     unit_price: Money
     category: str
     labelled: Labelled | None = None
+    # Not in the till's catalogue (a line the POS sold that kassa does not know): part of
+    # the sale and paid, outside the programme: it earns nothing, takes no discount, is
+    # not paid with points and counts toward no threshold (agent.pos_basket).
+    unlisted: bool = False
 
     @property
     def amount(self) -> Money:

@@ -1,15 +1,17 @@
-"""A line a POS sends (the agent API): the catalogue's product, or the POS's own.
+"""A line a POS sends (the agent API): the catalogue's product, or one the till lacks.
 
 The store's checkout software knows every product it sells and its price; kassa's
 catalogue may lack some (a local product, one HQ has not sent yet). A line names its
 product by SKU, barcode or scale label, with the POS's unit price and category:
 
-- a product the catalogue holds keeps the catalogue's SKU, name and category (the
-  rules match them, HQ checks them) and is priced at the POS's price, at most the
-  catalogue's (HQ accepts no more: ``sync.hq.reprice``); without a POS price, at the
-  catalogue's;
-- a scale label is read as at the till (its weight or price, the product's per kg);
-- a product the catalogue lacks is priced at the POS's price, in the POS's category.
+- a product the catalogue holds, or a scale label, is the line a scan of it makes
+  (:func:`agent.scale.basket_units`: the catalogue's SKU, name, category and currency,
+  which the rules match and HQ checks), priced at the POS's price if it asks less than
+  the catalogue (HQ accepts no more: ``sync.hq.reprice``);
+- a product the catalogue lacks is *unlisted* (:attr:`agent.model.Line.unlisted`): sold at
+  the POS's price, part of the sale and paid, but outside the programme: it earns no
+  points, takes no discount, is not paid with points and counts toward no threshold
+  (a minimum basket, the tiers, every Nth purchase); HQ prices it again as such.
 
 The line then goes into the session as a scanned one does
 (:meth:`agent.session.CheckoutSession.add_units`): the same checks, the same basket.
@@ -17,17 +19,16 @@ The line then goes into the session as a scanned one does
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from agent.codes import Classified, classify
-from agent.model import Line, Unit
+from agent.model import MAX_QTY, Line
 from agent.money import Money
 from agent.notice import Notice, refused
 from agent.ruleset import Ruleset
-from agent.scale import barcodes_of, label_units
+from agent.scale import barcodes_of, basket_units
 from agent.store.catalogue import Catalogue
-
-MAX_QTY = 999
 
 
 class Basket(Protocol):
@@ -53,19 +54,18 @@ def pos_line(
         return refused("No loyalty rules yet: waiting for the first download from HQ")
     if not 1 <= qty <= MAX_QTY:
         return refused("Quantity must be 1 to {most}", most=MAX_QTY)
-    currency = ruleset.currency
     read = classify(code, barcodes_of(ruleset))
     if isinstance(read, Classified) and read.label is not None:
-        return label_units(catalogue, read.value, read.label, qty)
-    product = catalogue.product(code)
-    if product is not None:
-        if product.unit is Unit.KG:
-            return refused("{name} is sold by weight: scan its scale label", name=product.name)
-        price = product.price.minor if unit_minor is None else min(unit_minor, product.price.minor)
-        return Line(product.sku, product.name, qty, Money(price, currency), product.category)
-    if unit_minor is None:
-        return refused("Unknown product {code}", code=code)
-    return Line(code, name or code, qty, Money(unit_minor, currency), category or "")
+        return basket_units(catalogue, read.value, qty, read.label)  # at the label's price
+    if unit_minor is not None and catalogue.product(code) is None:
+        price = Money(unit_minor, ruleset.currency)
+        return Line(code, name or code, qty, price, category or "", unlisted=True)
+    units = basket_units(catalogue, code, qty)
+    if isinstance(units, Notice) or unit_minor is None:
+        return units
+    if unit_minor >= units.unit_price.minor:
+        return units
+    return replace(units, unit_price=Money(unit_minor, units.unit_price.currency))
 
 
 def add_pos_line(

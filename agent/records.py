@@ -50,6 +50,7 @@ def journal_lines(q: Quote) -> tuple[SaleLine, ...]:
                 money_minor=amount - ql.discount_minor - ql.points_payment_minor,
                 points_earned=ql.points_earned,
                 points_share_up=ql.points_share_up,
+                unlisted=ln.unlisted,
                 **_label(ln.labelled),
             )
         )

@@ -79,6 +79,7 @@ class Allowed:
 
 
 EVERYTHING = Allowed()
+NOTHING = Allowed(earn=False, discount=False, pay_with_points=False)  # an unlisted line
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +329,11 @@ class Ruleset:
         if a is None or b is None:
             return a or b or EVERYTHING
         return a.also(b)
+
+    def allowed(self, sku: str, category: str, unlisted: bool) -> Allowed:
+        """:meth:`exclusion_for` a line; a line not in the till's catalogue takes part in
+        nothing."""
+        return NOTHING if unlisted else self.exclusion_for(sku, category)
 
     def rate_for(self, tier: str) -> Fraction:
         return self.tier(tier).earn_rate

@@ -20,7 +20,7 @@ from agent.desk import CounterDesk
 from agent.errors import SaleNotReady
 from agent.gift_sale import Loads, card_moves, gift_loads, ready, scanned
 from agent.limits import OfflineLimits
-from agent.model import Basket, Customer, Line
+from agent.model import MAX_QTY, Basket, Customer, Line
 from agent.money import Points
 from agent.notice import CommittedSale, Notice, NoticeKind, also, done, refused
 from agent.point_lots import lot_expiry
@@ -36,7 +36,10 @@ from agent.tiers import qualifying_minor, tiered_quote, unsynced_minor
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
 
-MAX_QTY = 999
+TYPED_NUMBER = say(  # why points wait (the till's words, and the agent API's panel's)
+    "Identified by a typed number: points are spent once the customer shows "
+    "the code in their app (scan it)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +296,7 @@ class CheckoutSession:
         if self.ruleset is None or self.customer is None:
             return refused("Identify the customer first")
         if not self.confirmed:
-            return refused(
-                "Identified by a typed number: points are spent once the customer shows "
-                "the code in their app (scan it)"
-            )
+            return Notice(NoticeKind.REFUSED, TYPED_NUMBER)
         want = Points(self.quote().max_redeemable if points is None else points)
         if points is None and want == 0:
             limit = self.quote().spend_limit

@@ -23,23 +23,27 @@ from agent.ruleset import Ruleset, TierStart
 from agent.store.ledger import Ledger
 
 
-def _qualifying(parts: Iterable[tuple[str, str, int]], ruleset: Ruleset | None) -> int:
-    """The money (sku, category, money_minor) of the lines that count towards the tiers:
-    the lines that earn points."""
+def _qualifying(parts: Iterable[tuple[str, str, int, bool]], ruleset: Ruleset | None) -> int:
+    """The money (sku, category, money_minor, unlisted) of the lines that count towards
+    the tiers: the lines that earn points (a line not in the till's catalogue: none)."""
     if ruleset is None:
-        return sum(money for _sku, _category, money in parts)
-    return sum(money for sku, category, money in parts if ruleset.exclusion_for(sku, category).earn)
+        return sum(money for _sku, _category, money, unlisted in parts if not unlisted)
+    return sum(
+        money for sku, cat, money, unlisted in parts if ruleset.allowed(sku, cat, unlisted).earn
+    )
 
 
 def qualifying_minor(lines: Iterable[QuoteLine], ruleset: Ruleset) -> int:
     """What the customer paid in money (a gift card is money, points are not) on the
     quote's lines that earn points."""
-    return _qualifying(((ql.line.sku, ql.line.category, ql.money_minor) for ql in lines), ruleset)
+    parts = ((ql.line.sku, ql.line.category, ql.money_minor, ql.line.unlisted) for ql in lines)
+    return _qualifying(parts, ruleset)
 
 
 def recorded_qualifying_minor(lines: Iterable[SaleLine], ruleset: Ruleset | None) -> int:
     """:func:`qualifying_minor` of a sale as the journal records it (what HQ counts)."""
-    return _qualifying(((ln.sku, ln.category, ln.money_minor) for ln in lines), ruleset)
+    parts = ((ln.sku, ln.category, ln.money_minor, ln.unlisted) for ln in lines)
+    return _qualifying(parts, ruleset)
 
 
 def returned_qualifying_minor(
@@ -47,10 +51,13 @@ def returned_qualifying_minor(
 ) -> int:
     """The qualifying money a return takes back (negative): the money it gives back on
     the returned lines (of the sale ``sold``) that count."""
-    category = {ln.sku: ln.category for ln in sold}
-    return -_qualifying(
-        ((ln.sku, category.get(ln.sku, ""), ln.money_minor) for ln in returned), ruleset
-    )
+    of = {ln.sku: ln for ln in sold}
+    parts = []
+    for ln in returned:
+        was = of.get(ln.sku)
+        category, unlisted = (was.category, was.unlisted) if was else ("", False)
+        parts.append((ln.sku, category, ln.money_minor, unlisted))
+    return -_qualifying(parts, ruleset)
 
 
 def standing(customer: Customer, ruleset: Ruleset, unsynced_minor: int) -> Standing:

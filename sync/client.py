@@ -48,11 +48,13 @@ class HqClient:
         *,
         timeout_s: float = 5.0,
         lookup_timeout_s: float = LOOKUP_TIMEOUT_S,
+        foreign_timeout_s: float = FOREIGN_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.terminal_id = terminal_id
         self.hq_public_key = hq_public_key
-        self.lookup_timeout_s = lookup_timeout_s
+        self.lookup_timeout_s = lookup_timeout_s  # a card the till does not hold
+        self.foreign_timeout_s = foreign_timeout_s  # a sale HQ holds (a return's)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=timeout_s,
@@ -138,16 +140,23 @@ class HqClient:
 
     def sale(self, terminal_id: str, seq: int) -> ForeignSale | None:
         """Sale ``seq`` of till ``terminal_id`` and its returns from every till, as HQ holds
-        them (None: HQ holds no such sale); a cashier waits at most FOREIGN_TIMEOUT_S.
+        them (None: HQ holds no such sale); asked with ``foreign_timeout_s`` (a cashier's
+        wait, or a POS's through the agent: shorter).
 
-        Raises HqUnreachable, or HqProtocolError for an answer that does not read."""
-        doc = self._call(
+        Raises HqUnreachable, DocumentRefused (unsigned, altered, not from this HQ or
+        not for this till), or HqProtocolError for an answer that does not read."""
+        wire = self._call(
             "GET",
             f"/v1/terminals/{self.terminal_id}/sales/{terminal_id}/{seq}",
             missing_ok=True,
-            timeout=FOREIGN_TIMEOUT_S,
+            timeout=self.foreign_timeout_s,
         )
-        return None if doc is None else parse_foreign_sale(doc, terminal_id, seq)
+        if wire is None:
+            return None
+        doc = verify(wire, self.hq_public_key)
+        if doc.get("for_terminal") != self.terminal_id:
+            raise DocumentRefused(f"a sale's copy for terminal {doc.get('for_terminal')!r}")
+        return parse_foreign_sale(doc, terminal_id, seq)
 
 
 class CardLookupAtHq:

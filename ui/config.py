@@ -25,6 +25,7 @@ class HqConfig:
     public_key: str = ""  # HQ's Ed25519 public key: hex, or the path of HQ's .pub file
     timeout_s: float = 5.0
     lookup_timeout_s: float = 1.0  # a card the till does not hold, asked of HQ (issue 15)
+    foreign_timeout_s: float = 2.0  # another till's sale (a return's), asked of HQ
     batch_size: int = 200
     interval_s: float = 2.0
     poll_every_s: float = 10.0  # how often HQ is asked what changed (issue 15)
@@ -106,6 +107,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
                 public_key=_relative(str(hq.get("public_key", "")), base),
                 timeout_s=float(hq.get("timeout_s", 5.0)),
                 lookup_timeout_s=float(hq.get("lookup_timeout_s", 1.0)),
+                foreign_timeout_s=_positive(hq, "foreign_timeout_s", 2.0),
                 batch_size=int(hq.get("batch_size", 200)),
                 interval_s=float(hq.get("interval_s", 2.0)),
                 poll_every_s=_positive(hq, "poll_every_s", 10.0),

@@ -82,6 +82,7 @@ def build_services(
             hq_key,
             timeout_s=config.hq.timeout_s,
             lookup_timeout_s=config.hq.lookup_timeout_s,
+            foreign_timeout_s=config.hq.foreign_timeout_s,
         )
         session.card_lookup = CardLookupAtHq(client)  # a card not held here, asked of HQ
         session.desk.foreign.source = client  # receipts of other tills, from HQ

@@ -220,8 +220,6 @@ class PricedWith:
                 kept["birthday"] = date(2000, c.birthday.month, c.birthday.day)
             c = Customer(**kept, card="", name="", hq_balance=Points(0))
         at = self.standing if standing is None else standing
-        if c is self.customer and at is self.standing:
-            return self  # recorded already (as a sale's body reads back)
         return PricedWith(c, self.balance, self.usage, self.tender, self.revoked, at)
 
     def to_doc(self) -> dict[str, Any]:

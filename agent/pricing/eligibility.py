@@ -61,6 +61,8 @@ def why_not(w: Worksheet, r: Rule) -> Words | None:
         return QUIET
     counted = a.first_purchase or r.kind is Kind.NTH_PURCHASE or r.limit_per_customer is not None
     if counted and not w.tender.purchase:
+        if any(ln.unlisted for ln in w.lines):
+            return say("no line of this sale counts as a purchase")
         return say("a sale of gift cards only is not a purchase")
     if r.coupon:
         issued = dict(c.coupons)
@@ -151,10 +153,14 @@ def not_with_code(w: Worksheet) -> Words:
 
 def offline_limit(w: Worksheet) -> Words | None:
     """The reason, when HQ's offline policy and not the balance is what limits spending."""
-    if not w.limited:
-        return None
+    return offline_limit_words(w.balance) if w.limited else None
+
+
+def offline_limit_words(points: int) -> Words:
+    """Why no more than ``points`` may be spent here now (the till's and the agent API's
+    customer panel say it so too)."""
     return say(
         "only {points} may be spent here until HQ confirms "
         "this customer's recent redemptions (offline limit)",
-        points=points_of(w.balance),
+        points=points_of(points),
     )

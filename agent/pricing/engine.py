@@ -132,7 +132,7 @@ def quote(
     return Quote(
         currency=cur,
         lines=tuple(
-            QuoteLine(ln, a - r, q, e, excluded(ok) if explain else None, share_up(s))
+            QuoteLine(ln, a - r, q, e, excluded(ok, ln.unlisted) if explain else None, share_up(s))
             for ln, a, r, q, e, ok, s in zip(
                 basket.lines,
                 w.amount,
@@ -165,8 +165,17 @@ def quote(
     )
 
 
-def excluded(ok: Allowed) -> Words | None:
-    """Why a line takes part in less than others (the programme's exclusions), or None."""
+UNLISTED = say(
+    "not in the till's catalogue: earns no points, takes no discount, "
+    "cannot be paid with points and counts toward no threshold"
+)
+
+
+def excluded(ok: Allowed, unlisted: bool = False) -> Words | None:
+    """Why a line takes part in less than others (the programme's exclusions, or not in
+    the till's catalogue), or None."""
+    if unlisted:
+        return UNLISTED
     if ok.earn and ok.discount and ok.pay_with_points:
         return None
     parts = (

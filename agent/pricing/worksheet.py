@@ -52,7 +52,7 @@ class Worksheet:
         self.applied: list[Rule] = []
         self.groups_taken: dict[str, str] = {}
         # Per line, what the programme's exclusions let it take part in (computed once).
-        self.allowed = [ruleset.exclusion_for(ln.sku, ln.category) for ln in self.lines]
+        self.allowed = [ruleset.allowed(ln.sku, ln.category, ln.unlisted) for ln in self.lines]
         self.excluding = any(a is not EVERYTHING and a != EVERYTHING for a in self.allowed)
         self.capped_from: dict[str, int] = {}  # rule id -> what its own cap cut it from
         self.reward_cost: dict[str, int] = {}  # reward id -> points its offer costs

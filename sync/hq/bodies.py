@@ -65,7 +65,8 @@ SALE_LINE = obj(
         "points_paid": NATURAL,
         "money_minor": NATURAL,
         "points_earned": NATURAL,
-    }
+    },
+    {"unlisted": flag},  # not in the till's catalogue (agent.model.Line.unlisted)
 )
 COMMON = {"seq": whole(1), "terminal_id": ID, "at": time}
 SALE = obj(

@@ -10,6 +10,8 @@ what HQ knows (:class:`HqView`, read by :func:`sync.hq.reprice_view.view_of`):
   HQ's last change of it (a terminal that has not heard of a lowered price yet charges
   the former one; nothing above both is accepted); a weighed line's price per kg
   likewise, and its price is its weight at it (a price label's line is at its label's);
+  a line the till did not hold in its catalogue (``unlisted``: the POS sold it through
+  the agent API) is at the POS's price, takes part in nothing and is priced so again;
 - the customer's tier is no higher than the tier HQ gives them or their qualifying spend
   (HQ's, plus this sale's subtotal) reaches; their country, birthday and segments are
   HQ's; every coupon they hold is one HQ issued them; or all of this holds of a state
@@ -139,6 +141,12 @@ def reprice(record: Sale | Return, view: HqView) -> list[Problem]:
 def _lines(sale: Sale, view: HqView) -> list[Problem]:
     out = []
     for ln in sale.lines:
+        if ln.amount_minor != ln.unit_minor * ln.qty:
+            out.append(
+                Problem(f"line {ln.key} amount_minor", ln.amount_minor, ln.unit_minor * ln.qty)
+            )
+        if ln.unlisted:  # not in the till's catalogue: priced again as such (it takes part
+            continue  # in nothing), whether HQ knows the SKU or not
         known = view.products.get(ln.sku)
         if known is None:
             out.append(Problem(f"line {ln.key}", "sold", "no such product"))
@@ -155,10 +163,6 @@ def _lines(sale: Sale, view: HqView) -> list[Problem]:
                 out.append(Problem(f"line {ln.key} unit_minor", ln.unit_minor, due))
         elif not ln.label and ln.unit_minor > known.highest_minor:  # a price label's is its own
             out.append(Problem(f"line {ln.key} unit_minor", ln.unit_minor, known.highest_minor))
-        if ln.amount_minor != ln.unit_minor * ln.qty:
-            out.append(
-                Problem(f"line {ln.key} amount_minor", ln.amount_minor, ln.unit_minor * ln.qty)
-            )
     return out
 
 
@@ -273,7 +277,8 @@ def _line(ln: SaleLine, currency: str) -> Line:
     if ln.label:
         per_kg = Money(ln.per_kg_minor, currency) if ln.weight_g else None
         label = Labelled(ln.label, ln.weight_g, per_kg)
-    return Line(ln.sku, ln.name, ln.qty, Money(ln.unit_minor, currency), ln.category, label)
+    price = Money(ln.unit_minor, currency)
+    return Line(ln.sku, ln.name, ln.qty, price, ln.category, label, ln.unlisted)
 
 
 def _totals(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:

@@ -108,7 +108,7 @@ def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
     if isinstance(record, Return):
         original, earlier = _original(store, terminal_id, record)
         return HqView(None, {}, None, None, _policy(store), original, earlier)
-    products = _products(store, {ln.sku for ln in record.lines})
+    products = _products(store, {ln.sku for ln in record.lines if not ln.unlisted})
     card = None
     if record.gift_card is not None:
         got = c.execute(

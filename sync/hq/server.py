@@ -225,7 +225,8 @@ def create_app(
         return JSONResponse(sign(doc, private_key).to_wire())
 
     async def sale(request: Request) -> JSONResponse:
-        """A sale of any till, with its returns from every till: for a return elsewhere."""
+        """A sale of any till, with its returns from every till: for a return elsewhere;
+        signed for the asking till."""
         tid = request.path_params["terminal_id"]
         if (refusal := await admitted(request, tid)) is not None:
             return refusal
@@ -238,7 +239,12 @@ def create_app(
         doc = await run_in_threadpool(sale_doc, store, till, int(text))
         if doc is None:
             return _error(404, f"HQ holds no sale {text} of terminal {till}")
-        return JSONResponse(doc)
+        # Signed, as every answer a till acts on (money and points go back on it), and
+        # for the asking till alone: a copy for another till is refused there.
+        issued = clock().isoformat()
+        return JSONResponse(
+            sign(dict(doc, for_terminal=tid, hq_time=issued), private_key).to_wire()
+        )
 
     return Starlette(
         routes=[

@@ -15,9 +15,10 @@ from jsonschema import Draft202012Validator, ValidationError
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from agent.errors import DocumentRefused
 from agent.notice import CommittedSale
 from agent.session import CheckoutSession
-from agent.signing import new_private_key
+from agent.signing import new_private_key, public_key_hex
 from agent.store import Store
 from sync.client import HqClient
 from sync.hq.seed import seed_demo
@@ -26,6 +27,8 @@ from sync.hq.store import HqStore
 
 SPEC: dict[str, Any] = json.loads(OPENAPI_PATH.read_text())
 AUTH = {"Authorization": "Bearer T1:demo"}
+HQ_KEY = new_private_key()
+HQ_PUBLIC = public_key_hex(HQ_KEY)
 
 
 def check(name: str, value: object) -> None:
@@ -37,7 +40,7 @@ def check(name: str, value: object) -> None:
 def hq(hq_db_url: str) -> TestClient:
     store = HqStore(hq_db_url)
     seed_demo(store)
-    return TestClient(create_app(store, new_private_key()))
+    return TestClient(create_app(store, HQ_KEY))
 
 
 def test_every_route_is_documented_and_every_documented_path_served(hq: TestClient) -> None:
@@ -132,10 +135,16 @@ def test_a_sale_of_another_till_and_its_returns_match_the_schema(
     t2 = {"Authorization": "Bearer T2:demo"}
     reply = hq.get("/v1/terminals/T2/sales/T1/1", headers=t2)
     assert reply.status_code == 200
-    check("ForeignSale", reply.json())
-    check("SaleBody", json.loads(reply.json()["body"]))
-    assert [(r["terminal_id"], r["seq"]) for r in reply.json()["returns"]] == [("T1", 2)]
-    client = HqClient("http://testserver", "T2", "demo", "00" * 32, transport=hq._transport)
+    check("SignedDocument", reply.json())  # signed, as every answer a till acts on
+    copy = json.loads(reply.json()["document"])
+    check("ForeignSale", copy)
+    assert copy["for_terminal"] == "T2"
+    check("SaleBody", json.loads(copy["body"]))
+    assert [(r["terminal_id"], r["seq"]) for r in copy["returns"]] == [("T1", 2)]
+    unsigned = HqClient("http://testserver", "T2", "demo", "00" * 32, transport=hq._transport)
+    with pytest.raises(DocumentRefused):  # not this HQ's key: refused, not believed
+        unsigned.sale("T1", 1)
+    client = HqClient("http://testserver", "T2", "demo", HQ_PUBLIC, transport=hq._transport)
     found = client.sale("T1", 1)
     assert found is not None and found.sale.sale_id == json.loads(events[0]["body"])["sale_id"]
     assert [r.sale_id for r in found.returns] == [json.loads(events[1]["body"])["sale_id"]]

@@ -25,6 +25,7 @@ from agent.event_parts import ReturnLine
 from agent.events import Return, Sale
 from agent.money import Money
 from agent.notice import CommittedSale
+from agent.pos_basket import add_pos_line
 from agent.pricing.asked import PricedWith
 from agent.ruleset import Ruleset
 from agent.session import CheckoutSession
@@ -514,3 +515,40 @@ def test_a_tier_lowered_by_the_window_of_qualifying_spend_is_remembered_for_the_
     assert requalify(gold, TUESDAY, rs)
     assert gold["tier"] == rs.default_tier
     assert [(w["tier"], w["until"]) for w in gold["was"]] == [("Gold", TUESDAY.isoformat())]
+
+
+# -- a line the till's catalogue lacks (issue 16) --------------------------------------
+
+
+def test_a_sale_with_a_line_the_till_does_not_list_is_accepted_as_priced(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    """A POS's line kassa does not know (nor HQ) is sold at the POS's price and takes
+    part in nothing; HQ prices it again so and accepts it, it is not quarantined."""
+    assert not session.enter(ANNA).refused
+    assert not session.enter("COFFEE").refused
+    assert not add_pos_line(session, store.catalogue, "LOCAL-1", 2, 2500, "bakery").refused
+    seq = session.commit().seq
+    sale = record(store, seq)
+    assert isinstance(sale, Sale)
+    local = sale.lines[1]
+    assert local.unlisted and local.points_earned == 0 and local.money_minor == 5000
+    assert problems(hq, sale) == []
+    results = ingest(hq, "T1", [e.to_wire() for e in store.ledger.pending_events(1000)], AT)
+    assert [(r.status, r.reason) for r in results.results] == [("stored", "")]
+    # the points HQ credits are the till's: COFFEE's alone
+    row = hq.conn.execute(f"SELECT balance FROM hq_customers WHERE card='{ANNA}'").fetchone()
+    assert sale.customer is not None and row[0] == sale.customer.balance_after
+
+
+def test_a_line_said_unlisted_that_earns_or_is_discounted_is_a_problem(
+    hq: HqStore, session: CheckoutSession, store: Store
+) -> None:
+    assert not session.enter(ANNA).refused
+    assert not add_pos_line(session, store.catalogue, "LOCAL-1", 1, 10000, "premium").refused
+    sale = record(store, session.commit().seq)
+    assert isinstance(sale, Sale) and sale.points_earned == 0
+    forged = replace(sale, lines=(replace(sale.lines[0], points_earned=100),), points_earned=100)
+    assert "points_earned" in figures(hq, forged)
+    listed = replace(sale, lines=(replace(sale.lines[0], unlisted=False),))
+    assert "line LOCAL-1" in figures(hq, listed)  # HQ knows no such product

@@ -4,6 +4,7 @@ naming the field, and offline the API refuses what the till refuses, in the same
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,13 @@ from starlette.testclient import TestClient
 
 from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_app_key, demo_store
-from agent.errors import StoreRefused
+from agent.errors import HqUnreachable, StoreRefused
+from agent.events import Sale
+from agent.foreign import ForeignSale
 from agent.i18n import Texts
+from agent.lockout import FIRST_WAIT_S, FREE_TRIES, PinGuard
 from agent.model import OfflinePolicy
+from agent.pricing.engine import UNLISTED
 from agent.session import CheckoutSession
 from agent.staff import Role, new_cashier
 from agent.store import Store
@@ -363,3 +368,159 @@ def test_the_same_checkout_code_serves_both(
     body = "SELECT body, hash FROM journal WHERE seq=1"
     assert store.conn.execute(body).fetchone() == twin.conn.execute(body).fetchone()
     twin.close()
+
+
+class CountingHq:
+    """HQ as a sale source that counts the questions and notes whether the checkout's
+    lock was held while asked (it never should be: the POS's other calls wait on it)."""
+
+    def __init__(self) -> None:
+        self.checkout: AgentCheckout | None = None
+        self.asked: list[tuple[str, int, bool]] = []
+
+    def sale(self, terminal_id: str, seq: int) -> ForeignSale | None:
+        assert self.checkout is not None
+        self.asked.append((terminal_id, seq, self.checkout.lock.locked()))
+        raise HqUnreachable("HQ is down")
+
+
+def test_a_return_and_a_cancel_ask_hq_once_outside_the_lock(
+    till: tuple[Store, FixedClock],
+) -> None:
+    store, clock = till
+    hq = CountingHq()
+    checkout = AgentCheckout(
+        Till(store, clock, SequentialIds("api"), "T1", "Test store", sales_source=hq)
+    )
+    hq.checkout = checkout
+    app = create_app(checkout, lambda token: "pos1" if token == TOKEN else None)
+    api = TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+    sold = api.post(
+        "/v1/sales", json=coffee(3, receipt_id="R-1"), headers={"Idempotency-Key": "s-1"}
+    )
+    assert sold.status_code == 201 and hq.asked == []
+    back = api.post(
+        "/v1/sales/R-1/returns",
+        json={"return_id": "RET-1", "lines": [{"sku": "COFFEE", "qty": 1}]},
+        headers={"Idempotency-Key": "r-1"},
+    )
+    assert back.status_code == 201, back.text
+    assert hq.asked == [("T1", 1, False)]  # once, unlocked
+    cancel = api.post("/v1/sales/R-1/cancel", json={}, headers={"Idempotency-Key": "c-1"})
+    assert cancel.status_code == 201, cancel.text
+    assert hq.asked == [("T1", 1, False)] * 2
+    assert cancel.json()["lines"] == [
+        {"sku": "COFFEE", "qty": 2, "money_minor": cancel.json()["money_back_minor"]}
+    ]
+
+
+def test_a_return_answers_with_what_it_wrote_not_read_back(
+    api: TestClient, till: tuple[Store, FixedClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = till
+    api.post("/v1/sales", json=coffee(3, receipt_id="R-1"), headers={"Idempotency-Key": "s-1"})
+    read: list[int] = []
+    sale_event = store.ledger.sale_event
+
+    def reading(seq: int) -> object:
+        read.append(seq)
+        return sale_event(seq)
+
+    monkeypatch.setattr(store.ledger, "sale_event", reading)
+    back = api.post(
+        "/v1/sales/R-1/returns",
+        json={"return_id": "RET-1", "lines": [{"sku": "COFFEE", "qty": 1}]},
+        headers={"Idempotency-Key": "r-1"},
+    )
+    cancel = api.post("/v1/sales/R-1/cancel", json={}, headers={"Idempotency-Key": "c-1"})
+    assert (back.status_code, cancel.status_code) == (201, 201)
+    returns = {back.json()["return"]["seq"], cancel.json()["return"]["seq"]}
+    assert returns == {2, 3} and not returns & set(read)  # the sale is read, no return
+    again = api.post(  # a retry reads what was written (nothing else holds it then)
+        "/v1/sales/R-1/returns",
+        json={"return_id": "RET-1", "lines": [{"sku": "COFFEE", "qty": 1}]},
+        headers={"Idempotency-Key": "r-1"},
+    )
+    assert again.status_code == 200
+    assert {k: v for k, v in again.json().items() if k != "replayed"} == {
+        k: v for k, v in back.json().items() if k != "replayed"
+    }
+
+
+def test_an_unlisted_line_is_sold_and_said_so_in_the_language_asked(
+    api: TestClient, till: tuple[Store, FixedClock]
+) -> None:
+    store, _ = till
+    local = {"sku": "LOCAL-BREAD", "qty": 2, "unit_minor": 2500, "category": "bakery"}
+    basket = {"lines": [*coffee(1)["lines"], local], "customer": {"card": IOANA}}
+    for lang in ("en", "pl", "ro", "ru"):
+        doc = api.post("/v1/calculate", json=basket | {"lang": lang}).json()
+        coffee_line, line = doc["lines"]
+        assert line["unlisted"] is True and not coffee_line["unlisted"]
+        assert (line["points_earned"], line["discount_minor"]) == (0, 0)
+        assert line["money_minor"] == 5000 and line["excluded"] == Texts(lang).say(UNLISTED)
+    assert Texts("pl").say(UNLISTED) != Texts("en").say(UNLISTED)
+    sold = api.post(
+        "/v1/sales", json=basket | {"receipt_id": "R-1"}, headers={"Idempotency-Key": "k"}
+    )
+    assert sold.status_code == 201
+    assert sold.json()["total_minor"] == doc["total_minor"]
+    event = store.ledger.sale_event(1)
+    assert event is not None and isinstance(event.record, Sale)
+    assert [ln.unlisted for ln in event.record.lines] == [False, True]
+
+
+def test_a_cancel_counts_wrong_pins_and_locks_out_as_the_till_does(
+    api: TestClient, till: tuple[Store, FixedClock]
+) -> None:
+    store, clock = till
+    store.ledger.save_cashier(new_cashier("ola", "Ola", Role.CASHIER, "1111", salt=b"1" * 16))
+    store.ledger.save_cashier(new_cashier("marek", "Marek", Role.MANAGER, "9999", salt=b"2" * 16))
+    api.post("/v1/sales", json=coffee(receipt_id="R-1"), headers={"Idempotency-Key": "s-1"})
+
+    def cancel(who: str, pin: str, key: str) -> tuple[int, str]:
+        r = api.post(
+            "/v1/sales/R-1/cancel",
+            json={"manager": {"id": who, "pin": pin}},
+            headers={"Idempotency-Key": key},
+        )
+        return r.status_code, r.json().get("error", "")
+
+    assert cancel("ola", "1111", "a")[0] == 403  # a colleague's own PIN: not counted
+    for n in range(FREE_TRIES):
+        assert cancel("marek", "0000", f"w{n}")[0] == 403
+    status, why = cancel("marek", "9999", "b")  # closed: not even the right PIN is read
+    assert status == 429 and str(FIRST_WAIT_S) in why
+    assert PinGuard(store, clock, SequentialIds("x"), "T1").failures() == FREE_TRIES
+    clock.advance(seconds=FIRST_WAIT_S)
+    assert cancel("marek", "9999", "c")[0] == 201
+
+
+def test_the_identify_panel_reads_this_tills_counts_once(
+    api: TestClient, till: tuple[Store, FixedClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = till
+    reads: list[str] = []
+    usage_for = store.ledger.usage_for
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        reads.append(args[1])
+        return usage_for(*args, **kw)
+
+    monkeypatch.setattr(store.ledger, "usage_for", counted)
+    assert api.post("/v1/identify", json={"card": IOANA}).json()["identified"]
+    assert len(reads) == 1
+
+
+def test_one_most_units_of_a_line_for_the_till_and_the_api() -> None:
+    """MAX_QTY is defined once (agent.model): the session, the POS's lines and the API's
+    body checks read that one."""
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for pkg in ("agent", "ui", "sync", "drivers"):
+        for path in (root / pkg).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                if any(isinstance(t, ast.Name) and t.id == "MAX_QTY" for t in targets):
+                    found.append(path.relative_to(root).as_posix())
+    assert found == ["agent/model.py"]

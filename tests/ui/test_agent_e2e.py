@@ -2,7 +2,8 @@
 real HQ process (tests/hqproc.py).
 
 The POS identifies, calculates, commits, prints the loyalty block, returns, cancels,
-retries a commit (after a timeout, and after the agent restarted: one sale each), sells
+retries a commit (after its own client timed out before the reply, and after the agent
+restarted: one sale each), sells a line the till's catalogue lacks (unlisted), sells
 on while HQ is down, and keeps its own record of the day; once HQ is back and the
 agent has synced, HQ's report (`kassa hq report --json`) says what the POS's record says:
 sales, returns, cancels, money, points earned and redeemed. kassa's own scanner (a
@@ -23,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.agentproc import POS_TOKEN, AgentProcess, agent_config
 from tests.conftest import ROOT
 from tests.hqproc import HqProcess, free_port
-from ui.api.client import AgentClient, Reply, new_key
+from ui.api.client import AgentClient, AgentUnreachable, Reply, new_key
 
 pytestmark = pytest.mark.e2e
 
@@ -156,7 +158,24 @@ def test_a_pos_day_through_the_agent_agrees_with_hqs_report(hq: HqProcess, tmp_p
         block = pos.loyalty_block("R-1")
         assert block.doc["qr"] == sold.doc["sale"]["number"] and len(block.doc["lines"]) >= 4
         assert all(len(x) <= 32 for x in block.doc["lines"])  # the till's paper: 32 columns
-        record.sold(pos.commit(basket(None, ("FOG", 2, 1290)), "R-2", new_key()))
+        # a retry after the POS's own timeout: the first try's reply never read (the
+        # agent committed it, or not yet); the retry with its key is that one sale
+        impatient = AgentClient(POS_TOKEN, agent.url, timeout_s=httpx.Timeout(10.0, read=1e-6))
+        fog, fog_key = basket(None, ("FOG", 2, 1290)), new_key()
+        with pytest.raises(AgentUnreachable):
+            impatient.commit(fog, "R-2", fog_key)
+        impatient.close()
+        retry = pos.commit(fog, "R-2", fog_key)
+        assert retry.status in (200, 201), retry.doc  # 200: the first try committed it
+        record.sold(Reply(201, retry.doc | {"replayed": False}))
+        once_more = pos.commit(fog, "R-2", fog_key)
+        assert once_more.status == 200 and once_more.doc == retry.doc | {"replayed": True}
+
+        # a line the till's catalogue lacks: sold unlisted, earning nothing; HQ accepts it
+        local = basket(ANNA, ("COFFEE", 1, 3990), ("LOCAL-BREAD", 2, 1500))
+        unlisted = pos.calculate(local).doc["lines"][1]
+        assert unlisted["unlisted"] and unlisted["points_earned"] == 0
+        record.sold(pos.commit(local, "R-6", new_key()))
         ioana = basket(IOANA, ("COFFEE", 3, 3990), codes=["AUTUMN15"], points=1000)
         record.sold(pos.commit(ioana, "R-3", new_key()))
         assert record.receipts["R-3"]["points_redeemed"] == 1000
@@ -178,7 +197,8 @@ def test_a_pos_day_through_the_agent_agrees_with_hqs_report(hq: HqProcess, tmp_p
         agent.start()
         retried = pos.commit(offline, "R-5", key5)
         assert retried.status == 200 and retried.doc["sale"] == record.receipts["R-5"]["sale"]
-        record.gave_back(pos.give_back("R-4", "RET-2", {"COFFEE": 1}, new_key()))
+        ret2 = pos.give_back("R-4", "RET-2", {"COFFEE": 1}, new_key())
+        record.gave_back(ret2)
         assert pos.status().doc["sync"]["pending"] >= 3  # RET-2 (at least) wait
 
         # HQ back: everything syncs, and HQ's report is the POS's record
@@ -197,6 +217,9 @@ def test_a_pos_day_through_the_agent_agrees_with_hqs_report(hq: HqProcess, tmp_p
             terminal["points_issued"],
             terminal["points_redeemed"],
         ) == (record.total_minor, record.points_earned, record.points_redeemed)
+        # Anna's balance at HQ (as the agent hears it back) is the one the POS was told last
+        anna_now = ret2.doc["balance_after"]
+        wait(lambda: pos.identify(card=ANNA).doc["customer"]["balance"] == anna_now, 60)
     finally:
         pos.close()
         over_socket.close()

@@ -34,12 +34,12 @@ from agent.i18n import Texts
 from agent.model import Customer
 from agent.notice import Notice, NoticeKind, refused
 from agent.pos_basket import add_pos_line
+from agent.pricing.eligibility import offline_limit_words
 from agent.scale import barcodes_of
-from agent.session import CheckoutSession
+from agent.session import TYPED_NUMBER, CheckoutSession
 from agent.store import Store
 from agent.store.pos_writes import PosWrite, PosWrites
 from agent.tokens import TokenPolicy
-from agent.words import points_of, say
 from ui.api import replies
 from ui.api.shapes import BadRequest, BasketAsk, CommitAsk, WhoAsks
 
@@ -163,6 +163,9 @@ class AgentCheckout:
         return s.identified(customer, found.confirmed)
 
     def _panel(self, s: CheckoutSession, t: Texts) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The customer panel, and why less than the balance may be spent now: in the
+        cashier app's words (:func:`offline_limit_words`, :data:`TYPED_NUMBER`), from one
+        read of this till's counts (the points left today and the codes used)."""
         customer = s.customer
         assert customer is not None
         now = self.till.clock.now()
@@ -175,25 +178,13 @@ class AgentCheckout:
         spendable = max(0, int(balance))
         if usage.redeem_left is not None and usage.redeem_left < spendable:
             spendable = usage.redeem_left
-            words = say(
-                "only {points} may be spent here until HQ confirms "
-                "this customer's recent redemptions (offline limit)",
-                points=points_of(spendable),
-            )
-            why.append(replies.reason("points", words, t))
+            why.append(replies.reason("points", offline_limit_words(spendable), t))
         if not s.confirmed:
             spendable = 0
-            words = say(
-                "Identified by a typed number: points are spent once the customer shows "
-                "the code in their app (scan it)"
-            )
-            why.append(replies.reason("points", words, t))
+            why.append(replies.reason("points", TYPED_NUMBER, t))
         if is_card_only(customer):
             spendable = 0
-        used = s.store.ledger.usage_for(
-            customer, now.astimezone(tz).strftime("%Y-%m-%d")
-        ).used_codes
-        coupons = [c for c, was in customer.coupons if not was and c not in used]
+        coupons = [c for c, was in customer.coupons if not was and c not in usage.used_codes]
         return replies.panel(customer, balance, spendable, s.confirmed, coupons), why
 
     # -- calculate ----------------------------------------------------------------------

@@ -51,7 +51,7 @@ class AgentClient:
         token: str,
         url: str = "http://127.0.0.1:8710",
         socket: str | Path | None = None,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        timeout_s: float | httpx.Timeout = DEFAULT_TIMEOUT_S,  # or httpx's, phase by phase
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if socket is not None and transport is None:

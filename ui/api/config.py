@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,10 @@ from ui.config import Config, parse_config
 
 DEFAULT_PORT = 8710
 MIN_TOKEN_CHARS = 22  # 128 bits of URL-safe characters, as HQ asks of a terminal's secret
+# Bits a token's own characters carry at least (their Shannon entropy times its length,
+# over one period of a token that repeats itself): a random token of MIN_TOKEN_CHARS
+# URL-safe characters carries about 90; "aaaa…" none, "abcdabcd…" 8.
+MIN_TOKEN_BITS = 56
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,22 @@ class AgentConfig:
         return found
 
 
+def token_bits(token: str) -> float:
+    """The bits ``token``'s characters carry: the Shannon entropy of its characters times
+    its length, counted over one period of a token that repeats itself ("abcabc…")."""
+    n = (
+        next(
+            p
+            for p in range(1, len(token) + 1)
+            if all(token[i] == token[i - p] for i in range(p, len(token)))
+        )
+        if token
+        else 0
+    )
+    counts = Counter(token[:n])
+    return -sum(k * math.log2(k / n) for k in counts.values())
+
+
 def _tokens(section: dict[str, Any], base: Path) -> tuple[tuple[str, str], ...]:
     table = section.get("tokens", {})
     if not isinstance(table, dict):
@@ -58,11 +80,16 @@ def _tokens(section: dict[str, Any], base: Path) -> tuple[tuple[str, str], ...]:
             if not token.strip():
                 raise ConfigError(f"{file}:{n}: a line is a POS name, a space and its token")
             pairs.append((name, token.strip()))
+    make = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
     for name, token in pairs:
         if not isinstance(token, str) or len(token) < MIN_TOKEN_CHARS:
             raise ConfigError(
-                f"agent.tokens.{name}: at least {MIN_TOKEN_CHARS} characters "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                f"agent.tokens.{name}: at least {MIN_TOKEN_CHARS} characters ({make})"
+            )
+        if token_bits(token) < MIN_TOKEN_BITS:
+            raise ConfigError(
+                f"agent.tokens.{name}: too guessable (a character or a pattern repeated): "
+                f"a random token, e.g. {make}"
             )
     if len({name for name, _ in pairs}) != len(pairs):
         raise ConfigError("agent.tokens: each POS once")

@@ -67,6 +67,7 @@ def calculation(q: Quote, t: Texts, refusals: list[dict[str, Any]]) -> dict[str,
                 "money_minor": ql.money_minor,
                 "points_earned": ql.points_earned,
                 "excluded": t.say(ql.excluded) if ql.excluded else None,
+                "unlisted": ql.line.unlisted,
             }
             for ql in q.lines
         ],

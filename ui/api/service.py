@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from agent.clock import UuidFactory
@@ -25,13 +26,12 @@ from agent.errors import ConfigError
 from agent.i18n import Texts
 from agent.printing import print_sale
 from agent.store import Store
-from sync.client import CardLookupAtHq, HqClient
 from sync.worker import SyncState, SyncWorker
 from ui.api.app import create_app
 from ui.api.checkout import AgentCheckout, Till
 from ui.api.config import AgentConfig, load_agent_config
 from ui.api.scans import ScanHub
-from ui.config import require_private
+from ui.config import Config, require_private
 from ui.services import Services, build_services
 
 log = logging.getLogger("kassa.agent")
@@ -103,20 +103,13 @@ def listeners(config: AgentConfig) -> list[socket.socket]:
     return out
 
 
-def _quick_source(config: AgentConfig, lookup: object) -> HqClient | None:
-    """HQ asked about a sale (a return's: the returns made of it at other tills) within
-    the card lookup's timeout, not a sync call's: the POS never waits long."""
-    if not isinstance(lookup, CardLookupAtHq):
-        return None
-    hq = config.terminal.hq
-    return HqClient(
-        hq.url,
-        config.terminal.terminal_id,
-        hq.secret,
-        lookup.client.hq_public_key,
-        timeout_s=hq.lookup_timeout_s,
-        lookup_timeout_s=hq.lookup_timeout_s,
-    )
+def _agents(terminal: Config) -> Config:
+    """The till's config as the agent runs it: HQ asked about a sale (a return's: the
+    returns made of it at other tills) within the card lookup's timeout at most, once a
+    call and outside the checkout's lock (:mod:`ui.api.returns`): the POS never waits long."""
+    hq = terminal.hq
+    quick = min(hq.foreign_timeout_s, hq.lookup_timeout_s)
+    return replace(terminal, hq=replace(hq, foreign_timeout_s=quick))
 
 
 def _waker(sync: SyncWorker) -> Callable[[], None]:
@@ -146,7 +139,7 @@ def build_agent(
     config: AgentConfig,
 ) -> tuple[Services, AgentCheckout, ScanHub, ReceiptPrinting | None]:
     """Wire the agent from ``config`` (the store, HQ, the devices it says)."""
-    services = build_services(config.terminal)
+    services = build_services(_agents(config.terminal))
     hub = ScanHub()
     s = services.session
     printing = ReceiptPrinting(services) if config.printer else None
@@ -161,7 +154,7 @@ def build_agent(
         width=config.terminal.printer.width_chars,
         tokens=config.terminal.tokens,
         card_lookup=s.card_lookup,
-        sales_source=_quick_source(config, s.card_lookup) or s.desk.foreign.source,
+        sales_source=s.desk.foreign.source,
         wake=_waker(sync) if sync is not None else None,
         sold=printing.sold if printing is not None else None,
     )

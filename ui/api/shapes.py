@@ -15,10 +15,10 @@ from typing import Any
 
 from agent.errors import KassaError
 from agent.i18n import LANGUAGES
+from agent.model import MAX_QTY
 
 MAX_TEXT = 128  # characters of a code, SKU, name, receipt id
 MAX_LINES = 500  # lines of one basket
-MAX_QTY = 999  # units of one line (as at the till)
 MAX_MINOR = 10**9  # a unit price, a tender: 10,000,000.00 is far above any till's
 MAX_POINTS = 10**9
 MAX_BODY_BYTES = 1 << 20  # a 500-line basket is about 60 KB

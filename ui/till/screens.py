@@ -14,11 +14,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Static
 
-from agent.errors import KassaError
 from agent.i18n import Texts
 from agent.lockout import PinGuard
 from agent.notice import Notice
-from agent.staff import Cashier, Role, pin_matches
+from agent.pin_check import PinVerdict, check_pin
+from agent.staff import Cashier, Role
 
 
 class PinScreen(ModalScreen[Cashier | None]):
@@ -79,31 +79,20 @@ class PinScreen(ModalScreen[Cashier | None]):
         event.input.value = ""
         if self.closed():  # not even the right PIN is looked at before the wait is over
             return
-        owner = None
-        for c in self.cashiers():
-            if pin_matches(c, pin):
-                owner = c
-                if self.role is None or c.role is self.role:
-                    break
-        if owner is not None and (self.role is None or owner.role is self.role):
-            self.counted(lambda g: g.succeeded())
-            self.dismiss(owner)
+        checked = check_pin(
+            self.cashiers(), pin, self.guard, role=self.role, signed_in=self.signed_in
+        )
+        if checked.store_error is not None:  # a store that cannot keep the count: said
+            self.show(self.t.say(checked.store_error.words()))
+        if checked.verdict is PinVerdict.ACCEPTED:
+            self.dismiss(checked.cashier)
             return
-        if owner is not None:  # a colleague's own PIN, not a manager's: no guess
+        if checked.verdict is PinVerdict.NOT_OF_ROLE:  # a colleague's own PIN: no guess
             self.show(self.t("Not a manager's PIN"))
             return
-        self.show(self.t("Wrong PIN") if self.role is None else self.t("Not a manager's PIN"))
-        self.counted(lambda g: g.failed(self.signed_in))
+        if checked.store_error is None:
+            self.show(self.t("Wrong PIN") if self.role is None else self.t("Not a manager's PIN"))
         self.closed()
-
-    def counted(self, step: Callable[[PinGuard], object]) -> None:
-        """Tell the guard of a try; a store that cannot keep it is said, not raised."""
-        if self.guard is None:
-            return
-        try:
-            step(self.guard)
-        except KassaError as exc:
-            self.show(self.t.say(exc.words()))
 
     def action_cancel(self) -> None:
         if self.cancellable:
