@@ -32,6 +32,7 @@ def examine(
 ) -> list[Finding]:
     """Every check of the till configured at ``config_path``, in order; never raises for
     what it finds (a config that does not load is a finding too)."""
+    config_path = config_path.absolute()
     if not config_path.is_file():
         return [error("config", f"{config_path}: no such file", "give the config's path")]
     try:
