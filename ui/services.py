@@ -59,6 +59,22 @@ def build_services(
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     lock = DatabaseLock.take(config.db_path, exclusive=False)  # kassa restore waits for us
+    try:
+        return _build(config, clock, lock, ids, printer, scanner, with_sync)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _build(
+    config: Config,
+    clock: Clock,
+    lock: DatabaseLock,
+    ids: IdFactory | None,
+    printer: ReceiptPrinter | None,
+    scanner: CodeSource | None,
+    with_sync: bool,
+) -> Services:
     store = Store.open(config.db_path)
     session = CheckoutSession(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name

@@ -50,6 +50,14 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def give_like(path: Path, like: Path) -> None:
+    """Give ``path`` the owner and group of ``like`` when running as root: a restore run
+    with sudo must leave a file the till's own user can write."""
+    if os.geteuid() == 0:
+        st = like.stat()
+        os.chown(path, st.st_uid, st.st_gid)
+
+
 def check_copy(path: Path) -> CopyReport:
     """Check the database file at ``path``: SQLite's integrity check, then the journal's
     seq continuity and hash chain; leave it one file (rollback journal, no -wal).
@@ -109,6 +117,7 @@ def stage_copy(backup: Path, db_path: Path) -> CopyReport:
     _remove(staged)
     shutil.copyfile(backup, staged)
     os.chmod(staged, 0o600)
+    give_like(staged, db_path if db_path.exists() else db_path.parent)
     try:
         report = check_copy(staged)
         fsync_path(staged)

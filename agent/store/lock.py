@@ -34,7 +34,9 @@ class DatabaseLock:
         lock file cannot be opened."""
         path = lock_path(db_path)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Read only and readable by all (it holds nothing): a lock file a restore run
+            # as root made still serves the till's own user.
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StoreUnavailable(f"{path}: {exc.strerror}") from None
         try:

@@ -4,7 +4,9 @@ reuse seqs HQ holds, or that runs under a till, is refused."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -189,3 +191,25 @@ def test_the_lock_is_shared_by_tills_and_exclusive_for_a_restore(tmp_path: Path)
     with pytest.raises(Exception, match="being restored"):
         DatabaseLock.take(db, exclusive=False)
     restore.release()
+
+
+def test_a_restore_run_as_root_leaves_the_file_to_the_tills_own_user(
+    session: CheckoutSession,
+) -> None:
+    session.enter("2900000000018")
+    session.add("MILK")
+    session.commit()
+    db = Path(session.store.conn.execute("PRAGMA database_list").fetchone()[2])
+    cfg = config(db.parent, f"http://127.0.0.1:{free_port()}", "ab" * 32)
+    cfg.write_text(cfg.read_text().replace('data_dir = "T1"', 'data_dir = "."'))
+    backup = db.parent.parent / f"{db.parent.name}-backup.db"
+    assert kassa("backup", "--config", str(cfg), "--to", str(backup)).returncode == 0
+    session.store.close()
+    till_user = 65534 if os.geteuid() == 0 else os.geteuid()  # nobody, where root may
+    for path in (db.parent, db):
+        os.chown(path, till_user, till_user if os.geteuid() == 0 else os.getegid())
+    out = kassa("restore", "--config", str(cfg), "--from", str(backup), "--force")
+    assert out.returncode == 0, out.stderr  # HQ is not there: --force restores anyway
+    assert db.stat().st_uid == till_user and stat.S_IMODE(db.stat().st_mode) == 0o600
+    lock = db.with_name("terminal.db.lock")
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o644  # the till's user can take it too
