@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.errors import StoreBusy
 from agent.session import CheckoutSession
 from agent.store.backup import take_backup
 from agent.store.lock import DatabaseLock
@@ -183,12 +184,12 @@ def test_a_damaged_database_is_not_kept_as_a_backup(session: CheckoutSession) ->
 def test_the_lock_is_shared_by_tills_and_exclusive_for_a_restore(tmp_path: Path) -> None:
     db = tmp_path / "terminal.db"
     till, agent = (DatabaseLock.take(db, exclusive=False) for _ in range(2))
-    with pytest.raises(Exception, match="a till or agent is running"):
+    with pytest.raises(StoreBusy, match="a till or agent is running"):
         DatabaseLock.take(db, exclusive=True)
     till.release()
     agent.release()
     restore = DatabaseLock.take(db, exclusive=True)
-    with pytest.raises(Exception, match="being restored"):
+    with pytest.raises(StoreBusy, match="being restored"):
         DatabaseLock.take(db, exclusive=False)
     restore.release()
 
