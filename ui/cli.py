@@ -12,7 +12,7 @@ from agent.clock import SystemClock
 from agent.errors import KassaError
 from agent.i18n import LANGUAGES
 from sync.hq import commands as hq_commands
-from ui.commands import cashier, decode, devices, token
+from ui.commands import backup, cashier, decode, devices, doctor, token
 from ui.hq_process import start_hq, wait_for_hq
 
 
@@ -198,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     devices.add_parsers(sub)
     decode.add_parser(sub)
     cashier.add_parser(sub)
+    doctor.add_parser(sub)
+    backup.add_parsers(sub)
 
     b = sub.add_parser("bench", help="measure the figures the issues name")
     b.add_argument("--json", action="store_true")

@@ -9,6 +9,7 @@ from agent.errors import ConfigError
 from agent.ports import CodeSource, ReceiptPrinter
 from agent.session import CheckoutSession
 from agent.store import Store
+from agent.store.lock import DatabaseLock
 from drivers.camera import CameraScanner
 from drivers.evdev_scanner import EvdevScanner
 from drivers.printer import EscposPrinter
@@ -28,6 +29,7 @@ class Services:
     sync: SyncWorker | None
     clock: Clock
     camera: CodeSource | None = None
+    lock: DatabaseLock | None = None  # held while the till runs: no restore under it
 
     @property
     def code_sources(self) -> list[CodeSource]:
@@ -40,6 +42,8 @@ class Services:
         if self.sync is not None:
             self.sync.stop()
         self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def build_services(
@@ -54,6 +58,23 @@ def build_services(
     """Wire the terminal from ``config``; any part passed in replaces the real one."""
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = DatabaseLock.take(config.db_path, exclusive=False)  # kassa restore waits for us
+    try:
+        return _build(config, clock, lock, ids, printer, scanner, with_sync)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _build(
+    config: Config,
+    clock: Clock,
+    lock: DatabaseLock,
+    ids: IdFactory | None,
+    printer: ReceiptPrinter | None,
+    scanner: CodeSource | None,
+    with_sync: bool,
+) -> Services:
     store = Store.open(config.db_path)
     session = CheckoutSession(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
@@ -108,4 +129,5 @@ def build_services(
         worker,
         clock,
         camera,
+        lock,
     )

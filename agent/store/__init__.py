@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.store.catalogue import Catalogue
-from agent.store.file import StoreFile, connect, require_database
+from agent.store.file import StoreFile, connect, connect_readonly, require_database
 from agent.store.ledger import Ledger
 from agent.store.schema import migrations
 
@@ -48,6 +48,16 @@ class Store:
         """
         require_database(path, migrations.name)
         return cls.open(path)
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """The terminal's store at ``path`` for reading only: nothing is created, migrated
+        or written (``kassa doctor``, a backup being checked).
+
+        Raises NotADatabase when nothing is there or something else is.
+        """
+        require_database(path, migrations.name)
+        return cls(StoreFile(connect_readonly(path)))
 
     def close(self) -> None:
         self.conn.close()

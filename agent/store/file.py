@@ -228,6 +228,49 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """Open the database at ``path`` for reading only (nothing is created, migrated or
+    changed: ``kassa doctor``). Raises StoreUnavailable or StoreCorrupted."""
+    try:
+        conn = sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=TranslatingConnection,
+        )
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def online_backup(source: sqlite3.Connection, dest: str | Path) -> None:
+    """Copy the database ``source`` is open on to a new file ``dest`` (created 0600) with
+    SQLite's online backup API, in one step: one read transaction, so the copy is one
+    consistent state while other connections keep writing (WAL: they never wait for it).
+
+    Raises StoreUnavailable (``dest`` cannot be written), StoreFull or StoreCorrupted.
+    """
+    keep_private(dest)
+    try:
+        target = sqlite3.connect(str(dest), isolation_level=None)
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    try:
+        source.backup(target)
+    except sqlite3.Error as exc:
+        raise store_error(exc) from exc
+    finally:
+        target.close()
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """What SQLite's ``PRAGMA integrity_check`` finds wrong in the file (none: [])."""
+    found = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    return [] if found == ["ok"] else found
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction on ``conn``, taken up front (BEGIN IMMEDIATE), committed, or
