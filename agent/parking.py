@@ -66,7 +66,8 @@ def recall(session: CheckoutSession, parked_id: str) -> Notice:
     """Make the parked sale ``parked_id`` the open sale again, priced now."""
     if session.basket.lines:
         return refused("Finish or park the open sale first")
-    row = parked_sales(session).take(parked_id)
+    parked = parked_sales(session)
+    row = next((r for r in parked.all() if r.parked_id == parked_id), None)
     if row is None:
         return refused("That sale is no longer parked")
     doc = row.doc
@@ -81,7 +82,6 @@ def recall(session: CheckoutSession, parked_id: str) -> Notice:
             said.append(refused("The parked sale's customer is no longer held here"))
         else:
             session.identified(customer, confirmed=bool(doc.get("confirmed")))
-            session.confirmed = bool(doc.get("confirmed"))
     lines = tuple(_priced_now(_line(d), session) for d in doc["lines"])
     session.basket = Basket(str(doc["currency"]), lines)
     session.last_sku = lines[-1].key if lines else None
@@ -101,6 +101,7 @@ def recall(session: CheckoutSession, parked_id: str) -> Notice:
         session.redeem_points = Points(0)
     for extra in said:
         notice = also(notice, extra.words)
+    parked.take(parked_id)  # only once it is the open sale: a failure above loses nothing
     return notice
 
 
