@@ -429,8 +429,13 @@ class CheckoutApp(App[None]):
         self.edits.search(typed)
 
     def action_price_check(self) -> None:
-        self.edits.toggle_price_check()
-        self.query_one("#message", Static).set_class(self.edits.checking_prices, "price-check")
+        checking = self.edits.toggle_price_check()
+        self.query_one("#message", Static).set_class(checking, "price-check")
+        entry = self.query_one("#entry", Input)
+        if checking:
+            entry.placeholder = self.t("Price check: scan or type a product (Ctrl+G ends)")
+        else:
+            entry.placeholder = self.t("Card or SKU, Enter (3*MILK: three; -MILK: one off)")
 
     def action_park(self) -> None:
         self.edits.park()

@@ -143,13 +143,15 @@ class TillEdits:
         title = t("Find a product: type a name or code")
         self.till.push_screen(PickScreen(title, t, find=find, query=typed.strip()), chosen)
 
-    def toggle_price_check(self) -> None:
+    def toggle_price_check(self) -> bool:
+        """Start or end price-check mode; returns whether prices are checked now."""
         self.checking_prices = not self.checking_prices
         t = self.till.t
         if self.checking_prices:
             self.till.notify_cashier(t("Price check: scan or type a product (Ctrl+G ends)"))
         else:
             self.till.notify_cashier(t("Price check ended: scans go to the sale"))
+        return self.checking_prices
 
     def check_price(self, code: str) -> None:
         """Show what ``code`` costs and its promotions; the sale is not touched."""
