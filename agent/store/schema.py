@@ -267,3 +267,19 @@ def m015_foreign_returns_index(db: Database) -> None:
         ) WHERE kind='return';
         """
     )
+
+
+@migrations()
+def m017_parked_sales(db: Database) -> None:
+    # Sales a cashier parked to serve the next customer (issue 18, agent.parking): kept
+    # across a restart until recalled. Not sales yet: never in the journal, the outbox
+    # or the sales table, so nothing syncs them; a recalled one is priced afresh.
+    db.executescript(
+        """
+        CREATE TABLE parked_sales (
+            parked_id TEXT PRIMARY KEY, at TEXT NOT NULL, cashier TEXT,
+            customer TEXT NOT NULL, lines INTEGER NOT NULL, total_minor INTEGER NOT NULL,
+            currency TEXT NOT NULL, doc TEXT NOT NULL
+        );
+        """
+    )

@@ -336,7 +336,7 @@ def test_every_key_is_on_the_key_bar_at_80x24(tmp_path: Path, language: str) -> 
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             rows = text_of(app, "#keys").splitlines()
-            assert len(rows) <= 3 and all(len(row) <= 78 for row in rows)
+            assert len(rows) <= 4 and all(len(row) <= 78 for row in rows)  # 4 since issue 18
             assert app.query_one("#keys").size.height == len(rows)  # no row cut off
             for key, _, label in CheckoutApp.BINDING_TEXTS:
                 item = f"{key.replace('ctrl+', '^').upper()} {app.t(label)}"

@@ -124,3 +124,48 @@ def test_status_screen(snap_compare: SnapCompare, tmp_path: Path, language: str)
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def _keys(*entries: str) -> list[str]:
+    """Each entry typed and entered, as ``press`` takes keys."""
+    return [k for e in entries for k in (*e, "enter")]
+
+
+SIX_LINES = _keys("2900000000018", "COFFEE", "3*MILK", "SYRUP", "JACKET", "SCARF", "WINE")
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_basket_of_six_lines_at_80x24(
+    snap_compare: SnapCompare, tmp_path: Path, language: str
+) -> None:
+    """Six lines, a code and a typed points payment, the total in view, a line selected."""
+    app = till(tmp_path, language=language, staff=False)
+    keys = [*SIX_LINES, *_keys("AUTUMN15"), "5", "0", "0", "f2", "up", "up", "up"]
+    assert snap_compare(app, press=keys, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_basket_of_six_lines_wide(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    """A wide screen: more lines, the customer and why beside them."""
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=[*SIX_LINES, "f2"], terminal_size=(150, 40))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_product_search_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    assert snap_compare(app, press=["ctrl+f", "e", "down"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_price_check_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    keys = [*_keys("2900000000018", "COFFEE"), "ctrl+g", *_keys("MILK")]
+    assert snap_compare(app, press=keys, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_parked_sales_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    app = till(tmp_path, language=language, staff=False)
+    keys = [*_keys("2900000000018", "COFFEE", "3*MILK"), "ctrl+o", *_keys("SCARF"), "ctrl+o"]
+    assert snap_compare(app, press=[*keys, "ctrl+r", "down"], terminal_size=(80, 24))

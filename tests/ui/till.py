@@ -6,7 +6,8 @@ from pathlib import Path
 
 from agent.clock import FixedClock, SequentialIds
 from agent.demo import demo_store
-from agent.model import OfflinePolicy
+from agent.model import OfflinePolicy, Product
+from agent.money import Money
 from agent.staff import Role, new_cashier
 from drivers.memory import MemoryPrinter
 from tests.conftest import TUESDAY
@@ -23,13 +24,18 @@ def till(
     staff: bool = True,
     typed_check: bool = False,
     high_contrast: bool = False,
+    extra_products: int = 0,
 ) -> CheckoutApp:
-    """``typed_check``: HQ's policy on typed identification. Pilot types as fast as a
-    scanner or as slow as a person depending on the machine, so tests that are not about
-    it switch it off."""
+    """``extra_products``: that many more products (ITEM01, ...; PLN 1.00 to 1.xx, grocery),
+    for a basket longer than a screen. ``typed_check``: HQ's policy on typed
+    identification. Pilot types as fast as a scanner or as slow as a person depending on
+    the machine, so tests that are not about it switch it off."""
     store = demo_store(tmp_path / "terminal.db")
     store.catalogue.apply_snapshot(
-        products=[],
+        products=[
+            Product(f"ITEM{i:02d}", f"Item {i:02d}", Money(100 + i, "PLN"), "grocery")
+            for i in range(1, extra_products + 1)
+        ],
         customers=[],
         ruleset=None,
         cursor="2",

@@ -14,7 +14,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.theme import Theme
 from textual.widgets import DataTable, Input, Static
 
 from agent.codes import Classified, CodeKind, classify
@@ -22,15 +21,19 @@ from agent.errors import KassaError
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
 from agent.notice import CommittedSale, Notice, NoticeKind
-from agent.printing import PrintOutcome, print_sale
+from agent.printing import PrintOutcome, last_receipt_seq, print_sale
 from agent.staff import Cashier
 from agent.store import Store
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.services import Services
+from ui.till.basket_view import totals_lines
+from ui.till.edits import TillEdits
 from ui.till.entry import EntryInput, parse_entry
 from ui.till.flows import TillFlows
-from ui.till.panels import customer_text, totals_text
+from ui.till.layout import CHECKOUT_CSS, HIGH_CONTRAST
+from ui.till.panels import customer_text, why_text
+from ui.till.pickers import PickScreen
 from ui.till.screens import (
     AdjustScreen,
     ConfirmScreen,
@@ -60,43 +63,9 @@ class ReceiptPrinted(Message):
         self.outcome = outcome
 
 
-# Black, white and pure colours: readable in sunlight and for weaker eyes.
-HIGH_CONTRAST = Theme(
-    name="kassa-high-contrast",
-    primary="#FFFF00",
-    secondary="#00FFFF",
-    accent="#FFFF00",
-    foreground="#FFFFFF",
-    background="#000000",
-    surface="#000000",
-    panel="#202020",
-    warning="#FFA500",
-    error="#FF3030",
-    success="#00FF00",
-    dark=True,
-)
-
-
 class CheckoutApp(App[None]):
     TITLE = "kassa"
-    CSS = """
-    #status { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #status.offline { background: $error; }
-    #main { height: 1fr; }
-    #left { width: 2fr; }
-    #customer { height: 5; border: round $secondary; padding: 0 1; }
-    #lines { height: 1fr; }
-    #totals { height: 6; padding: 0 1; }
-    #receipt-pane { width: 46; border: round $secondary; padding: 0 1; }
-    #receipt { width: auto; }
-    #message { height: 1; padding: 0 1; }
-    #message.refused { background: $error; color: $text; }
-    #keys { height: auto; max-height: 3; background: $panel; color: $text; padding: 0 1; }
-    #status.stale { background: $warning; }
-    /* 80x24: the sale takes the whole width; the receipt preview needs a wider screen */
-    Screen.-narrow #receipt-pane { display: none; }
-    Screen.-narrow #totals { height: 7; }
-    """
+    CSS = CHECKOUT_CSS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 - as Textual declares it
     BINDING_TEXTS = (  # short: at 80 columns every key fits in three rows, in each language
         ("f1", "explain", "Why"),
@@ -111,10 +80,20 @@ class CheckoutApp(App[None]):
         ("f10", "complete", "Complete"),
         ("f11", "lift_limit", "Lift limit"),
         ("f12", "lock", "Lock"),
+        ("delete", "remove_row", "Remove"),
+        ("ctrl+e", "quantity", "Qty"),
+        ("ctrl+f", "search", "Find"),
+        ("ctrl+g", "price_check", "Price check"),
+        ("ctrl+o", "park", "Park"),
+        ("ctrl+r", "recall", "Recall"),
         ("ctrl+t", "contrast", "Contrast"),
         ("ctrl+q", "quit", "Quit"),
     )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding(k, a, d) for k, a, d in BINDING_TEXTS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(k, a, d) for k, a, d in BINDING_TEXTS),
+        Binding("up", "move(-1)", show=False),  # the basket's selected row
+        Binding("down", "move(1)", show=False),
+    ]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -125,6 +104,7 @@ class CheckoutApp(App[None]):
         self.cashier: Cashier | None = None
         self.t = Texts(services.config.language)
         self.flows = TillFlows(self)  # returns, voids, enrolment, adjustments, report, status
+        self.edits = TillEdits(self)  # line edits, search, price check, park and recall
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status", markup=False)
@@ -137,8 +117,11 @@ class CheckoutApp(App[None]):
                 table.can_focus = False
                 yield table
                 yield Static("", id="totals", markup=False)
-            with VerticalScroll(id="receipt-pane"):
-                yield Static("", id="receipt", markup=False)
+            with Vertical(id="side"):  # a wide screen's: the customer, why, the receipt
+                yield Static("", id="side-customer", markup=False)
+                yield Static("", id="why", markup=False)
+                with VerticalScroll(id="receipt-pane"):
+                    yield Static("", id="receipt", markup=False)
         yield Static("", id="message", markup=False)
         yield EntryInput(id="entry")
         yield Static("", id="keys", markup=False)
@@ -225,24 +208,21 @@ class CheckoutApp(App[None]):
 
     def render_sale(self) -> None:
         session, t = self.session, self.t
-        customer = self.query_one("#customer", Static)
         if session.customer is None:
-            customer.update(t("No customer: scan a loyalty card"))
+            who = t("No customer: scan a loyalty card")
         else:
-            customer.update(customer_text(session, t))
-        table = self.query_one("#lines", DataTable)
-        table.clear()
+            who = customer_text(session, t)
+        self.query_one("#customer", Static).update(who)
+        self.query_one("#side-customer", Static).update(who)
         totals = self.query_one("#totals", Static)
         if session.ruleset is None:
+            self.query_one("#lines", DataTable).clear()
             totals.update(t("Waiting for loyalty rules and products from HQ…"))
             return
         q = session.quote()
-        for ql in q.lines:
-            table.add_row(ql.line.key, ql.line.name, str(ql.line.qty), t.money(ql.line.amount))
-        changed = [i for i, ql in enumerate(q.lines) if ql.line.key == session.last_sku]
-        if changed:  # the line just scanned stays in view, however long the basket
-            table.move_cursor(row=changed[0], animate=False)
-        totals.update(totals_text(q, session.customer is not None, t))
+        self.edits.show(self.query_one("#lines", DataTable), q)  # the selected row in view
+        totals.update(totals_lines(q, session.customer is not None, t))
+        self.query_one("#why", Static).update(why_text(q, t).rsplit("\n\n", 1)[0])
 
     def notify_cashier(self, notice: Notice | str, refused: bool = False) -> None:
         msg = self.query_one("#message", Static)
@@ -264,6 +244,9 @@ class CheckoutApp(App[None]):
             self.notify_cashier(self.session.take_off(*parse_entry(text[1:])))
             self.render_sale()
             return
+        if self.edits.checking_prices:  # priced, not sold
+            self.edits.check_price(text)
+            return
         self.take_code(*parse_entry(text), typed=typed)
 
     def on_code_scanned(self, message: CodeScanned) -> None:
@@ -273,8 +256,11 @@ class CheckoutApp(App[None]):
         if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form
             self.screen.query_one("#enrol-card", Input).value = message.scan.text
             return
-        if isinstance(self.screen, ReturnScreen | TextScreen):
+        if isinstance(self.screen, ReturnScreen | TextScreen | PickScreen):
             self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
+        if self.edits.checking_prices:
+            self.edits.check_price(message.scan.text)
+            return
         self.take_code(message.scan.text, 1)
 
     def take_code(self, text: str, qty: int, typed: bool = False) -> None:
@@ -321,8 +307,9 @@ class CheckoutApp(App[None]):
         self.notify_cashier(self.t.say(message.error.words()), refused=True)
 
     def action_pay_points(self) -> None:
-        self.notify_cashier(self.session.pay_with_points(None))
-        self.render_sale()
+        """F2: the points typed in the entry, or the most possible with nothing typed."""
+        if self.edits.pay_points(self.entry_text()):
+            self.query_one("#entry", Input).value = ""
 
     def action_contrast(self) -> None:
         """Switch between the usual colours and black, white and yellow for bright shops."""
@@ -354,15 +341,16 @@ class CheckoutApp(App[None]):
             if self.services.store.ledger.sale_event(int(typed)) is None:
                 self.notify_cashier(self.t("No receipt {seq} on this till", seq=typed), True)
                 return
-            self.print_receipt(int(typed))
+            self.print_receipt(int(typed), copy=True)
             return
-        if self.last_seq is None:
+        last = self.last_seq or last_receipt_seq(self.services.store)  # after a restart too
+        if last is None:
             self.notify_cashier(self.t("No receipt to reprint yet"), refused=True)
             return
-        self.print_receipt(self.last_seq)
+        self.print_receipt(last, copy=True)
 
     @work(thread=True, exclusive=True, group="printer")
-    def print_receipt(self, seq: int) -> None:
+    def print_receipt(self, seq: int, copy: bool = False) -> None:
         # The printer thread reads through a connection of its own.
         store = Store.open(self.services.config.db_path)
         try:
@@ -373,6 +361,7 @@ class CheckoutApp(App[None]):
                 self.services.clock,
                 self.services.config.store_name,
                 Texts(self.services.config.language),  # the store's language, not the cashier's
+                copy,
             )
         finally:
             store.close()
@@ -420,3 +409,36 @@ class CheckoutApp(App[None]):
 
     def action_status(self) -> None:
         self.flows.status()
+
+    # -- the basket's keys (ui.till.edits) -------------------------------------------
+    def entry_text(self) -> str:
+        return self.query_one("#entry", Input).value
+
+    def action_move(self, step: int) -> None:
+        self.edits.move(step)
+
+    def action_remove_row(self) -> None:
+        self.edits.remove()
+
+    def action_quantity(self) -> None:
+        if self.edits.quantity(self.entry_text()):
+            self.query_one("#entry", Input).value = ""
+
+    def action_search(self) -> None:
+        typed, self.query_one("#entry", Input).value = self.entry_text(), ""
+        self.edits.search(typed)
+
+    def action_price_check(self) -> None:
+        checking = self.edits.toggle_price_check()
+        self.query_one("#message", Static).set_class(checking, "price-check")
+        entry = self.query_one("#entry", Input)
+        if checking:
+            entry.placeholder = self.t("Price check: scan or type a product (Ctrl+G ends)")
+        else:
+            entry.placeholder = self.t("Card or SKU, Enter (3*MILK: three; -MILK: one off)")
+
+    def action_park(self) -> None:
+        self.edits.park()
+
+    def action_recall(self) -> None:
+        self.edits.recall()

@@ -13,8 +13,10 @@ terminal became one code, "MILKSYRUP"). So the entry takes its Enter itself, pos
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
@@ -22,6 +24,13 @@ SCANNER_KEY_GAP_S = 0.03  # faster than this between keys: a scanner typed it
 
 
 class EntryInput(Input):
+    # Del removes the basket's selected row when nothing is typed (else the character);
+    # Ctrl+E sets the selected line's quantity to what is typed (the app's keys).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("delete", "delete_or_remove", show=False),
+        Binding("ctrl+e", "app.quantity", show=False),
+    ]
+
     class Entered(Message):
         """One entry, ended by Enter: the text, and whether a person typed it."""
 
@@ -44,6 +53,12 @@ class EntryInput(Input):
         if event.is_printable:
             self._key_times.append(time.monotonic())
         await super()._on_key(event)
+
+    async def action_delete_or_remove(self) -> None:
+        if self.value:
+            self.action_delete_right()
+        else:
+            await self.run_action("app.remove_row")
 
     def take_typed_by_hand(self) -> bool:
         """Whether what was just submitted was typed by a person; starts afresh."""

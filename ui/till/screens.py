@@ -130,7 +130,7 @@ class ReturnScreen(ModalScreen[dict[str, int] | None]):
         super().__init__()
         self.seq = seq
         self.lines = lines
-        self.units = {sku: left for sku, _, left in lines}  # all of it, to start with
+        self.units = {sku: 0 for sku, _, _ in lines}  # nothing, to start with: the cashier picks
         self.cursor = 0
         self.preview = preview
         self.t = texts
