@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.code_entry import set_claims
+from agent.model import MAX_QTY
 from agent.money import Points
 from agent.notice import Notice, also, done, refused
-from agent.session import MAX_QTY, CheckoutSession
+from agent.session import CheckoutSession
 
 QTY_TYPED_MAX_DIGITS = 3  # MAX_QTY has three digits: a scanned code is no quantity
 
