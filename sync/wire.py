@@ -136,6 +136,12 @@ def _get(doc: dict[str, Any], key: str, kind: type) -> Any:
         raise HqProtocolError(str(exc)) from None
 
 
+# Why an event HQ answered "conflict" is listed with the quarantined: HQ holds another
+# event under its seq (a till restored from an old backup, or two tills with one id), so
+# the sale counts nowhere until an operator looks (`kassa hq quarantine`).
+CONFLICT = "conflict: HQ holds another event under this seq (restored or cloned till?)"
+
+
 def parse_ack(doc: object) -> Ack:
     if not isinstance(doc, dict):
         raise HqProtocolError("reply is not a JSON object")
@@ -149,6 +155,8 @@ def parse_ack(doc: object) -> Ack:
         statuses[seq] = _get(r, "status", str)
         if statuses[seq] == "quarantined":
             reasons[seq] = str(r.get("reason") or "")
+        elif statuses[seq] == "conflict":  # kept apart at HQ, counted nowhere: said so
+            reasons[seq] = str(r.get("reason") or CONFLICT)
     return Ack(
         _get(doc, "acked_through", int),
         _get(doc, "expected_seq", int),

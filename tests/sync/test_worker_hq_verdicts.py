@@ -13,7 +13,7 @@ from agent.clock import FixedClock
 from agent.events import Audit
 from agent.session import CheckoutSession
 from agent.store import Store
-from sync.wire import MAX_EVENT_BODY_CHARS, MAX_REQUEST_BYTES
+from sync.wire import CONFLICT, MAX_EVENT_BODY_CHARS, MAX_REQUEST_BYTES
 from sync.worker import SyncPolicy, SyncState, fitting
 from tests.sync.test_worker import empty_snapshot, sell, worker
 
@@ -58,6 +58,22 @@ def test_a_quarantined_event_is_recorded_with_the_reason_and_not_sent_again(
     w.run_once(store)
     assert sent == [[1, 2, 3], [4]]  # seq 2 is acknowledged: it is never sent again
     assert [q.seq for q in store.ledger.quarantined()] == [2]
+
+
+def test_an_event_hq_holds_another_body_for_is_listed_as_quarantined_not_silently_acked(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    sell(session, 2)
+
+    def hq(req: httpx.Request) -> httpx.Response:
+        if req.url.path.endswith("/snapshot"):
+            return httpx.Response(200, json=empty_snapshot())
+        seqs = [e["seq"] for e in json.loads(req.content)["events"]]
+        return ack(seqs, s2={"status": "conflict"})
+
+    w = worker(store, clock, hq)
+    assert w.run_once(store).state is SyncState.ONLINE
+    assert [(q.seq, q.reason) for q in store.ledger.quarantined()] == [(2, CONFLICT)]
 
 
 def test_hq_busy_is_waited_out_as_it_asks_and_is_no_fault(
