@@ -10,12 +10,17 @@ costs a few milliseconds, not a whole upscaled frame. The steps, cheapest first:
 - ``sharpen``: an unsharp mask at the crop's size, against a blurred frame;
 - ``upscale+sharpen``: both, for small modules out of focus;
 - ``binarise``: an adaptive (local Gaussian) threshold of the upscaled and sharpened
-  crop, for glare and uneven light that a global threshold cannot split.
+  crop, for glare and uneven light that a global threshold cannot split;
+- ``invert+binarise``: the same on the inverted crop, for a light code on a dark
+  screen (an app in dark mode), which the threshold's bias splits the wrong way.
 
-zxing-cpp reads each step's image, trying rotations and inverted (light on dark)
-codes itself. Only symbologies that carry Reed-Solomon error correction are taken
-from a retry (QR, Data Matrix, PDF417): a sharpened or thresholded frame can show a
-1D reader stripes that spell a plausible number, and a misread is worse than none.
+zxing-cpp reads each step's image, trying rotations and inverted codes itself; a
+perspective guess of our own (warping the screen's quadrilateral square) read
+nothing those steps miss on the generated set, so it is not a step.
+
+Only symbologies that carry Reed-Solomon error correction are taken from a retry
+(QR, Data Matrix, PDF417): a sharpened or thresholded frame can show a 1D reader
+stripes that spell a plausible number, and a misread is worse than none.
 What a retry reads goes through the same checks as any scan (a phone token's
 signature, a card's check digit) before the till acts on it.
 """
@@ -75,11 +80,16 @@ def _binarise(grey: np.ndarray) -> np.ndarray:
     )
 
 
+def _invert_binarise(grey: np.ndarray) -> np.ndarray:
+    return _binarise(255 - grey)
+
+
 STEPS: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...] = (
     ("upscale", _upscale),
     ("sharpen", _sharpen),
     ("upscale+sharpen", _upscale_sharpen),
     ("binarise", _binarise),
+    ("invert+binarise", _invert_binarise),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
@@ -27,10 +28,11 @@ TOKEN = "KQ1.C3.1795447555.CusSpC4xRri_JXZQfPmZOQ." + "W" * 86
 PLENTY_S = 60.0  # a budget no step reaches on any machine: these tests assert reads
 
 
-def generated(i: int) -> tuple[str, np.ndarray]:
-    """Image ``i`` of `kassa bench`'s generated set of 120 (ui/tools/bench_devices.py)."""
+def generated(i: int, dark: bool = False) -> tuple[str, np.ndarray]:
+    """Image ``i`` of `kassa bench`'s generated set of 120 (ui/tools/bench_devices.py);
+    ``dark``: the same phone with its app in dark mode (not in the set)."""
     text = f"{TOKEN[:-3]}{i:03d}"
-    return text, phone_screen(text, looks(120)[i], seed=i)
+    return text, phone_screen(text, replace(looks(120)[i], dark=dark), seed=i)
 
 
 def grey(image: np.ndarray) -> np.ndarray:
@@ -43,7 +45,9 @@ HARD = {
     "sharpen": 46,  # 2-pixel modules, tilted and out of focus
     "upscale+sharpen": 91,  # the same, further tilted
     "binarise": 48,  # 2-pixel modules, out of focus, under glare
+    "invert+binarise": 48,  # the same in dark mode
 }
+DARK = {"invert+binarise"}
 
 
 def test_every_step_of_the_ladder_has_a_hard_frame_here() -> None:
@@ -52,7 +56,7 @@ def test_every_step_of_the_ladder_has_a_hard_frame_here() -> None:
 
 @pytest.mark.parametrize("step", list(HARD))
 def test_a_ladder_step_reads_a_hard_frame_the_plain_decode_misses(step: str) -> None:
-    text, image = generated(HARD[step])
+    text, image = generated(HARD[step], dark=step in DARK)
     assert decode(image, max_width=None) == []  # zxing-cpp and pyzbar, full size
     reads = retry(grey(image), PLENTY_S)
     assert [(r.text, r.symbology, r.step) for r in reads] == [(text, Symbology.QR, step)]
@@ -60,6 +64,13 @@ def test_a_ladder_step_reads_a_hard_frame_the_plain_decode_misses(step: str) -> 
     assert [(c.text, c.symbology, c.step) for c in codes] == [(text, Symbology.QR, step)]
     camera = decode(image, thorough=False, retry_s=PLENTY_S)  # a camera frame given a slot
     assert [c.text for c in camera] == [text]
+
+
+@pytest.mark.parametrize("i", [HARD["upscale"], HARD["sharpen"], HARD["upscale+sharpen"]])
+def test_a_hard_phone_in_dark_mode_is_read_too(i: int) -> None:
+    text, image = generated(i, dark=True)
+    assert decode(image, max_width=None) == []
+    assert [c.text for c in decode(image, max_width=None, retry_s=PLENTY_S)] == [text]
 
 
 def garbage() -> Iterator[tuple[str, np.ndarray]]:
