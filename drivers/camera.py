@@ -51,6 +51,7 @@ class RetryBudget:
         self.share = share
         self.slot_s = slot_s
         self.credit = slot_s
+        self.spent_s = 0.0  # all the ladder has taken (for `kassa bench`)
 
     def earn(self, elapsed_s: float) -> None:
         self.credit = min(self.credit + self.share * elapsed_s, 2 * self.slot_s)
@@ -61,6 +62,7 @@ class RetryBudget:
 
     def spend(self, spent_s: float) -> None:
         self.credit -= spent_s
+        self.spent_s += spent_s
 
 
 def read_frame(
@@ -102,6 +104,7 @@ class CameraScanner(ThreadedSource):
         self.name = f"camera {config.source}"
         self._now = now
         self.frames = 0  # frames read and decoded (for `kassa bench`)
+        self.budget = RetryBudget(config.retry_share, config.retry_s)
         self.finished = threading.Event()  # a video file has been read to its end
 
     def _source(self) -> int | str:
@@ -117,7 +120,7 @@ class CameraScanner(ThreadedSource):
 
     def _run(self, on_scan: ScanHandler, on_error: ErrorHandler) -> None:
         debounce = Debouncer(self.config.repeat_s)
-        budget = RetryBudget(self.config.retry_share, self.config.retry_s)
+        budget = self.budget
         last = time.perf_counter()
         is_file = not isinstance(self._source(), int) and not str(self._source()).startswith(
             "/dev/"

@@ -75,7 +75,8 @@ def bench_camera(workdir: Path, frames: int) -> dict[str, float]:
     t0 = time.perf_counter()
     cam.start(lambda scan: read.add(scan.text), lambda err: None)
     cam.finished.wait(600)
-    kassa_fps = cam.frames / (time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    kassa_fps = cam.frames / elapsed
     cam.stop()
     return {
         "camera_fps": kassa_fps,
@@ -86,6 +87,8 @@ def bench_camera(workdir: Path, frames: int) -> dict[str, float]:
         "camera_overhead_ratio": kassa_fps / bare_prepared_fps,
         # the clip's two phones (the hard one when a retry read it): 2 when both
         "camera_codes_read": len(read),
+        # the share of the camera thread's time its retries took (at most retry_share)
+        "camera_retry_share": cam.budget.spent_s / elapsed,
     }
 
 
