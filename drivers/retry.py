@@ -40,6 +40,7 @@ from agent.model import Symbology
 _LOOK_SCALE = 4  # regions are found on a copy this many times smaller
 _MAX_REGIONS = 2
 _MIN_REGION_PX = 24  # a region's shorter side at full size, at least
+_MAX_REGION_SHARE = 0.4  # a busier region than this share of the frame is texture
 _FORMATS = {
     zxingcpp.BarcodeFormat.QRCode: Symbology.QR,
     zxingcpp.BarcodeFormat.DataMatrix: Symbology.DATAMATRIX,
@@ -99,7 +100,9 @@ def regions(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     Edges (a morphological gradient) on a quarter-size copy, split from the smooth
     background by Otsu's threshold, closed into blobs; each blob's box is widened by
     a quarter on every side (a code's quiet zone and a warp's corners). A flat frame
-    has no region.
+    has no region; nor has one busy all over (noise, a patterned cloth: a box larger
+    than _MAX_REGION_SHARE of the frame), where a code would not be small enough to
+    need a second try and every step would cost a whole upscaled frame.
     """
     height, width = grey.shape[:2]
     f = _LOOK_SCALE
@@ -119,14 +122,10 @@ def regions(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
         if min(w, h) * f < _MIN_REGION_PX:
             continue
         mx, my = w // 4 + 2, h // 4 + 2
-        boxes.append(
-            (
-                max(0, (x - mx) * f),
-                max(0, (y - my) * f),
-                min(width, (x + w + mx) * f),
-                min(height, (y + h + my) * f),
-            )
-        )
+        x0, y0 = max(0, (x - mx) * f), max(0, (y - my) * f)
+        x1, y1 = min(width, (x + w + mx) * f), min(height, (y + h + my) * f)
+        if (x1 - x0) * (y1 - y0) <= _MAX_REGION_SHARE * width * height:
+            boxes.append((x0, y0, x1, y1))
     return boxes
 
 

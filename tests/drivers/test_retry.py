@@ -100,6 +100,8 @@ def garbage() -> Iterator[tuple[str, np.ndarray]]:
 def test_a_garbage_frame_reads_nothing(name: str) -> None:
     image = dict(garbage())[name]
     assert retry(image, PLENTY_S) == []
+    middle = (FRAME_W // 2 - 200, FRAME_H // 2 - 200, FRAME_W // 2 + 200, FRAME_H // 2 + 200)
+    assert retry(image, PLENTY_S, where=[middle]) == []  # every step on the garbage
     assert decode(image, max_width=None, retry_s=PLENTY_S) == []
     assert read_frame(image, RetryBudget(1.0, PLENTY_S)) == []
 
@@ -193,12 +195,15 @@ def test_a_camera_reads_a_phone_only_its_retries_read(tmp_path: Path) -> None:
     assert errors.empty()
 
 
-def test_regions_find_the_phone_and_nothing_on_a_flat_frame() -> None:
+def test_regions_find_the_phone_and_nothing_on_a_flat_or_noisy_frame() -> None:
     _, image = generated(HARD["upscale"])
     (x0, y0, x1, y1), *_ = regions(grey(image))
     dark = np.nonzero(grey(image)[y0:y1, x0:x1] < 60)  # the bezel and the modules
     assert dark[0].size > 1000
     assert regions(np.full((FRAME_H, FRAME_W), 90, np.uint8)) == []
+    noise = np.random.default_rng(1).integers(0, 256, (FRAME_H, FRAME_W), dtype=np.uint8)
+    # busy all over: texture, not a code to look closer at; at most a speck of it
+    assert all((x1 - x0) * (y1 - y0) < FRAME_W * FRAME_H / 100 for x0, y0, x1, y1 in regions(noise))
 
 
 def test_kassa_decode_reads_a_hard_photo(tmp_path: Path) -> None:
