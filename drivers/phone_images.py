@@ -3,7 +3,8 @@
 Each image is 1280x720 BGR: a phone (bezel and lit screen) carrying a QR code,
 seen at an angle (perspective), maybe out of focus (blur), with a reflection
 (glare), the screen's pixel grid beating against the sensor's (moiré), small or
-large, over a cluttered counter, with sensor noise. Deterministic per seed.
+large, over a cluttered counter, with sensor noise; in dark mode (light on dark) if
+asked (``looks`` never asks). Deterministic per seed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Look:
     glare: float = 0.0  # 0..1: brightness of the reflection
     moire: float = 0.0  # 0..1: amplitude of the screen-grid beat
     noise: float = 4.0  # sensor noise, grey levels
+    dark: bool = False  # the app in dark mode: a light code on a dark screen
 
 
 def qr_array(text: str, module_px: int) -> np.ndarray:
@@ -49,6 +51,8 @@ def phone_screen(text: str, look: Look, seed: int) -> np.ndarray:
     top = (screen.shape[0] - side) // 2
     left = (screen.shape[1] - side) // 2
     screen[top : top + side, left : left + side] = code
+    if look.dark:
+        screen[:] = 255 - screen
     h, w = phone.shape
     scale = min(FRAME_W * 0.8 / w, FRAME_H * 0.9 / h, 1.0)
     w2, h2 = int(w * scale), int(h * scale)

@@ -65,6 +65,20 @@ def _positive(section: dict[str, Any], key: str, default: float) -> float:
     return value
 
 
+def _fraction(section: dict[str, Any], key: str, default: float) -> float:
+    value = float(section.get(key, default))
+    if not 0 <= value < 1:
+        raise ConfigError(f"camera.{key}: a share of the camera's time, 0 (off) to below 1")
+    return value
+
+
+def _camera_slot(section: dict[str, Any]) -> float:
+    value = float(section.get("retry_s", 0.1))
+    if not 0 < value <= 5:
+        raise ConfigError("camera.retry_s: seconds above 0, at most 5")
+    return value
+
+
 def _relative(key: str, base: Path) -> str:
     """A key given as a file path is read from the config's folder; hex stays as it is."""
     if not key or (len(key) == 64 and all(c in "0123456789abcdefABCDEF" for c in key)):
@@ -140,6 +154,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> Config:
             camera=CameraConfig(
                 source=str(cam.get("source", "")),
                 repeat_s=float(cam.get("repeat_s", 3.0)),
+                retry_share=_fraction(cam, "retry_share", 0.25),
+                retry_s=_camera_slot(cam),
             ),
             tokens=TokenPolicy(
                 lifetime_s=int(ident.get("token_lifetime_s", 120)),

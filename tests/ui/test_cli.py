@@ -33,6 +33,7 @@ def test_the_documented_example_config_loads() -> None:
     assert cfg.db_path == ROOT / "packaging" / "data" / "terminal.db"
     assert (cfg.scanner.parity, cfg.scanner.aim, cfg.tokens.lifetime_s) == ("N", False, 120)
     assert cfg.hq.max_skew_s == 120
+    assert (cfg.camera.retry_share, cfg.camera.retry_s) == (0.25, 0.1)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,8 @@ def test_the_documented_example_config_loads() -> None:
         ("terminal_id = 'T1'\n[scanner]\nparity = 'Q'", "scanner.parity"),
         ("terminal_id = 'T1'\n[printer]\nkind = 'pigeon'", "pigeon"),
         ("terminal_id = = 'T1'", "kassa.toml"),
+        ("terminal_id = 'T1'\n[camera]\nretry_share = 1.5", "camera.retry_share"),
+        ("terminal_id = 'T1'\n[camera]\nretry_s = 0", "camera.retry_s"),
     ],
 )
 def test_a_bad_config_is_refused_with_a_message(tmp_path: Path, toml: str, message: str) -> None:

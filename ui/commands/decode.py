@@ -8,7 +8,7 @@ from typing import Any
 
 import cv2
 
-from drivers.decode import decode
+from drivers.decode import PHOTO_RETRY_S, decode
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,7 +22,8 @@ def read_image(path: str) -> dict[str, Any]:
     image = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     if image is None:
         return {"path": path, "codes": [], "error": "not an image kassa can read"}
-    codes = decode(image, max_width=None)  # a photo: read at full size
+    # a photo: read at full size, and a hard one given the retry ladder
+    codes = decode(image, max_width=None, retry_s=PHOTO_RETRY_S)
     return {
         "path": path,
         "codes": [{"text": c.text, "symbology": c.symbology.value} for c in codes],
