@@ -16,7 +16,7 @@ from typing import Protocol
 from agent.errors import KassaError, SaleNotReady
 from agent.events import Sale
 from agent.gift_sale import Till as GiftTill
-from agent.gift_sale import use_gift_card
+from agent.gift_sale import ready, use_gift_card
 from agent.money import Money, Points
 from agent.notice import CommittedSale, Notice, also, done, refused
 from agent.paid import Paid, TenderKind
@@ -169,6 +169,16 @@ class TenderStep:
             till.gift_card,
             till.gift_card_most,
         )
+
+    @classmethod
+    def begin(cls, till: Till) -> TenderStep:
+        """The tender step of ``till``'s sale; raises SaleNotReady while it cannot be paid
+        (an empty basket, a gift card load without its card, no rules from HQ yet)."""
+        if not till.basket.lines:
+            raise SaleNotReady("the basket is empty", say("the basket is empty"))
+        ready(till.loads, till.basket)
+        till.quote()
+        return cls(till)
 
     @property
     def currency(self) -> str:

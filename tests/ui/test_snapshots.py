@@ -50,7 +50,7 @@ def test_manager_approval_screen(snap_compare: SnapCompare, tmp_path: Path, lang
 
 
 async def _sell_then(pilot: Pilot[None], *keys: str) -> None:
-    await pilot.press(*"2900000000018", "enter", *"COFFEE", "enter", "f10")
+    await pilot.press(*"2900000000018", "enter", *"COFFEE", "enter", "f10", "f10")
     printer = pilot.app.services.printer  # type: ignore[attr-defined]
     for _ in range(200):  # the receipt is printed in a worker: wait for it, not for luck
         if printer.jobs:

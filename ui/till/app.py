@@ -25,6 +25,7 @@ from agent.notice import CommittedSale, Notice, NoticeKind
 from agent.printing import PrintOutcome, print_sale
 from agent.staff import Cashier
 from agent.store import Store
+from agent.tendering import TenderStep
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.services import Services
@@ -40,6 +41,7 @@ from ui.till.screens import (
     TextScreen,
 )
 from ui.till.status import status_line
+from ui.till.tender import TenderScreen
 
 
 class CodeScanned(Message):
@@ -273,6 +275,8 @@ class CheckoutApp(App[None]):
         if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form
             self.screen.query_one("#enrol-card", Input).value = message.scan.text
             return
+        if isinstance(self.screen, TenderScreen) and self.screen.scanned(message.scan.text):
+            return  # a gift card paying, or refused; else the paid sale's screen closed
         if isinstance(self.screen, ReturnScreen | TextScreen):
             self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
         self.take_code(message.scan.text, 1)
@@ -333,11 +337,21 @@ class CheckoutApp(App[None]):
         self.notify_cashier(self.t("Language: {name}", name=LANGUAGE_NAMES[self.t.lang]))
 
     def action_complete(self) -> None:
+        """The tender step (ui.till.tender): the sale is committed once it is paid."""
         try:
-            sale: CommittedSale = self.session.commit()
-        except KassaError as exc:  # not ready, or the database refused: the sale stays open
+            step = TenderStep.begin(self.session)
+        except KassaError as exc:  # not ready: the sale stays open
             self.notify_cashier(self.t.say(exc.words()), refused=True)
             return
+        self.push_screen(TenderScreen(step, self.t, self.sold), self._tendered)
+
+    def _tendered(self, first_code: str | None) -> None:
+        self.render_sale()
+        if first_code:  # typed on the paid sale's screen: the next sale's first code
+            self.take_code(*parse_entry(first_code), typed=True)
+
+    def sold(self, sale: CommittedSale) -> None:
+        """A sale was committed (paid): its receipt, and the upload asked for now."""
         self.last_seq = sale.seq
         self.notify_cashier(self.t("Sale {seq} saved. Printing the receipt…", seq=sale.seq))
         self.render_sale()

@@ -286,10 +286,10 @@ class TillFlows:
         tz = rs.tz if rs else UTC
         day = now.astimezone(tz).strftime("%Y-%m-%d")
         report = day_report(self.till.services.store, day, rs.currency if rs else "PLN", now, tz)
-        text = "\n".join(f"{label:<28}{value:>20}" for label, value in report.lines(t))
-        text += "\n\n" + t("P prints it, Esc closes")
+        names = {c.cashier_id: c.name for c in self.till.services.store.ledger.cashiers()}
+        text = report.text(t, tz, names) + "\n\n" + t("P prints it, Esc closes")
         store_texts = Texts(self.till.services.config.language)  # paper is in the store's language
-        receipt = report.receipt(self.till.services.config.terminal_id, store_texts)
+        receipt = report.receipt(self.till.services.config.terminal_id, store_texts, tz)
 
         def print_it() -> None:
             self.print_document(receipt)
