@@ -172,7 +172,7 @@ class DayReport:
         out += [f"{a:<14}{b:>15}{c:>15}{d:>15}" for a, b, c, d in self.tender_table(t)]
         out += ["", t("By cashier")]
         for r in self.cashier_table(t, names or {}):
-            out.append(f"{r[0][:12]:<12}{r[1]:>6}{r[2]:>6}{r[3]:>14}{r[4]:>14}{r[5]:>14}")
+            out.append(f"{r[0][:12]:<12}{r[1][:8]:>9}{r[2][:8]:>9}{r[3]:>14}{r[4]:>14}{r[5]:>14}")
         out += ["", t("Voids {n}, adjustments {m}", n=len(self.voids), m=len(self.adjustments))]
         out += ["  " + x for x in self.approvals(t, tz)]
         return "\n".join(out)
