@@ -147,3 +147,35 @@ def test_an_empty_basket_opens_no_tender_step(tmp_path: Path) -> None:
             assert "basket is empty" in str(app.query_one("#message", Static).content)
 
     asyncio.run(flow())
+
+
+def test_scans_during_the_tender_step(tmp_path: Path) -> None:
+    """A scanned gift card pays; another code waits for the payment; once the sale is
+    paid, a scan begins the next sale."""
+    from agent.model import Scan, Symbology
+    from tests.conftest import TUESDAY
+    from ui.till.app import CodeScanned
+
+    app = till(tmp_path, staff=False)
+
+    def scan(text: str) -> None:
+        app.post_message(CodeScanned(Scan(Symbology.CODE128, text, "scanner", TUESDAY)))
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sell(pilot, "COFFEE")
+            scan("MILK")
+            await pilot.pause()
+            assert app.screen.query_one("#tender-message").has_class("refused")
+            assert [ln.sku for ln in app.session.basket.lines] == ["COFFEE"]
+            scan("GC0000000001")  # 50.00 on it: pays all 39.90
+            await pilot.pause()
+            assert sale(app, 1).tenders == (Paid(TenderKind.GIFT_CARD, 3990),)
+            assert isinstance(app.screen, TenderScreen)
+            scan("MILK")
+            await pilot.pause()
+            await pilot.pause()
+            assert not isinstance(app.screen, TenderScreen)
+            assert [ln.sku for ln in app.session.basket.lines] == ["MILK"]
+
+    asyncio.run(flow())

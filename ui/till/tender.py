@@ -21,7 +21,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Input, Static
 
-from agent.codes import CodeKind, classify
+from agent.codes import Classified, CodeKind, classify
 from agent.i18n import Texts
 from agent.money import Money
 from agent.notice import CommittedSale, Notice, NoticeKind, done, refused
@@ -192,10 +192,10 @@ class TenderScreen(ModalScreen[str | None]):
     def _gift_card_code(self, text: str) -> bool:
         """A gift card typed or scanned: it pays (at most the amount given with F6)."""
         code = classify(text) if text else None
-        if code is None or getattr(code, "kind", None) is not CodeKind.GIFT_CARD:
+        if not isinstance(code, Classified) or code.kind is not CodeKind.GIFT_CARD:
             return False
         amount, self.gift_amount = self.gift_amount, None
-        self._after(self.step.gift_card(getattr(code, "value", text), amount))
+        self._after(self.step.gift_card(code.value, amount))
         return True
 
     def scanned(self, text: str) -> bool:
