@@ -23,6 +23,7 @@ from agent.event_parts import (
     items,
     optional,
 )
+from agent.paid import Paid
 from agent.pricing.asked import PricedWith
 
 
@@ -54,6 +55,10 @@ class Sale:
     gift_loads: tuple[GiftLoad, ...] = ()  # lines that loaded a gift card (GIFT50)
     priced_with: PricedWith | None = None  # what it was priced with (None: older bodies)
     cashier: str | None = None  # who was signed in at the till and rang it up
+    # How it was paid (agent.tendering; empty: not said, as tills before tenders wrote)
+    tenders: tuple[Paid, ...] = ()
+    change_minor: int = 0  # cash given back
+    hq_reachable: bool | None = None  # HQ reachable as it was made (None: not known)
 
     @property
     def customer_id(self) -> str | None:
@@ -101,6 +106,11 @@ class Sale:
             doc["priced_with"] = self.priced_with.to_doc()
         if self.cashier is not None:
             doc["cashier"] = self.cashier
+        if self.tenders:  # absent otherwise: the bodies of earlier sales stay as they were
+            doc["tenders"] = [p.to_doc() for p in self.tenders]
+            doc["change_minor"] = self.change_minor
+        if self.hq_reachable is not None:
+            doc["hq_reachable"] = self.hq_reachable
         return doc
 
     @staticmethod
@@ -139,6 +149,9 @@ class Sale:
             gift_loads=tuple(GiftLoad.from_doc(x) for x in d.get("gift_loads") or []),
             priced_with=PricedWith.from_doc(d.get("priced_with")),
             cashier=optional(d, "cashier", str),
+            tenders=tuple(Paid.from_doc(x) for x in optional(d, "tenders", list) or []),
+            change_minor=optional(d, "change_minor", int) or 0,
+            hq_reachable=optional(d, "hq_reachable", bool),
         )
 
 

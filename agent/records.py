@@ -82,10 +82,11 @@ def sale_record(
     them) standing at ``st`` towards the tiers (without it: HQ's figure alone); the
     customer's tier is the one held after it (this sale's qualifying money counts), with
     the next one and the tier the sale reached. With ``kept``, what the quote does not say
-    is that record's (who lifted a limit, the gift card loads, the cashier); with ``card``,
-    the customer's card is that one (the card presented, where ``customer`` holds none);
-    with ``asked``, what it was priced with is that, as recorded already (HQ: the sale's
-    own inputs, read back from its body, which it priced with)."""
+    is that record's (who lifted a limit, the gift card loads, the cashier, the
+    tenders); with ``card``, the customer's card is that one (the card presented, where
+    ``customer`` holds none); with ``asked``, what it was priced with is that, as
+    recorded already (HQ: the sale's own inputs, read back from its body, which it
+    priced with)."""
     after = None
     if customer is not None:
         st = st or standing(customer, ruleset, 0)
@@ -126,6 +127,9 @@ def sale_record(
         limit_lifted_by=None if kept is None else kept.limit_lifted_by,
         gift_loads=() if kept is None else kept.gift_loads,
         cashier=None if kept is None else kept.cashier,
+        tenders=() if kept is None else kept.tenders,  # checked against the figures apart
+        change_minor=0 if kept is None else kept.change_minor,
+        hq_reachable=None if kept is None else kept.hq_reachable,
     )
 
 

@@ -32,6 +32,7 @@ from agent.ruleset import Ruleset
 from agent.scale import added, barcodes_of, basket_line, basket_units
 from agent.store import Store
 from agent.store.entries import LedgerMove, NewSale
+from agent.tendering import Handed, finished
 from agent.tiers import qualifying_minor, tiered_quote, unsynced_minor
 from agent.tokens import TokenPolicy, TokenRefusal, check_token, parse_token
 from agent.words import Words, points_of, say
@@ -87,6 +88,7 @@ class CheckoutSession:
         self.codes = frozenset()
         self.claims: tuple[tuple[str, int], ...] = ()  # rewards claimed more than once
         self.gift_card = None
+        self.gift_card_most: int | None = None  # the most the card pays (None: all it can)
         self.loads = Loads()  # the lines that load a gift card, and the cards bound to them
         currency = self._ruleset.currency if self._ruleset else "PLN"
         self.basket = Basket(currency)
@@ -337,7 +339,7 @@ class CheckoutSession:
             redeem,
             self.codes,
             self.claims,
-            self.gift_card,
+            (self.gift_card, self.gift_card_most),
             self._ruleset,
             self.limit_lifted_by,
         )
@@ -367,8 +369,9 @@ class CheckoutSession:
         gift = self.store.ledger.gift_card_balance(self.gift_card) if self.gift_card else None
         left = self.limits.gift_card_left(self.gift_card, now, tz) if self.gift_card else None
         purchase = self.loads.purchase(self.basket)
+        most = self.gift_card_most if gift else None
         tender = Tender(
-            redeem, self.codes, gift.minor if gift else None, left, self.claims, purchase
+            redeem, self.codes, gift.minor if gift else None, left, self.claims, purchase, most
         )
         usage = self.limits.usage(self.customer, now, tz, self.limit_lifted_by is not None)
         customer, have = self.customer, None
@@ -388,8 +391,9 @@ class CheckoutSession:
         """Return the current quote; raises SaleNotReady before the first ruleset."""
         return self._still_valid(self._priced) or self._quote(self.redeem_points)
 
-    def commit(self) -> CommittedSale:
-        """Write the sale durably and return it; raises SaleNotReady for an empty basket."""
+    def commit(self, handed: Handed | None = None) -> CommittedSale:
+        """Write the sale paid with ``handed`` (agent.tendering) durably and return it;
+        raises SaleNotReady for an empty basket, or tenders that do not pay it."""
         if not self.basket.lines:
             raise SaleNotReady("the basket is empty", say("the basket is empty"))
         ready(self.loads, self.basket)  # every load line has its card
@@ -417,6 +421,7 @@ class CheckoutSession:
         record = replace(
             record, limit_lifted_by=self.limit_lifted_by, gift_loads=loaded, cashier=self.cashier
         )
+        record = finished(record, q, self.store, handed)  # its tenders, HQ reachable or not
         committed = self.store.ledger.commit_sale(
             NewSale(
                 sale_id=sale_id,

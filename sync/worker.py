@@ -28,6 +28,7 @@ from agent.errors import (
 )
 from agent.store import Store
 from agent.store.catalogue import PAGE_KEY
+from agent.tendering import note_hq_reachable
 from agent.words import Words, say
 from sync.client import HqClient
 from sync.wire import MAX_REQUEST_BYTES, Ack, PageKey, Snapshot, parse_page_key
@@ -290,6 +291,9 @@ class SyncWorker:
     ) -> None:
         stats = store.ledger.outbox_stats()
         now = self._clock.now()
+        # What the sales made until the next round record: HQ reachable (it answered,
+        # even to refuse) or not (agent.tendering.hq_reachable; the day report counts them).
+        note_hq_reachable(store, state is not SyncState.OFFLINE)
         store.catalogue.note_times(now)  # offline too: staleness counts on past a clock set back
         stale = store.catalogue.offline_state(now).stale
         notes = [note] if note else []

@@ -111,6 +111,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_day_report(args: argparse.Namespace) -> int:
+    from ui.commands.day_report import report_text
+
+    try:
+        print(report_text(Path(args.data_dir), args.day, args.language, args.json))
+    except ValueError as exc:
+        raise SystemExit(f"kassa day-report: --day: {exc}") from None
+    return 0
+
+
 def cmd_quote(args: argparse.Namespace) -> int:
     from ui.commands.quote import run_quote
 
@@ -184,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="check the local journal's hash chain")
     ver.add_argument("--data-dir", required=True)
     ver.set_defaults(func=cmd_verify)
+
+    rep = sub.add_parser("day-report", help="the end-of-day report of this till")
+    rep.add_argument("--data-dir", required=True)
+    rep.add_argument("--day", help="YYYY-MM-DD, the store's day (default: today)")
+    rep.add_argument("--language", choices=["en", "ru", "pl", "ro"], default="en")
+    rep.add_argument("--json", action="store_true")
+    rep.set_defaults(func=cmd_day_report)
 
     q = sub.add_parser("quote", help="price a basket against a ruleset, as JSON")
     q.add_argument("--ruleset", required=True)

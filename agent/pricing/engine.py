@@ -97,6 +97,8 @@ def quote(
     gift = 0
     if tender.gift_card_balance_minor is not None:
         can = max(0, min(tender.gift_card_balance_minor, total - value))
+        if tender.gift_card_most_minor is not None:  # the cashier asked it to pay less
+            can = min(can, max(0, tender.gift_card_most_minor))
         left = tender.gift_card_left_minor
         gift = can if left is None else min(can, max(0, left))
         if gift < can:  # HQ's offline policy, not the balance, limits what the card pays

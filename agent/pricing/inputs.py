@@ -37,6 +37,8 @@ class Tender:
     claims: tuple[tuple[str, int], ...] = ()
     # False for a sale of gift card loads only: no purchase for the rules counting them.
     purchase: bool = True
+    # The most the cashier asked the gift card to pay (a typed amount; None: all it can).
+    gift_card_most_minor: int | None = None
 
     def claims_of(self, rule_id: str) -> int:
         """How many times the cashier claimed the reward ``rule_id`` in this sale."""

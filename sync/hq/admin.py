@@ -36,6 +36,12 @@ def _hq_report(args: argparse.Namespace) -> int:
     print(
         f"sales {t['sales']}  points issued {t['points_issued']}  redeemed {t['points_redeemed']}"
     )
+    paid = doc["tenders"]
+    if paid["total"]:
+        print(
+            "paid by tender (minor units): "
+            + "  ".join(f"{k} {v}" for k, v in paid["total"].items())
+        )
     gone = doc["points_expired"]
     print(f"points expired {gone['total']}")
     for day in gone["per_day"]:

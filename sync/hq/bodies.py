@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from agent.events import READERS, JournalEvent
 from agent.money import MAX_WHOLE
+from agent.paid import TenderKind
 from sync.hq.shapes import (
     Check,
     checked,
@@ -69,6 +70,10 @@ SALE_LINE = obj(
     {"unlisted": flag},  # not in the till's catalogue (agent.model.Line.unlisted)
 )
 COMMON = {"seq": whole(1), "terminal_id": ID, "at": time}
+TENDER = obj(
+    {"kind": one_of(*TenderKind), "amount_minor": NATURAL},
+    {"tendered_minor": NATURAL, "label": text(1, 128)},
+)
 SALE = obj(
     {
         **COMMON,
@@ -93,6 +98,10 @@ SALE = obj(
     },
     {
         "limit_lifted_by": nullable(text()),
+        # how it was paid (absent from the sales of tills before tenders)
+        "tenders": items(TENDER, 32),
+        "change_minor": NATURAL,
+        "hq_reachable": nullable(flag),
         "gift_loads": items(
             obj({"sku": ID, "card": KEY, "amount_minor": NATURAL, "balance_after_minor": whole()})
         ),

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 
 from agent.events import Audit, JournalEvent, Sale
+from agent.paid import TenderKind
 from sync.hq.reprice_view import repriced
 from sync.hq.store import HqStore
 
@@ -49,6 +50,44 @@ def loads_recomputed(store: HqStore, event: JournalEvent) -> str | None:
     return None
 
 
+def tenders_add_up(store: HqStore, event: JournalEvent) -> str | None:
+    """A sale's tenders, where it says them, pay exactly what it asks: points what its
+    points paid, the gift card what the card paid, money (cash, card, other) the rest;
+    only cash was handed over beyond what it paid, and that is the change."""
+    sale = event.record
+    if not isinstance(sale, Sale) or not sale.tenders:
+        return None  # a till before tenders, or a POS that did not say
+    paid = {k: sum(p.amount_minor for p in sale.tenders if p.kind is k) for k in TenderKind}
+    if sum(paid.values()) != sale.total_minor:
+        return (
+            f"body.tenders: add up to {sum(paid.values())}, the sale's total is {sale.total_minor}"
+        )
+    gift = sale.gift_card[1] if sale.gift_card else 0
+    for kind, claimed, own in (
+        (TenderKind.POINTS, paid[TenderKind.POINTS], sale.points_value_minor),
+        (TenderKind.GIFT_CARD, paid[TenderKind.GIFT_CARD], gift),
+    ):
+        if claimed != own:
+            return f"body.tenders: {kind} pays {claimed}, the sale says {own}"
+    change = 0
+    for i, p in enumerate(sale.tenders):
+        if p.tendered_minor is None:
+            continue
+        if p.kind is not TenderKind.CASH or p.tendered_minor < p.amount_minor:
+            return (
+                f"body.tenders[{i}].tendered_minor: {p.tendered_minor}, not cash over what it paid"
+            )
+        change += p.tendered_minor - p.amount_minor
+    if change != sale.change_minor:
+        return f"body.change_minor: {sale.change_minor}, the cash handed over gives {change}"
+    return None
+
+
 # Re-pricing last: a sale or return HQ does not price the same, with the same engine and
 # the inputs the terminal priced with (sync.hq.reprice), is not applied.
-CHECKS: tuple[Check, ...] = (adjustment_within_policy, loads_recomputed, repriced)
+CHECKS: tuple[Check, ...] = (
+    adjustment_within_policy,
+    loads_recomputed,
+    tenders_add_up,
+    repriced,
+)

@@ -232,6 +232,20 @@ def _apply(
     if isinstance(record, Sale):
         for load in record.gift_loads:
             _load(store, event, record, load, at)
+        for n, p in enumerate(record.tenders):
+            store.conn.execute(
+                "INSERT INTO hq_tenders(terminal_id, seq, n, kind, label, amount_minor, "
+                "tendered_minor) VALUES(?,?,?,?,?,?,?)",
+                (
+                    terminal_id,
+                    ev["seq"],
+                    n,
+                    p.kind.value,
+                    p.label,
+                    p.amount_minor,
+                    p.tendered_minor,
+                ),
+            )
     return refresh
 
 

@@ -53,6 +53,28 @@ def foreign_offline(store: HqStore) -> list[dict[str, Any]]:
     ]
 
 
+def tenders(store: HqStore) -> dict[str, Any]:
+    """What the sales HQ holds were paid with, by kind (minor units), in total and per
+    terminal, and the cash handed over beyond it (change); sales from tills before
+    tenders say nothing, and are counted apart."""
+    per: dict[str, dict[str, int]] = {}
+    total: dict[str, int] = {}
+    for tid, kind, amount, handed in store.conn.execute(
+        "SELECT terminal_id, kind, CAST(SUM(amount_minor) AS BIGINT), "
+        "CAST(COALESCE(SUM(tendered_minor - amount_minor), 0) AS BIGINT) FROM hq_tenders "
+        "GROUP BY terminal_id, kind ORDER BY terminal_id, kind"
+    ):
+        per.setdefault(tid, {})[kind] = int(amount)
+        total[kind] = total.get(kind, 0) + int(amount)
+        if handed:
+            total["change"] = total.get("change", 0) + int(handed)
+    (unsaid,) = store.conn.execute(
+        "SELECT COUNT(*) FROM hq_events e WHERE e.kind='sale' AND NOT EXISTS "
+        "(SELECT 1 FROM hq_tenders t WHERE t.terminal_id=e.terminal_id AND t.seq=e.seq)"
+    ).fetchone()
+    return {"total": total, "terminals": per, "sales_without_tenders": int(unsaid)}
+
+
 def report(
     store: HqStore,
     at: datetime | None = None,
@@ -114,4 +136,5 @@ def report(
         "points_expired": points_expired(store, since, until),
         "quarantined": quarantined(store),
         "foreign_offline_returns": foreign_offline(store),
+        "tenders": tenders(store),
     }

@@ -198,6 +198,22 @@ def m010_pages(db: Database) -> None:
     )
 
 
+@migrations()
+def m011_tenders(db: Database) -> None:
+    # How each sale was paid (agent.tendering): a row a tender, in the sale's order
+    # (n); a sale from a till before tenders has none. The report sums them by kind.
+    db.executescript(
+        """
+        CREATE TABLE hq_tenders (
+            terminal_id TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,
+            kind TEXT NOT NULL, label TEXT, amount_minor INTEGER NOT NULL,
+            tendered_minor INTEGER,
+            PRIMARY KEY (terminal_id, seq, n)
+        );
+        """
+    )
+
+
 # HQ on PostgreSQL (sync.hq.pg): the same tables, its own list of migrations, applied in
 # order and recorded in kassa_migrations. PostgreSQL support began with the SQLite
 # schema of m009, so its first migration is that whole schema; every later change is
@@ -297,6 +313,17 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
             store_id TEXT NOT NULL, customer_id TEXT NOT NULL, seen_at TEXT NOT NULL,
             pushed BIGINT NOT NULL DEFAULT 0,
             PRIMARY KEY (store_id, customer_id)
+        );
+        """,
+    ),
+    (
+        "m011_tenders",
+        """
+        CREATE TABLE hq_tenders (
+            terminal_id TEXT NOT NULL, seq BIGINT NOT NULL, n BIGINT NOT NULL,
+            kind TEXT NOT NULL, label TEXT, amount_minor BIGINT NOT NULL,
+            tendered_minor BIGINT,
+            PRIMARY KEY (terminal_id, seq, n)
         );
         """,
     ),

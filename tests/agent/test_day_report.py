@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from agent.clock import FixedClock
 from agent.day_report import day_report
+from agent.events import Audit
 from agent.i18n import Texts
+from agent.money import Money
 from agent.notice import Notice
 from agent.session import CheckoutSession
+from agent.signing import new_private_key, public_key_hex
 from agent.store import Store
+from agent.tendering import TenderStep
+from sync.client import HqClient
+from sync.worker import SyncWorker
 from tests.conftest import TUESDAY
 
 ANNA = "2900000000018"
@@ -35,15 +44,129 @@ def test_sales_returns_points_and_overrides_of_one_store_day(
 
     wednesday = day_report(store, "2026-11-25", "PLN", clock.now(), WARSAW)
     assert (wednesday.sales, wednesday.returns) == (1, 1)
-    # Money: 33.91 after the discount, 6.00 of it in points; all of it came back.
-    assert wednesday.total_minor == 0 and wednesday.refunded_minor == 3391 - 600
+    # Money: 33.91 after the discount, 6.00 of it in points; all the money came back in
+    # cash (points come back as points). Takings gross, refunds apart: nothing netted twice.
+    assert wednesday.takings == {"points": 600, "unsaid": 3391 - 600}  # no tender step
+    assert wednesday.refunds == {"cash": 3391 - 600}
     assert (wednesday.points_issued, wednesday.points_taken_back) == (earned, earned)
     assert (wednesday.points_redeemed, wednesday.points_given_back) == (600, 600)
     assert wednesday.discounts_by_rule == {"AUTUMN15": 599}
-    assert wednesday.overrides == 1  # the adjustment at 00:30 Warsaw time
+    assert [(a.points, a.approved_by) for a in wednesday.adjustments] == [(100, "marek")]
+    assert wednesday.voids == () and wednesday.lifted == ()
     tuesday = day_report(store, "2026-11-24", "PLN", clock.now(), WARSAW)
-    assert (tuesday.sales, tuesday.returns, tuesday.overrides) == (0, 0, 0)  # UTC's day
+    assert (tuesday.sales, tuesday.returns, tuesday.adjustments) == (0, 0, ())  # UTC's day
 
     rows = dict(wednesday.lines(Texts("pl")))
-    assert rows["Zwrot pieniędzy"] == "27,91\xa0zł" and rows["Punkty cofnięte"] == str(earned)
-    assert rows["Rabat AUTUMN15"] == "5,99\xa0zł" and rows["Decyzje kierownika"] == "1"
+    assert rows["Punkty cofnięte"] == str(earned)
+    assert rows["Rabat AUTUMN15"] == "5,99\xa0zł"
+    table = wednesday.tender_table(Texts("pl"))
+    assert table[-1] == ("Razem", "33,91\xa0zł", "-27,91\xa0zł", "6,00\xa0zł")
+
+
+def _tendered(session: CheckoutSession, cashier: str, sku: str, pay: str) -> int:
+    """A sale of ``sku`` rung up by ``cashier`` and paid through the tender step."""
+    session.cashier = cashier
+    session.add(sku)
+    step = TenderStep(session)
+    if pay == "cash":
+        step.cash(Money(10000, "PLN"))  # 100.00 handed over
+    elif pay == "gift+cash":
+        step.gift_card("GC0000000001", Money(2000, "PLN"))
+        step.cash()
+    else:
+        step.card()
+    assert step.committed is not None
+    return step.committed.seq
+
+
+def test_takings_and_refunds_per_tender_and_per_cashier(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    first = _tendered(session, "ola", "COFFEE", "cash")  # 39.90 cash, 60.10 change
+    _tendered(session, "ola", "COFFEE", "gift+cash")  # 20.00 gift card, 19.90 cash
+    _tendered(session, "iza", "COFFEE", "card")  # 39.90 card
+    session.cashier = "iza"
+    back = session.desk.commit_return(first, {"COFFEE": 1})  # 39.90 back, in cash
+    assert not isinstance(back, Notice)
+    r = day_report(store, "2026-11-24", "PLN", clock.now(), WARSAW)
+    assert r.takings == {"cash": 3990 + 1990, "gift_card": 2000, "card": 3990}
+    assert r.refunds == {"cash": 3990}
+    assert r.change_minor == 10000 - 3990
+    assert [r.net(k) for k in r.tenders] == [1990, 3990, 2000]  # cash, card, gift card
+    rows = r.tender_table(Texts("en"))
+    assert rows[0] == ("Tender", "Takings", "Refunds", "Net")
+    assert rows[1] == ("Cash", "PLN59.80", "-PLN39.90", "PLN19.90")
+    assert rows[-1] == ("Total", "PLN119.70", "-PLN39.90", "PLN79.80")
+    by = {c.cashier: c for c in r.cashiers}
+    assert (by["ola"].sales, by["ola"].takings_minor, by["ola"].refunds_minor) == (2, 7980, 0)
+    assert (by["iza"].sales, by["iza"].returns, by["iza"].net_minor) == (1, 1, 0)
+    text = r.text(Texts("pl"), WARSAW, {"ola": "Ola", "iza": "Iza"})
+    assert "Gotówka" in text and "Ola" in text and "Iza" in text
+
+
+def test_voids_and_adjustments_apart_with_amounts_and_approvers(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    session.enter(ANNA)
+    assert not session.desk.adjust_points(-200, "double scan", "ola", "marek").refused
+    store.ledger.commit_event(
+        Audit(
+            at=clock.now().isoformat(),
+            action="void",
+            cashier="ola",
+            approved_by="ewa",
+            voided_lines=(("COFFEE", 2, 7980), ("MILK", 1, 499)),
+        ),
+        "v1",
+        "T1",
+    )
+    r = day_report(store, "2026-11-24", "PLN", clock.now(), WARSAW)
+    assert [(v.amount_minor, v.cashier, v.approved_by) for v in r.voids] == [(8479, "ola", "ewa")]
+    assert [(a.points, a.reason, a.approved_by) for a in r.adjustments] == [
+        (-200, "double scan", "marek")
+    ]
+    lines = r.approvals(Texts("en"), WARSAW)
+    assert any("Void PLN84.79 (ola), approved by ewa" in x for x in lines)
+    assert any("Adjustment -200 points (ola), approved by marek" in x for x in lines)
+    assert r.pin_lockouts == 0
+
+
+def test_six_sales_made_with_hq_down_count_as_six_offline(
+    session: CheckoutSession, store: Store, clock: FixedClock
+) -> None:
+    """The sync worker says HQ is down; six sales are made; HQ comes back and takes
+    them within seconds: they were made offline all the same (by the ack's delay, all
+    six looked online)."""
+    up = {"now": False}
+
+    def hq(req: httpx.Request) -> httpx.Response:
+        if not up["now"]:
+            raise httpx.ConnectError("down", request=req)
+        if req.url.path.endswith("/snapshot"):
+            return httpx.Response(503, headers={"Retry-After": "1"})
+        seqs = [e["seq"] for e in json.loads(req.content)["events"]]
+        ack = {"acked_through": seqs[-1], "expected_seq": seqs[-1] + 1, "results": []}
+        return httpx.Response(200, json=ack | {"hq_time": clock.now().isoformat()})
+
+    client = HqClient(
+        "http://hq.test",
+        "T1",
+        "s",
+        public_key_hex(new_private_key()),
+        transport=httpx.MockTransport(hq),
+    )
+    worker = SyncWorker(":unused:", client, clock)
+    session.add("MILK")
+    session.commit()  # before the worker ever tried: not known, and acked at once
+    assert worker.run_once(store).state.value == "offline"
+    for _ in range(6):
+        session.add("MILK")
+        session.commit()
+        clock.advance(seconds=5)
+    up["now"] = True
+    worker.run_once(store)
+    assert store.ledger.outbox_stats().pending == 0  # acknowledged 5 to 30 s after each
+    session.add("MILK")
+    session.commit()  # HQ reachable again
+    r = day_report(store, "2026-11-24", "PLN", clock.now(), WARSAW)
+    assert (r.sales, r.made_offline) == (8, 6)

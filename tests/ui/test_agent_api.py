@@ -19,6 +19,7 @@ from agent.foreign import ForeignSale
 from agent.i18n import Texts
 from agent.lockout import FIRST_WAIT_S, FREE_TRIES, PinGuard
 from agent.model import OfflinePolicy
+from agent.paid import Paid, TenderKind
 from agent.pricing.engine import UNLISTED
 from agent.session import CheckoutSession
 from agent.staff import Role, new_cashier
@@ -180,6 +181,38 @@ def test_a_commit_is_once_per_key(api: TestClient, till: tuple[Store, FixedClock
     )
     assert (short.status_code, short.json()["field"]) == (409, "body.tenders")
     assert sales(store) == 1
+
+
+def test_a_pos_sales_tenders_are_recorded_as_the_tills(
+    api: TestClient, till: tuple[Store, FixedClock]
+) -> None:
+    """One code path: the POS's tenders land on the sale as the till's tender step
+    writes them (cash, card, its own kinds under their name, the gift card from pricing)."""
+    store, _ = till
+    tenders = [
+        {"kind": "cash", "amount_minor": 980},
+        {"kind": "card", "amount_minor": 1000},
+        {"kind": "voucher", "amount_minor": 1000},
+    ]
+    body = coffee(gift_card="GC0000000001", receipt_id="R-T", tenders=tenders)
+    r = api.post("/v1/sales", json=body, headers={"Idempotency-Key": "k-t"})
+    assert r.status_code == 201, r.text
+    event = store.ledger.sale_event(r.json()["sale"]["seq"])
+    assert event is not None and isinstance(event.record, Sale)
+    assert event.record.tenders == (
+        Paid(TenderKind.GIFT_CARD, 5000),
+        Paid(TenderKind.CARD, 1000),
+        Paid(TenderKind.OTHER, 1000, None, "voucher"),
+        Paid(TenderKind.CASH, 980),
+    )
+    assert event.record.change_minor == 0
+    over = [{"kind": "card", "amount_minor": 7980 - 5000 + 1}]
+    r = api.post(
+        "/v1/sales",
+        json=coffee(gift_card="GC0000000001", receipt_id="R-U", tenders=over),
+        headers={"Idempotency-Key": "k-u"},
+    )
+    assert (r.status_code, r.json()["field"]) == (409, "body.tenders")
 
 
 def test_the_key_is_written_with_the_sale_or_not_at_all(

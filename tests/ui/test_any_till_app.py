@@ -60,7 +60,7 @@ def test_a_receipt_of_another_till_is_returned_here_from_hqs_copy(
             await pilot.press("minus")  # one of the two comes back
             await pilot.pause()
             assert "Money back PLN39.90; points taken back 40" in screen_text(app)
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")  # the tender step: exact cash
             await until(pilot.pause, lambda: len(printed(app)) == 1, "the return receipt")
             assert "RETURN T2:1" in printed(app)[0] and "of receipt T1:1" in printed(app)[0]
             await until(pilot.pause, lambda: store.ledger.outbox_stats().pending == 0, "upload")

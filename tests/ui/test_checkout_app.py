@@ -105,7 +105,7 @@ def test_a_sale_from_serial_card_scan_to_hq(
             )
             await pilot.press("f2")  # pay the most possible with points
             await until(pilot.pause, lambda: "1995" in text_of(app, "#totals"), "points paid")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")  # the tender step: exact cash
             await until(
                 pilot.pause, lambda: "Balance" in text_of(app, "#receipt"), "the receipt preview"
             )
@@ -122,7 +122,7 @@ def test_a_sale_from_serial_card_scan_to_hq(
             hq.kill()
             os.write(master, CARD.encode() + b"\r")
             await until(pilot.pause, lambda: "Anna" in text_of(app, "#customer"), "customer")
-            await pilot.press(*"2*MILK", "enter", "f10")
+            await pilot.press(*"2*MILK", "enter", "f10", "f10")
             await until(
                 pilot.pause,
                 lambda: "waiting to sync: 1" in text_of(app, "#status"),
@@ -194,7 +194,7 @@ def test_unknown_card_and_a_malformed_hq_reply_do_not_stop_the_sale(tmp_path: Pa
             await pilot.press(*"2900000000995", "enter")
             # a card this till does not hold, HQ's lookup reply malformed: sold to as a card
             assert "Card 2900000000995 is not known here yet" in text_of(app, "#message")
-            await pilot.press(*CARD, "enter", *"MILK", "enter", "f10")
+            await pilot.press(*CARD, "enter", *"MILK", "enter", "f10", "f10")
             await until(pilot.pause, lambda: bool(printer.jobs), "the receipt")
             assert "waiting to sync: 1" in text_of(app, "#status")
 
@@ -215,7 +215,7 @@ def test_printer_fault_keeps_the_sale_and_f8_reprints(tmp_path: Path) -> None:
 
     async def flow() -> None:
         async with app.run_test(size=(110, 32)) as pilot:
-            await pilot.press(*CARD, "enter", *"MILK", "enter", "f10")
+            await pilot.press(*CARD, "enter", *"MILK", "enter", "f10", "f10")
             await until(
                 pilot.pause, lambda: "cover open" in text_of(app, "#message"), "the printer fault"
             )
@@ -248,7 +248,7 @@ def test_a_slow_hq_does_not_freeze_the_till(tmp_path: Path) -> None:
             await until(pilot.pause, answering.is_set, "the first call to HQ")
             await pilot.press(*CARD, "enter", *"COFFEE", "enter")
             assert "Total PLN39.90" in text_of(app, "#totals")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await until(pilot.pause, lambda: bool(printer.jobs), "the receipt")
             assert not release.is_set()  # all of it while HQ still hung
             release.set()

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +16,8 @@ from agent.errors import ConfigError
 from agent.session import CheckoutSession
 from tests.conftest import ROOT
 from ui.config import load_config
+
+RULESET_TZ = ZoneInfo(str(RULESET["timezone"]))
 
 
 def kassa(*args: str) -> subprocess.CompletedProcess[str]:
@@ -233,3 +236,28 @@ def test_quote_refuses_a_claim_count_below_one(tmp_path: Path) -> None:
         "quote", "--ruleset", str(tmp_path / "r.json"), "--basket", str(tmp_path / "b.json")
     )
     assert out.returncode == 2 and "every claim count must be 1 or more" in out.stderr
+
+
+def test_day_report_prints_takings_per_tender(session: CheckoutSession, tmp_path: Path) -> None:
+    from agent.money import Money
+    from agent.tendering import TenderStep
+
+    session.add("COFFEE")
+    TenderStep(session).cash(Money(5000, "PLN"))
+    session.add("MILK")
+    TenderStep(session).card()
+    data = Path(session.store.conn.execute("PRAGMA database_list").fetchone()[2]).parent
+    day = session.clock.now().astimezone(RULESET_TZ).strftime("%Y-%m-%d")
+    out = kassa("day-report", "--data-dir", str(data), "--day", day, "--language", "pl")
+    assert out.returncode == 0, out.stderr
+    rows = {ln.split()[0]: ln for ln in out.stdout.splitlines() if ln.strip()}
+    assert "39,90" in rows["Gotówka"] and "Karta" in rows and "Razem" in rows
+    doc = json.loads(kassa("day-report", "--data-dir", str(data), "--day", day, "--json").stdout)
+    assert doc["takings"] == {
+        "cash": 3990,
+        "card": 450,
+    }  # MILK, 10 % off and doc["change_minor"] == 1010
+    bad = kassa("day-report", "--data-dir", str(data), "--day", "Tuesday")
+    assert bad.returncode != 0 and "--day" in bad.stderr
+    missing = kassa("day-report", "--data-dir", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr

@@ -50,7 +50,7 @@ def test_manager_approval_screen(snap_compare: SnapCompare, tmp_path: Path, lang
 
 
 async def _sell_then(pilot: Pilot[None], *keys: str) -> None:
-    await pilot.press(*"2900000000018", "enter", *"COFFEE", "enter", "f10")
+    await pilot.press(*"2900000000018", "enter", *"COFFEE", "enter", "f10", "f10")
     printer = pilot.app.services.printer  # type: ignore[attr-defined]
     for _ in range(200):  # the receipt is printed in a worker: wait for it, not for luck
         if printer.jobs:
@@ -169,3 +169,28 @@ def test_parked_sales_screen(snap_compare: SnapCompare, tmp_path: Path, language
     app = till(tmp_path, language=language, staff=False)
     keys = [*_keys("2900000000018", "COFFEE", "3*MILK"), "ctrl+o", *_keys("SCARF"), "ctrl+o"]
     assert snap_compare(app, press=[*keys, "ctrl+r", "down"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_tender_screen(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    """The tender step under way: 20.00 of a gift card, 10.00 cash, the rest to pay."""
+    app = till(tmp_path, language=language, staff=False)
+    keys = [*"COFFEE", "enter", "f10", *"20", "f6", *"GC0000000001", "enter", *"10", "enter"]
+    assert snap_compare(app, press=keys, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_tender_screen_paid(snap_compare: SnapCompare, tmp_path: Path, language: str) -> None:
+    """The sale paid: the total, what each tender paid and the change, large."""
+    app = till(tmp_path, language=language, staff=False)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press(*"COFFEE", "enter", "f10", *"50", "enter")
+        printer = pilot.app.services.printer  # type: ignore[attr-defined]
+        for _ in range(200):  # the receipt is printed in a worker: wait for it
+            if printer.jobs:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

@@ -45,7 +45,7 @@ def status_at_80(tmp_path: Path, language: str, status: SyncStatus, pending: int
     async def flow() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             for _ in range(pending):  # sales that HQ has not had yet
-                await pilot.press(*"MILK", "enter", "f10")
+                await pilot.press(*"MILK", "enter", "f10", "f10")
                 await pilot.pause()
             app.refresh_status()
             await pilot.pause()

@@ -20,13 +20,13 @@ def test_each_sale_names_the_cashier_signed_in_when_it_was_rung_up(tmp_path: Pat
             await type_in(pilot, CASHIER_PIN)
             for code in (ANNA, "COFFEE"):
                 await type_in(pilot, code)
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await pilot.pause()
             await pilot.press("f12")  # Ola locks the till; Marek signs in
             await pilot.pause()
             await type_in(pilot, MANAGER_PIN)
             await type_in(pilot, "MILK")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await pilot.pause()
             events = app.services.store.ledger.pending_events(10)
             sales = [read_event(e.kind, e.body).record for e in events if e.kind == "sale"]

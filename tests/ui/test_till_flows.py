@@ -38,7 +38,7 @@ async def sell(pilot: Pilot[None], app: CheckoutApp, *entries: str) -> None:
     for e in entries:
         await type_in(pilot, e)
     jobs = len(printed(app))
-    await pilot.press("f10")
+    await pilot.press("f10", "f10")  # the tender step: exact cash
     await until(pilot.pause, lambda: len(printed(app)) > jobs, "the receipt")
 
 
@@ -144,7 +144,10 @@ def test_the_day_report_and_the_status_page(tmp_path: Path) -> None:
             shown = screen_text(app)
             rows = {ln[:28].strip(): ln[28:].strip() for ln in shown.splitlines() if ln.strip()}
             assert rows["Sprzedaże"] == "1" and rows["Punkty przyznane"] == "39"
-            assert rows["Utarg"] == "39,90\xa0zł" and rows["Sprzedaże offline"] == "0"
+            assert rows["Sprzedaże offline"] == "0"
+            cash = next(ln for ln in shown.splitlines() if ln.startswith("Gotówka"))
+            cells = [c.strip() for c in cash.split("  ") if c.strip()]
+            assert cells == ["Gotówka", "39,90\xa0zł", "0,00\xa0zł", "39,90\xa0zł"]
             await pilot.press("p")  # printed on the till's printer
             await until(pilot.pause, lambda: len(printed(app)) == 2, "the report print")
             assert "Raport lojalnościowy T1" in printed(app)[1]  # the store's language
@@ -201,7 +204,7 @@ def test_enrolment_with_separate_consents_and_a_new_card(tmp_path: Path) -> None
             assert text_of(app, "#message") == "Customer Ewa (Bronze), balance 0 points"
             assert "Ewa" in text_of(app, "#customer")
             await type_in(pilot, "COFFEE")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await until(pilot.pause, lambda: len(printed(app)) == 1, "her first receipt")
 
     asyncio.run(flow())
@@ -240,7 +243,7 @@ def test_a_slow_printer_does_not_freeze_the_till(tmp_path: Path) -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await type_in(pilot, ANNA)
             await type_in(pilot, "MILK")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await pilot.pause()
             assert text_of(app, "#message") == "Sale 1 saved. Printing the receipt…"
             # The printer is still busy: the next customer is served meanwhile.
@@ -309,7 +312,7 @@ def test_a_printer_fault_is_told_in_the_cashiers_language(tmp_path: Path) -> Non
     async def flow() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await type_in(pilot, "MILK")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await until(pilot.pause, lambda: "F8" in text_of(app, "#message"), "the fault")
             message = text_of(app, "#message")
             assert "Drukarka paragonów nie odpowiada: memory printer: otwarta pokrywa" in message

@@ -33,7 +33,7 @@ def test_complete_refuses_a_gift_card_line_without_its_card(tmp_path: Path) -> N
             assert app.query_one("#message").has_class("refused")
             assert app.session.basket.lines  # the sale stays open
             await type_in(pilot, "GC0000000009")
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")
             await pilot.pause()
             assert text_of(app, "#message").startswith("Sale 1 ")
             balance = app.services.store.ledger.gift_card_balance("GC0000000009")

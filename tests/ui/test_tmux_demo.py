@@ -78,22 +78,32 @@ def test_the_demo_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for(lambda s: "Anna" in s and "Balance: 3000 points" in s, "Anna")
     tmux.keys("COFFEE", "Enter")
     tmux.wait_for(lambda s: "Total PLN39.90" in s, "the quote")
-    tmux.keys("F10")
-    screen = tmux.wait_for(lambda s: "Sale 1 complete, receipt printed" in s, "the sale")
+    tmux.keys("F10")  # the tender step: the total due, large
+    screen = tmux.wait_for(lambda s: "To pay: PLN39.90" in s, "the tender step")
+    assert "Enter cash" in screen and "F5 card" in screen
+    tmux.keys("20", "Enter")  # 20.00 cash: 19.90 still to pay
+    tmux.wait_for(lambda s: "To pay: PLN19.90" in s, "the rest due")
+    tmux.keys("50", "Enter")  # 70.00 handed over in all: the sale is paid
+    screen = tmux.wait_for(
+        lambda s: "Sale 1 saved" in s and "Change: PLN30.10" in s, "the change, in view"
+    )
     assert all(len(line) <= 80 for line in screen.splitlines())
     assert len(screen.splitlines()) <= 24
+    receipt = tmp_path / "T1" / "receipts" / "last.bin"
+    deadline = time.monotonic() + 30
+    while not receipt.exists() and time.monotonic() < deadline:  # printed meanwhile
+        time.sleep(0.2)
     deadline = time.monotonic() + 30
     while hq_sales(tmp_path) == 0 and time.monotonic() < deadline:  # the upload, seen at HQ
         time.sleep(0.2)
     assert hq_sales(tmp_path) == 1
     tmux.wait_for(lambda s: "waiting to sync: 0" in s, "the status line after the upload")
-    tmux.keys("F9")
+    tmux.keys("F9")  # the paid sale's screen closes, and F9 does what it does on the sale
     tmux.wait_for(lambda s: "Язык: Русский" in s and "F10 Оплата" in s and "F12" in s, "Russian")
     tmux.keys("C-q")
     deadline = time.monotonic() + 20
     while "kassa" in tmux("list-sessions", check=False) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "kassa" not in tmux("list-sessions", check=False)  # Ctrl+Q quits, HQ stops
-    receipt = tmp_path / "T1" / "receipts" / "last.bin"
     assert receipt.exists() and b"Balance" in receipt.read_bytes()
     assert hq_sales(tmp_path) == 1  # once, after HQ stopped too

@@ -33,15 +33,17 @@ from agent.gift_sale import scanned
 from agent.i18n import Texts
 from agent.model import Customer
 from agent.notice import Notice, NoticeKind, refused
+from agent.paid import Paid, TenderKind
 from agent.pos_basket import add_pos_line
 from agent.pricing.eligibility import offline_limit_words
 from agent.scale import barcodes_of
 from agent.session import TYPED_NUMBER, CheckoutSession
 from agent.store import Store
 from agent.store.pos_writes import PosWrite, PosWrites
+from agent.tendering import Handed, settle
 from agent.tokens import TokenPolicy
 from ui.api import replies
-from ui.api.shapes import BadRequest, BasketAsk, CommitAsk, WhoAsks
+from ui.api.shapes import BadRequest, BasketAsk, CommitAsk, Tender, WhoAsks
 
 IDENTIFIED_FOR_S = 30 * 60  # an identification serves the POS's sale this long
 MAX_IDENTIFIED = 10_000
@@ -274,20 +276,20 @@ class AgentCheckout:
             s, refusals = self._priced(ask.basket, t)
             if not s.basket.lines:
                 raise Refused("body.lines", _joined(refusals), 422)
-            q = s.quote()
-            paid = sum(x.amount_minor for x in ask.tenders)
-            if ask.tenders and paid != q.to_pay.minor:
-                raise BadRequest(
-                    "body.tenders",
-                    f"add up to {paid}, the sale asks {q.to_pay.minor}: calculate again",
-                    409,
-                )
+            handed = pos_handed(ask.tenders) if ask.tenders else None
+            if handed is not None:  # the tenders are laid out as the till's own (settle)
+                try:
+                    settle(s.quote(), handed)
+                except SaleNotReady as exc:
+                    raise BadRequest(
+                        "body.tenders", f"{exc.detail}: calculate again", 409
+                    ) from None
             tenders = [{"kind": x.kind, "amount_minor": x.amount_minor} for x in ask.tenders]
             note = PosWrite(pos, key, digest, "sale", ask.receipt_id, 0, {"tenders": tenders})
             kept = Kept(self.writes, note)
             with self.till.store.ledger.writing_with(kept):
                 try:
-                    done = s.commit()
+                    done = s.commit(handed)
                 except SaleNotReady as exc:
                     raise Refused("body.lines", t.say(exc.words()), 422) from None
             self.woken()
@@ -345,6 +347,20 @@ class AgentCheckout:
             return replies.loyalty_block(
                 event.record, self.till.terminal_id, w.seq, t, width or self.till.width
             )
+
+
+def pos_handed(tenders: tuple[Tender, ...]) -> Handed:
+    """A POS's tenders as the till's: its cash and card as such, any other kind of its
+    own as OTHER under its name; each at what it pays (the POS gives its own change)."""
+    cash = sum(x.amount_minor for x in tenders if x.kind == TenderKind.CASH)
+    others = tuple(
+        Paid(TenderKind.CARD, x.amount_minor)
+        if x.kind == TenderKind.CARD
+        else Paid(TenderKind.OTHER, x.amount_minor, None, x.kind)
+        for x in tenders
+        if x.kind != TenderKind.CASH
+    )
+    return Handed(cash, others, exact=True)
 
 
 def at_seq(w: PosWrite, seq: int) -> PosWrite:

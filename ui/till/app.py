@@ -21,9 +21,10 @@ from agent.errors import KassaError
 from agent.i18n import LANGUAGE_NAMES, Texts
 from agent.model import Scan
 from agent.notice import CommittedSale, Notice, NoticeKind
-from agent.printing import PrintOutcome, last_receipt_seq, print_sale
+from agent.printing import PrintOutcome, print_sale
 from agent.staff import Cashier
 from agent.store import Store
+from agent.tendering import TenderStep
 from drivers.escpos_text import decode_escpos
 from drivers.printer import PrinterConfig, code_pages
 from ui.services import Services
@@ -43,6 +44,7 @@ from ui.till.screens import (
     TextScreen,
 )
 from ui.till.status import status_line
+from ui.till.tender import TenderScreen
 
 
 class CodeScanned(Message):
@@ -256,6 +258,8 @@ class CheckoutApp(App[None]):
         if isinstance(self.screen, EnrolScreen):  # the new card, scanned into the form
             self.screen.query_one("#enrol-card", Input).value = message.scan.text
             return
+        if isinstance(self.screen, TenderScreen) and self.screen.scanned(message.scan.text):
+            return  # a gift card paying, or refused; else the paid sale's screen closed
         if isinstance(self.screen, ReturnScreen | TextScreen | PickScreen):
             self.screen.dismiss(None)  # a scan means the cashier moved on: back to the sale
         if self.edits.checking_prices:
@@ -320,11 +324,21 @@ class CheckoutApp(App[None]):
         self.notify_cashier(self.t("Language: {name}", name=LANGUAGE_NAMES[self.t.lang]))
 
     def action_complete(self) -> None:
+        """The tender step (ui.till.tender): the sale is committed once it is paid."""
         try:
-            sale: CommittedSale = self.session.commit()
-        except KassaError as exc:  # not ready, or the database refused: the sale stays open
+            step = TenderStep.begin(self.session)
+        except KassaError as exc:  # not ready: the sale stays open
             self.notify_cashier(self.t.say(exc.words()), refused=True)
             return
+        self.push_screen(TenderScreen(step, self.t, self.sold), self._tendered)
+
+    def _tendered(self, first_code: str | None) -> None:
+        self.render_sale()
+        if first_code:  # typed on the paid sale's screen: the next sale's first code
+            self.take_code(*parse_entry(first_code), typed=True)
+
+    def sold(self, sale: CommittedSale) -> None:
+        """A sale was committed (paid): its receipt, and the upload asked for now."""
         self.last_seq = sale.seq
         self.notify_cashier(self.t("Sale {seq} saved. Printing the receipt…", seq=sale.seq))
         self.render_sale()
@@ -338,16 +352,7 @@ class CheckoutApp(App[None]):
         typed = entry.value.strip()
         if typed.isdigit():
             entry.value = ""
-            if self.services.store.ledger.sale_event(int(typed)) is None:
-                self.notify_cashier(self.t("No receipt {seq} on this till", seq=typed), True)
-                return
-            self.print_receipt(int(typed), copy=True)
-            return
-        last = self.last_seq or last_receipt_seq(self.services.store)  # after a restart too
-        if last is None:
-            self.notify_cashier(self.t("No receipt to reprint yet"), refused=True)
-            return
-        self.print_receipt(last, copy=True)
+        self.flows.reprint(int(typed) if typed.isdigit() else None)
 
     @work(thread=True, exclusive=True, group="printer")
     def print_receipt(self, seq: int, copy: bool = False) -> None:

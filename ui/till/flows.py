@@ -20,6 +20,7 @@ from agent.i18n import Texts
 from agent.lockout import PinGuard
 from agent.money import Money
 from agent.notice import Notice
+from agent.printing import last_receipt_seq
 from agent.receipt import Receipt
 from agent.session import CheckoutSession
 from agent.staff import Cashier, Role
@@ -62,7 +63,7 @@ class Till(Protocol):
 
     def apply_language(self, lang: str) -> None: ...
 
-    def print_receipt(self, seq: int) -> object: ...
+    def print_receipt(self, seq: int, copy: bool = False) -> object: ...
 
     def ask(self, question: str, then: Callable[[bool], None]) -> None: ...
 
@@ -87,6 +88,19 @@ class TillFlows:
         return self.till.cashier.cashier_id if self.till.cashier else None
 
     # -- the flows ---------------------------------------------------------------------
+    def reprint(self, seq: int | None) -> None:
+        """Reprint receipt ``seq``, or (None) the last one: found in the store after a
+        restart too. A reprint is marked as a copy."""
+        t, store = self.till.t, self.till.services.store
+        if seq is not None and store.ledger.sale_event(seq) is None:
+            self.till.notify_cashier(t("No receipt {seq} on this till", seq=seq), True)
+            return
+        seq = seq or self.till.last_seq or last_receipt_seq(store)
+        if seq is None:
+            self.till.notify_cashier(t("No receipt to reprint yet"), refused=True)
+            return
+        self.till.print_receipt(seq, copy=True)
+
     def ask_manager(self, title: str, then: Callable[[Cashier | None], None]) -> None:
         """Ask for a manager's PIN (``title`` is translated); ``then`` gets the manager or None."""
         screen = PinScreen(
@@ -286,10 +300,10 @@ class TillFlows:
         tz = rs.tz if rs else UTC
         day = now.astimezone(tz).strftime("%Y-%m-%d")
         report = day_report(self.till.services.store, day, rs.currency if rs else "PLN", now, tz)
-        text = "\n".join(f"{label:<28}{value:>20}" for label, value in report.lines(t))
-        text += "\n\n" + t("P prints it, Esc closes")
+        names = {c.cashier_id: c.name for c in self.till.services.store.ledger.cashiers()}
+        text = report.text(t, tz, names) + "\n\n" + t("P prints it, Esc closes")
         store_texts = Texts(self.till.services.config.language)  # paper is in the store's language
-        receipt = report.receipt(self.till.services.config.terminal_id, store_texts)
+        receipt = report.receipt(self.till.services.config.terminal_id, store_texts, tz)
 
         def print_it() -> None:
             self.print_document(receipt)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agent.clock import SystemClock
 from agent.printing import print_sale
+from agent.tendering import Handed
 from drivers.memory import MemoryPrinter, MemoryScanner
 from sync.worker import SyncState
 from ui.config import Config, HqConfig
@@ -101,7 +102,9 @@ def simulate(
                 refusals += session.add(skus[(i * 7 + k * 3) % len(skus)], 1 + k % 2).refused
             if i % 5 == 0 and session.customer is not None:
                 session.pay_with_points(None)  # a refusal is normal: low balance
-            sale = session.commit()
+            # Paid in notes of 50.00 (the change from the tender step's settle, as at a till)
+            due = session.quote().to_pay.minor
+            sale = session.commit(Handed(cash_minor=-(-due // 5000) * 5000))
             print_sale(store, services.printer, sale.seq, clock, config.store_name)
             worker.wake()
         drained = _wait(
