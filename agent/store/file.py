@@ -31,6 +31,7 @@ from agent.errors import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+MMAP_BYTES = 1 << 30  # a till's file of 1,000,000 customers is ~560 MB
 # Every connection to the terminal's store: wait for the other thread's writes, WAL,
 # a disk sync at each commit, foreign keys checked.
 SETTINGS = (
@@ -41,6 +42,12 @@ SETTINGS = (
     # What is deleted or rewritten is overwritten with zeros, not left in free space
     # (a customer's old record must not linger in the file: agent.privacy).
     "PRAGMA secure_delete=ON",
+    # Reads through a memory map of the file (writes still go through the WAL): a page
+    # the OS holds is read without a system call and a copy. SQLite's own page cache is
+    # 2 MB, so a card lookup at 1,000,000 held customers read 2.6 pages from the OS
+    # (0.7 at 10,000): its index and table leaves are never in that cache. The map's
+    # pages are the OS's page cache, shared and given back under memory pressure.
+    f"PRAGMA mmap_size={MMAP_BYTES}",
 )
 
 
