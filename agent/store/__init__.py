@@ -31,14 +31,19 @@ class Store:
         self.ledger = Ledger(file)
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating if needed) the store at ``path``.
+    def open(cls, path: str | Path, *, mapped: bool = True) -> Store:
+        """Open (creating and migrating if needed) the store at ``path``; ``mapped``:
+        read through a memory map (the checkout's lookups), not for a connection that
+        reads the whole file (:data:`agent.store.file.MAP_READS`).
 
         Raises StoreUnavailable or StoreCorrupted when the file cannot serve.
         """
-        file = StoreFile(connect(path))
+        file = StoreFile(connect(path, mapped))
         migrations.apply(file.db)
-        return cls(file)
+        store = cls(file)
+        if mapped:
+            store.catalogue.warm_cards()  # 0.3 s at 1,000,000 customers, once
+        return store
 
     @classmethod
     def open_existing(cls, path: str | Path) -> Store:

@@ -31,6 +31,7 @@ from agent.errors import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+MMAP_BYTES = 1 << 30  # a till's file of 1,000,000 customers is ~560 MB
 # Every connection to the terminal's store: wait for the other thread's writes, WAL,
 # a disk sync at each commit, foreign keys checked.
 SETTINGS = (
@@ -42,6 +43,14 @@ SETTINGS = (
     # (a customer's old record must not linger in the file: agent.privacy).
     "PRAGMA secure_delete=ON",
 )
+# A connection that serves the checkout reads through a memory map of the file (writes
+# still go through the WAL): a page the OS holds is read without a system call and a
+# copy. SQLite's own page cache is 2 MB, so a card lookup at 1,000,000 held customers
+# read 2.6 pages from the OS (0.7 at 10,000): its index and table leaves are never in
+# that cache. A mapped page the process touched counts in its resident memory (the OS's
+# page cache, shared, given back under pressure): a connection that reads the whole file
+# (the sync worker applying a snapshot, HQ building one) is not mapped.
+MAP_READS = f"PRAGMA mmap_size={MMAP_BYTES}"
 
 
 def store_error(exc: sqlite3.Error) -> KassaError:
@@ -204,7 +213,7 @@ def keep_private(path: str | Path) -> None:
         raise StoreUnavailable(f"{p}: {exc.strerror}") from None
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+def connect(path: str | Path, mapped: bool = False) -> sqlite3.Connection:
     """Open an SQLite connection with kassa's durability settings; a new file is created
     readable by its owner only (:func:`keep_private`).
 
@@ -225,6 +234,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
         (value,) = conn.execute(pragma).fetchone() or (None,)
         if pragma.endswith("journal_mode=WAL") and str(path) != ":memory:" and value != "wal":
             raise StoreCorrupted(f"could not switch {path} to WAL (got {value})")
+    if mapped:
+        conn.execute(MAP_READS).fetchone()
     return conn
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from agent.events import Audit, JournalEvent, Sale
 from agent.paid import TenderKind
+from sync.hq import batch
 from sync.hq.reprice_view import repriced
 from sync.hq.store import HqStore
 
@@ -37,10 +38,10 @@ def loads_recomputed(store: HqStore, event: JournalEvent) -> str | None:
     if not isinstance(sale, Sale):
         return None
     for load in sale.gift_loads:
-        row = store.conn.execute("SELECT doc FROM hq_products WHERE sku=?", (load.sku,)).fetchone()
+        text = batch.product_doc(store, load.sku)
         line = next((ln for ln in sale.lines if ln.sku == load.sku), None)
         units = sum(1 for g in sale.gift_loads if g.sku == load.sku)
-        if row is None or json.loads(row[0]).get("loads_gift_card") is not True:
+        if text is None or json.loads(text).get("loads_gift_card") is not True:
             return f"body.gift_loads: {load.sku} loads no gift card"
         if line is None or line.unit_minor != load.amount_minor or units > line.qty:
             return (

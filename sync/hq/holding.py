@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sync.hq import batch
 from sync.hq.store import HqStore
 
 MODES = ("all", "seen")
@@ -47,10 +48,17 @@ def utc_text(at: datetime) -> str:
 
 
 def store_of(store: HqStore, terminal_id: str) -> str:
+    """The store ``terminal_id`` stands in (read once an ingest batch)."""
+    now = batch.of(store)
+    if now is not None and terminal_id in now.stores:
+        return now.stores[terminal_id]
     row = store.conn.execute(
         "SELECT store_id FROM terminals WHERE terminal_id=?", (terminal_id,)
     ).fetchone()
-    return "main" if row is None else str(row[0])
+    found = "main" if row is None else str(row[0])
+    if now is not None:
+        now.stores[terminal_id] = found
+    return found
 
 
 def holding_of(store: HqStore, store_id: str) -> Holding:

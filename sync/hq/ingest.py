@@ -253,12 +253,12 @@ def _load(store: HqStore, event: JournalEvent, sale: Sale, load: GiftLoad, at: s
     """A gift card sold or topped up at a till: its balance grows by the load (a card
     HQ does not know yet is created by it). A load HQ cannot recompute (its product
     loads no card, or it is not that line's price) is flagged, not applied."""
-    row = store.conn.execute("SELECT doc FROM hq_products WHERE sku=?", (load.sku,)).fetchone()
+    text = batch.product_doc(store, load.sku)
     line = next((ln for ln in sale.lines if ln.sku == load.sku), None)
     units = sum(1 for g in sale.gift_loads if g.sku == load.sku)
     if (
-        row is None
-        or json.loads(row[0]).get("loads_gift_card") is not True
+        text is None
+        or json.loads(text).get("loads_gift_card") is not True
         or line is None
         or line.unit_minor != load.amount_minor
         or units > line.qty
@@ -325,14 +325,16 @@ def _apply_customer(
     one event (points: earned, redeemed). Lots expired by the event's time are dropped
     from the balance first; its points are then spent from the oldest lots, and points
     gained are a new lot. Returns whether the customer's tier changed."""
-    row = store.conn.execute(
-        "SELECT doc, balance FROM hq_customers WHERE customer_id=?", (cid,)
-    ).fetchone()
-    if row is None:
-        return False  # a customer HQ does not know: the event is kept, nothing to update
     now = batch.of(store)
-    parsed = None if now is None else now.take_doc(cid, row[0])  # by the re-pricing
-    doc, balance = json.loads(row[0]) if parsed is None else parsed, int(row[1])
+    kept = None if now is None else now.take_row(cid)  # read by the re-pricing
+    if kept is None:
+        row = store.conn.execute(
+            "SELECT doc, balance FROM hq_customers WHERE customer_id=?", (cid,)
+        ).fetchone()
+        if row is None:
+            return False  # a customer HQ does not know: the event is kept, nothing to update
+        kept = json.loads(row[0]), int(row[1])
+    doc, balance = kept
     tier = doc.get("tier")
     when = parse_utc(record.at)
     earned, redeemed = points

@@ -80,15 +80,59 @@ def translated(sql: str) -> str:
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
 
 
+class PgCursor:
+    """A statement's results, its errors kassa's own. In a write transaction (pipeline
+    mode) a statement's error may arrive only when its results, or a later statement's,
+    are read: here too it is translated."""
+
+    __slots__ = ("_cur", "_pipeline")
+
+    def __init__(self, cur: psycopg.Cursor[Any], pipeline: psycopg.Pipeline | None) -> None:
+        self._cur, self._pipeline = cur, pipeline
+
+    @property
+    def rowcount(self) -> int:
+        try:
+            if self._pipeline is not None and self._cur.rowcount < 0:
+                self._pipeline.sync()  # the statement's result: waited for only when asked
+            return self._cur.rowcount
+        except psycopg.Error as exc:
+            raise db_error(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return self._cur.fetchone()
+        except psycopg.Error as exc:
+            raise db_error(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self._cur.fetchall()
+        except psycopg.Error as exc:
+            raise db_error(exc) from exc
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
 class PgConn:
-    """One thread's PostgreSQL connection, spoken to as :class:`sync.hq.db.Conn`."""
+    """One thread's PostgreSQL connection, spoken to as :class:`sync.hq.db.Conn`.
+
+    In a write transaction the connection is in pipeline mode (:meth:`PgBackend.
+    transaction`): a statement is sent without waiting for its result, which is waited
+    for only when read (a SELECT's rows, a rowcount) or at the commit. A batch's writes
+    (its events, customers, store visits) then cost no round trip each: only the reads
+    that decide what comes next do. The server runs the statements in the order sent,
+    so a read sees every write before it.
+    """
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self.pipeline: psycopg.Pipeline | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
         try:
-            return self.raw.execute(translated(sql), tuple(parameters))
+            return PgCursor(self.raw.execute(translated(sql), tuple(parameters)), self.pipeline)
         except psycopg.Error as exc:
             raise db_error(exc) from exc
 
@@ -98,7 +142,7 @@ class PgConn:
             cur.executemany(translated(sql), [tuple(p) for p in parameters])
         except psycopg.Error as exc:
             raise db_error(exc) from exc
-        return cur
+        return PgCursor(cur, self.pipeline)
 
 
 def connect(url: str, write_wait_s: float) -> psycopg.Connection[Any]:
@@ -153,10 +197,11 @@ def migrate(conn: psycopg.Connection[Any]) -> None:
 
 
 # A write transaction's first statement: the change counter's row, made if need be and
-# locked to the commit (its value unchanged): HQ's writers take turns.
+# locked to the commit (its value unchanged): HQ's writers take turns. Its result is
+# waited for (pipeline mode sends without waiting): the block starts with its turn.
 TAKE_TURN = (
     "INSERT INTO hq_meta(key, value) VALUES('rev', '0') "
-    "ON CONFLICT(key) DO UPDATE SET value=hq_meta.value"
+    "ON CONFLICT(key) DO UPDATE SET value=hq_meta.value RETURNING value"
 )
 
 
@@ -192,19 +237,20 @@ class PgBackend:
         return conn
 
     @contextmanager
-    def _tx(self, begin: str, *first: str) -> Iterator[Conn]:
+    def _tx(self, begin: str, *first: str, pipelined: bool = False) -> Iterator[Conn]:
         raw = self._raw()
-        conn = self.conn()
+        conn: PgConn = self._local.conn
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             raise StoreCorrupted("a transaction inside a transaction")  # a bug of HQ's
-        conn.execute(begin)
         committed = False
         try:
-            for statement in first:
-                conn.execute(statement)
-            yield conn
-            conn.execute("COMMIT")
-            committed = True
+            with self._mode(conn, pipelined):
+                conn.execute(begin)
+                for statement in first:
+                    conn.execute(statement).fetchone()  # done before the block starts
+                yield conn
+                conn.execute("COMMIT")
+            committed = True  # in pipeline mode: once its end has the COMMIT's result
         finally:
             if not committed and not raw.closed:
                 try:
@@ -212,8 +258,25 @@ class PgBackend:
                 except psycopg.Error:
                     raw.close()  # a connection lost: the next statement opens another
 
+    @contextmanager
+    def _mode(self, conn: PgConn, pipelined: bool) -> Iterator[None]:
+        """Pipeline mode for the block (if ``pipelined``); an error of a statement that
+        arrives at its end (the last results waited for) as kassa's own."""
+        if not pipelined:
+            yield
+            return
+        try:
+            with conn.raw.pipeline() as pipeline:
+                conn.pipeline = pipeline
+                try:
+                    yield
+                finally:
+                    conn.pipeline = None
+        except psycopg.Error as exc:
+            raise db_error(exc) from exc
+
     def transaction(self) -> AbstractContextManager[Conn]:
-        return self._tx("BEGIN", TAKE_TURN)
+        return self._tx("BEGIN", TAKE_TURN, pipelined=True)
 
     def reading(self) -> AbstractContextManager[Conn]:
         return self._tx("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -138,8 +138,8 @@ def _customer(store: HqStore, terminal_id: str, cid: str | None) -> HqCustomer |
         return None
     doc = json.loads(row[0])
     now = batch.of(store)
-    if now is not None:  # the ingest applying this event reads the same document
-        now.keep_doc(cid, row[0], doc)
+    if now is not None:  # the ingest applying this event reads the same row
+        now.keep_row(cid, doc, int(row[1]))
     return HqCustomer(
         tier=str(doc.get("tier") or ""),
         tier_spend_minor=int(doc.get("tier_spend_minor") or 0),

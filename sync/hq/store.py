@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,16 +65,27 @@ class HqStore:
         self.dialect: Dialect = self.backend.dialect
         self._verifier = Verifier()
         self._seal: bytes | None = None
+        self._revs = threading.local()  # this thread's write transaction's change numbers
 
     @property
     def conn(self) -> Conn:
         """This thread's connection."""
         return self.backend.conn()
 
-    def transaction(self) -> AbstractContextManager[Conn]:
+    @contextmanager
+    def transaction(self) -> Iterator[Conn]:
         """One write transaction, committed or rolled back; raises StoreBusy when the
-        other writers keep it waiting past ``write_wait_s``."""
-        return self.backend.transaction()
+        other writers keep it waiting past ``write_wait_s``. The change counter it
+        advances (:meth:`next_rev`) is written back once, before it commits."""
+        revs = self._revs
+        with self.backend.transaction() as c:
+            revs.open, revs.taken, revs.stored = True, None, None
+            try:
+                yield c
+                if revs.taken != revs.stored:
+                    c.execute("UPDATE hq_meta SET value=? WHERE key='rev'", (str(revs.taken),))
+            finally:
+                revs.open, revs.taken, revs.stored = False, None, None
 
     def reading(self) -> AbstractContextManager[Conn]:
         """One read transaction: all read in it is one moment of HQ's database."""
@@ -85,12 +98,21 @@ class HqStore:
     def next_rev(self) -> int:
         """Advance HQ's change counter; what changes carries it so a snapshot finds it.
         (Its row stays locked until the transaction ends: on PostgreSQL the changes
-        take their numbers in the order they commit.)"""
+        take their numbers in the order they commit.) In a write transaction the row is
+        read and advanced once, the numbers after it counted here (the transaction
+        holds the row: no other writer takes one meanwhile) and the last written back
+        at its end: one statement a transaction, not one a change."""
+        revs = self._revs
+        if getattr(revs, "open", False) and revs.taken is not None:
+            revs.taken += 1
+            return int(revs.taken)
         row = self.conn.execute(
             "INSERT INTO hq_meta(key, value) VALUES('rev', '1') "
             "ON CONFLICT(key) DO UPDATE SET value=CAST(CAST(hq_meta.value AS BIGINT)+1 AS TEXT) "
             "RETURNING value"
         ).fetchone()
+        if getattr(revs, "open", False):  # inside transaction(): the rest counted here
+            revs.taken = revs.stored = int(row[0])
         return int(row[0])
 
     # -- administration -------------------------------------------------------------

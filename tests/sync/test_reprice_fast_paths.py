@@ -120,14 +120,17 @@ def test_a_batch_priced_again_leaves_the_books_as_one_taken_in_unchecked(
     assert books[0] == books[1]
 
 
-def test_a_kept_document_serves_only_the_same_text_once(hq: HqStore) -> None:
+def test_a_kept_row_serves_once(hq: HqStore) -> None:
+    """The row a check read is handed to the ingest applying the event once: the ingest
+    takes it before it writes the customer, so a row kept is the row as it is, and
+    after the write the next event reads the customer afresh."""
     with batch.during(hq) as now:
         assert batch.of(hq) is now
-        now.keep_doc("C1", '{"tier": "Gold"}', {"tier": "Gold"})
-        assert now.take_doc("C1", '{"tier": "Silver"}') is None  # changed since: parsed anew
-        now.keep_doc("C1", '{"tier": "Gold"}', {"tier": "Gold"})
-        assert now.take_doc("C1", '{"tier": "Gold"}') == {"tier": "Gold"}
-        assert now.take_doc("C1", '{"tier": "Gold"}') is None  # once
+        now.keep_row("C1", {"tier": "Silver"}, 10)
+        now.keep_row("C1", {"tier": "Gold"}, 20)  # read again later: the later row
+        assert now.take_row("C1") == ({"tier": "Gold"}, 20)
+        assert now.take_row("C1") is None  # once
+        assert now.take_row("C2") is None  # none kept: the ingest reads it
     assert batch.of(hq) is None
 
 
