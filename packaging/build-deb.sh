@@ -2,11 +2,12 @@
 # Builds kassa_<version>_<arch>.deb: kassa with all its dependencies as wheels (nothing is
 # downloaded at install time), the systemd units, the udev rules and the example configs.
 #
-# Usage: bash packaging/build-deb.sh [--out DIR] [--src DIR] [--python PY]
+# Usage: bash packaging/build-deb.sh [--out DIR] [--src DIR] [--rev REV] [--python PY]
 #   --out DIR    where the .deb goes (default: dist/ in the repository)
-#   --src DIR    the kassa tree to package: a git checkout, packaged at its committed HEAD
-#                (default: this repository; another one builds an older release's .deb
-#                with today's packaging)
+#   --src DIR    the kassa tree to package: a git checkout (default: this repository)
+#   --rev REV    the commit of it to package (default HEAD; uncommitted changes are not
+#                packaged). An older release's commit builds its .deb with today's
+#                packaging (check-fresh-debian.sh --deb upgrades from one).
 #   --python PY  the interpreter the wheels are built for (default python3). It must be
 #                the minor version of the target Debian's python3 (3.11 on Debian 12):
 #                some wheels (psycopg-binary, zxing-cpp, evdev) are built for one CPython.
@@ -22,11 +23,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(git -C "$HERE/.." rev-parse --show-toplevel)
 OUT=$REPO/dist
 SRC=$REPO
+REV=HEAD
 PY=python3
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
     --src) SRC=$2; shift 2 ;;
+    --rev) REV=$2; shift 2 ;;
     --python) PY=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "build-deb: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -35,13 +38,13 @@ done
 log() { echo "build-deb: $*" >&2; }
 
 SRC=$(git -C "$SRC" rev-parse --show-toplevel)
-COMMIT=$(git -C "$SRC" rev-parse HEAD)
-if [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no)" ]; then
+COMMIT=$(git -C "$SRC" rev-parse --verify "$REV^{commit}")
+if [ "$REV" = HEAD ] && [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no)" ]; then
   log "note: uncommitted changes in $SRC are not packaged, only HEAD $COMMIT"
 fi
 # The version: pyproject's [project] version (0.2.0, or 0.2.0.dev1 -> 0.2.0~dev1, which
 # dpkg sorts before 0.2.0 as Python does).
-PYVERSION=$(git -C "$SRC" show HEAD:pyproject.toml | "$PY" -c '
+PYVERSION=$(git -C "$SRC" show "$COMMIT:pyproject.toml" | "$PY" -c '
 import sys, tomllib
 print(tomllib.loads(sys.stdin.read())["project"]["version"])')
 VERSION=$(echo "$PYVERSION" | sed -E 's/\.?(dev|a|b|rc)([0-9]*)$/~\1\2/')
@@ -53,7 +56,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/kassa-deb.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 ROOT=$WORK/root
 mkdir -p "$WORK/src" "$ROOT/DEBIAN" "$ROOT/opt/kassa/wheels"
-git -C "$SRC" archive --format=tar HEAD | tar -x -C "$WORK/src"
+git -C "$SRC" archive --format=tar "$COMMIT" | tar -x -C "$WORK/src"
 
 log "kassa $PYVERSION ($COMMIT) for Python $PYVER on $ARCH: building the wheels"
 "$PY" -m venv "$WORK/build-venv"
