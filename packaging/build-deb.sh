@@ -132,7 +132,8 @@ CONTROL
 
 mkdir -p "$OUT"
 DEB=$OUT/kassa_${VERSION}_${ARCH}.deb
-dpkg-deb --root-owner-group -Zxz --build "$ROOT" "$DEB" >/dev/null
+# gzip: the wheels are zip files already, which xz shrinks little and slowly (minutes).
+dpkg-deb --root-owner-group -Zgzip --build "$ROOT" "$DEB" >/dev/null
 log "$DEB ($(du -h "$DEB" | cut -f1))"
 if command -v lintian >/dev/null 2>&1; then
   lintian --no-tag-display-limit "$DEB" >&2 || log "lintian has remarks (above)"
