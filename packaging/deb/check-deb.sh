@@ -12,7 +12,7 @@ PREVIOUS=$(git -C "$REPO" rev-parse --verify "$PREVIOUS^{commit}")
 build() {  # COMMIT -> the path of its .deb (built once into DIR/debs/COMMIT)
   local out=$DIR/debs/$1
   if ! ls "$out"/kassa_*.deb >/dev/null 2>&1; then
-    log "building the .deb of $1 (packaging/build-deb.sh --rev $1)"
+    log "building the .deb of $1 (packaging/build-deb.sh --rev $1)" >&2
     bash "$REPO/packaging/build-deb.sh" --rev "$1" --out "$out" >"$DIR/build-$1.log" 2>&1 \
       || { tail -n 30 "$DIR/build-$1.log" >&2; echo "check-fresh-debian: build-deb.sh failed" >&2; exit 1; }
   fi
@@ -34,9 +34,9 @@ check() {  # NAME COMMAND...: run it, note PASSED or FAILED
 }
 install_deb() {  # DEB: with apt-get, its Depends from the mirror
   cp "$1" "$ROOT/srv/"
-  in_root apt-get install -y -q "/srv/$(basename "$1")" >"$ROOT/srv/apt.log" 2>&1 \
+  in_root apt-get install -y -q --no-install-recommends "/srv/$(basename "$1")" >"$ROOT/srv/apt.log" 2>&1 \
     || { tail -n 30 "$ROOT/srv/apt.log" >&2; return 1; }
-  grep -E '^(Setting up|kassa)' "$ROOT/srv/apt.log" | sed 's/^/    /'
+  grep -E "^(Setting up kassa|kassa)" "$ROOT/srv/apt.log" | sed 's/^/    /'
 }
 mode_is() {  # PATH MODE OWNER:GROUP
   local got; got=$(chroot "$ROOT" stat -c '%a %U:%G' "$1")
