@@ -22,7 +22,7 @@
 #            release-sales: 3 sales left unsent), then this .deb installed over it: the
 #            till's journal verifies on the new code, and a sale through the agent
 #            sends the 3 unsent and the new one to HQ, which holds all 14.
-# About 15 minutes the first time (each .deb builds in about 5, kept in DIR/debs/COMMIT).
+# About 10 minutes (each .deb builds in about 2, kept in DIR/debs/COMMIT-PACKAGING).
 #
 # Usage: bash packaging/check-fresh-debian.sh [--dir DIR] [--rebuild] [--keep]
 #                                             [--deb [--previous COMMIT]] [-- PYTEST_ARGS]

@@ -9,8 +9,9 @@ if [ -z "$PREVIOUS" ]; then
 fi
 PREVIOUS=$(git -C "$REPO" rev-parse --verify "$PREVIOUS^{commit}")
 
-build() {  # COMMIT -> the path of its .deb (built once into DIR/debs/COMMIT)
-  local out=$DIR/debs/$1
+PACKAGING=$(git -C "$REPO" rev-parse --short "$COMMIT:packaging")
+build() {  # COMMIT -> the path of its .deb (built once per COMMIT and packaging/ tree)
+  local out=$DIR/debs/$1-$PACKAGING
   if ! ls "$out"/kassa_*.deb >/dev/null 2>&1; then
     log "building the .deb of $1 (packaging/build-deb.sh --rev $1)" >&2
     bash "$REPO/packaging/build-deb.sh" --rev "$1" --out "$out" >"$DIR/build-$1.log" 2>&1 \
