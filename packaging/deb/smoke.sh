@@ -27,7 +27,12 @@ say() { echo "smoke: $*"; }
 fail() { echo "smoke: FAILED: $*" >&2; for f in "$LOGS"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
 stop_all() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; PIDS=(); }
 trap stop_all EXIT
-as_kassa() { runuser -u kassa -- env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/var/lib/kassa "$@"; }
+# As the kassa user, as the units run (setpriv execs: the PID is the program's own, which
+# a kill stops; runuser would stay between and keep its child).
+as_kassa() {
+  setpriv --reuid=kassa --regid=kassa --init-groups \
+    env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/var/lib/kassa "$@"
+}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_url() {  # URL [UNIX-SOCKET]
   python3 - "$@" <<'PY' || return 1
