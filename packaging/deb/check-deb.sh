@@ -43,6 +43,13 @@ mode_is() {  # PATH MODE OWNER:GROUP
   local got; got=$(chroot "$ROOT" stat -c '%a %U:%G' "$1")
   [ "$got" = "$2 $3" ] || { echo "    $1 is $got, not $2 $3" >&2; return 1; }
 }
+stop_in_root() {  # whatever still runs in this chroot (a smoke test that failed midway)
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/root" 2>/dev/null)" = "$ROOT" ] && kill "${p#/proc/}" 2>/dev/null
+  done
+  true
+}
 smoke() { cp "$REPO/packaging/deb/smoke.sh" "$ROOT/srv/smoke.sh"; in_root bash /srv/smoke.sh "$@"; }
 
 fresh() {
@@ -82,11 +89,13 @@ new_root "$DIR/deb-fresh"
 in_root apt-get update -q >/dev/null
 check "fresh install of $(basename "$NEW_DEB"), a sale through the agent, HQ has it" fresh
 check "apt-get remove, then purge (keeps HQ's database)" remove_and_purge
+stop_in_root
 unmount_all "$ROOT"; [ "$KEEP" = 1 ] || remove_tree "$ROOT"
 
 new_root "$DIR/deb-upgrade"
 in_root apt-get update -q >/dev/null
 check "upgrade from $(basename "$OLD_DEB"): the data kept, the unsent sales sent" upgrade
+stop_in_root
 
 took=$(( $(date +%s) - START ))
 echo

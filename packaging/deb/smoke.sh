@@ -27,12 +27,12 @@ say() { echo "smoke: $*"; }
 fail() { echo "smoke: FAILED: $*" >&2; for f in "$LOGS"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done; exit 1; }
 stop_all() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; PIDS=(); }
 trap stop_all EXIT
-# As the kassa user, as the units run (setpriv execs: the PID is the program's own, which
-# a kill stops; runuser would stay between and keep its child).
-as_kassa() {
-  setpriv --reuid=kassa --regid=kassa --init-groups \
-    env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/var/lib/kassa "$@"
-}
+# As the kassa user, as the units run. setpriv and env exec: started in the background
+# (not through a function, which would be a subshell of its own) the PID in $! is the
+# program's, which stop_all's kill stops.
+AS_KASSA=(setpriv --reuid=kassa --regid=kassa --init-groups
+  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME=/var/lib/kassa)
+as_kassa() { "${AS_KASSA[@]}" "$@"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_url() {  # URL [UNIX-SOCKET]
   python3 - "$@" <<'PY' || return 1
@@ -60,7 +60,7 @@ HQ_PORT=$(free_port)
 HQ_URL=http://127.0.0.1:$HQ_PORT
 start_hq() {
   install -d -o kassa -g kassa -m 0750 "$HQ_DIR"
-  as_kassa kassa hq --db "$HQ_DB" --port "$HQ_PORT" --demo >"$LOGS/hq.log" 2>&1 &
+  "${AS_KASSA[@]}" kassa hq --db "$HQ_DB" --port "$HQ_PORT" --demo >"$LOGS/hq.log" 2>&1 &
   PIDS+=($!)
   wait_url "$HQ_URL" || fail "HQ did not answer on $HQ_URL"
   say "HQ ($(kassa --help >/dev/null && cat /opt/kassa/BUILD | head -1)) on $HQ_URL, $HQ_DB"
@@ -96,7 +96,7 @@ sale)
     -e "s|^url = .*|url = \"$HQ_URL\"|" -e "s|^port = .*|port = $AGENT_PORT|" /etc/kassa/agent.toml
   # systemd makes /run/kassa for kassa-agent.service (RuntimeDirectory=kassa).
   install -d -o kassa -g kassa -m 0750 /run/kassa
-  as_kassa kassa agent --config /etc/kassa/agent.toml >"$LOGS/agent.log" 2>&1 &
+  "${AS_KASSA[@]}" kassa agent --config /etc/kassa/agent.toml >"$LOGS/agent.log" 2>&1 &
   PIDS+=($!)
   wait_url http://agent /run/kassa/agent.sock || fail "the agent did not answer on /run/kassa/agent.sock"
   TOKEN=$(awk '!/^#/ && NF == 2 {print $2; exit}' /etc/kassa/agent-tokens)
