@@ -12,6 +12,11 @@
 #                the minor version of the target Debian's python3 (3.11 on Debian 12):
 #                some wheels (psycopg-binary, zxing-cpp, evdev) are built for one CPython.
 #
+# Maintainer: $DEBFULLNAME <$DEBEMAIL> (dpkg's variables), else a placeholder.
+# lintian, where installed, runs on the result; expected remarks: dir-or-file-in-opt
+# (a local package, not one for Debian's archive), no-manual-page, and systemctl and
+# "bashisms" (Python) in the maintainer scripts.
+#
 # The package: /opt/kassa/wheels (kassa's wheel and its dependencies'), /usr/bin/kassa,
 # /lib/systemd/system/kassa-{till@,agent,hq}.service, /lib/udev/rules.d/99-kassa-scanner.rules,
 # /usr/share/kassa/etc (what postinst copies to /etc/kassa when absent). postinst makes
@@ -103,7 +108,21 @@ done
 install -D -m 0644 "$WORK/src/packaging/kassa.example.toml" \
   "$ROOT/usr/share/doc/kassa/kassa.example.toml"
 install -D -m 0644 "$WORK/src/README.md" "$ROOT/usr/share/doc/kassa/README.md"
-install -D -m 0644 "$WORK/src/LICENSE" "$ROOT/usr/share/doc/kassa/copyright"
+cat >"$WORK/copyright" <<COPYRIGHT
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: kassa
+
+Files: *
+Copyright: the kassa developers
+License: Apache-2.0
+ On Debian systems the full text of the Apache License 2.0 is in
+ /usr/share/common-licenses/Apache-2.0.
+COPYRIGHT
+install -D -m 0644 "$WORK/copyright" "$ROOT/usr/share/doc/kassa/copyright"
+MAINTAINER="${DEBFULLNAME:-kassa developers} <${DEBEMAIL:-kassa@localhost}>"
+printf 'kassa (%s) stable; urgency=medium\n\n  * Built from commit %s.\n\n -- %s  %s\n' \
+  "$VERSION" "$COMMIT" "$MAINTAINER" "$(date -R)" | gzip -9n >"$WORK/changelog.gz"
+install -D -m 0644 "$WORK/changelog.gz" "$ROOT/usr/share/doc/kassa/changelog.gz"
 
 for s in postinst prerm postrm; do
   sed -e "s/@VERSION@/$PYVERSION/" -e "s/@PYVER@/$PYVER/" "$D/$s" >"$ROOT/DEBIAN/$s"
@@ -117,15 +136,15 @@ cat >"$ROOT/DEBIAN/control" <<CONTROL
 Package: kassa
 Version: $VERSION
 Architecture: $ARCH
-Maintainer: kassa developers <kassa@localhost>
+Maintainer: $MAINTAINER
 Installed-Size: $SIZE
 Depends: python3 (>= $PYVER), python3 (<< $PYNEXT), python3-venv, libc6 (>= $GLIBC), libzbar0, libgl1, libglib2.0-0, libusb-1.0-0, passwd
 Section: misc
 Priority: optional
 Description: offline-first loyalty agent for checkout terminals
- kassa identifies a loyalty customer at the till, prices the basket against the
- chain's loyalty rules cached locally, commits the sale durably and syncs with HQ
- whenever the network allows. This package holds the cashier app, the headless
+ kassa identifies a loyalty customer at the till, prices the basket against
+ the chain's loyalty rules cached locally, commits the sale durably and syncs
+ with HQ whenever the network allows. This package holds the cashier app, the headless
  agent for a store's own POS software and the reference HQ, as systemd units
  (kassa-till@.service, kassa-agent.service, kassa-hq.service), none enabled.
 CONTROL
