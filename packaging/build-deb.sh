@@ -144,9 +144,10 @@ Priority: optional
 Description: offline-first loyalty agent for checkout terminals
  kassa identifies a loyalty customer at the till, prices the basket against
  the chain's loyalty rules cached locally, commits the sale durably and syncs
- with HQ whenever the network allows. This package holds the cashier app, the headless
- agent for a store's own POS software and the reference HQ, as systemd units
- (kassa-till@.service, kassa-agent.service, kassa-hq.service), none enabled.
+ with HQ whenever the network allows. This package holds the cashier app,
+ the headless agent for a store's own POS software and the reference HQ, as
+ systemd units (kassa-till@.service, kassa-agent.service, kassa-hq.service),
+ none enabled.
 CONTROL
 
 mkdir -p "$OUT"
