@@ -14,8 +14,8 @@
 #
 # Maintainer: $DEBFULLNAME <$DEBEMAIL> (dpkg's variables), else a placeholder.
 # lintian, where installed, runs on the result; expected remarks: dir-or-file-in-opt
-# (a local package, not one for Debian's archive), no-manual-page, and systemctl and
-# "bashisms" (Python) in the maintainer scripts.
+# (a local package, not one for Debian's archive), bogus-mail-host (without DEBEMAIL),
+# no-manual-page, and systemctl and "bashisms" (Python) in the maintainer scripts.
 #
 # The package: /opt/kassa/wheels (kassa's wheel and its dependencies'), /usr/bin/kassa,
 # /lib/systemd/system/kassa-{till@,agent,hq}.service, /lib/udev/rules.d/99-kassa-scanner.rules,
