@@ -10,12 +10,30 @@
 # About 10 minutes on 2 cores (plus about 1 for debootstrap): too slow for every CI run,
 # so CI does not run it.
 #
-# Usage: bash packaging/check-fresh-debian.sh [--dir DIR] [--rebuild] [--keep] [-- PYTEST_ARGS]
+# With --deb, the .deb instead (packaging/build-deb.sh, built on this machine: a Debian 12
+# with Python 3.11, as the target), in two more chroots copied from the same fresh system:
+#   fresh:   apt-get install ./kassa_<version>_<arch>.deb (its Depends from the Debian
+#            mirror), the files' owners and modes, then packaging/deb/smoke.sh sale: HQ and
+#            `kassa agent` run as the kassa user, a sale through the agent API, HQ holds
+#            it, `kassa doctor` (where the build has it); then apt-get remove and purge
+#            (purge keeps /var/lib/kassa while it holds HQ's database);
+#   upgrade: the previous release's .deb (--previous, default the commit that made the
+#            newest tests/fixtures/release-*), its HQ and till selling (smoke.sh
+#            release-sales: 3 sales left unsent), then this .deb installed over it: the
+#            till's journal verifies on the new code, and a sale through the agent
+#            sends the 3 unsent and the new one to HQ, which holds all 14.
+# About 10 minutes (each .deb builds in about 2, kept in DIR/debs/COMMIT-PACKAGING).
+#
+# Usage: bash packaging/check-fresh-debian.sh [--dir DIR] [--rebuild] [--keep]
+#                                             [--deb [--previous COMMIT]] [-- PYTEST_ARGS]
 #   --dir DIR   where the chroots live (default /var/tmp/kassa-fresh-debian; needs ~3 GB).
 #               DIR/base is the debootstrapped system, built once and reused; each run
-#               copies it to DIR/run, so every run starts from the same fresh system.
+#               copies it to DIR/run (DIR/deb-fresh, DIR/deb-upgrade with --deb), so every
+#               run starts from the same fresh system.
 #   --rebuild   debootstrap DIR/base again even if it exists.
-#   --keep      leave DIR/run in place afterwards (to look around with chroot).
+#   --keep      leave the copies in place afterwards (to look around with chroot).
+#   --deb       check the .deb (above) instead of the README's commands.
+#   --previous COMMIT   the release --deb upgrades from.
 #   PYTEST_ARGS are passed on to packaging/test.sh.
 # Needs root (debootstrap, mount, chroot); runs itself through sudo when that is there.
 set -euo pipefail
@@ -23,12 +41,16 @@ set -euo pipefail
 DIR=/var/tmp/kassa-fresh-debian
 REBUILD=0
 KEEP=0
+DEB=0
+PREVIOUS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=$2; shift 2 ;;
     --dir=*) DIR=${1#--dir=}; shift ;;
     --rebuild) REBUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --deb) DEB=1; shift ;;
+    --previous) PREVIOUS=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) echo "check-fresh-debian: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -38,7 +60,8 @@ done
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
     exec sudo bash "$0" --dir "$DIR" $([ $REBUILD = 1 ] && echo --rebuild) \
-      $([ $KEEP = 1 ] && echo --keep) -- "$@"
+      $([ $KEEP = 1 ] && echo --keep) $([ $DEB = 1 ] && echo --deb) \
+      ${PREVIOUS:+--previous "$PREVIOUS"} -- "$@"
   fi
   echo "check-fresh-debian: needs root (debootstrap, mount, chroot); run it as root." >&2
   exit 1
@@ -55,14 +78,17 @@ fi
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 BASE=$DIR/base
-ROOT=$DIR/run
+ROOTS=()  # the copies this run made
 START=$(date +%s)
 log() { echo "check-fresh-debian: [$(( $(date +%s) - START ))s] $*"; }
 
 mounts_under() { awk -v p="$1" '$2 == p || index($2, p "/") == 1 {print $2}' /proc/self/mounts; }
-unmount_all() {
-  local m
-  for m in $(mounts_under "$ROOT" | sort -r); do umount -l "$m" 2>/dev/null || true; done
+unmount_all() {  # [ROOT]: one copy's mounts (default: every copy this run made)
+  local m r roots=("$@")
+  [ $# -gt 0 ] || roots=("${ROOTS[@]}")
+  for r in "${roots[@]}"; do
+    for m in $(mounts_under "$r" | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  done
 }
 remove_tree() {  # never removes a tree that still has something mounted in it
   [ -e "$1" ] || return 0
@@ -73,8 +99,9 @@ remove_tree() {  # never removes a tree that still has something mounted in it
   rm -rf --one-file-system "$1"
 }
 cleanup() {
+  local r
   unmount_all
-  if [ "$KEEP" = 0 ]; then remove_tree "$ROOT" || true; fi
+  if [ "$KEEP" = 0 ]; then for r in "${ROOTS[@]}"; do remove_tree "$r" || true; done; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -114,39 +141,50 @@ else
   log "reusing $BASE (--rebuild to debootstrap it again)"
 fi
 
-log "copying the fresh system to $ROOT"
-unmount_all
-remove_tree "$ROOT"
-cp -a "$BASE" "$ROOT"
-rm -f "$ROOT/.kassa-base-complete"
+# A fresh copy of the base system at $1 (the chroot ROOT), mounted and on this machine's
+# network: the same DNS, and the extra CA certificates of its bundle (below).
+new_root() {
+  ROOT=$1
+  ROOTS+=("$ROOT")
+  log "copying the fresh system to $ROOT"
+  unmount_all "$ROOT"
+  remove_tree "$ROOT"
+  cp -a "$BASE" "$ROOT"
+  rm -f "$ROOT/.kassa-base-complete"
 
-mount -t proc proc "$ROOT/proc"
-mount -t sysfs sysfs "$ROOT/sys"
-mount --rbind /dev "$ROOT/dev"          # brings /dev/pts (tmux) and /dev/shm
-mount --make-rslave "$ROOT/dev"
-cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  mount -t proc proc "$ROOT/proc"
+  mount -t sysfs sysfs "$ROOT/sys"
+  mount --rbind /dev "$ROOT/dev"          # brings /dev/pts (tmux) and /dev/shm
+  mount --make-rslave "$ROOT/dev"
+  cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
-# Where this machine reaches PyPI through a TLS-inspecting proxy, its CA is in the host's
-# bundle but not in Debian's: the chroot trusts those extra certificates too (the same
-# network, not a different setup), through update-ca-certificates and the usual variables.
-one_per_line() { awk '/BEGIN CERT/{c=""} {c=c $0} /END CERT/{print c}' "$1"; }
-HOST_BUNDLE=/etc/ssl/certs/ca-certificates.crt
-EXTRA_CA=0
-if [ -r "$HOST_BUNDLE" ]; then
-  one_per_line "$ROOT$HOST_BUNDLE" >"$DIR/debian-cas.txt"
-  mkdir -p "$ROOT/usr/local/share/ca-certificates"
-  while IFS= read -r cert; do
-    grep -qxF -e "$cert" "$DIR/debian-cas.txt" && continue
-    EXTRA_CA=$((EXTRA_CA + 1))
-    echo "$cert" | sed -e 's/-----BEGIN CERTIFICATE-----/&\n/' \
-      -e 's/-----END CERTIFICATE-----/\n&/' | fold -w 64 >"$ROOT/usr/local/share/ca-certificates/host-extra-$EXTRA_CA.crt"
-  done < <(one_per_line "$HOST_BUNDLE")
-  if [ "$EXTRA_CA" -gt 0 ]; then
-    log "trusting $EXTRA_CA extra CA certificate(s) from this machine's bundle"
-    chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
+  # Where this machine reaches PyPI through a TLS-inspecting proxy, its CA is in the host's
+  # bundle but not in Debian's: the chroot trusts those extra certificates too (the same
+  # network, not a different setup), through update-ca-certificates and the usual variables.
+  one_per_line() { awk '/BEGIN CERT/{c=""} {c=c $0} /END CERT/{print c}' "$1"; }
+  HOST_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+  EXTRA_CA=0
+  if [ -r "$HOST_BUNDLE" ]; then
+    one_per_line "$ROOT$HOST_BUNDLE" >"$DIR/debian-cas.txt"
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    while IFS= read -r cert; do
+      grep -qxF -e "$cert" "$DIR/debian-cas.txt" && continue
+      EXTRA_CA=$((EXTRA_CA + 1))
+      echo "$cert" | sed -e 's/-----BEGIN CERTIFICATE-----/&\n/' \
+        -e 's/-----END CERTIFICATE-----/\n&/' | fold -w 64 >"$ROOT/usr/local/share/ca-certificates/host-extra-$EXTRA_CA.crt"
+    done < <(one_per_line "$HOST_BUNDLE")
+    if [ "$EXTRA_CA" -gt 0 ]; then
+      log "trusting $EXTRA_CA extra CA certificate(s) from this machine's bundle"
+      chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
+    fi
   fi
+}
+
+if [ "$DEB" = 1 ]; then
+  . "$REPO/packaging/deb/check-deb.sh"  # the .deb's checks (above); exits
 fi
 
+new_root "$DIR/run"
 log "cloning $REPO at $COMMIT, with shared/ beside it"
 mkdir -p "$ROOT/srv/check"
 git init -q "$ROOT/srv/check/kassa"
