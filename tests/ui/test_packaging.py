@@ -5,6 +5,7 @@ absolute, into /var/lib/kassa and /run/kassa, where the units may write)."""
 from __future__ import annotations
 
 import configparser
+import secrets
 import shlex
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def test_the_configs_the_package_writes_load_with_paths_the_units_may_write(
     etc = tmp_path / "etc"
     etc.mkdir()
     (etc / "agent.toml").write_bytes((DEB / "etc" / "agent.toml").read_bytes())
-    (etc / "agent-tokens").write_text("# comment\npos1 " + "x" * 43 + "\n", encoding="utf-8")
+    token = secrets.token_urlsafe(32)  # as postinst makes it
+    (etc / "agent-tokens").write_text(f"# comment\npos1 {token}\n", encoding="utf-8")
     agent = load_agent_config(etc / "agent.toml")
     assert str(agent.terminal.data_dir) == str(till.data_dir)  # one terminal, either way
     assert str(agent.socket).startswith(WRITABLE)

@@ -243,7 +243,7 @@ def test_parked_sales_survive_a_restart_and_are_recalled_priced_again(
             assert skus(again) == {"COFFEE": 1, "MILK": 3} and s.codes == {"AUTUMN15"}
             assert s.quote().at == again.services.clock.now()  # priced at recall time
             await pilot.press("ctrl+r")  # refused: Anna's sale is open
-            await pilot.press("f10")
+            await pilot.press("f10", "f10")  # the tender step, then exact cash
             await until(pilot.pause, lambda: len(printed(again)) == 1, "the receipt")
             await pilot.press("ctrl+r", "enter")  # the other one
             await pilot.pause()

@@ -179,3 +179,26 @@ def test_scans_during_the_tender_step(tmp_path: Path) -> None:
             assert [ln.sku for ln in app.session.basket.lines] == ["MILK"]
 
     asyncio.run(flow())
+
+
+def test_parking_waits_while_paying_and_works_once_paid(tmp_path: Path) -> None:
+    """Ctrl+O during the tender step parks nothing (the tenders are half taken); once the
+    sale is paid it closes the paid screen and parks the next sale as on the basket."""
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sell(pilot, "COFFEE")
+            await pilot.press(*"20", "enter", "ctrl+o")  # half paid
+            await pilot.pause()
+            assert isinstance(app.screen, TenderScreen)
+            assert app.services.store.ledger.sales_count() == 0
+            await pilot.press(*"20", "enter")  # paid: 40.00 for 39.90
+            await pilot.pause()
+            assert app.services.store.ledger.sales_count() == 1
+            await pilot.press("ctrl+r")  # closes the paid screen, then asks to recall
+            await pilot.pause()
+            assert not isinstance(app.screen, TenderScreen)
+            assert app.t("No parked sales") in str(app.query_one("#message", Static).content)
+
+    asyncio.run(flow())

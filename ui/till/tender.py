@@ -31,6 +31,7 @@ from agent.tendering import TenderStep, amount_typed
 from agent.words import N_
 
 KEYS = N_("Enter cash (empty: exact)  F5 card  F6 gift card  F7 points  Esc back")
+SALE_KEYS = ("ctrl+e", "ctrl+f", "ctrl+g", "ctrl+o", "ctrl+r", "delete")
 DONE_KEYS = N_("Scan or type the next sale's first code  Esc closes")
 
 
@@ -104,6 +105,9 @@ class TenderScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", show=False),
         *(Binding(f"f{n}", f"key('f{n}')", show=False) for n in range(1, 13)),
+        # The sale's own keys: nothing while paying (a park or a recall would leave the
+        # tenders half taken); once paid, as the function keys.
+        *(Binding(k, f"key('{k}')", show=False) for k in SALE_KEYS),
     ]
 
     def __init__(
