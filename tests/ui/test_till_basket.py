@@ -20,6 +20,7 @@ from tests.ui.test_till_flows import printed, screen_text, sell, type_in
 from tests.ui.till import till
 from ui.services import build_services
 from ui.till.app import CheckoutApp
+from ui.till.entry import HINT, PRICE_HINT
 from ui.till.pickers import PickScreen
 from ui.till.screens import ReturnScreen, TextScreen
 
@@ -199,6 +200,22 @@ def test_a_price_check_shows_price_and_promotions_and_sells_nothing(
             await pilot.press("escape", "ctrl+g")  # the check ends: scans sell again
             await type_in(pilot, "MILK")
             assert skus(app) == {"COFFEE": 1, "MILK": 1}
+
+    asyncio.run(flow())
+
+
+def test_the_entry_keeps_saying_price_check_across_a_change_of_language(tmp_path: Path) -> None:
+    app = till(tmp_path, staff=False)
+
+    async def flow() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            entry = app.query_one("#entry", Input)
+            await pilot.press("ctrl+g", "f9")  # F9: the next language, Russian
+            await pilot.pause()
+            assert entry.placeholder == app.t(PRICE_HINT) != PRICE_HINT
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+            assert entry.placeholder == app.t(HINT)
 
     asyncio.run(flow())
 

@@ -30,7 +30,7 @@ from drivers.printer import PrinterConfig, code_pages
 from ui.services import Services
 from ui.till.basket_view import totals_lines
 from ui.till.edits import TillEdits
-from ui.till.entry import EntryInput, parse_entry
+from ui.till.entry import HINT, PRICE_HINT, EntryInput, parse_entry
 from ui.till.flows import TillFlows
 from ui.till.layout import CHECKOUT_CSS, HIGH_CONTRAST
 from ui.till.panels import customer_text, why_text
@@ -166,9 +166,7 @@ class CheckoutApp(App[None]):
         table = self.query_one("#lines", DataTable)
         table.clear(columns=True)
         table.add_columns(t("SKU"), t("Item"), t("Qty"), t("Amount"))
-        self.query_one("#entry", Input).placeholder = t(
-            "Card or SKU, Enter (3*MILK: three; -MILK: one off)"
-        )
+        self.show_entry_hint()
         self.render_keys()
         if not self.last_receipt_text:
             self.query_one("#receipt", Static).update(t("Receipt preview"))
@@ -436,11 +434,11 @@ class CheckoutApp(App[None]):
     def action_price_check(self) -> None:
         checking = self.edits.toggle_price_check()
         self.query_one("#message", Static).set_class(checking, "price-check")
-        entry = self.query_one("#entry", Input)
-        if checking:
-            entry.placeholder = self.t("Price check: scan or type a product (Ctrl+G ends)")
-        else:
-            entry.placeholder = self.t("Card or SKU, Enter (3*MILK: three; -MILK: one off)")
+        self.show_entry_hint()
+
+    def show_entry_hint(self) -> None:  # for the mode the till is in, in its language
+        checking = self.edits.checking_prices
+        self.query_one("#entry", Input).placeholder = self.t(PRICE_HINT if checking else HINT)
 
     def action_park(self) -> None:
         self.edits.park()

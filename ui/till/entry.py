@@ -20,7 +20,12 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+from agent.words import N_
+
 SCANNER_KEY_GAP_S = 0.03  # faster than this between keys: a scanner typed it
+# The entry's hints: selling, and in price-check mode (Ctrl+G).
+HINT = N_("Card or SKU, Enter (3*MILK: three; -MILK: one off)")
+PRICE_HINT = N_("Price check: scan or type a product (Ctrl+G ends)")
 
 
 class EntryInput(Input):
