@@ -244,8 +244,8 @@ def test_a_slow_printer_does_not_freeze_the_till(tmp_path: Path) -> None:
             await type_in(pilot, ANNA)
             await type_in(pilot, "MILK")
             await pilot.press("f10", "f10")
-            await pilot.pause()
-            assert text_of(app, "#message") == "Sale 1 saved. Printing the receipt…"
+            saving = "Sale 1 saved. Printing the receipt…"
+            await until(pilot.pause, lambda: text_of(app, "#message") == saving, "the sale")
             # The printer is still busy: the next customer is served meanwhile.
             await type_in(pilot, "COFFEE")
             assert "Total PLN39.90" in text_of(app, "#totals")
