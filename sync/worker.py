@@ -353,7 +353,7 @@ class SyncWorker:
         return self._status
 
     def _run(self) -> None:
-        store = Store.open(self._db_path, mapped=False)  # it applies whole snapshots
+        store = Store.open(self._db_path)  # unmapped: it applies whole snapshots
         try:
             while not self._stop.is_set():
                 self.round(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from agent.clock import Clock, IdFactory, SystemClock, UuidFactory
@@ -59,11 +60,11 @@ def build_services(
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     lock = DatabaseLock.take(config.db_path, exclusive=False)  # kassa restore waits for us
-    try:
-        return _build(config, clock, lock, ids, printer, scanner, with_sync)
-    except BaseException:
-        lock.release()
-        raise
+    with ExitStack() as undo:  # a terminal that fails to start lets go of its database
+        undo.callback(lock.release)
+        services = _build(config, clock, lock, ids, printer, scanner, with_sync)
+        undo.pop_all()
+    return services
 
 
 def _build(
@@ -75,7 +76,7 @@ def _build(
     scanner: CodeSource | None,
     with_sync: bool,
 ) -> Services:
-    store = Store.open(config.db_path)
+    store = Store.open(config.db_path, mapped=True)  # the checkout's lookups
     session = CheckoutSession(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
     )

@@ -31,10 +31,11 @@ class Store:
         self.ledger = Ledger(file)
 
     @classmethod
-    def open(cls, path: str | Path, *, mapped: bool = True) -> Store:
+    def open(cls, path: str | Path, *, mapped: bool = False) -> Store:
         """Open (creating and migrating if needed) the store at ``path``; ``mapped``:
-        read through a memory map (the checkout's lookups), not for a connection that
-        reads the whole file (:data:`agent.store.file.MAP_READS`).
+        read through a memory map with the card index read through once (the checkout's
+        long-lived store, for its lookups: :data:`agent.store.file.MAP_READS`), not for a
+        short-lived connection or one that reads the whole file.
 
         Raises StoreUnavailable or StoreCorrupted when the file cannot serve.
         """

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -98,12 +99,11 @@ def take_backup(db_path: Path, dest: Path) -> CopyReport:
         _online_backup(source, partial)
     finally:
         source.close()
-    try:
+    with ExitStack() as undo:  # a copy that fails its checks (or is interrupted) is not kept
+        undo.callback(_remove, partial)
         report = check_copy(partial)
         fsync_path(partial)
-    except BaseException:
-        _remove(partial)
-        raise
+        undo.pop_all()
     os.replace(partial, dest)
     fsync_path(dest.parent)
     return CopyReport(dest, report.last_seq, report.terminal_id, report.size_bytes)
@@ -118,12 +118,11 @@ def stage_copy(backup: Path, db_path: Path) -> CopyReport:
     shutil.copyfile(backup, staged)
     os.chmod(staged, 0o600)
     give_like(staged, db_path if db_path.exists() else db_path.parent)
-    try:
+    with ExitStack() as undo:  # a staged copy that fails its checks is not left behind
+        undo.callback(_remove, staged)
         report = check_copy(staged)
         fsync_path(staged)
-    except BaseException:
-        _remove(staged)
-        raise
+        undo.pop_all()
     return report
 
 

@@ -133,7 +133,7 @@ def _interleaved(chains: list[Joined]) -> dict[int, tuple[float, ...]]:
     polls: dict[int, list[float]] = {j.n: [] for j in chains}
     lookups: dict[int, list[float]] = {j.n: [] for j in chains}
     lookups_cpu: dict[int, list[float]] = {j.n: [] for j in chains}
-    stores = {j.n: Store.open(j.till_db) for j in chains}
+    stores = {j.n: Store.open(j.till_db, mapped=True) for j in chains}
     clients = {
         j.n: HqClient(j.url, "T1", DEMO_SECRET, read_public_key(f"{j.hq_db}.pub"), timeout_s=60)
         for j in chains

@@ -22,7 +22,7 @@ def join(url: str, key: str, db: Path, terminal_id: str, secret: str) -> dict[st
     """Join HQ at ``url`` from an empty store at ``db``; return the figures."""
     client = HqClient(url, terminal_id, secret, read_public_key(key), timeout_s=120)
     worker = SyncWorker(db, client, SystemClock())
-    store = Store.open(db, mapped=False)  # as the sync worker opens its own
+    store = Store.open(db)  # unmapped, as the sync worker opens its own
     applies: list[float] = []
     apply = store.catalogue.apply_snapshot
 

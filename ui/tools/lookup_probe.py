@@ -47,7 +47,7 @@ def till(where: Path, n: int) -> Path:
 
 def probe(dbs: dict[int, Path], lookups: int) -> dict[int, dict[str, float]]:
     """Each till's figures, the tills taking turns lookup by lookup."""
-    stores = {n: Store.open(db) for n, db in dbs.items()}
+    stores = {n: Store.open(db, mapped=True) for n, db in dbs.items()}
     wall: dict[int, list[float]] = {n: [] for n in dbs}
     cpu: dict[int, list[float]] = {n: [] for n in dbs}
     reads, faults = dict.fromkeys(dbs, 0), dict.fromkeys(dbs, 0)
