@@ -74,12 +74,6 @@ class Catalogue:
     def customer_by_card(self, card: str) -> Customer | None:
         return self._customer_where("card=?", card)
 
-    def warm_cards(self) -> None:
-        """Read the card index through once (a mapped connection: its pages stay in
-        the process, ~25 bytes a customer), so a lookup reads one page the process may
-        not hold (the customer's row) rather than two."""
-        self.conn.execute("SELECT count(*) FROM customers WHERE card > ''").fetchone()
-
     def keep_customer(self, customer: Customer) -> None:
         """Hold ``customer`` as HQ described them when asked about their card."""
         with self.file.atomic() as c:

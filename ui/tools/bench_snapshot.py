@@ -134,6 +134,9 @@ def _interleaved(chains: list[Joined]) -> dict[int, tuple[float, ...]]:
     lookups: dict[int, list[float]] = {j.n: [] for j in chains}
     lookups_cpu: dict[int, list[float]] = {j.n: [] for j in chains}
     stores = {j.n: Store.open(j.till_db, mapped=True) for j in chains}
+    for opened in stores.values():  # the checkout a few seconds after it starts: its file
+        if opened.resident is not None:  # read through once (agent.store.resident)
+            opened.resident.wait(600)
     clients = {
         j.n: HqClient(j.url, "T1", DEMO_SECRET, read_public_key(f"{j.hq_db}.pub"), timeout_s=60)
         for j in chains
