@@ -25,6 +25,7 @@ from agent.point_lots import lot_expiry
 from agent.ruleset import Ruleset
 from agent.tiers import recorded_qualifying_minor, returned_qualifying_minor
 from sync.hq import batch
+from sync.hq.batch import Prepared
 from sync.hq.bodies import Refusal, from_wire
 from sync.hq.checks import CHECKS, Check
 from sync.hq.expiry import expire_customer, write_move
@@ -32,6 +33,7 @@ from sync.hq.held import card_only, hold, holder, release
 from sync.hq.holding import seen_by
 from sync.hq.keys import enrolled_phone
 from sync.hq.lots import give_back, move
+from sync.hq.prepare import prepare
 from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
 
@@ -76,7 +78,8 @@ def ingest(
 
     Raises BadBatch for an event that breaks the terminal's chain.
     """
-    with store.transaction() as c, batch.during(store):
+    ready = prepare(store, terminal_id, events)  # before the turn: read, priced again
+    with store.transaction() as c, batch.during(store, ready):
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         rs = store.ruleset()  # ... and tiers and the lifetime of points in it
         acked, last_hash = c.execute(  # locked: one batch of a terminal at a time
@@ -98,7 +101,7 @@ def ingest(
             chained = ev["prev_hash"] == last_hash
             if not chained or row_hash(ev["prev_hash"], ev["body"]) != ev["hash"]:
                 raise BadBatch(f"event {seq} does not continue the terminal's hash chain")
-            verdict = _verdict(store, terminal_id, ev, checks)
+            verdict = _verdict(store, terminal_id, ev, checks, ready.get((seq, ev["hash"])))
             if isinstance(verdict, Refusal):
                 _quarantine(store, terminal_id, ev, at, verdict.reason)
                 results.append(EventResult(seq, "quarantined", verdict.reason))
@@ -114,11 +117,18 @@ def ingest(
 
 
 def _verdict(
-    store: HqStore, terminal_id: str, ev: dict[str, Any], checks: Sequence[Check]
+    store: HqStore,
+    terminal_id: str,
+    ev: dict[str, Any],
+    checks: Sequence[Check],
+    ready: Prepared | None,
 ) -> JournalEvent | Refusal:
     """The event's typed record, or the first reason HQ refuses it: its body's, then
-    each check's in turn."""
-    event = from_wire(ev["kind"], ev["body"], ev["seq"], terminal_id)
+    each check's in turn (its body read before the turn if it was: ``ready``)."""
+    if ready is not None:
+        event = ready.event
+    else:
+        event = from_wire(ev["kind"], ev["body"], ev["seq"], terminal_id)
     if isinstance(event, Refusal):
         return event
     for check in checks:

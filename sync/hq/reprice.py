@@ -116,8 +116,10 @@ class HqView:
     earlier_returns: tuple[Return, ...] = ()  # of that sale, applied before this one
 
 
-def reprice(record: Sale | Return, view: HqView) -> list[Problem]:
-    """Every figure of ``record`` that HQ, pricing it again, does not accept."""
+def reprice(record: Sale | Return, view: HqView, ours: Sale | None = None) -> list[Problem]:
+    """Every figure of ``record`` that HQ, pricing it again, does not accept; ``ours``:
+    the sale as :func:`priced_again` made it already with the ruleset of the version it
+    names (:mod:`sync.hq.prepare`), or None to price it here."""
     if isinstance(record, Return):
         return _return(record, view)
     asked = record.priced_with
@@ -132,10 +134,18 @@ def reprice(record: Sale | Return, view: HqView) -> list[Problem]:
         problems.append(
             Problem("priced_with.tender.purchase", asked.tender.purchase, record.purchase)
         )
+    if ours is None:
+        ours = priced_again(record, asked, rs)
+    return problems + _compare(record, ours)
+
+
+def priced_again(sale: Sale, asked: PricedWith, rs: Ruleset) -> Sale:
+    """The record HQ makes of ``sale`` with the engine, from what it was priced with
+    (``asked``) and the ruleset of the version it names (``rs``): a function of the two
+    alone, so it may be worked out before the ingest takes its turn to write."""
     if asked.revoked != rs.revoked:  # the rules HQ had revoked when the terminal priced it
         rs = replace(rs, revoked=asked.revoked)
-    ours = _again(record, asked, rs)
-    return problems + _compare(record, ours)
+    return _again(sale, asked, rs)
 
 
 def _lines(sale: Sale, view: HqView) -> list[Problem]:

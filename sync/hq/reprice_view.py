@@ -34,7 +34,9 @@ def repriced(store: HqStore, event: JournalEvent) -> str | None:
     if isinstance(record, Return) and FOREIGN_OFFLINE in record.flags:
         found = money_only(record, view)  # a manager's, the till unable to ask HQ
     else:
-        found = reprice(record, view)
+        now = batch.of(store)  # priced before the turn (sync.hq.prepare), if it was
+        ours = now.priced_as(record) if now is not None and isinstance(record, Sale) else None
+        found = reprice(record, view, ours)
     return "; ".join(str(p) for p in found) or None
 
 
@@ -43,7 +45,7 @@ def repriced(store: HqStore, event: JournalEvent) -> str | None:
 _PUBLISHED: WeakKeyDictionary[HqStore, dict[int, Ruleset | None]] = WeakKeyDictionary()
 
 
-def _ruleset(store: HqStore, version: int) -> Ruleset | None:
+def published(store: HqStore, version: int) -> Ruleset | None:
     """The programme ``store`` published as ``version``, or None if it never did."""
     known = _PUBLISHED.get(store)
     if known is None:
@@ -117,7 +119,7 @@ def view_of(store: HqStore, terminal_id: str, record: Sale | Return) -> HqView:
         ).fetchone()
         card = None if got is None else HqGiftCard(int(got[0]), str(got[1]))
     return HqView(
-        ruleset=_ruleset(store, record.ruleset_version),
+        ruleset=published(store, record.ruleset_version),
         products=products,
         customer=_customer(store, terminal_id, record.customer_id),
         gift_card=card,
