@@ -3,12 +3,21 @@ tests), and waiting until it answers."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+
+def free_port() -> int:
+    """A TCP port on loopback free now (the OS's choice): for an HQ or agent started on
+    loopback by the tests and benchmarks."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def wait_for_hq(url: str, timeout_s: float) -> bool:

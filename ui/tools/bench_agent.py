@@ -11,7 +11,6 @@ checkout's own work.
 
 from __future__ import annotations
 
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from agent.signing import new_private_key, public_key_hex
 from ui.api import shapes
 from ui.api.checkout import AgentCheckout, Till, body_hash
 from ui.api.client import AgentClient, AgentUnreachable
+from ui.hq_process import free_port
 from ui.tools.measure import p99
 
 TOKEN = "bench-pos-token-0123456789abcdefghij"
@@ -46,17 +46,11 @@ def bench_basket(i: int, card: str | None) -> dict[str, Any]:
     return doc
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _config(workdir: Path, port: int) -> Path:
     path = workdir / "agent.toml"
     path.write_text(
         'terminal_id = "B1"\nstore_name = "bench"\ndata_dir = "agent-data"\n'
-        f'[hq]\nurl = "http://127.0.0.1:{_free_port()}"\nsecret = "bench"\n'
+        f'[hq]\nurl = "http://127.0.0.1:{free_port()}"\nsecret = "bench"\n'
         f'public_key = "{public_key_hex(new_private_key())}"\nbackoff_max_s = 600\n'
         f'[agent]\nport = {port}\ntokens = {{ bench = "{TOKEN}" }}\n',
         encoding="utf-8",
@@ -91,7 +85,7 @@ def _start(config: Path, url: str) -> subprocess.Popen[bytes]:
 def bench_agent(rounds: int, commits: int, workdir: Path) -> dict[str, float]:
     """p99 (and median) of a 40-line calculate and of a commit, over HTTP to a real agent
     and in process, interleaved round by round."""
-    port = _free_port()
+    port = free_port()
     config = _config(workdir, port)
     (workdir / "agent-data").mkdir()
     demo_store(workdir / "agent-data" / "terminal.db", extra_customers=CUSTOMERS).close()

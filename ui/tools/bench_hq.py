@@ -35,8 +35,7 @@ from agent.signing import public_key_hex
 from sync.hq.ingest import ingest
 from sync.hq.seed import seed_demo
 from sync.hq.store import HqStore
-from ui.hq_process import wait_for_hq
-from ui.tools.bench_sync import _free_port
+from ui.hq_process import free_port, wait_for_hq
 from ui.tools.hq_load import Terminal, register, run_load, sale_templates, terminal_events
 from ui.tools.measure import AT, p99
 
@@ -131,7 +130,7 @@ def _direct(db: str, terminals: list[Terminal], load: IngestLoad) -> float:
 
 def _over_http(db: str, key: str, terminals: list[Terminal], workers: int) -> dict[str, float]:
     """The load against `kassa hq --workers N` on ``db``: its figures."""
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "ui.cli", "hq", "--db", db, "--port", str(port)]
     cmd += ["--workers", str(workers), "--fixed-time", AT.isoformat()]  # the sales' time
     proc = subprocess.Popen(cmd)

@@ -37,8 +37,7 @@ from agent.store import Store
 from sync.client import HqClient, read_public_key
 from sync.hq.seed import add_customers, seed_demo
 from sync.hq.store import HqStore
-from ui.hq_process import start_hq, wait_for_hq
-from ui.tools.bench_sync import _free_port
+from ui.hq_process import free_port, start_hq, wait_for_hq
 from ui.tools.measure import p99, vm_hwm_mb
 
 BASELINE = 10_000
@@ -87,7 +86,7 @@ def join_chain(n: int, workdir: Path) -> Joined:
     add_customers(hq, chain_customers(n))
     seed_s = time.perf_counter() - t0
     hq.close()
-    port = _free_port()
+    port = free_port()
     proc = start_hq(hq_db, port, demo=False)
     url = f"http://127.0.0.1:{port}"
     joined_ok = False

@@ -9,7 +9,6 @@ HQ's checks (re-pricing every sale with the engine), over the same ingest withou
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,16 +26,10 @@ from sync.hq.seed import seed_demo
 from sync.hq.store import HqStore
 from sync.wire import MAX_BATCH
 from sync.worker import SyncPolicy, SyncWorker
-from ui.hq_process import start_hq, wait_for_hq
+from ui.hq_process import free_port, start_hq, wait_for_hq
 from ui.tools.measure import AT
 
 TEMPLATES = 40  # distinct scripted sales, replayed with fresh ids and seqs
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def offline_backlog(path: Path, n_sales: int) -> Store:
@@ -105,7 +98,7 @@ def bench_catchup(n_sales: int, workdir: Path) -> dict[str, float]:
     direct_s = _direct(workdir / "hq-direct.db", events, CHECKS)
     unchecked_s = _direct(workdir / "hq-unchecked.db", events, ())
 
-    port = _free_port()
+    port = free_port()
     hq_db = workdir / "hq.db"
     proc = start_hq(hq_db, port, demo=True)
     url = f"http://127.0.0.1:{port}"
