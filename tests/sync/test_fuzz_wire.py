@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,8 +22,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.clock import FixedClock
+from agent.clock import FixedClock, SequentialIds
+from agent.demo import demo_store
 from agent.errors import DocumentRefused, HqProtocolError, InvalidRuleset, KassaError
+from agent.session import CheckoutSession
 from agent.signing import new_private_key, public_key_hex, sign, verify
 from agent.store import Store
 from sync.client import HqClient
@@ -336,3 +339,74 @@ def test_a_document_nested_deeper_than_json_goes_is_refused() -> None:
     )
     with pytest.raises(HqProtocolError):
         hq.upload([])
+
+
+def _genuine_sale_body() -> str:
+    """The body of a real sale, as a till journals it (HQ's copy of it names it)."""
+    with tempfile.TemporaryDirectory() as d:
+        store = demo_store(Path(d) / "t.db")
+        try:
+            s = CheckoutSession(store, FixedClock(TUESDAY), SequentialIds("f"), "T2", "Shop")
+            s.enter("COFFEE")
+            s.commit()
+            (event,) = store.ledger.pending_events(10)
+            return str(event.to_wire()["body"])
+        finally:
+            store.close()
+
+
+SALE_BODY = json.loads(_genuine_sale_body())
+GENUINE_COPY = {
+    "for_terminal": "T1",
+    "terminal_id": "T2",
+    "seq": 1,
+    "body": json.dumps(SALE_BODY),
+    "returns": [],
+}
+
+
+def test_the_campaigns_genuine_copy_of_a_sale_reads() -> None:
+    """What the campaign below alters is a copy the till takes: the campaign reaches past
+    the first check."""
+    reply = httpx.Response(200, content=json.dumps(sign(GENUINE_COPY, HQ_KEY).to_wire()).encode())
+    hq = HqClient(
+        "http://hq.test", "T1", "s", HQ_PUBLIC, transport=httpx.MockTransport(lambda _r: reply)
+    )
+    try:
+        found = hq.sale("T2", 1)
+    finally:
+        hq.close()
+    assert found is not None and found.sale.lines[0].sku == "COFFEE" and found.returns == ()
+
+
+@fuzz(share=0.5)
+@given(
+    st.one_of(
+        json_values.map(lambda v: {"body": json.dumps(v)}),
+        json_values.map(lambda v: {"returns": v}),
+        json_values.map(lambda v: {"body": json.dumps(dict(SALE_BODY, lines=v))}),
+        json_values.map(lambda v: {"body": json.dumps(dict(SALE_BODY, priced_with=v))}),
+        json_values.map(lambda v: {"returns": [{"body": json.dumps(v)}]}),
+        st.dictionaries(st.sampled_from(["seq", "terminal_id", "for_terminal"]), json_values),
+    )
+)
+def test_hqs_signed_copy_of_a_sale_of_any_shape_is_a_kassa_error_at_worst(
+    change: dict[str, Any],
+) -> None:
+    """A return at another till asks HQ for the sale: whatever HQ signs and sends back,
+    the till gets the sale or a kassa error (the cashier is told), never a crash."""
+    ran("HqClient.sale(signed JSON value)")
+    doc = dict(GENUINE_COPY, **change)
+    try:
+        reply = httpx.Response(200, content=json.dumps(sign(doc, HQ_KEY).to_wire()).encode())
+    except ValueError:  # NaN has no JSON: nothing HQ could send
+        return
+    hq = HqClient(
+        "http://hq.test", "T1", "s", HQ_PUBLIC, transport=httpx.MockTransport(lambda _r: reply)
+    )
+    try:
+        hq.sale("T2", 1)
+    except KassaError as exc:
+        assert exc.for_cashier()
+    finally:
+        hq.close()
