@@ -1,6 +1,6 @@
 """The checkout's store file kept in memory: the whole file mapped into the process and
 read through by a background thread, then looked over again every minute for what the
-sync worker added.
+sync worker added (a file being filled fast, a join, is held once it settles).
 
 Why: a card lookup at 1,000,000 held customers reads two pages no other lookup has
 touched for hours (the card index's leaf and the customer's row). The OS keeps a file's
@@ -27,16 +27,24 @@ from pathlib import Path
 PAGE = mmap.PAGESIZE
 CHUNK = 256 * PAGE  # touched with the GIL held: ~1 MB, then the checkout's thread runs
 EVERY_S = 60.0  # a new customer's pages are read within a minute of the sync adding them
+# A file that grew more than this since the last pass is being filled (a till joining
+# its chain, a store's holding changed): its new pages are held once it settles, so a
+# join's memory stays the join's own (a page at a time), not the file's.
+SETTLE_BYTES = 16 << 20
 
 
 class Resident:
     """Keeps the file at ``path`` (up to ``limit`` bytes) mapped and read through while
     the store is open: :meth:`start`, then :meth:`close` with the store."""
 
-    def __init__(self, path: Path, limit: int, every_s: float = EVERY_S) -> None:
+    def __init__(
+        self, path: Path, limit: int, every_s: float = EVERY_S, settle_bytes: int = SETTLE_BYTES
+    ) -> None:
         self.path = path
         self.limit = limit
         self.every_s = every_s
+        self.settle_bytes = settle_bytes
+        self._size: int | None = None  # the file's size at the last pass
         self._stop = threading.Event()
         self._again = threading.Event()
         self._turn = threading.Condition()
@@ -84,7 +92,9 @@ class Resident:
 
     def _pass(self) -> None:
         size = min(os.stat(self.path).st_size, self.limit) // PAGE * PAGE
-        if size != self.mapped_bytes:
+        filling = self._size is not None and size - self._size > self.settle_bytes
+        self._size = size
+        if size < self.mapped_bytes or (size > self.mapped_bytes and not filling):
             self._unmap()
             if size == 0:
                 return

@@ -118,3 +118,20 @@ def test_a_file_that_went_away_is_neither_held_nor_a_crash(tmp_path: Path) -> No
         assert resident.mapped_bytes > 0
     finally:
         resident.close()
+
+
+def test_a_file_being_filled_fast_is_held_once_it_settles(tmp_path: Path) -> None:
+    db = tmp_path / "terminal.db"
+    grow(db, "first", 100_000)
+    resident = Resident(db, limit=1 << 30, every_s=3600, settle_bytes=1_000_000)
+    resident.start()
+    try:
+        assert resident.wait(30)
+        before = resident.mapped_bytes
+        size = grow(db, "joining", 3_000_000)  # more than settle_bytes in one pass: a join
+        assert resident.refresh(30)
+        assert resident.mapped_bytes == before  # what it held, still; not the new pages
+        assert resident.refresh(30)  # settled: no growth since
+        assert resident.mapped_bytes == size // PAGE * PAGE
+    finally:
+        resident.close()
