@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, seed, settings
 
-DEFAULT_EXAMPLES = 5_000  # about 7x10^4 cases in all at CI size
+DEFAULT_EXAMPLES = 3_000  # about 4x10^4 cases in all at CI size
 DEFAULT_SEED = 20261124
 
 EXAMPLES = int(os.environ.get("KASSA_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)

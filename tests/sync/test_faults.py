@@ -1,6 +1,6 @@
 """Exactly once through real network faults and a misbehaving HQ, and a SIGKILL campaign.
 
-Sizes: KASSA_FAULT_ROUNDS (default 50) SIGKILL rounds; KASSA_FAULT_SALES sales through
+Sizes: KASSA_FAULT_ROUNDS (default 30) SIGKILL rounds; KASSA_FAULT_SALES sales through
 the faulty link (default 60). The seed is printed so a failing run can be replayed.
 """
 
@@ -19,7 +19,7 @@ from tests.sync.faultproxy import FaultProxy
 from tests.sync.test_e2e import kassa, local_sales, spawn, totals
 
 pytestmark = pytest.mark.e2e
-ROUNDS = int(os.environ.get("KASSA_FAULT_ROUNDS", "50"))
+ROUNDS = int(os.environ.get("KASSA_FAULT_ROUNDS", "30"))
 
 
 def simulate(url: str, key: str, sales: int, data: Path, *extra: str) -> tuple[str, ...]:
