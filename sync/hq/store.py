@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -66,6 +67,10 @@ class HqStore:
         self._verifier = Verifier()
         self._seal: bytes | None = None
         self._revs = threading.local()  # this thread's write transaction's change numbers
+        # Seconds this process's write transactions held HQ's turn (from the wait for it
+        # to the commit), all threads: what no other writer can do meanwhile (the bench's
+        # hq_ingest_turn_ms).
+        self.turn_s = 0.0
 
     @property
     def conn(self) -> Conn:
@@ -78,14 +83,18 @@ class HqStore:
         other writers keep it waiting past ``write_wait_s``. The change counter it
         advances (:meth:`next_rev`) is written back once, before it commits."""
         revs = self._revs
-        with self.backend.transaction() as c:
-            revs.open, revs.taken, revs.stored = True, None, None
-            try:
-                yield c
-                if revs.taken != revs.stored:
-                    c.execute("UPDATE hq_meta SET value=? WHERE key='rev'", (str(revs.taken),))
-            finally:
-                revs.open, revs.taken, revs.stored = False, None, None
+        t0 = time.perf_counter()
+        try:
+            with self.backend.transaction() as c:
+                revs.open, revs.taken, revs.stored = True, None, None
+                try:
+                    yield c
+                    if revs.taken != revs.stored:
+                        c.execute("UPDATE hq_meta SET value=? WHERE key='rev'", (str(revs.taken),))
+                finally:
+                    revs.open, revs.taken, revs.stored = False, None, None
+        finally:
+            self.turn_s += time.perf_counter() - t0
 
     def reading(self) -> AbstractContextManager[Conn]:
         """One read transaction: all read in it is one moment of HQ's database."""

@@ -112,20 +112,24 @@ class Databases:
                 drop_database(self.server, name)
 
 
-def _direct(db: str, terminals: list[Terminal], load: IngestLoad) -> float:
-    """Seconds HQ takes to ingest every batch directly, the terminals' batches interleaved."""
+def _direct(db: str, terminals: list[Terminal], load: IngestLoad) -> tuple[float, float]:
+    """Seconds HQ takes to ingest every batch directly, the terminals' batches
+    interleaved, and the seconds of it that held HQ's write turn (what several workers
+    cannot do at once)."""
     store = HqStore(db)
     at = AT.isoformat()
     t0 = time.perf_counter()
+    store.turn_s = 0.0
     for b in range(load.batches):
         for t in terminals:
             ingest(store, t.terminal_id, t.events[b * BATCH : (b + 1) * BATCH], at)
     took = time.perf_counter() - t0
+    turn_s = store.turn_s
     (held,) = store.conn.execute("SELECT COUNT(*) FROM hq_quarantine").fetchone()
     store.close()
     if held:  # a genuine sale refused: the figure would time less work
         raise RuntimeError(f"HQ quarantined {held} of the bench's genuine sales")
-    return took
+    return took, turn_s
 
 
 def _over_http(db: str, key: str, terminals: list[Terminal], workers: int) -> dict[str, float]:
@@ -172,10 +176,15 @@ def bench_hq_ingest(
     dbs = Databases(workdir, hq_db)
     try:
         template = dbs.template(ids)
-        direct_s = _direct(dbs.fresh(template, "direct"), terminals, load)
+        direct_s, turn_s = _direct(dbs.fresh(template, "direct"), terminals, load)
         result = {
             "hq_ingest_terminals": float(load.terminals),
             "hq_ingest_direct_sales_per_s": load.sales / direct_s,
+            # the write turn a sale holds: 1 / it bounds an HQ's ingest however many
+            # workers and cores it has; its share of the direct ingest, what they
+            # cannot do side by side
+            "hq_ingest_turn_ms": 1000 * turn_s / load.sales,
+            "hq_ingest_turn_share": turn_s / direct_s,
         }
         for n in workers:
             db = dbs.fresh(template, f"hq_w{n}")
