@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.store.catalogue import Catalogue
-from agent.store.file import MMAP_BYTES, StoreFile, connect, connect_readonly, require_database
+from agent.store.file import StoreFile, connect, connect_readonly, require_database
 from agent.store.ledger import Ledger
 from agent.store.resident import Resident
 from agent.store.schema import migrations
@@ -46,7 +46,7 @@ class Store:
         migrations.apply(file.db)
         if not mapped:
             return cls(file)
-        resident = Resident(Path(path), MMAP_BYTES)
+        resident = Resident(Path(path))
         resident.start()  # in the background: ~0.3 s at 1,000,000 customers held
         return cls(file, resident)
 

@@ -31,6 +31,7 @@ from agent.errors import (
 )
 
 BUSY_TIMEOUT_MS = 5000
+Connection = sqlite3.Connection  # what connect() returns, for modules that meet no sqlite3
 MMAP_BYTES = 1 << 30  # a till's file of 1,000,000 customers is ~560 MB
 # Every connection to the terminal's store: wait for the other thread's writes, WAL,
 # a disk sync at each commit, foreign keys checked.

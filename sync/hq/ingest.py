@@ -34,6 +34,7 @@ from sync.hq.holding import seen_by
 from sync.hq.keys import enrolled_phone
 from sync.hq.lots import give_back, move
 from sync.hq.prepare import prepare
+from sync.hq.reprice_view import repriced
 from sync.hq.spend import add, requalify
 from sync.hq.store import HqStore
 
@@ -78,7 +79,7 @@ def ingest(
 
     Raises BadBatch for an event that breaks the terminal's chain.
     """
-    ready = prepare(store, terminal_id, events)  # before the turn: read, priced again
+    ready = prepare(store, terminal_id, events, repriced in checks)  # before the turn
     with store.transaction() as c, batch.during(store, ready):
         tz = ZoneInfo(store.timezone())  # read once a batch: months are counted in it
         rs = store.ruleset()  # ... and tiers and the lifetime of points in it

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.errors import KassaError
 from agent.events import JournalEvent, Sale
 from sync.hq.batch import Prepared
 from sync.hq.bodies import from_wire
@@ -26,10 +25,12 @@ from sync.hq.store import HqStore
 
 
 def prepare(
-    store: HqStore, terminal_id: str, events: list[dict[str, Any]]
+    store: HqStore, terminal_id: str, events: list[dict[str, Any]], price: bool = True
 ) -> dict[tuple[int, str], Prepared]:
     """The events of the batch (by seq and hash) HQ has not acknowledged yet, their
-    bodies read and their sales priced again: :class:`sync.hq.batch.Prepared`."""
+    bodies read and (if ``price``: the ingest's checks re-price) their sales priced
+    again: :class:`sync.hq.batch.Prepared`. The first of two events of one seq and hash
+    is kept, as the ingest takes the first."""
     row = store.conn.execute(
         "SELECT acked_seq FROM terminals WHERE terminal_id=?", (terminal_id,)
     ).fetchone()
@@ -37,10 +38,10 @@ def prepare(
     out: dict[tuple[int, str], Prepared] = {}
     for ev in events:
         seq = ev["seq"]
-        if seq <= acked:
+        if seq <= acked or (seq, ev["hash"]) in out:
             continue  # already held: a duplicate is answered from what HQ keeps
         event = from_wire(ev["kind"], ev["body"], seq, terminal_id)
-        out[seq, ev["hash"]] = Prepared(event, _ours(store, event))
+        out[seq, ev["hash"]] = Prepared(event, _ours(store, event) if price else None)
     return out
 
 
@@ -55,5 +56,5 @@ def _ours(store: HqStore, event: object) -> Sale | None:
         return None
     try:
         return priced_again(sale, sale.priced_with, rs)
-    except (KassaError, ValueError, TypeError, ArithmeticError):
-        return None  # priced again in the turn, which meets the same and says so
+    except Exception:  # what the engine raises here it raises in the turn, which decides
+        return None  # (before, a sale the other checks refuse never reached the engine)

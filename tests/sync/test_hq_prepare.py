@@ -84,3 +84,13 @@ def test_events_hq_acknowledged_already_are_not_priced_again(
     sell(session, IVAN, "MILK")
     both = wire(store)
     assert [seq for seq, _ in prepare(hq, "T1", both)] == [2]
+
+
+def test_an_ingest_without_the_repricing_check_runs_no_engine(
+    hq: HqStore, session: CheckoutSession, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sell(session, ANNA, "COFFEE")
+    calls: list[object] = []
+    monkeypatch.setattr(reprice_module, "_again", lambda *args: calls.append(args))
+    (result,) = ingest(hq, "T1", wire(store), AT, checks=()).results
+    assert result.status == "stored" and calls == []  # the bench's unchecked baseline
