@@ -62,7 +62,9 @@ def build_services(
     lock = DatabaseLock.take(config.db_path, exclusive=False)  # kassa restore waits for us
     with ExitStack() as undo:  # a terminal that fails to start lets go of its database
         undo.callback(lock.release)
-        services = _build(config, clock, lock, ids, printer, scanner, with_sync)
+        store = Store.open(config.db_path, mapped=True)  # the checkout's lookups
+        undo.callback(store.close)  # and of its thread keeping the customers in memory
+        services = _build(config, clock, lock, store, ids, printer, scanner, with_sync)
         undo.pop_all()
     return services
 
@@ -71,12 +73,12 @@ def _build(
     config: Config,
     clock: Clock,
     lock: DatabaseLock,
+    store: Store,
     ids: IdFactory | None,
     printer: ReceiptPrinter | None,
     scanner: CodeSource | None,
     with_sync: bool,
 ) -> Services:
-    store = Store.open(config.db_path, mapped=True)  # the checkout's lookups
     session = CheckoutSession(
         store, clock, ids or UuidFactory(), config.terminal_id, config.store_name
     )
