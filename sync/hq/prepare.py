@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.errors import KassaError
 from agent.events import JournalEvent, Sale
 from sync.hq.batch import Prepared
 from sync.hq.bodies import from_wire
@@ -56,5 +57,7 @@ def _ours(store: HqStore, event: object) -> Sale | None:
         return None
     try:
         return priced_again(sale, sale.priced_with, rs)
-    except Exception:  # what the engine raises here it raises in the turn, which decides
-        return None  # (before, a sale the other checks refuse never reached the engine)
+    except (KassaError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError):
+        # What the engine raises here it raises in the turn, which decides as before (a
+        # sale the other checks refuse never reaches the engine there).
+        return None
