@@ -60,9 +60,9 @@ def _upscale(grey: np.ndarray) -> np.ndarray:
     return np.asarray(cv2.resize(grey, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
 
 
-def _unsharp(grey: np.ndarray, sigma: float, amount: float) -> np.ndarray:
+def _unsharp(grey: np.ndarray, sigma: float, weight: float) -> np.ndarray:
     blurred = cv2.GaussianBlur(grey, (0, 0), sigma)
-    return np.asarray(cv2.addWeighted(grey, 1 + amount, blurred, -amount, 0))
+    return np.asarray(cv2.addWeighted(grey, 1 + weight, blurred, -weight, 0))
 
 
 def _sharpen(grey: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from agent.codes import make_card_number
@@ -54,6 +56,17 @@ def add_customers(path: Path, n: int, first: int = 1) -> int:
     return path.stat().st_size
 
 
+@contextmanager
+def checkout_store(db: Path) -> Iterator[Resident]:
+    """The checkout's store on ``db`` (mapped), its first look ended; closed after."""
+    store = Store.open(db, mapped=True)
+    try:
+        assert store.resident is not None and store.resident.wait(30)
+        yield store.resident
+    finally:
+        store.close()
+
+
 def kassa_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kassa-resident"]
 
@@ -69,30 +82,22 @@ def test_the_checkouts_store_holds_its_customers_and_a_store_opened_in_passing_n
         assert resident_kb(db) is None
     finally:
         passing.close()
-    store = Store.open(db, mapped=True)
-    try:
-        assert store.resident is not None and store.resident.wait(30)
+    with checkout_store(db) as resident:
         held = resident_kb(db)
         assert held is not None and held * 1024 >= 0.9 * size, (held, size)
-        assert store.resident.held_bytes == size
-    finally:
-        store.close()
+        assert resident.held_bytes == size
 
 
 def test_what_the_sync_adds_is_read_through_at_the_next_look(tmp_path: Path) -> None:
     db = tmp_path / "terminal.db"
     add_customers(db, 500)
-    store = Store.open(db, mapped=True)
-    try:
-        assert store.resident is not None and store.resident.wait(30)
+    with checkout_store(db) as resident:
         before = resident_kb(db) or 0
         size = add_customers(db, 4000, first=1000)
-        assert store.resident.refresh(30)
-        assert store.resident.held_bytes == size
+        assert resident.refresh(30)
+        assert resident.held_bytes == size
         held = resident_kb(db)
         assert held is not None and held * 1024 >= 0.9 * size > before * 1024
-    finally:
-        store.close()
 
 
 def test_a_file_being_filled_fast_is_read_through_once_it_settles(tmp_path: Path) -> None:
